@@ -1,0 +1,61 @@
+package canary
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Alert is what a Watcher raises when an event touches seeds: the evidence a
+// security team needs to act, and what it needs to find the leak.
+type Alert struct {
+	ID      uuid.UUID // stable across redeliveries: sinks deduplicate on it
+	Channel Channel
+	Source  string // the receiver: "smtp", "twilio", ...
+	Sender  string // the scammer's address or number, as received: intelligence
+	Seeds   []Seed // the seeds touched, each once
+	Hits    []Hit
+
+	FirstSeen time.Time // the first event of the group
+	LastSeen  time.Time // the latest event joined to it
+	Count     int       // events grouped into this alert; at least 1
+
+	// Evidence holds bounded excerpts around each hit, never a whole message.
+	Evidence []string
+
+	// Suppressed alerts come from the operator's own traffic: they are recorded
+	// and kept, but not sent to sinks. SuppressedBy says which rule matched.
+	Suppressed   bool
+	SuppressedBy string
+
+	// Attribution ranks the placements that may have leaked the seeds, most likely first.
+	Attribution []Suspect
+}
+
+// Suspect is one placement that may have leaked tripped seeds, with the window in
+// which the data must have left it.
+type Suspect struct {
+	Placement string
+	// Score is the estimated probability that this placement is the source,
+	// given the tripped seeds: from 0 to 1, summing to about 1 over the suspects.
+	Score float64
+	// Seeds are the tripped seeds planted in this placement.
+	Seeds []uuid.UUID
+	// After and Before bound when the data left: after the latest PlantedAt of
+	// the tripped seeds here, before the first contact with any of them.
+	After, Before time.Time
+	// Reasons explain the ranking in plain words.
+	Reasons []string
+}
+
+// Sink delivers alerts to people or systems: a log, a SIEM, a chat channel.
+//
+// Send is called with at-least-once semantics: after a crash or a failed attempt
+// the same alert (same ID) comes again, possibly with a higher Count, so a Sink
+// should deliver idempotently by Alert.ID where its target allows. Send is
+// called concurrently for different alerts, must not keep the alert after it
+// returns, and returns an error to be retried later with backoff.
+type Sink interface {
+	Send(ctx context.Context, a Alert) error
+}

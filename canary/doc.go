@@ -1,0 +1,2 @@
+// Package canary generates canary customer records and catches contact with them.
+package canary

@@ -1,0 +1,31 @@
+package canary
+
+import "errors"
+
+// Sentinel errors. Every error the package returns wraps one of them, so callers
+// branch with errors.Is; messages read like: canary: invalid phone number "+1 555": too short.
+var (
+	// ErrInvalidConfig: a Config field is missing or unusable. The message names the field.
+	ErrInvalidConfig = errors.New("canary: invalid config")
+	// ErrInvalidEmail: the text is not an email address.
+	ErrInvalidEmail = errors.New("canary: invalid email address")
+	// ErrInvalidPhone: the text is not a phone number.
+	ErrInvalidPhone = errors.New("canary: invalid phone number")
+	// ErrInvalidTicket: the text is not a ticket reference.
+	ErrInvalidTicket = errors.New("canary: invalid ticket reference")
+	// ErrInvalidSeed: a seed lacks what a registry needs (ID, placement, a value to trip on).
+	ErrInvalidSeed = errors.New("canary: invalid seed")
+	// ErrInvalidInput: any other malformed input (an unknown field or channel name, a bad event).
+	ErrInvalidInput = errors.New("canary: invalid input")
+	// ErrDuplicate: a seed's ID, email or ticket is already registered.
+	ErrDuplicate = errors.New("canary: duplicate seed")
+	// ErrNotFound: no seed has that ID.
+	ErrNotFound = errors.New("canary: seed not found")
+	// ErrUnsupportedField: the operation does not apply to that field (names are never looked up).
+	ErrUnsupportedField = errors.New("canary: unsupported field")
+	// ErrClosed: the value was used after Close.
+	ErrClosed = errors.New("canary: closed")
+	// ErrPoolExhausted: the generator cannot draw another unique value (too few phone numbers for
+	// the rules, or a ticket range too narrow).
+	ErrPoolExhausted = errors.New("canary: pool exhausted")
+)

@@ -23,6 +23,9 @@ type Alert struct {
 
 	// Evidence holds bounded excerpts around each hit, never a whole message.
 	Evidence []string
+	// EventIDs are the carriers' IDs of the grouped events (Event.ID), so that a
+	// redelivered message is not counted twice.
+	EventIDs []string
 
 	// Suppressed alerts come from the operator's own traffic: they are recorded
 	// and kept, but not sent to sinks. SuppressedBy says which rule matched.

@@ -310,19 +310,31 @@ func NormalizeName(s string) string {
 	s = foldText(s)
 	var b strings.Builder
 	b.Grow(len(s))
-	space := true
+	word := func(w string) {
+		// An apostrophe belongs to a name inside it (O'Brien), not at its edges ('Ann').
+		if w = strings.Trim(w, "'"); w != "" {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(w)
+		}
+	}
+	var cur strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'':
-			b.WriteRune(r)
-			space = false
-		case !space:
-			b.WriteByte(' ')
-			space = true
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’':
+			if r == '’' {
+				r = '\''
+			}
+			cur.WriteRune(r)
+		default:
+			word(cur.String())
+			cur.Reset()
 		}
 	}
-	return strings.TrimSuffix(b.String(), " ")
+	word(cur.String())
+	return b.String()
 }
 
 // foldText applies the steps every text field shares: NFKC (full-width and

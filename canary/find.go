@@ -1,0 +1,357 @@
+package canary
+
+import (
+	"bytes"
+	"net/url"
+	"unsafe"
+)
+
+// Candidate extraction: the text is searched for the three shapes a seed value
+// can take. Every candidate is normalized with the same functions used at
+// registration and looked up; the registry decides, so extraction may be
+// generous but must not miss a shape.
+
+const (
+	maxLocalScan  = 4 * maxLocalLen // bytes scanned left of '@' (UTF-8 locals)
+	maxDomainScan = 255
+	maxRunDigits  = 15 // E.164 maximum
+	minRunDigits  = 7
+	maxTicketScan = 2 * maxTicketLen
+)
+
+var (
+	localByte  [256]bool // may stand in a local part as written in text
+	domainByte [256]bool
+	ticketByte [256]bool // letters, digits and the separators NormalizeTicket drops
+	alnum      [256]bool
+)
+
+func init() {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		isAlnum := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+		alnum[c] = isAlnum
+		localByte[c] = isAlnum || b >= 0x80 || bytes.IndexByte([]byte("!#$%&'*+/=?^_`{|}~-."), b) >= 0
+		domainByte[c] = isAlnum || b >= 0x80 || b == '-' || b == '.'
+		ticketByte[c] = isAlnum || b == '-' || b == '_' || b == '#' || b == '/' || b == '.' || b == ':'
+	}
+	// '/', '=', '?', '&' and '%' border addresses in URLs more often than they
+	// belong to one; local parts that use them are not generated.
+	for _, b := range []byte("/=?&%'{}|`") {
+		localByte[b] = false
+	}
+}
+
+// findEmails looks for addresses around each '@' in text[lo:hi], and around
+// each URL-encoded "%40".
+func (f *finder) findEmails(text []byte, lo, hi int) {
+	for i := lo; i < hi; {
+		j := bytes.IndexByte(text[i:hi], '@')
+		if j < 0 {
+			break
+		}
+		at := i + j
+		f.emailAt(text, at, at+1)
+		i = at + 1
+	}
+	for i := lo; i < hi; {
+		j := bytes.Index(text[i:hi], []byte("%40"))
+		if j < 0 {
+			break
+		}
+		at := i + j
+		f.encodedEmailAt(text, at)
+		i = at + 3
+	}
+}
+
+// emailAt tries the address whose '@' spans text[at:after].
+func (f *finder) emailAt(text []byte, at, after int) {
+	start := at
+	for start > 0 && at-start < maxLocalScan && localByte[text[start-1]] {
+		start--
+	}
+	for start < at && text[start] == '.' {
+		start++
+	}
+	end := after
+	for end < len(text) && end-after < maxDomainScan && domainByte[text[end]] {
+		end++
+	}
+	for end > after && (text[end-1] == '.' || text[end-1] == '-') {
+		end--
+	}
+	if start == at || end == after {
+		return
+	}
+	f.tryEmail(text[start:end], start)
+}
+
+func (f *finder) tryEmail(raw []byte, pos int) {
+	var reason string
+	f.norm, reason = appendEmail(f.norm[:0], unsafe.String(&raw[0], len(raw)))
+	if reason != "" {
+		return
+	}
+	seeds := f.lookup(FieldEmail, f.norm)
+	if len(seeds) == 0 {
+		return
+	}
+	f.add(FieldEmail, raw, pos, seeds, f.emailConfidence(seeds[0]))
+}
+
+// emailConfidence compares the address seen (in f.norm) with the seed's.
+func (f *finder) emailConfidence(s Seed) Confidence {
+	planted, err := NormalizeEmail(s.Email)
+	if err != nil || planted == string(f.norm) {
+		return Exact
+	}
+	// Same lookup key, other dots.
+	at := bytes.LastIndexByte(f.norm, '@')
+	if at >= 0 && f.m.dotInsensitive[string(f.norm[at+1:])] {
+		return Exact
+	}
+	return Likely
+}
+
+// encodedEmailAt decodes an address written with percent escapes around the
+// "%40" at text[at:at+3], as in mailto links and query strings.
+func (f *finder) encodedEmailAt(text []byte, at int) {
+	start := at
+	for start > 0 && at-start < 3*maxLocalScan && (localByte[text[start-1]] || text[start-1] == '%') {
+		start--
+	}
+	end := at + 3
+	for end < len(text) && end-at < 3*maxDomainScan && (domainByte[text[end]] || text[end] == '%') {
+		end++
+	}
+	if start == at || end == at+3 {
+		return
+	}
+	decoded, err := url.PathUnescape(string(text[start:end]))
+	if err != nil {
+		return
+	}
+	var reason string
+	f.norm, reason = appendEmail(f.norm[:0], decoded)
+	if reason != "" {
+		return
+	}
+	if seeds := f.lookup(FieldEmail, f.norm); len(seeds) > 0 {
+		f.add(FieldEmail, text[start:end], start, seeds, f.emailConfidence(seeds[0]))
+	}
+}
+
+// findDigits visits each run of digits in text[lo:hi]: the seed of a phone
+// number and of a ticket reference.
+func (f *finder) findDigits(text []byte, lo, hi int) {
+	f.ticketEnd = 0
+	runEnd := 0 // phone runs already read
+	for i := lo; i < hi; i++ {
+		if c := text[i]; c < '0' || c > '9' {
+			continue
+		}
+		if i >= f.ticketEnd {
+			f.ticketAt(text, i)
+		}
+		if i >= runEnd {
+			runEnd = f.phoneAt(text, i)
+		}
+		// Skip the rest of this digit run: both readers start at its first digit.
+		for i+1 < hi && text[i+1] >= '0' && text[i+1] <= '9' {
+			i++
+		}
+	}
+}
+
+// ticketAt tries the ticket-shaped token around the digit at text[i]: the whole
+// token, and each tail of it that starts after a separator ("Ticket#TM-0001"
+// holds "TM-0001").
+func (f *finder) ticketAt(text []byte, i int) {
+	start := i
+	for start > 0 && i-start < maxTicketScan && ticketByte[text[start-1]] {
+		start--
+	}
+	end := i
+	for end < len(text) && end-i < maxTicketScan && ticketByte[text[end]] {
+		end++
+	}
+	f.ticketEnd = end
+	for end > start && !alnum[text[end-1]] {
+		end--
+	}
+	for s := start; s < end; s++ {
+		if s > start && (alnum[text[s-1]] || !alnum[text[s]]) {
+			continue // tails start at a letter or digit after a separator
+		}
+		var reason string
+		f.norm, reason = appendTicket(f.norm[:0], unsafe.String(&text[s], end-s))
+		if reason != "" {
+			continue
+		}
+		if seeds := f.lookup(FieldTicket, f.norm); len(seeds) > 0 {
+			f.add(FieldTicket, text[s:end], s, seeds, Exact)
+			return
+		}
+	}
+}
+
+// phoneAt reads the phone-shaped run that contains the digit at text[i] and
+// looks up its E.164 readings. It returns where the run ends.
+func (f *finder) phoneAt(text []byte, i int) int {
+	start := i
+	plus := false
+	// What may precede the first digit: "+", "(", "tel:".
+	for start > 0 {
+		c := text[start-1]
+		if c == '+' {
+			plus = true
+			start--
+			break
+		}
+		if c == '(' || c == ' ' && start-1 > 0 && text[start-2] == '+' {
+			start--
+			continue
+		}
+		break
+	}
+	if start > 0 && alnum[text[start-1]] && !isTelPrefix(text[:start]) {
+		return f.skipRun(text, i) // inside an identifier: "ID4155550132"
+	}
+	f.digits = f.digits[:0]
+	groups := f.groups[:0]
+	end, seps := i, 0
+	for end < len(text) {
+		c := text[end]
+		if c >= '0' && c <= '9' {
+			if seps > 0 || len(f.digits) == 0 {
+				groups = append(groups, len(f.digits))
+			}
+			f.digits = append(f.digits, c)
+			seps = 0
+			end++
+			if len(f.digits) > 4*maxRunDigits {
+				break
+			}
+			continue
+		}
+		if c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '\t' {
+			seps++
+			if seps > 2 {
+				break
+			}
+			end++
+			continue
+		}
+		break
+	}
+	for end > i && !(text[end-1] >= '0' && text[end-1] <= '9') {
+		end--
+	}
+	f.groups = groups
+	if end < len(text) && alnum[text[end]] && text[end] != 'x' && text[end] != 'X' {
+		return end // glued to letters: not a number on its own
+	}
+	n := len(f.digits)
+	if n < minRunDigits {
+		return end
+	}
+	if n <= maxRunDigits+1 { // +1: room for a trunk "0" written after the country code
+		f.phoneDigits(text[start:end], start, plus, f.digits)
+		return end
+	}
+	// A long run may be several numbers side by side: try each window of whole
+	// groups that has the length of a number.
+	for a := 0; a < len(groups); a++ {
+		for b := a + 1; b <= len(groups); b++ {
+			hiDigit := n
+			if b < len(groups) {
+				hiDigit = groups[b]
+			}
+			d := hiDigit - groups[a]
+			if d > maxRunDigits {
+				break
+			}
+			if d >= minRunDigits {
+				f.phoneDigits(text[start:end], start, plus && a == 0, f.digits[groups[a]:hiDigit])
+			}
+		}
+	}
+	return end
+}
+
+func (f *finder) skipRun(text []byte, i int) int {
+	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+func isTelPrefix(b []byte) bool {
+	n := len(b)
+	return n >= 4 && (b[n-1] == ':') && (b[n-4]|0x20) == 't' && (b[n-3]|0x20) == 'e' && (b[n-2]|0x20) == 'l'
+}
+
+// phoneDigits looks up the E.164 readings of a run's digits d:
+//   - with "+", "00" or "011" before them: international, Exact; a trunk "0"
+//     after the country code ("+44 (0)7700 ...") is dropped, as libphonenumber does;
+//   - otherwise national in the default region (trunk prefix optional), or in
+//     another region when written with its trunk prefix, Likely;
+//   - and international written without "+", Likely.
+func (f *finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
+	try := func(conf Confidence, parts ...[]byte) bool {
+		f.key = append(f.key[:0], '+')
+		for _, p := range parts {
+			f.key = append(f.key, p...)
+		}
+		if n := len(f.key) - 1; n < minRunDigits || n > maxRunDigits {
+			return false
+		}
+		if seeds := f.lookup(FieldPhone, f.key); len(seeds) > 0 {
+			f.add(FieldPhone, raw, pos, seeds, conf)
+			return true
+		}
+		return false
+	}
+	international := func(d []byte, conf Confidence) bool {
+		if len(d) == 0 || d[0] == '0' {
+			return false
+		}
+		if try(conf, d) {
+			return true
+		}
+		for cc := 1; cc <= 3 && cc < len(d); cc++ {
+			if d[cc] == '0' && try(conf, d[:cc], d[cc+1:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if plus {
+		international(d, Exact)
+		return
+	}
+	switch {
+	case bytes.HasPrefix(d, []byte("011")) && f.m.regions[0].cc == "1":
+		if international(d[3:], Exact) {
+			return
+		}
+	case bytes.HasPrefix(d, []byte("00")):
+		if international(d[2:], Exact) {
+			return
+		}
+	}
+	for k, r := range f.m.regions {
+		national := d
+		hasTrunk := r.trunk != "" && bytes.HasPrefix(d, []byte(r.trunk))
+		if hasTrunk {
+			national = d[len(r.trunk):]
+		} else if k > 0 {
+			continue // another country's number is read only with its trunk prefix
+		}
+		if try(Likely, []byte(r.cc), national) {
+			return
+		}
+	}
+	international(d, Likely)
+}

@@ -1,0 +1,289 @@
+package canary
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Matcher finds seeds in events and text. It is safe for concurrent use and
+// keeps no state between calls beyond its options: seeds added to the registry
+// are matched from the next call on.
+type Matcher struct {
+	reg            Registry
+	regions        []phoneRegion // the first is the default for national numbers
+	dotInsensitive map[string]bool
+	excerpt        int
+	scratch        sync.Pool // *finder
+}
+
+type phoneRegion struct {
+	code  string // "GB"
+	cc    string // country calling code, "44"
+	trunk string // national prefix, "0"
+}
+
+// MatcherOption configures a Matcher.
+type MatcherOption func(*Matcher) error
+
+// WithRegions sets the regions whose national formats are recognised. The first
+// is the default: its national numbers ("(415) 555-0132") are read without a
+// trunk prefix; the others only with theirs ("07700 900123" for GB). Default
+// "US", "GB".
+func WithRegions(regions ...string) MatcherOption {
+	return func(m *Matcher) error {
+		if len(regions) == 0 {
+			return fmt.Errorf("%w: WithRegions needs a region", ErrInvalidConfig)
+		}
+		m.regions = m.regions[:0]
+		for _, r := range regions {
+			r = strings.ToUpper(r)
+			cc := phonenumbers.GetCountryCodeForRegion(r)
+			if cc == 0 {
+				return fmt.Errorf("%w: WithRegions: unknown region %q", ErrInvalidConfig, r)
+			}
+			m.regions = append(m.regions, phoneRegion{r, fmt.Sprint(cc), phonenumbers.GetNddPrefixForRegion(r, true)})
+		}
+		return nil
+	}
+}
+
+// WithDotInsensitiveDomains names domains whose mailboxes ignore dots, as in
+// Config.DotInsensitiveDomains: an address there that differs from a seed's only
+// by dots is an Exact hit, not a Likely one.
+func WithDotInsensitiveDomains(domains ...string) MatcherOption {
+	return func(m *Matcher) error {
+		for _, d := range domains {
+			norm, reason := appendDomain(nil, d)
+			if reason != "" {
+				return fmt.Errorf("%w: WithDotInsensitiveDomains %q: %s", ErrInvalidConfig, d, reason)
+			}
+			m.dotInsensitive[string(norm)] = true
+		}
+		return nil
+	}
+}
+
+// NewMatcher returns a Matcher over reg.
+func NewMatcher(reg Registry, opts ...MatcherOption) (*Matcher, error) {
+	if reg == nil {
+		return nil, fmt.Errorf("%w: NewMatcher: nil registry", ErrInvalidConfig)
+	}
+	m := &Matcher{reg: reg, dotInsensitive: map[string]bool{}, excerpt: 60}
+	opts = append([]MatcherOption{WithRegions("US", "GB")}, opts...)
+	for _, o := range opts {
+		if err := o(m); err != nil {
+			return nil, err
+		}
+	}
+	m.scratch.New = func() any { return &finder{m: m} }
+	return m, nil
+}
+
+// Bounds on one event, so a hostile message costs bounded work.
+const (
+	maxEventField = 1 << 20 // bytes of subject or body examined
+	maxEventHits  = 1024
+)
+
+// Match returns every seed ev touches: as recipient or sender, and any seed
+// email, phone number or ticket reference in its subject or body, in any
+// formatting. Each seed and field is reported once, from the first place seen
+// (to, from, envelope, subject, body). A phone number shared by several seeds
+// resolves to the seed whose name appears in the text; otherwise the hit is
+// Ambiguous and lists them. Names alone never make a hit. An event that touches
+// no seed gives no hits and no error.
+func (m *Matcher) Match(ctx context.Context, ev Event) ([]Hit, error) {
+	if ev.Channel < ChannelEmail || ev.Channel > ChannelText {
+		return nil, fmt.Errorf("%w: event channel %d", ErrInvalidInput, ev.Channel)
+	}
+	f := m.scratch.Get().(*finder)
+	defer m.putFinder(f)
+	f.reset(ctx)
+	f.once = true
+	f.scan("to", ev.To, false)
+	for _, rcpt := range ev.Envelope {
+		f.scan("envelope", rcpt, false)
+	}
+	f.scan("from", ev.From, false)
+	f.scan("subject", ev.Subject, true)
+	f.scan("body", ev.Body, true)
+	if f.err != nil {
+		return nil, f.err
+	}
+	if len(f.hits) == 0 {
+		return nil, nil
+	}
+	context := ev.Subject + "\n" + ev.Body
+	if len(context) > maxEventField {
+		context = context[:maxEventField]
+	}
+	return f.finish(context), nil
+}
+
+func (m *Matcher) putFinder(f *finder) {
+	f.hits, f.pos = f.hits[:0], f.pos[:0]
+	f.ctx, f.once = nil, false
+	m.scratch.Put(f)
+}
+
+// finder holds the scratch state of one Match or one scanned chunk.
+type finder struct {
+	m         *Matcher
+	ctx       context.Context
+	err       error
+	norm      []byte // normalized candidate
+	digits    []byte
+	key       []byte
+	groups    []int
+	pos       []int // buffer position of each hit
+	hits      []Hit
+	label     string
+	offset    bool // label carries "@offset"
+	base      int  // stream offset of text[0], for Scan
+	ticketEnd int
+	once      bool // report each seed and field once (Match), or every occurrence (Scan)
+}
+
+func (f *finder) reset(ctx context.Context) {
+	f.ctx, f.err, f.hits, f.pos = ctx, nil, f.hits[:0], f.pos[:0]
+}
+
+// scan looks for seed values in s. withOffset labels hits "label@offset".
+func (f *finder) scan(label, s string, withOffset bool) {
+	if s == "" || f.err != nil {
+		return
+	}
+	if len(s) > maxEventField {
+		s = s[:maxEventField]
+	}
+	f.label, f.offset, f.base = label, withOffset, 0
+	text := unsafe.Slice(unsafe.StringData(s), len(s))
+	f.findAll(text, 0, len(text))
+}
+
+// findAll looks for candidates whose trigger lies in text[lo:hi]; they may read
+// context before lo and after hi.
+func (f *finder) findAll(text []byte, lo, hi int) {
+	f.findEmails(text, lo, hi)
+	f.findDigits(text, lo, hi)
+}
+
+// evidence names where a hit was seen.
+func (f *finder) evidence(pos int) string {
+	if !f.offset {
+		return f.label
+	}
+	return fmt.Sprintf("%s@%d", f.label, f.base+pos)
+}
+
+// add records a hit unless the seed and field were already hit.
+func (f *finder) add(field Field, raw []byte, pos int, seeds []Seed, conf Confidence) {
+	for _, h := range f.hits {
+		if f.once && h.Field == field && sameSeeds(h, seeds) {
+			return
+		}
+	}
+	if f.once && len(f.hits) >= maxEventHits {
+		return
+	}
+	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf}
+	if len(seeds) > 1 {
+		h.Confidence, h.Candidates = Ambiguous, seeds
+	}
+	f.hits = append(f.hits, h)
+	f.pos = append(f.pos, pos)
+}
+
+func sameSeeds(h Hit, seeds []Seed) bool {
+	if len(h.Candidates) == 0 {
+		return len(seeds) == 1 && h.Seed.ID == seeds[0].ID
+	}
+	if len(h.Candidates) != len(seeds) {
+		return false
+	}
+	for i := range seeds {
+		if h.Candidates[i].ID != seeds[i].ID {
+			return false
+		}
+	}
+	return true
+}
+
+// lookup asks the registry for a normalized value held in a scratch buffer.
+func (f *finder) lookup(field Field, value []byte) []Seed {
+	if f.err != nil || len(value) == 0 {
+		return nil
+	}
+	// The registry contract forbids retaining value, so a view of the buffer
+	// avoids a copy per candidate.
+	seeds, err := f.m.reg.Lookup(f.ctx, field, unsafe.String(&value[0], len(value)))
+	if err != nil {
+		f.err = fmt.Errorf("canary: registry lookup: %w", err)
+		return nil
+	}
+	return seeds
+}
+
+// finish resolves shared phone numbers by the names in context.
+func (f *finder) finish(context string) []Hit {
+	out := slices.Clone(f.hits)
+	var words map[string]bool
+	for i, h := range out {
+		if h.Confidence != Ambiguous || h.Field != FieldPhone {
+			continue
+		}
+		if words == nil {
+			words = wordSet(context)
+		}
+		out[i] = resolveShared(h, words)
+	}
+	return out
+}
+
+// resolveShared picks the one candidate of an Ambiguous phone hit whose name is
+// in words. With none or several named, the hit stays Ambiguous.
+func resolveShared(h Hit, words map[string]bool) Hit {
+	var named []Seed
+	for _, s := range h.Candidates {
+		if mentions(words, s.Name) {
+			named = append(named, s)
+		}
+	}
+	if len(named) == 1 {
+		h.Seed, h.Candidates, h.Confidence = named[0], nil, Likely
+	}
+	return h
+}
+
+// wordSet returns the normalized words of text.
+func wordSet(text string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range strings.Fields(NormalizeName(text)) {
+		set[w] = true
+	}
+	return set
+}
+
+// mentions reports whether words hold the seed's given name or a family name.
+func mentions(words map[string]bool, n Name) bool {
+	for _, part := range []string{n.Given, n.Family} {
+		ws := strings.Fields(NormalizeName(part))
+		if len(ws) == 0 {
+			continue
+		}
+		all := true
+		for _, w := range ws {
+			all = all && words[w]
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}

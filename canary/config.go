@@ -120,16 +120,15 @@ func DefaultEmailPatterns() map[EmailPattern]float64 {
 
 // DemoConfig returns a Config that is safe anywhere: reserved email domains
 // (RFC 2606 and RFC 6761 ".example" names, which never deliver) and phone
-// numbers reserved for fiction (NANP 555-0100 to 555-0199 across area codes).
+// numbers reserved for fiction (NANP 555-0100 to 555-0199 across area codes,
+// Ofcom's and ACMA's drama ranges): 1,320 numbers, enough for 5,280 seeds at
+// the default PhoneShare.
 // It is reproducible when given a Seed; DemoConfig itself leaves Seed zero.
 func DemoConfig() Config {
-	var pool []string
-	// NANP sets 555-0100..0199 aside for fiction in every area code.
-	for _, npa := range []string{"212", "312", "415", "503", "617", "702", "713", "206", "305", "404"} {
-		for line := 100; line < 200; line += 7 {
-			pool = append(pool, fmt.Sprintf("+1 %s 555 %04d", npa, line))
-		}
-	}
+	// NANP sets 555-0100..0199 aside for fiction in every area code; Ofcom and
+	// ACMA keep drama ranges too.
+	pool := append(FictionalPhones("US", 1200), FictionalPhones("GB", 100)...)
+	pool = append(pool, FictionalPhones("AU", 20)...)
 	return Config{
 		EmailDomains: []string{"mail.example", "inbox.example", "post.example.net", "webmail.example.org"},
 		PhonePool:    pool,

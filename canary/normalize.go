@@ -304,6 +304,9 @@ func appendTicket(dst []byte, s string) ([]byte, string) {
 // folded, accents removed, lower case, words separated by one space. "José
 // GARCÍA-López" becomes "jose garcia lopez". It never fails: any text has a form.
 func NormalizeName(s string) string {
+	if isASCII(s) {
+		return normalizeASCIIName(s)
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
 	}
@@ -335,6 +338,41 @@ func NormalizeName(s string) string {
 	}
 	word(cur.String())
 	return b.String()
+}
+
+// normalizeASCIIName is NormalizeName for ASCII text, without the Unicode passes.
+func normalizeASCIIName(s string) string {
+	b := make([]byte, 0, len(s))
+	start := 0 // of the current word in b
+	flush := func() {
+		w := b[start:]
+		for len(w) > 0 && w[len(w)-1] == '\'' {
+			w = w[:len(w)-1]
+		}
+		lead := 0
+		for lead < len(w) && w[lead] == '\'' {
+			lead++
+		}
+		n := copy(b[start:], w[lead:])
+		b = b[:start+n]
+		if n > 0 {
+			b = append(b, ' ')
+		}
+		start = len(b)
+	}
+	for i := 0; i < len(s); i++ {
+		c := lower(s[i])
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '\'' {
+			b = append(b, c)
+			continue
+		}
+		flush()
+	}
+	flush()
+	if len(b) > 0 {
+		b = b[:len(b)-1]
+	}
+	return string(b)
 }
 
 // foldText applies the steps every text field shares: NFKC (full-width and

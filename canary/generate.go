@@ -1,0 +1,659 @@
+package canary
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/honeyseed/honeyseed/canary/internal/names"
+	"github.com/honeyseed/honeyseed/canary/internal/places"
+)
+
+// Generator makes seeds. It is safe for concurrent use; calls are serialized,
+// because each draw depends on what was drawn before (uniqueness, phone sharing).
+type Generator struct {
+	cfg     Config
+	domains []string // normalized, in Config order
+
+	mu        sync.Mutex
+	rng       *rand.Rand
+	domainBag []int               // a shuffled round of domain indexes, consumed from the end
+	emails    map[string]struct{} // lookup keys handed out
+	tickets   map[string]struct{} // normalized tickets handed out
+	numbers   []*poolNumber
+	held      map[string][]*poolNumber // numbers each placement holds
+	cursor    map[string]int           // where the next seed of a placement starts looking
+	nextFree  int                      // numbers before it are all claimed
+	patterns  []EmailPattern
+	patternW  []float64 // cumulative
+	ascii     map[string]string
+	key       []byte // scratch
+}
+
+// poolNumber is one number of Config.PhonePool and who holds it.
+type poolNumber struct {
+	e164      string
+	placement string              // "" while unclaimed
+	uses      int                 // seeds holding it
+	words     map[string]struct{} // normalized name words of those seeds
+}
+
+// maxAttempts bounds the redraws for one unique value before giving up with ErrPoolExhausted.
+const maxAttempts = 64
+
+// NewGenerator checks cfg and returns a Generator for it. Errors wrap
+// ErrInvalidConfig and name the field at fault.
+func NewGenerator(cfg Config) (*Generator, error) {
+	c, domains, err := cfg.validated()
+	if err != nil {
+		return nil, err
+	}
+	g := &Generator{
+		cfg:     c,
+		domains: domains,
+		emails:  make(map[string]struct{}),
+		tickets: make(map[string]struct{}),
+		ascii:   make(map[string]string),
+		held:    make(map[string][]*poolNumber),
+		cursor:  make(map[string]int),
+	}
+	seed := c.Seed
+	if seed == ([32]byte{}) {
+		if _, err := crand.Read(seed[:]); err != nil {
+			return nil, fmt.Errorf("canary: reading randomness: %w", err)
+		}
+	}
+	g.rng = rand.New(rand.NewChaCha8(seed))
+
+	for p := GivenDotFamily; p <= InitialFamilyDigits; p++ {
+		if w := c.EmailPatterns[p]; w > 0 {
+			total := w
+			if n := len(g.patternW); n > 0 {
+				total += g.patternW[n-1]
+			}
+			g.patterns = append(g.patterns, p)
+			g.patternW = append(g.patternW, total)
+		}
+	}
+
+	seen := make(map[string]int)
+	for i, raw := range c.PhonePool {
+		e164, err := NormalizePhone(raw, c.PhoneRegion)
+		if err != nil {
+			return nil, fmt.Errorf("%w: PhonePool[%d]: %w", ErrInvalidConfig, i, err)
+		}
+		if j, dup := seen[e164]; dup {
+			return nil, fmt.Errorf("%w: PhonePool[%d]: %q is PhonePool[%d] again", ErrInvalidConfig, i, raw, j)
+		}
+		seen[e164] = i
+		g.numbers = append(g.numbers, &poolNumber{e164: e164, words: make(map[string]struct{})})
+	}
+	if err := g.loadClaims(context.Background()); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// loadClaims learns from Config.Registry which placement holds each pool number.
+func (g *Generator) loadClaims(ctx context.Context) error {
+	if g.cfg.Registry == nil {
+		return nil
+	}
+	for _, n := range g.numbers {
+		held, err := g.cfg.Registry.Lookup(ctx, FieldPhone, n.e164)
+		if err != nil {
+			return fmt.Errorf("canary: reading phone claims from the registry: %w", err)
+		}
+		for _, s := range held {
+			if n.placement == "" {
+				g.held[s.Placement] = append(g.held[s.Placement], n)
+			}
+			n.placement = s.Placement
+			n.uses++
+			addWords(n.words, s.Name)
+		}
+	}
+	return nil
+}
+
+// Generate returns n new seeds for placement. They are unique among themselves,
+// among everything this Generator made, and (with Config.Registry) among what is
+// registered. Generate does not register them: Add them to a Registry before
+// planting, so that a planted seed is always one the Matcher knows.
+//
+// PlantedAt is set to Now; planting code that plants later overwrites it.
+func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
+	switch {
+	case placement == "":
+		return nil, fmt.Errorf("%w: empty placement", ErrInvalidInput)
+	case n < 0:
+		return nil, fmt.Errorf("%w: negative count %d", ErrInvalidInput, n)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	// Claims are made in place and undone if the call fails, so a failed
+	// Generate leaves the Generator as it was.
+	tx := &genTx{}
+	if err := g.claimNumbers(tx, placement, n); err != nil {
+		tx.rollback()
+		return nil, err
+	}
+	out := make([]Seed, 0, n)
+	for range n {
+		s, err := g.one(tx, placement)
+		if err != nil {
+			tx.rollback()
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// genTx is the undo log of one Generate call.
+type genTx struct {
+	sets  []setClaim
+	uses  []useClaim
+	words []string // name words added to numbers, indexed by useClaim
+	other []func() // rare claims (a number to a placement)
+}
+
+type setClaim struct {
+	set map[string]struct{}
+	key string
+}
+
+type useClaim struct {
+	p        *poolNumber
+	from, to int // tx.words[from:to] were added to p.words
+}
+
+func (tx *genTx) rollback() {
+	for i := len(tx.other) - 1; i >= 0; i-- {
+		tx.other[i]()
+	}
+	for _, u := range tx.uses {
+		u.p.uses--
+		for _, w := range tx.words[u.from:u.to] {
+			delete(u.p.words, w)
+		}
+	}
+	for _, c := range tx.sets {
+		delete(c.set, c.key)
+	}
+}
+
+// claimSet adds key to set, to be removed on rollback.
+func (tx *genTx) claimSet(set map[string]struct{}, key string) {
+	set[key] = struct{}{}
+	tx.sets = append(tx.sets, setClaim{set, key})
+}
+
+// claimNumbers gives placement enough numbers for n more seeds at PhoneShare
+// each, as far as the pool allows, so that seeds spread evenly over them.
+func (g *Generator) claimNumbers(tx *genTx, placement string, n int) error {
+	if len(g.numbers) == 0 || n == 0 {
+		return nil
+	}
+	uses := 0
+	for _, p := range g.held[placement] {
+		uses += p.uses
+	}
+	want := (uses+n+g.cfg.PhoneShare-1)/g.cfg.PhoneShare - len(g.held[placement])
+	for ; want > 0 && g.nextFree < len(g.numbers); g.nextFree++ {
+		p := g.numbers[g.nextFree]
+		if p.placement != "" {
+			continue
+		}
+		g.claim(tx, p, placement)
+		want--
+	}
+	if len(g.held[placement]) == 0 {
+		return fmt.Errorf("%w: every number of PhonePool is held by another placement", ErrPoolExhausted)
+	}
+	return nil
+}
+
+func (g *Generator) claim(tx *genTx, p *poolNumber, placement string) {
+	p.placement = placement
+	g.held[placement] = append(g.held[placement], p)
+	free := g.nextFree
+	tx.other = append(tx.other, func() {
+		p.placement = ""
+		g.held[placement] = g.held[placement][:len(g.held[placement])-1]
+		g.nextFree = min(g.nextFree, free)
+	})
+}
+
+func (g *Generator) one(tx *genTx, placement string) (Seed, error) {
+	c := &g.cfg
+	r := g.rng
+	id, err := g.newID()
+	if err != nil {
+		return Seed{}, err
+	}
+	s := Seed{ID: id, Placement: placement, PlantedAt: c.Now()}
+	var phone *poolNumber
+	var words []string
+	for attempt := 0; ; attempt++ {
+		if attempt == maxAttempts {
+			return Seed{}, fmt.Errorf("%w: no unique name and address after %d draws", ErrPoolExhausted, maxAttempts)
+		}
+		sex := names.Female
+		if r.IntN(100) >= 51 {
+			sex = names.Male
+		}
+		born := names.BirthYear(r, c.Region, c.Now().Year())
+		s.Name = Name{Given: names.Given(r, c.Region, sex, born), Family: names.Family(r, c.Region)}
+		if len(g.numbers) > 0 {
+			words = nameWords(s.Name)
+			if phone = g.pickNumber(placement, words); phone == nil {
+				continue // every number of this placement has a seed of that name: redraw
+			}
+		}
+		email, ok := g.email(tx, s.Name, born)
+		if !ok {
+			continue
+		}
+		s.Email = email
+		break
+	}
+	if phone != nil {
+		s.Phone = phone.e164
+		g.use(tx, phone, words)
+	}
+	s.CreatedAt = g.createdAt()
+	if !c.NoTickets {
+		t, err := g.ticket(tx, s.CreatedAt)
+		if err != nil {
+			return Seed{}, err
+		}
+		s.Ticket = t
+	}
+	if len(c.Fields) > 0 {
+		s.Fields = make(map[string]string, len(c.Fields))
+		city, postcode := places.City(r, c.Region)
+		for _, f := range c.Fields {
+			switch f {
+			case "city":
+				s.Fields[f] = city
+			case "postcode":
+				s.Fields[f] = postcode
+			case "company":
+				s.Fields[f] = places.Company(r, c.Region, firstWord(s.Name.Family))
+			}
+		}
+	}
+	return s, nil
+}
+
+// pickNumber chooses the number for a seed named name: the next of the
+// placement's numbers, round robin, that is under PhoneShare and has no seed
+// with a word of that name; past PhoneShare only when every number is. It
+// returns nil when no number fits this name, and the caller draws another.
+func (g *Generator) pickNumber(placement string, words []string) *poolNumber {
+	held := g.held[placement]
+	start := g.cursor[placement]
+	var over *poolNumber
+	for i := range held {
+		p := held[(start+i)%len(held)]
+		if sharesWord(p.words, words) {
+			continue
+		}
+		if p.uses < g.cfg.PhoneShare {
+			g.cursor[placement] = (start + i + 1) % len(held)
+			return p
+		}
+		if over == nil || p.uses < over.uses {
+			over = p
+		}
+	}
+	return over
+}
+
+// use records that a seed whose name has words took p.
+func (g *Generator) use(tx *genTx, p *poolNumber, words []string) {
+	p.uses++
+	from := len(tx.words)
+	for _, w := range words {
+		if _, ok := p.words[w]; !ok {
+			p.words[w] = struct{}{}
+			tx.words = append(tx.words, w)
+		}
+	}
+	tx.uses = append(tx.uses, useClaim{p, from, len(tx.words)})
+}
+
+func sharesWord(have map[string]struct{}, words []string) bool {
+	for _, w := range words {
+		if _, ok := have[w]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func addWords(set map[string]struct{}, n Name) {
+	for _, w := range nameWords(n) {
+		set[w] = struct{}{}
+	}
+}
+
+// nameWords are the words by which an SMS could address the seed.
+func nameWords(n Name) []string {
+	return strings.Fields(NormalizeName(n.Given + " " + n.Family))
+}
+
+// email draws an address for name on the next domain and claims it. It reports
+// false when a few patterns in a row were taken, so the caller redraws the name.
+func (g *Generator) email(tx *genTx, name Name, born int) (string, bool) {
+	domain := g.domains[g.nextDomain()]
+	for range 6 {
+		local := g.localPart(name, born)
+		if local == "" || len(local) > maxLocalLen || local[0] == '.' || local[len(local)-1] == '.' {
+			continue
+		}
+		// localPart writes only lower-case letters, digits, dots and underscores,
+		// and the domain is normalized, so the address is already canonical and
+		// its lookup key is the local part without dots.
+		g.key = g.key[:0]
+		for i := 0; i < len(local); i++ {
+			if local[i] != '.' {
+				g.key = append(g.key, local[i])
+			}
+		}
+		g.key = append(append(g.key, '@'), domain...)
+		if _, dup := g.emails[string(g.key)]; dup {
+			continue
+		}
+		addr := local + "@" + domain
+		if g.registered(FieldEmail, addr) {
+			continue
+		}
+		tx.claimSet(g.emails, string(g.key))
+		return addr, true
+	}
+	return "", false
+}
+
+// registered reports whether the registry holds value, when there is one.
+func (g *Generator) registered(f Field, value string) bool {
+	if g.cfg.Registry == nil {
+		return false
+	}
+	found, err := g.cfg.Registry.Lookup(context.Background(), f, value)
+	return err != nil || len(found) > 0 // when in doubt, draw another
+}
+
+// nextDomain spreads seeds evenly over the domains, in a fresh random order each round.
+func (g *Generator) nextDomain() int {
+	if len(g.domainBag) == 0 {
+		g.domainBag = g.rng.Perm(len(g.domains))
+	}
+	i := g.domainBag[len(g.domainBag)-1]
+	g.domainBag = g.domainBag[:len(g.domainBag)-1]
+	return i
+}
+
+func (g *Generator) localPart(name Name, born int) string {
+	r := g.rng
+	given := g.toASCII(name.Given)
+	family := g.toASCII(name.Family)
+	if gw := strings.Fields(given); len(gw) > 1 && r.IntN(10) < 6 {
+		given = gw[0] // "maria carmen" is mostly "maria"
+	}
+	if fw := strings.Fields(family); len(fw) > 1 {
+		switch x := r.IntN(10); {
+		case x < 7:
+			family = fw[0] // Spanish: the first surname alone, most often
+		case x < 9:
+			family = strings.Join(fw, "")
+		default:
+			family = strings.Join(fw, ".")
+		}
+	}
+	given = strings.ReplaceAll(given, " ", "")
+	family = strings.ReplaceAll(family, " ", "")
+	if given == "" || family == "" {
+		return ""
+	}
+	gi := given[:1]
+	x := r.Float64() * g.patternW[len(g.patternW)-1]
+	p := g.patterns[min(sortSearchFloat(g.patternW, x), len(g.patterns)-1)]
+	switch p {
+	case GivenDotFamily:
+		return given + "." + family
+	case GivenFamily:
+		return given + family
+	case InitialFamily:
+		return gi + family
+	case GivenUnderFamily:
+		return given + "_" + family
+	case GivenDigits:
+		return given + g.digits(born)
+	case FamilyInitial:
+		return family + gi
+	case GivenDotFamilyDigits:
+		return given + "." + family + g.digits(born)
+	case InitialDotFamily:
+		return gi + "." + family
+	case FamilyGiven:
+		if r.IntN(2) == 0 {
+			return family + "." + given
+		}
+		return family + given
+	case GivenInitial:
+		return given + family[:1]
+	case InitialFamilyDigits:
+		return gi + family + g.digits(born)
+	}
+	return given + "." + family
+}
+
+// digits returns what people append to a name: a birth year in two or four
+// digits, or one to four other digits, so no digit count is shared by all.
+func (g *Generator) digits(born int) string {
+	r := g.rng
+	switch x := r.IntN(100); {
+	case x < 35:
+		return fmt.Sprintf("%02d", born%100)
+	case x < 50:
+		return strconv.Itoa(born)
+	case x < 60:
+		return strconv.Itoa(1 + r.IntN(9))
+	case x < 82:
+		return strconv.Itoa(10 + r.IntN(90))
+	case x < 92:
+		return strconv.Itoa(100 + r.IntN(900))
+	}
+	return strconv.Itoa(1000 + r.IntN(9000))
+}
+
+// toASCII turns a name into what people type in an address: accents dropped,
+// letters only, lower case ("María José" -> "maria jose", "O'Brien" -> "obrien").
+func (g *Generator) toASCII(s string) string {
+	if a, ok := g.ascii[s]; ok {
+		return a
+	}
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		switch {
+		case r >= 'a' && r <= 'z':
+			b.WriteRune(r)
+		case r == ' ':
+			b.WriteByte(' ')
+		case unicode.Is(unicode.Mn, r), r == '\'', r == '-', r == '.', r == '’':
+		case r == 'ß':
+			b.WriteString("ss")
+		case r == 'æ':
+			b.WriteString("ae")
+		case r == 'ø':
+			b.WriteByte('o')
+		case r == 'ł':
+			b.WriteByte('l')
+		}
+	}
+	a := strings.Join(strings.Fields(b.String()), " ")
+	if len(g.ascii) < 1<<16 {
+		g.ascii[s] = a
+	}
+	return a
+}
+
+// createdAt draws a creation time in [CreatedFrom, CreatedTo] weighted by
+// weekday and hour as the host's real sign-ups are.
+func (g *Generator) createdAt() time.Time {
+	c := &g.cfg
+	r := g.rng
+	hours, days := c.CreatedHours, c.CreatedWeekdays
+	if hours == ([24]float64{}) {
+		hours = defaultHours
+	}
+	if days == ([7]float64{}) {
+		days = defaultWeekdays
+	}
+	maxDay := slices.Max(days[:])
+	span := c.CreatedTo.Sub(c.CreatedFrom)
+	for range maxAttempts {
+		t := c.CreatedFrom.Add(time.Duration(r.Int64N(int64(span)))).In(c.CreatedZone)
+		if r.Float64()*maxDay > days[t.Weekday()] {
+			continue
+		}
+		h := pickWeighted(r, hours[:])
+		t = time.Date(t.Year(), t.Month(), t.Day(), h, r.IntN(60), r.IntN(60), 0, c.CreatedZone)
+		if t.Before(c.CreatedFrom) || !t.Before(c.CreatedTo) {
+			continue
+		}
+		return t.UTC()
+	}
+	return c.CreatedFrom.Add(time.Duration(r.Int64N(int64(span)))).UTC()
+}
+
+var (
+	defaultHours = [24]float64{0.15, 0.1, 0.08, 0.06, 0.06, 0.1, 0.25, 0.5, 0.9, 1.3, 1.5, 1.5,
+		1.4, 1.4, 1.5, 1.4, 1.3, 1.1, 0.9, 0.8, 0.75, 0.6, 0.45, 0.3}
+	defaultWeekdays = [7]float64{0.55, 1, 1, 1, 0.95, 0.9, 0.6}
+)
+
+func pickWeighted(r *rand.Rand, w []float64) int {
+	total := 0.0
+	for _, x := range w {
+		total += x
+	}
+	x := r.Float64() * total
+	for i, v := range w {
+		if x < v {
+			return i
+		}
+		x -= v
+	}
+	return len(w) - 1
+}
+
+// ticket draws a reference whose number follows the creation time through the
+// live range, as a host's sequential ticket numbers do, with some jitter.
+func (g *Generator) ticket(tx *genTx, created time.Time) (string, error) {
+	c := &g.cfg
+	lo, hi := c.TicketMin, c.TicketMax
+	width := hi - lo
+	frac := float64(created.Sub(c.CreatedFrom)) / float64(c.CreatedTo.Sub(c.CreatedFrom))
+	center := float64(lo) + math.Max(0, math.Min(1, frac))*float64(width)
+	jitter := math.Max(1, float64(width)*0.01)
+	for range maxAttempts {
+		// Keep the window inside the range: clamping draws to an edge would pile
+		// them onto one number.
+		var n uint64
+		if 2*jitter >= float64(width) {
+			n = lo + g.rng.Uint64N(width+1)
+		} else {
+			mid := math.Max(float64(lo)+jitter, math.Min(float64(hi)-jitter, center))
+			n = uint64(math.Round(mid + (g.rng.Float64()*2-1)*jitter))
+		}
+		t := formatTicket(c.TicketFormat, n)
+		key, reason := appendTicket(nil, t)
+		if reason != "" {
+			return "", fmt.Errorf("%w: TicketFormat %q gives %q: %s", ErrInvalidConfig, c.TicketFormat, t, reason)
+		}
+		if _, dup := g.tickets[string(key)]; dup || g.registered(FieldTicket, string(key)) {
+			jitter *= 2 // crowded: widen the search
+			continue
+		}
+		tx.claimSet(g.tickets, string(key))
+		return t, nil
+	}
+	return "", fmt.Errorf("%w: no free ticket number in [%d, %d]", ErrPoolExhausted, lo, hi)
+}
+
+// formatTicket writes n into the '#'s of format, zero-padded.
+func formatTicket(format string, n uint64) string {
+	b := []byte(format)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '#' {
+			b[i] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	return string(b)
+}
+
+// newID draws an ID. A reproducible stream can repeat IDs that an earlier run
+// with the same Config.Seed registered, so those are checked; crypto-random
+// ones cannot collide.
+func (g *Generator) newID() (uuid.UUID, error) {
+	for range maxAttempts {
+		id := g.uuid()
+		if g.cfg.Registry == nil || g.cfg.Seed == ([32]byte{}) {
+			return id, nil
+		}
+		_, err := g.cfg.Registry.Get(context.Background(), id)
+		if errors.Is(err, ErrNotFound) {
+			return id, nil
+		}
+		if err != nil {
+			return uuid.Nil, fmt.Errorf("canary: checking IDs against the registry: %w", err)
+		}
+	}
+	return uuid.Nil, fmt.Errorf("%w: no free ID", ErrPoolExhausted)
+}
+
+// uuid makes a version 4 UUID from the generator's stream, so reproducible runs
+// give reproducible IDs.
+func (g *Generator) uuid() uuid.UUID {
+	var u uuid.UUID
+	a, b := g.rng.Uint64(), g.rng.Uint64()
+	for i := range 8 {
+		u[i], u[8+i] = byte(a>>(8*i)), byte(b>>(8*i))
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return u
+}
+
+func sortSearchFloat(cum []float64, x float64) int {
+	i, _ := slices.BinarySearchFunc(cum, x, func(e, t float64) int {
+		if e <= t {
+			return -1
+		}
+		return 1
+	})
+	return i
+}
+
+func firstWord(s string) string {
+	if i := strings.IndexByte(s, ' '); i > 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -63,8 +63,8 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	g := &Generator{
 		cfg:     c,
 		domains: domains,
-		emails:  make(map[string]struct{}),
-		tickets: make(map[string]struct{}),
+		emails:  make(map[string]struct{}, 1024),
+		tickets: make(map[string]struct{}, 1024),
 		ascii:   make(map[string]string),
 		held:    make(map[string][]*poolNumber),
 		cursor:  make(map[string]int),
@@ -411,21 +411,23 @@ func (g *Generator) localPart(name Name, born int) string {
 	r := g.rng
 	given := g.toASCII(name.Given)
 	family := g.toASCII(name.Family)
-	if gw := strings.Fields(given); len(gw) > 1 && r.IntN(10) < 6 {
-		given = gw[0] // "maria carmen" is mostly "maria"
-	}
-	if fw := strings.Fields(family); len(fw) > 1 {
-		switch x := r.IntN(10); {
-		case x < 7:
-			family = fw[0] // Spanish: the first surname alone, most often
-		case x < 9:
-			family = strings.Join(fw, "")
-		default:
-			family = strings.Join(fw, ".")
+	if i := strings.IndexByte(given, ' '); i > 0 {
+		if r.IntN(10) < 6 {
+			given = given[:i] // "maria carmen" is mostly "maria"
+		} else {
+			given = strings.ReplaceAll(given, " ", "")
 		}
 	}
-	given = strings.ReplaceAll(given, " ", "")
-	family = strings.ReplaceAll(family, " ", "")
+	if i := strings.IndexByte(family, ' '); i > 0 {
+		switch x := r.IntN(10); {
+		case x < 7:
+			family = family[:i] // Spanish: the first surname alone, most often
+		case x < 9:
+			family = strings.ReplaceAll(family, " ", "")
+		default:
+			family = strings.ReplaceAll(family, " ", ".")
+		}
+	}
 	if given == "" || family == "" {
 		return ""
 	}
@@ -484,6 +486,9 @@ func (g *Generator) digits(born int) string {
 // toASCII turns a name into what people type in an address: accents dropped,
 // letters only, lower case ("María José" -> "maria jose", "O'Brien" -> "obrien").
 func (g *Generator) toASCII(s string) string {
+	if isASCII(s) {
+		return asciiLetters(s)
+	}
 	if a, ok := g.ascii[s]; ok {
 		return a
 	}
@@ -510,6 +515,24 @@ func (g *Generator) toASCII(s string) string {
 		g.ascii[s] = a
 	}
 	return a
+}
+
+// asciiLetters is toASCII for ASCII input: letters lower-cased, spaces kept
+// (single), everything else dropped.
+func asciiLetters(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := lower(s[i]); {
+		case c >= 'a' && c <= 'z':
+			b = append(b, c)
+		case c == ' ' && len(b) > 0 && b[len(b)-1] != ' ':
+			b = append(b, c)
+		}
+	}
+	if len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return string(b)
 }
 
 // createdAt draws a creation time in [CreatedFrom, CreatedTo] weighted by
@@ -582,15 +605,21 @@ func (g *Generator) ticket(tx *genTx, created time.Time) (string, error) {
 			n = uint64(math.Round(mid + (g.rng.Float64()*2-1)*jitter))
 		}
 		t := formatTicket(c.TicketFormat, n)
-		key, reason := appendTicket(nil, t)
+		var reason string
+		g.key, reason = appendTicket(g.key[:0], t)
 		if reason != "" {
 			return "", fmt.Errorf("%w: TicketFormat %q gives %q: %s", ErrInvalidConfig, c.TicketFormat, t, reason)
 		}
-		if _, dup := g.tickets[string(key)]; dup || g.registered(FieldTicket, string(key)) {
+		if _, dup := g.tickets[string(g.key)]; dup {
 			jitter *= 2 // crowded: widen the search
 			continue
 		}
-		tx.claimSet(g.tickets, string(key))
+		key := string(g.key)
+		if g.registered(FieldTicket, key) {
+			jitter *= 2 // crowded: widen the search
+			continue
+		}
+		tx.claimSet(g.tickets, key)
 		return t, nil
 	}
 	return "", fmt.Errorf("%w: no free ticket number in [%d, %d]", ErrPoolExhausted, lo, hi)

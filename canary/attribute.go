@@ -1,0 +1,141 @@
+package canary
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// AttributeOptions tune Attribute. The zero value is the common case: each seed
+// is held by its own placement only, and no seed value is guessable.
+type AttributeOptions struct {
+	// Holders returns every placement that held s: its own, and any copy made
+	// from it (an export, a replica handed to a team). Default: s.Placement.
+	Holders func(s Seed) []string
+
+	// Guess is the probability that a leaker obtained a seed value without any
+	// placement (a guess, another source), from 0 to 1. Default 0: canary
+	// values are unique and random enough not to be guessed.
+	Guess float64
+}
+
+// Attribute ranks the placements that could have leaked the tripped seeds, the
+// canary trap: every placement got its own seeds, so the seeds that were
+// contacted say which copy of the data left, and when.
+//
+// Each suspect's Score is its guilt probability in the model of Papadimitriou
+// and Garcia-Molina ("Data Leakage Detection", 2011): a tripped seed held by
+// k placements was leaked by each with probability (1-Guess)/k, and a placement
+// is guilty unless it leaked none of its tripped seeds. Scores are then
+// normalized to sum to 1. The window is when the data must have left: after
+// the latest PlantedAt of the tripped seeds it held, and before firstContact
+// or the earliest ExpiresAt among them, whichever is sooner. A placement whose
+// window is empty (a seed planted after the first contact) cannot be the
+// source and is ranked last with Score 0 and the reason.
+func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []Suspect {
+	if len(tripped) == 0 {
+		return nil
+	}
+	holders := opts.Holders
+	if holders == nil {
+		holders = func(s Seed) []string { return []string{s.Placement} }
+	}
+	guess := min(max(opts.Guess, 0), 1)
+
+	type acc struct {
+		s         Suspect
+		innocence float64 // probability it leaked none of its seeds
+	}
+	by := map[string]*acc{}
+	var order []string
+	seen := map[uuid.UUID]bool{}
+	for _, s := range tripped {
+		if seen[s.ID] {
+			continue
+		}
+		seen[s.ID] = true
+		hs := dedupe(holders(s))
+		for _, p := range hs {
+			a := by[p]
+			if a == nil {
+				a = &acc{s: Suspect{Placement: p, Before: firstContact}, innocence: 1}
+				by[p] = a
+				order = append(order, p)
+			}
+			a.s.Seeds = append(a.s.Seeds, s.ID)
+			a.innocence *= 1 - (1-guess)/float64(len(hs))
+			if s.PlantedAt.After(a.s.After) {
+				a.s.After = s.PlantedAt
+			}
+			if !s.ExpiresAt.IsZero() && (a.s.Before.IsZero() || s.ExpiresAt.Before(a.s.Before)) {
+				a.s.Before = s.ExpiresAt
+			}
+		}
+	}
+
+	total := 0.0
+	out := make([]Suspect, 0, len(order))
+	for _, p := range order {
+		a := by[p]
+		s := a.s
+		s.Score = 1 - a.innocence
+		n := len(s.Seeds)
+		s.Reasons = append(s.Reasons, fmt.Sprintf("held %d of the %d tripped seeds", n, len(seen)))
+		if shared := sharedCount(tripped, holders, p); shared > 0 {
+			s.Reasons = append(s.Reasons, fmt.Sprintf("%d of them also held by other placements, which share the blame", shared))
+		}
+		if !s.Before.IsZero() && !s.After.Before(s.Before) {
+			s.Score = 0
+			s.Reasons = append(s.Reasons, fmt.Sprintf("cannot be the source: a seed was planted (%s) after the first contact or expiry (%s)",
+				s.After.UTC().Format(time.RFC3339), s.Before.UTC().Format(time.RFC3339)))
+		} else if !s.After.IsZero() {
+			s.Reasons = append(s.Reasons, fmt.Sprintf("the data left after %s (the latest planting) and before %s",
+				s.After.UTC().Format(time.RFC3339), s.Before.UTC().Format(time.RFC3339)))
+		}
+		total += s.Score
+		out = append(out, s)
+	}
+	for i := range out {
+		if total > 0 {
+			out[i].Score /= total
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Suspect) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return len(b.Seeds) - len(a.Seeds)
+	})
+	return out
+}
+
+func sharedCount(tripped []Seed, holders func(Seed) []string, p string) int {
+	n := 0
+	seen := map[uuid.UUID]bool{}
+	for _, s := range tripped {
+		if seen[s.ID] {
+			continue
+		}
+		seen[s.ID] = true
+		hs := dedupe(holders(s))
+		if len(hs) > 1 && slices.Contains(hs, p) {
+			n++
+		}
+	}
+	return n
+}
+
+func dedupe(ps []string) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+package canary_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/canarytest"
+)
+
+func TestAttributeSinglePlacement(t *testing.T) {
+	a, b := canarytest.Seed(1, "support-db/eu"), canarytest.Seed(2, "support-db/eu")
+	c := canarytest.Seed(3, "export/2026-11")
+	contact := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	got := canary.Attribute([]canary.Seed{a, b, a}, contact, canary.AttributeOptions{})
+	require.Len(t, got, 1, "only the placement holding the tripped seeds is a suspect; repeats count once")
+	assert.Equal(t, "support-db/eu", got[0].Placement)
+	assert.InDelta(t, 1, got[0].Score, 1e-9)
+	assert.Equal(t, b.PlantedAt, got[0].After, "after the latest planting")
+	assert.Equal(t, contact, got[0].Before, "before the first contact")
+	assert.Len(t, got[0].Seeds, 2)
+	_ = c
+}
+
+// Two exports share the same seed; one of them also holds a seed only it had.
+// The model puts the most blame on the copy that explains every tripped seed.
+func TestAttributeSharedSeedsGuiltModel(t *testing.T) {
+	shared := canarytest.Seed(1, "crm")
+	only := canarytest.Seed(2, "crm")
+	holders := map[string][]string{
+		shared.Email: {"export/team-a", "export/team-b"},
+		only.Email:   {"export/team-b"},
+	}
+	opts := canary.AttributeOptions{Holders: func(s canary.Seed) []string { return holders[s.Email] }}
+	got := canary.Attribute([]canary.Seed{shared, only}, shared.PlantedAt.Add(30*24*time.Hour), opts)
+	require.Len(t, got, 2)
+	assert.Equal(t, "export/team-b", got[0].Placement)
+	// Raw guilt: team-b = 1-(1-1/2)(1-1) = 1; team-a = 1/2. Normalized: 2/3 and 1/3.
+	assert.InDelta(t, 2.0/3, got[0].Score, 1e-9)
+	assert.InDelta(t, 1.0/3, got[1].Score, 1e-9)
+	assert.Contains(t, strings.Join(got[1].Reasons, "; "), "also held by other placements")
+}
+
+func TestAttributeImpossibleWindow(t *testing.T) {
+	early := canarytest.Seed(1, "a")
+	late := canarytest.Seed(2, "b")
+	contact := early.PlantedAt.Add(time.Hour)
+	late.PlantedAt = contact.Add(24 * time.Hour) // planted after the scam call
+	got := canary.Attribute([]canary.Seed{early, late}, contact, canary.AttributeOptions{})
+	require.Len(t, got, 2)
+	assert.Equal(t, "a", got[0].Placement)
+	assert.InDelta(t, 1, got[0].Score, 1e-9)
+	assert.Equal(t, "b", got[1].Placement)
+	assert.Zero(t, got[1].Score)
+	assert.Contains(t, strings.Join(got[1].Reasons, "; "), "cannot be the source")
+}
+
+func TestAttributeExpiryBoundsWindow(t *testing.T) {
+	s := canarytest.Seed(1, "a")
+	s.ExpiresAt = s.PlantedAt.Add(48 * time.Hour)
+	got := canary.Attribute([]canary.Seed{s}, s.PlantedAt.Add(90*24*time.Hour), canary.AttributeOptions{})
+	require.Len(t, got, 1)
+	assert.Equal(t, s.ExpiresAt, got[0].Before, "the data left while the seed was planted")
+	assert.Nil(t, canary.Attribute(nil, time.Now(), canary.AttributeOptions{}))
+}
+
+func ExampleAttribute() {
+	eu := canarytest.Seed(1, "support-db/eu")
+	contact := eu.PlantedAt.Add(72 * time.Hour)
+	for _, s := range canary.Attribute([]canary.Seed{eu}, contact, canary.AttributeOptions{}) {
+		fmt.Printf("%s %.2f\n", s.Placement, s.Score)
+		for _, r := range s.Reasons {
+			fmt.Println(" -", r)
+		}
+	}
+	// Output:
+	// support-db/eu 1.00
+	//  - held 1 of the 1 tripped seeds
+	//  - the data left after 2025-03-03T10:30:00Z (the latest planting) and before 2025-03-06T10:30:00Z
+}

@@ -1,0 +1,483 @@
+package canary
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// WatcherConfig configures a Watcher. Matcher is required; every other field
+// has a documented default.
+type WatcherConfig struct {
+	// Matcher finds the seeds an event touches. Required.
+	Matcher *Matcher
+
+	// Outbox keeps alerts until every sink has them. Default: a MemoryOutbox,
+	// which loses undelivered alerts on a crash; use sqlstore for durability.
+	Outbox Outbox
+
+	// Sinks receive alerts, by name. The names identify deliveries in the
+	// outbox, so keep them stable across restarts.
+	Sinks map[string]Sink
+
+	// OwnDomains and OwnNumbers are the operator's own senders: mail from those
+	// domains and calls or texts from those numbers raise suppressed alerts,
+	// recorded but not sent (tests, the operator's own campaigns).
+	OwnDomains []string
+	OwnNumbers []string
+	// TrustAuthResults suppresses mail whose Authentication-Results header (added
+	// by the operator's own inbound gateway) says DMARC passed for an own domain.
+	// Leave it off unless a trusted hop strips such headers from outside mail.
+	TrustAuthResults bool
+
+	// GroupWindow joins repeats of one seed set, channel and sender into one
+	// alert with a count. Windows are fixed: [t.Truncate(GroupWindow), +GroupWindow).
+	// Default one hour.
+	GroupWindow time.Duration
+
+	// MinBackoff and MaxBackoff bound the retry delay of a failing sink, which
+	// doubles from MinBackoff. Defaults 1s and 5m. A sink failing FailingAfter
+	// times in a row (default 5) is reported in Health and logged at error
+	// level on every further failure; it keeps being retried.
+	MinBackoff, MaxBackoff time.Duration
+	FailingAfter           int
+
+	// SendTimeout bounds one Send. Default 10s.
+	SendTimeout time.Duration
+
+	// PollInterval is how often the dispatcher looks for due deliveries when
+	// nothing wakes it. Default 1s.
+	PollInterval time.Duration
+
+	// Logger receives the Watcher's own diagnostics. Default slog.Default().
+	Logger *slog.Logger
+
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+
+	// Attribution tunes the attribution attached to each alert.
+	Attribution AttributeOptions
+}
+
+// Watcher is the pipeline: Event -> Match -> Alert -> Outbox -> Sinks.
+//
+// HandleEvent records an alert durably before returning, so a receiver may
+// acknowledge the message once it returns nil. A dispatcher goroutine, started
+// by Start, delivers recorded alerts to every sink with retries; after a crash,
+// undelivered alerts in a durable outbox are sent when a Watcher starts again.
+// A Watcher is safe for concurrent use. Close stops the dispatcher.
+type Watcher struct {
+	cfg        WatcherConfig
+	sinkNames  []string
+	ownDomains map[string]bool
+	ownNumbers map[string]bool
+
+	wake      chan struct{}
+	startOnce sync.Once
+	running   bool // set inside startOnce
+	closeOnce sync.Once
+	stop      chan struct{}
+	done      chan struct{}
+
+	mu     sync.Mutex
+	health map[string]*SinkHealth
+}
+
+// SinkHealth is what the dispatcher knows of one sink.
+type SinkHealth struct {
+	Sink        string
+	Delivered   int       // alerts delivered since start
+	Failures    int       // failed attempts in a row
+	LastError   string    // why the last attempt failed
+	LastSuccess time.Time // zero: none since start
+	Failing     bool      // Failures reached FailingAfter
+}
+
+var _ EventHandler = (*Watcher)(nil)
+
+// NewWatcher checks cfg and returns a Watcher. Call Start to deliver alerts.
+func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
+	if cfg.Matcher == nil {
+		return nil, fmt.Errorf("%w: WatcherConfig.Matcher is required", ErrInvalidConfig)
+	}
+	if cfg.Outbox == nil {
+		cfg.Outbox = NewMemoryOutbox()
+	}
+	if cfg.GroupWindow <= 0 {
+		cfg.GroupWindow = time.Hour
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 5 * time.Minute
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		return nil, fmt.Errorf("%w: WatcherConfig.MaxBackoff %v is below MinBackoff %v", ErrInvalidConfig, cfg.MaxBackoff, cfg.MinBackoff)
+	}
+	if cfg.FailingAfter <= 0 {
+		cfg.FailingAfter = 5
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 10 * time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	w := &Watcher{
+		cfg:        cfg,
+		ownDomains: map[string]bool{},
+		ownNumbers: map[string]bool{},
+		wake:       make(chan struct{}, 1),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+		health:     map[string]*SinkHealth{},
+	}
+	for name, s := range cfg.Sinks {
+		if name == "" || s == nil {
+			return nil, fmt.Errorf("%w: WatcherConfig.Sinks: empty name or nil sink", ErrInvalidConfig)
+		}
+		w.sinkNames = append(w.sinkNames, name)
+		w.health[name] = &SinkHealth{Sink: name}
+	}
+	sort.Strings(w.sinkNames)
+	for i, d := range cfg.OwnDomains {
+		norm, reason := appendDomain(nil, strings.TrimSpace(d))
+		if reason != "" {
+			return nil, fmt.Errorf("%w: WatcherConfig.OwnDomains[%d] %q: %s", ErrInvalidConfig, i, d, reason)
+		}
+		w.ownDomains[string(norm)] = true
+	}
+	for i, n := range cfg.OwnNumbers {
+		e, err := NormalizePhone(n, "")
+		if err != nil {
+			return nil, fmt.Errorf("%w: WatcherConfig.OwnNumbers[%d]: %w", ErrInvalidConfig, i, err)
+		}
+		w.ownNumbers[e] = true
+	}
+	return w, nil
+}
+
+// HandleEvent matches ev and, if it touches seeds, records an alert in the
+// outbox before returning. It returns nil for an event that touches no seed.
+// An error means nothing was recorded: the receiver should refuse the message
+// temporarily so that the sender retries.
+func (w *Watcher) HandleEvent(ctx context.Context, ev Event) error {
+	if ev.At.IsZero() {
+		ev.At = w.cfg.Now()
+	}
+	hits, err := w.cfg.Matcher.Match(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	a := w.alertFor(ev, hits)
+	if _, err := w.cfg.Outbox.Record(ctx, a, w.sinkNames); err != nil {
+		return fmt.Errorf("canary: recording alert: %w", err)
+	}
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// alertFor builds the alert for ev, with an ID that repeats within a group
+// window so that repeats, across processes too, merge into one alert.
+func (w *Watcher) alertFor(ev Event, hits []Hit) Alert {
+	var seeds []Seed
+	seen := map[uuid.UUID]bool{}
+	for _, h := range hits {
+		cands := h.Candidates
+		if len(cands) == 0 {
+			cands = []Seed{h.Seed}
+		}
+		for _, s := range cands {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				seeds = append(seeds, s)
+			}
+		}
+	}
+	ids := make([]string, len(seeds))
+	for i, s := range seeds {
+		ids[i] = s.ID.String()
+	}
+	sort.Strings(ids)
+	sender := senderKey(ev)
+	window := ev.At.UTC().Truncate(w.cfg.GroupWindow).Unix()
+	key := strings.Join(ids, ",") + "|" + ev.Channel.String() + "|" + sender + "|" + strconv.FormatInt(window, 10)
+
+	a := Alert{
+		ID:          uuid.NewSHA1(alertNamespace, []byte(key)),
+		Channel:     ev.Channel,
+		Source:      ev.Source,
+		Sender:      ev.From,
+		Seeds:       seeds,
+		Hits:        hits[:min(len(hits), MaxAlertHits)],
+		FirstSeen:   ev.At,
+		LastSeen:    ev.At,
+		Count:       1,
+		Evidence:    excerpts(ev, hits),
+		Attribution: Attribute(seeds, ev.At, w.cfg.Attribution),
+	}
+	if ev.ID != "" {
+		a.EventIDs = []string{ev.ID}
+	}
+	a.Suppressed, a.SuppressedBy = w.ownTraffic(ev)
+	return a
+}
+
+// alertNamespace scopes alert IDs (UUID v5) to honeyseed.
+var alertNamespace = uuid.MustParse("2b0f5c1e-8a7d-5e4b-9c3a-6f1d2e7a9b40")
+
+// senderKey is the sender in a form that ignores formatting.
+func senderKey(ev Event) string {
+	if e, err := NormalizeEmail(ev.From); err == nil {
+		return e
+	}
+	if p, err := NormalizePhone(ev.From, "US"); err == nil {
+		return p
+	}
+	return strings.ToLower(strings.TrimSpace(ev.From))
+}
+
+// ownTraffic reports whether ev comes from the operator's own senders, and which rule says so.
+func (w *Watcher) ownTraffic(ev Event) (bool, string) {
+	if e, err := NormalizeEmail(ev.From); err == nil {
+		domain := e[strings.LastIndexByte(e, '@')+1:]
+		for d := range w.ownDomains {
+			if domain == d || strings.HasSuffix(domain, "."+d) {
+				return true, "own domain " + d
+			}
+		}
+	}
+	if p, err := NormalizePhone(ev.From, ""); err == nil && w.ownNumbers[p] {
+		return true, "own number " + p
+	}
+	if w.cfg.TrustAuthResults {
+		for _, v := range ev.Header["Authentication-Results"] {
+			if d, ok := dmarcPass(v); ok && w.ownDomains[d] {
+				return true, "DMARC pass for own domain " + d
+			}
+		}
+	}
+	return false, ""
+}
+
+// dmarcPass finds "dmarc=pass ... header.from=DOMAIN" in an Authentication-Results value (RFC 8601).
+func dmarcPass(v string) (string, bool) {
+	for _, part := range strings.Split(v, ";") {
+		fields := strings.Fields(strings.ToLower(part))
+		if len(fields) == 0 || fields[0] != "dmarc=pass" {
+			continue
+		}
+		for _, f := range fields[1:] {
+			if d, ok := strings.CutPrefix(f, "header.from="); ok {
+				return strings.Trim(d, `"`), true
+			}
+		}
+	}
+	return "", false
+}
+
+// excerptRadius bounds the text kept around a hit: enough to read, never the message.
+const excerptRadius = 60
+
+func excerpts(ev Event, hits []Hit) []string {
+	var out []string
+	for _, h := range hits {
+		if len(out) >= MaxAlertEvidence {
+			break
+		}
+		label, off, hasOff := strings.Cut(h.Evidence, "@")
+		text := ""
+		switch label {
+		case "subject":
+			text = ev.Subject
+		case "body":
+			text = ev.Body
+		}
+		pos, err := strconv.Atoi(off)
+		if !hasOff || err != nil || text == "" || pos > len(text) {
+			out = append(out, fmt.Sprintf("%s: %s", h.Evidence, clip(h.Value)))
+			continue
+		}
+		lo, hi := max(0, pos-excerptRadius), min(len(text), pos+len(h.Value)+excerptRadius)
+		for lo > 0 && !utf8.RuneStart(text[lo]) {
+			lo++
+		}
+		for hi < len(text) && !utf8.RuneStart(text[hi]) {
+			hi--
+		}
+		out = append(out, fmt.Sprintf("%s: …%s…", h.Evidence, strings.ToValidUTF8(text[lo:hi], "")))
+	}
+	return out
+}
+
+// Start runs the dispatcher until Close. Calling it again does nothing.
+func (w *Watcher) Start() {
+	w.startOnce.Do(func() {
+		w.running = true
+		go w.dispatch()
+	})
+}
+
+// Close stops the dispatcher and waits for it. Pending deliveries stay in the
+// outbox for the next start. It is safe to call more than once.
+func (w *Watcher) Close() error {
+	w.closeOnce.Do(func() {
+		close(w.stop)
+		w.startOnce.Do(func() {}) // a Start after Close does nothing
+		if w.running {
+			<-w.done
+		}
+	})
+	return nil
+}
+
+func (w *Watcher) dispatch() {
+	defer close(w.done)
+	t := time.NewTicker(w.cfg.PollInterval)
+	defer t.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-w.stop
+		cancel()
+	}()
+	for {
+		w.Flush(ctx)
+		select {
+		case <-w.stop:
+			return
+		case <-w.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// Flush delivers every delivery that is due now and returns how many
+// succeeded. The dispatcher calls it; tests and one-shot tools may too.
+func (w *Watcher) Flush(ctx context.Context) int {
+	delivered := 0
+	for ctx.Err() == nil {
+		due, err := w.cfg.Outbox.Due(ctx, w.cfg.Now(), 64)
+		if err != nil {
+			w.cfg.Logger.Error("canary: reading due deliveries", "err", err)
+			return delivered
+		}
+		if len(due) == 0 {
+			return delivered
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		progress := false
+		for _, d := range due {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if w.deliver(ctx, d) {
+					mu.Lock()
+					delivered++
+					progress = true
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if !progress {
+			return delivered // everything due failed: wait for the backoff
+		}
+	}
+	return delivered
+}
+
+// deliver sends one delivery and records the outcome.
+func (w *Watcher) deliver(ctx context.Context, d Delivery) bool {
+	sink := w.cfg.Sinks[d.Sink]
+	if sink == nil {
+		// A sink removed from the config: keep the delivery, say so once per attempt.
+		w.failed(ctx, d, fmt.Errorf("no sink named %q is configured", d.Sink))
+		return false
+	}
+	sctx, cancel := context.WithTimeout(ctx, w.cfg.SendTimeout)
+	err := sink.Send(sctx, d.Alert)
+	cancel()
+	if err != nil {
+		w.failed(ctx, d, err)
+		return false
+	}
+	if err := w.cfg.Outbox.Delivered(ctx, d.Alert.ID, d.Sink); err != nil {
+		// The sink has it; a redelivery after this is absorbed by its idempotency.
+		w.cfg.Logger.Error("canary: marking delivery done", "alert", d.Alert.ID, "sink", d.Sink, "err", err)
+	}
+	w.mu.Lock()
+	h := w.health[d.Sink]
+	h.Delivered++
+	h.Failures, h.Failing, h.LastError = 0, false, ""
+	h.LastSuccess = w.cfg.Now()
+	w.mu.Unlock()
+	return true
+}
+
+func (w *Watcher) failed(ctx context.Context, d Delivery, err error) {
+	backoff := w.cfg.MinBackoff << min(d.Attempts, 30)
+	if backoff <= 0 || backoff > w.cfg.MaxBackoff {
+		backoff = w.cfg.MaxBackoff
+	}
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) && ra.RetryAfter() > backoff {
+		backoff = min(ra.RetryAfter(), w.cfg.MaxBackoff)
+	}
+	if ferr := w.cfg.Outbox.Failed(ctx, d.Alert.ID, d.Sink, w.cfg.Now().Add(backoff), err.Error()); ferr != nil {
+		w.cfg.Logger.Error("canary: recording failed delivery", "alert", d.Alert.ID, "sink", d.Sink, "err", ferr)
+	}
+	w.mu.Lock()
+	h := w.health[d.Sink]
+	if h == nil {
+		h = &SinkHealth{Sink: d.Sink}
+		w.health[d.Sink] = h
+	}
+	h.Failures++
+	h.LastError = err.Error()
+	h.Failing = h.Failures >= w.cfg.FailingAfter
+	failing := h.Failing
+	w.mu.Unlock()
+	level := slog.LevelWarn
+	if failing {
+		level = slog.LevelError
+	}
+	w.cfg.Logger.Log(ctx, level, "canary: sink failed; will retry", "sink", d.Sink, "alert", d.Alert.ID,
+		"attempt", d.Attempts+1, "retry_in", backoff, "err", err)
+}
+
+// Health reports each sink's delivery state, sorted by name.
+func (w *Watcher) Health() []SinkHealth {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]SinkHealth, 0, len(w.health))
+	for _, h := range w.health {
+		out = append(out, *h)
+	}
+	slices.SortFunc(out, func(a, b SinkHealth) int { return strings.Compare(a.Sink, b.Sink) })
+	return out
+}

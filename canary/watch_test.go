@@ -1,0 +1,240 @@
+package canary_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/honeyseed/honeyseed/canary"
+)
+
+// recordingSink keeps what it was sent, deduplicating by alert ID as the Sink
+// contract asks, and fails while fail > 0.
+type recordingSink struct {
+	mu    sync.Mutex
+	fail  int
+	sends int
+	got   map[uuid.UUID]canary.Alert
+	order []uuid.UUID
+}
+
+func (s *recordingSink) Send(_ context.Context, a canary.Alert) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sends++
+	if s.fail > 0 {
+		s.fail--
+		return errors.New("target down")
+	}
+	if s.got == nil {
+		s.got = map[uuid.UUID]canary.Alert{}
+	}
+	if _, dup := s.got[a.ID]; !dup {
+		s.order = append(s.order, a.ID)
+	}
+	s.got[a.ID] = a
+	return nil
+}
+
+func (s *recordingSink) alerts() []canary.Alert {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]canary.Alert, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.got[id])
+	}
+	return out
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func watchFixture(t *testing.T, sink canary.Sink, mod func(*canary.WatcherConfig)) (*canary.Watcher, []canary.Seed, *fakeClock, canary.Outbox) {
+	t.Helper()
+	m, seeds := matchFixture(t)
+	clock := &fakeClock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	out := canary.NewMemoryOutbox()
+	cfg := canary.WatcherConfig{
+		Matcher:    m,
+		Outbox:     out,
+		Sinks:      map[string]canary.Sink{"rec": sink},
+		OwnDomains: []string{"shop.example"},
+		OwnNumbers: []string{"+1 212 555 0111"},
+		Now:        clock.Now,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	w, err := canary.NewWatcher(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	return w, seeds, clock, out
+}
+
+func TestWatcherAlertsOnceWithEvidence(t *testing.T) {
+	sink := &recordingSink{}
+	w, seeds, clock, _ := watchFixture(t, sink, nil)
+	ctx := context.Background()
+	ev := canary.Event{
+		Channel: canary.ChannelEmail, From: "refunds@scam.example", To: seeds[1].Email,
+		Subject: "Your refund", Body: strings.Repeat("Dear customer, ", 20) + "reply to claim ticket " + seeds[1].Ticket + " today",
+		At: clock.Now(), Source: "smtp", ID: "<m1@scam.example>",
+	}
+	require.NoError(t, w.HandleEvent(ctx, ev))
+	assert.Equal(t, 1, w.Flush(ctx))
+	got := sink.alerts()
+	require.Len(t, got, 1)
+	a := got[0]
+	assert.Equal(t, "refunds@scam.example", a.Sender, "the scammer's address is kept")
+	assert.Equal(t, canary.ChannelEmail, a.Channel)
+	assert.Equal(t, []uuid.UUID{seeds[1].ID}, []uuid.UUID{a.Seeds[0].ID})
+	assert.Equal(t, 1, a.Count)
+	require.NotEmpty(t, a.Attribution)
+	assert.Equal(t, "crm/eu", a.Attribution[0].Placement)
+	require.Len(t, a.Evidence, 2)
+	assert.Equal(t, "to: "+seeds[1].Email, a.Evidence[0])
+	assert.Contains(t, a.Evidence[1], seeds[1].Ticket)
+	assert.Less(t, len(a.Evidence[1]), 2*60+40, "an excerpt, never the body")
+
+	// A stranger's mail makes no alert.
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelEmail, To: "someone@mail.example", Body: "hi"}))
+	assert.Zero(t, w.Flush(ctx))
+}
+
+func TestWatcherGroupsRepeats(t *testing.T) {
+	sink := &recordingSink{}
+	w, seeds, clock, out := watchFixture(t, sink, nil)
+	ctx := context.Background()
+	send := func(id, from string) {
+		require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelSMS, From: from, To: seeds[1].Phone, At: clock.Now(), ID: id}))
+	}
+	send("SM1", "+1 202 555 0142")
+	clock.Advance(10 * time.Minute)
+	send("SM2", "+12025550142")    // same sender, other formatting
+	send("SM2", "+12025550142")    // a provider's redelivery of SM2
+	send("SM3", "+1 202 555 0143") // another sender: another alert
+	w.Flush(ctx)
+	var alerts []canary.Alert
+	for a, err := range out.Alerts(ctx) {
+		require.NoError(t, err)
+		alerts = append(alerts, a)
+	}
+	require.Len(t, alerts, 2)
+	assert.Equal(t, 2, alerts[0].Count, "two messages from one sender, the redelivery counted once")
+	assert.Equal(t, []string{"SM1", "SM2"}, alerts[0].EventIDs)
+	assert.Equal(t, 1, alerts[1].Count)
+	assert.Len(t, sink.alerts(), 2, "sinks hear of each group once")
+	assert.Equal(t, 2, sink.sends)
+
+	clock.Advance(2 * time.Hour)
+	send("SM4", "+1 202 555 0142")
+	w.Flush(ctx)
+	assert.Len(t, sink.alerts(), 3, "after the window a repeat is a new alert")
+}
+
+func TestWatcherSuppressesOwnTraffic(t *testing.T) {
+	sink := &recordingSink{}
+	w, seeds, clock, out := watchFixture(t, sink, func(c *canary.WatcherConfig) { c.TrustAuthResults = true })
+	ctx := context.Background()
+	for _, ev := range []canary.Event{
+		{Channel: canary.ChannelEmail, From: "Shop <news@mail.shop.example>", To: seeds[1].Email},
+		{Channel: canary.ChannelSMS, From: "+12125550111", To: seeds[1].Phone},
+		{Channel: canary.ChannelEmail, From: "bounce@esp.example", To: seeds[2].Email,
+			Header: map[string][]string{"Authentication-Results": {"mx.shop.example; spf=pass smtp.mailfrom=esp.example; dmarc=pass (p=reject) header.from=shop.example"}}},
+	} {
+		ev.At = clock.Now()
+		require.NoError(t, w.HandleEvent(ctx, ev))
+	}
+	assert.Zero(t, w.Flush(ctx), "suppressed alerts are not sent")
+	var by []string
+	for a, err := range out.Alerts(ctx) {
+		require.NoError(t, err)
+		assert.True(t, a.Suppressed, "recorded, not dropped")
+		by = append(by, a.SuppressedBy)
+	}
+	assert.Equal(t, []string{"own domain shop.example", "own number +12125550111", "DMARC pass for own domain shop.example"}, by)
+	assert.Empty(t, sink.alerts())
+}
+
+func TestWatcherRetriesAndReportsFailingSink(t *testing.T) {
+	sink := &recordingSink{fail: 6}
+	w, seeds, clock, _ := watchFixture(t, sink, func(c *canary.WatcherConfig) { c.FailingAfter = 3 })
+	ctx := context.Background()
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelEmail, To: seeds[1].Email, At: clock.Now()}))
+	for i := range 6 {
+		assert.Zero(t, w.Flush(ctx), "attempt %d fails", i+1)
+		assert.Zero(t, w.Flush(ctx), "not due again before the backoff")
+		clock.Advance(10 * time.Minute)
+	}
+	h := w.Health()
+	require.Len(t, h, 1)
+	assert.True(t, h[0].Failing, "six failures in a row are reported")
+	assert.Equal(t, "target down", h[0].LastError)
+	assert.Equal(t, 1, w.Flush(ctx))
+	assert.Len(t, sink.alerts(), 1, "delivered once it recovers")
+	assert.False(t, w.Health()[0].Failing)
+	assert.Equal(t, 7, sink.sends)
+}
+
+func TestWatcherRestartDeliversPending(t *testing.T) {
+	down := &recordingSink{fail: 1}
+	w, seeds, clock, out := watchFixture(t, down, nil)
+	ctx := context.Background()
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelEmail, To: seeds[1].Email, At: clock.Now()}))
+	w.Flush(ctx)
+	require.NoError(t, w.Close())
+
+	// A new process on the same outbox picks the alert up.
+	up := &recordingSink{}
+	m, _ := matchFixture(t)
+	w2, err := canary.NewWatcher(canary.WatcherConfig{Matcher: m, Outbox: out, Sinks: map[string]canary.Sink{"rec": up},
+		Now: func() time.Time { return clock.Now().Add(time.Hour) }, PollInterval: 5 * time.Millisecond})
+	require.NoError(t, err)
+	w2.Start()
+	w2.Start()
+	require.Eventually(t, func() bool { return len(up.alerts()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.NoError(t, w2.Close())
+	require.NoError(t, w2.Close(), "Close is idempotent")
+}
+
+type failingOutbox struct{ canary.Outbox }
+
+func (failingOutbox) Record(context.Context, canary.Alert, []string) (bool, error) {
+	return false, errors.New("disk full")
+}
+
+func TestWatcherOutboxFailureIsReturned(t *testing.T) {
+	w, seeds, _, _ := watchFixture(t, &recordingSink{}, func(c *canary.WatcherConfig) { c.Outbox = failingOutbox{canary.NewMemoryOutbox()} })
+	err := w.HandleEvent(context.Background(), canary.Event{Channel: canary.ChannelEmail, To: seeds[1].Email})
+	assert.ErrorContains(t, err, "disk full", "the receiver must not acknowledge")
+}
+
+func TestNewWatcherRejects(t *testing.T) {
+	m, _ := matchFixture(t)
+	for _, cfg := range []canary.WatcherConfig{
+		{},
+		{Matcher: m, OwnDomains: []string{"not a domain"}},
+		{Matcher: m, OwnNumbers: []string{"12"}},
+		{Matcher: m, Sinks: map[string]canary.Sink{"": &recordingSink{}}},
+		{Matcher: m, MinBackoff: time.Minute, MaxBackoff: time.Second},
+	} {
+		_, err := canary.NewWatcher(cfg)
+		assert.ErrorIs(t, err, canary.ErrInvalidConfig, fmt.Sprintf("%+v", cfg))
+	}
+}

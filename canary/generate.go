@@ -100,6 +100,9 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		seen[e164] = i
 		g.numbers = append(g.numbers, &poolNumber{e164: e164, words: make(map[string]struct{})})
 	}
+	// Claim numbers in random order: a run of consecutive numbers across new
+	// customers would be a tell.
+	g.rng.Shuffle(len(g.numbers), func(i, j int) { g.numbers[i], g.numbers[j] = g.numbers[j], g.numbers[i] })
 	if err := g.loadClaims(context.Background()); err != nil {
 		return nil, err
 	}

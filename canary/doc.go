@@ -1,2 +1,92 @@
-// Package canary generates canary customer records and catches contact with them.
+// Package canary makes canary customer records ("seeds"), plants them in the
+// copies of a support or CRM database, and catches the first contact with one:
+// the proof that a copy leaked, which copy, and since when.
+//
+// An insider who exports customer rows and sells them cannot tell the seeds
+// from real customers. The buyers then email, call or text every row; the
+// seeds' addresses and numbers lead back to the operator, so the first scam
+// message that reaches one raises an alert naming the seed, the placement it
+// was planted in, and the window in which the data must have left.
+//
+// # Getting started
+//
+//	reg := canary.NewMemoryRegistry()         // or sqlstore.Open for a durable, blinded one
+//	gen, _ := canary.NewGenerator(canary.DemoConfig())
+//	seeds, _ := gen.Generate("support-db/eu", 50)
+//	_ = reg.Add(ctx, seeds...)                 // register before planting
+//	// ... plant seeds in the host database (package plant) ...
+//	m, _ := canary.NewMatcher(reg)
+//	hits, _ := m.Match(ctx, canary.Event{Channel: canary.ChannelSMS, To: "+1 (415) 555-0132", Body: text})
+//
+// For production, a [Config] names the email domains and phone numbers the
+// operator owns and answers; [DemoConfig] uses only reserved domains and
+// numbers reserved for fiction, and is safe in tests and demos.
+//
+// To run it as a service, a [Watcher] takes events from the receivers in
+// package inbound (SMTP, Twilio, SendGrid, Mailgun, Postmark, signed JSON),
+// records an [Alert] in an [Outbox] before acknowledging, and delivers it to
+// [Sink] values (package sink: slog, JSON lines, webhook, Slack, syslog).
+// [Matcher.Scan] searches a leaked dump of any size, and [Attribute] ranks the
+// placements that could have leaked the tripped seeds.
+//
+// # Seeds
+//
+// [Generator] draws names by real population frequencies (US, GB, ES), a
+// birth year that fits the given name, an email local part in the mix of
+// patterns real people use, on the configured domains only, a phone number
+// from the configured pool only, a ticket reference in the host's format and
+// live range, and a creation time spread like the host's real sign-ups.
+// Every email and ticket is unique; a phone number may be shared by a few
+// seeds, but only within one placement and never by two seeds with a common
+// name word, so a call still names the placement and a name in the text
+// names the seed.
+//
+// # Matching
+//
+// One normalization per field is used both when registering and when
+// matching ([NormalizeEmail], [NormalizePhone], [NormalizeTicket],
+// [NormalizeName]): case, display names, mailto links, plus-tags, IDN
+// domains, NFKC and look-alike characters from other scripts for addresses;
+// any common national or international format for phone numbers (E.164 via
+// libphonenumber); separators and case for tickets. Every [Hit] says which
+// field matched, the raw text seen, where, and how sure it is ([Exact],
+// [Likely], [Ambiguous]). Names alone never make a hit. Values no seed has
+// give no hit and no error.
+//
+// # Threat model
+//
+// The adversary is an insider with read access to the host database, and
+// possibly to the honeyseed registry's storage, who wants to sell customer
+// rows without being caught. The design denies them three things:
+//
+//   - Telling seeds apart: seeds follow real name, address and timing
+//     distributions (package plant can learn the host's own), so no column
+//     marks them.
+//   - Learning which rows are seeds from honeyseed itself: a persisted
+//     registry (package sqlstore) stores only keyed HMAC lookup keys and
+//     AES-GCM sealed seeds. Without the secret, a dump of it reveals no seed
+//     value. Keep the secret away from the people the canaries watch.
+//   - Denying the leak: each placement gets its own seeds, so a contact
+//     names the copy that left.
+//
+// Out of scope: an insider who can read the secret or the process memory of
+// the matcher; an adversary who only sells rows that were never contacted;
+// buyers who never contact anyone. Seeds must only ever use domains and
+// numbers the operator controls: a seed address that reaches a stranger would
+// send scammers to them, so [NewGenerator] refuses public mailbox providers
+// and a config with no domain.
+//
+// # Concurrency
+//
+// [MemoryRegistry], [Matcher], [Generator] and [Watcher] are safe for
+// concurrent use. Adding seeds never blocks matching for longer than the
+// publication of a prepared batch of 4,096.
+//
+// # Names in the core API
+//
+// The names and meanings of the core API in the design are kept. Additions:
+// [Hit.Confidence] and [Hit.Candidates], [Event.ID], [Event.Header],
+// [Event.Envelope] and [Event.Remote], and [Registry.Lookup] refusing
+// [FieldName] with [ErrUnsupportedField], because names are neither unique
+// nor blinded-indexable.
 package canary

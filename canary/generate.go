@@ -215,6 +215,9 @@ func (g *Generator) claimNumbers(tx *genTx, placement string, n int) error {
 		uses += p.uses
 	}
 	want := (uses+n+g.cfg.PhoneShare-1)/g.cfg.PhoneShare - len(g.held[placement])
+	if uses+n >= 2 && len(g.held[placement])+want < 2 {
+		want = 2 - len(g.held[placement]) // round robin over two: neighbours never share
+	}
 	for ; want > 0 && g.nextFree < len(g.numbers); g.nextFree++ {
 		p := g.numbers[g.nextFree]
 		if p.placement != "" {

@@ -102,8 +102,9 @@ func (f *finder) tryEmail(raw []byte, pos int) {
 
 // emailConfidence compares the address seen (in f.norm) with the seed's.
 func (f *finder) emailConfidence(s Seed) Confidence {
-	planted, err := NormalizeEmail(s.Email)
-	if err != nil || planted == string(f.norm) {
+	var reason string
+	f.key, reason = appendEmail(f.key[:0], s.Email)
+	if reason != "" || bytes.Equal(f.key, f.norm) {
 		return Exact
 	}
 	// Same lookup key, other dots.

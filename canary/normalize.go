@@ -168,8 +168,23 @@ func unwrapAddress(s string) string {
 			s = s[:q]
 		}
 	}
-	return strings.Trim(s, " \t\r\n\"'()<>[]{},;:!?.")
+	lo, hi := 0, len(s)
+	for lo < hi && wrapByte[s[lo]] {
+		lo++
+	}
+	for hi > lo && wrapByte[s[hi-1]] {
+		hi--
+	}
+	return s[lo:hi]
 }
+
+// wrapByte marks what surrounds an address in prose and markup.
+var wrapByte = func() (t [256]bool) {
+	for _, c := range []byte(" \t\r\n\"'()<>[]{},;:!?.") {
+		t[c] = true
+	}
+	return t
+}()
 
 // dropDots removes the dots from b[start:].
 func dropDots(b []byte, start int) []byte {

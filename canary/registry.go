@@ -71,14 +71,16 @@ func (s Seed) Keys() ([]Key, error) {
 		keys = append(keys, Key{FieldEmail, LookupKey(FieldEmail, e)})
 	}
 	if s.Phone != "" {
-		p, err := NormalizePhone(s.Phone, "")
-		if err != nil {
-			return nil, fmt.Errorf("seed %s: %w", s.ID, err)
+		if !canonicalE164(s.Phone) {
+			p, err := NormalizePhone(s.Phone, "")
+			if err != nil {
+				return nil, fmt.Errorf("seed %s: %w", s.ID, err)
+			}
+			if p != s.Phone {
+				return nil, fmt.Errorf("seed %s: %w %q: not in E.164 form (%s)", s.ID, ErrInvalidPhone, s.Phone, p)
+			}
 		}
-		if p != s.Phone {
-			return nil, fmt.Errorf("seed %s: %w %q: not in E.164 form (%s)", s.ID, ErrInvalidPhone, s.Phone, p)
-		}
-		keys = append(keys, Key{FieldPhone, p})
+		keys = append(keys, Key{FieldPhone, s.Phone})
 	}
 	if s.Ticket != "" {
 		t, err := NormalizeTicket(s.Ticket)

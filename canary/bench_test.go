@@ -1,0 +1,213 @@
+package canary_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/honeyseed/honeyseed/canary"
+)
+
+// benchSeed makes the i-th synthetic seed quickly: unique address and ticket,
+// and for the first 319,600 seeds a number from NANP's fiction range
+// (555-0100..0199 in 799 area codes), four seeds to a number as a generator's
+// pool would share them; later seeds have no number.
+func benchSeed(i int) canary.Seed {
+	s := canary.Seed{
+		ID:        uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "bench-%d", i)),
+		Placement: benchPlacements[i%len(benchPlacements)],
+		Name:      canary.Name{Given: benchGiven[i%len(benchGiven)], Family: fmt.Sprintf("Lee%d", i)},
+		Email:     fmt.Sprintf("ann.lee%d@mail.example", i),
+		Ticket:    fmt.Sprintf("TM-%08d", 10_000_000+i),
+	}
+	if n := i % 79_900; i < 4*79_900 {
+		s.Phone = fmt.Sprintf("+1%03d55501%02d", 201+n/100, n%100)
+	}
+	return s
+}
+
+var (
+	benchPlacements = []string{"support-db/eu", "support-db/us", "export/2026-10", "export/2026-11"}
+	benchGiven      = []string{"Ann", "Brian", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hugo"}
+)
+
+var (
+	bigOnce sync.Once
+	bigReg  *canary.MemoryRegistry
+	bigHeap float64 // bytes per seed
+)
+
+// bigRegistry registers 1M seeds once per test binary.
+func bigRegistry(b *testing.B) *canary.MemoryRegistry {
+	bigOnce.Do(func() {
+		const n = 1_000_000
+		seeds := make([]canary.Seed, n)
+		for i := range seeds {
+			seeds[i] = benchSeed(i)
+		}
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		reg := canary.NewMemoryRegistry()
+		for lo := 0; lo < n; lo += 10_000 {
+			if err := reg.Add(context.Background(), seeds[lo:lo+10_000]...); err != nil {
+				panic(err)
+			}
+		}
+		seeds = nil
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		bigReg = reg
+		bigHeap = float64(after.HeapAlloc-before.HeapAlloc) / n
+	})
+	return bigReg
+}
+
+// BenchmarkMatch1M matches single events against 1M registered seeds.
+func BenchmarkMatch1M(b *testing.B) {
+	reg := bigRegistry(b)
+	m, err := canary.NewMatcher(reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	s := benchSeed(777_777)
+	p := benchSeed(123_456) // shares its number with three others
+	for _, bc := range []struct {
+		name string
+		ev   canary.Event
+		want int
+	}{
+		{"email", canary.Event{Channel: canary.ChannelEmail, To: s.Email}, 1},
+		{"email-display-name-tag", canary.Event{Channel: canary.ChannelEmail, To: `"Ann Lee" <Ann.Lee777777+x@Mail.Example>`}, 1},
+		{"sms-formatted", canary.Event{Channel: canary.ChannelSMS, To: "(" + p.Phone[2:5] + ") " + p.Phone[5:8] + "-" + p.Phone[8:], Body: "Hello " + p.Name.Given + ", call us back"}, 1},
+		{"miss-email-same-domain", canary.Event{Channel: canary.ChannelEmail, To: "someone.else@mail.example"}, 0},
+		{"miss-sms", canary.Event{Channel: canary.ChannelSMS, To: "+44 7700 900555", Body: "Your parcel is waiting"}, 0},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				hits, err := m.Match(ctx, bc.ev)
+				if err != nil || (len(hits) > 0) != (bc.want > 0) {
+					b.Fatalf("hits %v, err %v", hits, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRegistryMemory reports the heap held per registered seed at 1M seeds.
+func BenchmarkRegistryMemory(b *testing.B) {
+	bigRegistry(b)
+	for b.Loop() {
+	}
+	b.ReportMetric(bigHeap, "B/seed")
+}
+
+// scanDump writes a synthetic SQL dump of about size bytes: customer rows of
+// strangers with one seed row in every 200, in the formats real dumps use.
+func scanDump(w io.Writer, size int64, seeds int) (seedRows int) {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	defer bw.Flush()
+	var written int64
+	for i := 0; written < size; i++ {
+		var line string
+		if i%200 == 0 {
+			s := benchSeed((i / 200) % seeds)
+			line = fmt.Sprintf("INSERT INTO customers VALUES (%d,'%s','%s','(%s) %s-%s','2025-03-%02d 10:%02d:%02d','%s',NULL);\n",
+				i, s.Name, s.Email, s.Phone[2:5], s.Phone[5:8], s.Phone[8:], 1+i%28, i%60, i%60, s.Ticket)
+			seedRows++
+		} else {
+			line = fmt.Sprintf("INSERT INTO customers VALUES (%d,'Real Person %d','real.person%d@customer.example','+1 206 %03d %04d','2024-07-%02d 09:%02d:%02d','SR-%07d','note: called about invoice %d');\n",
+				i, i, i, 200+i%800, i%10000, 1+i%28, i%60, i%60, i, i*7)
+		}
+		n, _ := bw.WriteString(line)
+		written += int64(n)
+	}
+	return seedRows
+}
+
+// BenchmarkScan scans a 200 MiB dump against 100k seeds, and runs grep -F -f
+// with the same seeds' addresses over the same file in the same run.
+func BenchmarkScan(b *testing.B) {
+	const size, seeds = 200 << 20, 100_000
+	dir := b.TempDir()
+	path := filepath.Join(dir, "dump.sql")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	want := scanDump(f, size, seeds)
+	f.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := canary.NewMemoryRegistry()
+	batch := make([]canary.Seed, 0, seeds)
+	var patterns bytes.Buffer
+	for i := range seeds {
+		s := benchSeed(i)
+		batch = append(batch, s)
+		patterns.WriteString(s.Email + "\n")
+	}
+	if err := reg.Add(context.Background(), batch...); err != nil {
+		b.Fatal(err)
+	}
+	m, err := canary.NewMatcher(reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	b.Run("honeyseed", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			hits := 0
+			err := m.Scan(context.Background(), bytes.NewReader(data), func(h canary.Hit) error {
+				hits++
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if hits < 3*want { // email, phone and ticket of every seed row
+				b.Fatalf("%d hits, want at least %d", hits, 3*want)
+			}
+		}
+	})
+	b.Run("grep-F", func(b *testing.B) {
+		grep, err := exec.LookPath("grep")
+		if err != nil {
+			b.Skip("no grep")
+		}
+		pf := filepath.Join(dir, "patterns.txt")
+		if err := os.WriteFile(pf, patterns.Bytes(), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			start := time.Now()
+			out, err := exec.Command(grep, "-c", "-F", "-f", pf, path).Output()
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = start
+			var n int
+			fmt.Sscan(string(out), &n)
+			if n < want {
+				b.Fatalf("grep found %d lines, want %d", n, want)
+			}
+		}
+	})
+}

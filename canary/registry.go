@@ -3,7 +3,10 @@ package canary
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"iter"
+	"maps"
+	"math"
 	"sync"
 	"time"
 
@@ -94,29 +97,136 @@ func (s Seed) Keys() ([]Key, error) {
 
 // MemoryRegistry is a Registry held in memory. The zero value is not usable;
 // call NewMemoryRegistry.
+//
+// It keeps each seed in a compact record and indexes emails and tickets by a
+// 64-bit hash of their lookup key, verifying the key on a hit, so that
+// a registered seed costs about 200 bytes and a miss one hash and one probe.
 type MemoryRegistry struct {
 	addMu sync.Mutex // serializes writers so checks and inserts see one state
 
-	mu     sync.RWMutex
-	seeds  []Seed               // by ordinal, in the order added
-	byID   map[uuid.UUID]uint32 // ordinal
-	email  map[string]uint32    // LookupKey of the email: one seed each
-	ticket map[string]uint32    // normalized ticket: one seed each
-	phone  map[string]uint32    // first ordinal with that number
-	next   []uint32             // next ordinal sharing the number, or none
+	mu         sync.RWMutex
+	recs       []record             // by ordinal, in the order added
+	placements []string             // record.placement indexes it
+	placeIdx   map[string]uint32    // placement -> index
+	byID       map[uuid.UUID]uint32 // ordinal
+	email      hashIndex            // LookupKey of the email: one seed each
+	ticket     hashIndex            // normalized ticket: one seed each
+	phone      map[string]uint32    // first ordinal with that number
+	next       []uint32             // next ordinal sharing the number, or none
 }
 
-const none = ^uint32(0)
+// record is a seed as MemoryRegistry holds it: times as Unix nanoseconds, the
+// placement as an index.
+type record struct {
+	id                        uuid.UUID
+	placement                 uint32
+	given, family             string
+	email, phone, ticket      string
+	fields                    map[string]string
+	created, planted, expires int64
+}
+
+const (
+	none   = ^uint32(0)
+	noTime = math.MinInt64 // a zero time.Time
+)
 
 var _ Registry = (*MemoryRegistry)(nil)
 
 // NewMemoryRegistry returns an empty in-memory registry.
 func NewMemoryRegistry() *MemoryRegistry {
+	seed := maphash.MakeSeed()
 	return &MemoryRegistry{
-		byID:   make(map[uuid.UUID]uint32),
-		email:  make(map[string]uint32),
-		ticket: make(map[string]uint32),
-		phone:  make(map[string]uint32),
+		placeIdx: make(map[string]uint32),
+		byID:     make(map[uuid.UUID]uint32),
+		email:    hashIndex{seed: seed, m: make(map[uint64]uint32)},
+		ticket:   hashIndex{seed: seed, m: make(map[uint64]uint32)},
+		phone:    make(map[string]uint32),
+	}
+}
+
+// hashIndex maps a key's 64-bit hash to an ordinal. Two keys with one hash
+// are possible, if unlikely: the later one goes to overflow, keyed in full.
+type hashIndex struct {
+	seed     maphash.Seed
+	m        map[uint64]uint32
+	overflow map[string]uint32
+}
+
+// find returns the ordinal indexed under key; keyOf recomputes a record's key
+// to rule out a hash collision.
+func (x *hashIndex) find(key []byte, keyOf func(uint32) string) (uint32, bool) {
+	if o, ok := x.m[maphash.Bytes(x.seed, key)]; ok && keyOf(o) == string(key) {
+		return o, true
+	}
+	if len(x.overflow) > 0 {
+		o, ok := x.overflow[string(key)]
+		return o, ok
+	}
+	return 0, false
+}
+
+func (x *hashIndex) insert(key string, o uint32, keyOf func(uint32) string) {
+	h := maphash.String(x.seed, key)
+	if _, taken := x.m[h]; taken {
+		if x.overflow == nil {
+			x.overflow = make(map[string]uint32)
+		}
+		x.overflow[key] = o
+		return
+	}
+	x.m[h] = o
+}
+
+// emailKey and ticketKey recompute the lookup keys of a stored record.
+func (r *MemoryRegistry) emailKey(o uint32) string {
+	e, err := NormalizeEmail(r.recs[o].email)
+	if err != nil {
+		return ""
+	}
+	return LookupKey(FieldEmail, e)
+}
+
+func (r *MemoryRegistry) ticketKey(o uint32) string {
+	t, _ := NormalizeTicket(r.recs[o].ticket)
+	return t
+}
+
+func (r *MemoryRegistry) index(f Field) (*hashIndex, func(uint32) string) {
+	if f == FieldEmail {
+		return &r.email, r.emailKey
+	}
+	return &r.ticket, r.ticketKey
+}
+
+func packTime(t time.Time) int64 {
+	if t.IsZero() {
+		return noTime
+	}
+	return t.UnixNano()
+}
+
+func unpackTime(n int64) time.Time {
+	if n == noTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// seed rebuilds the Seed of ordinal o; the caller holds mu.
+func (r *MemoryRegistry) seedLocked(o uint32) Seed {
+	rec := &r.recs[o]
+	return Seed{
+		ID:        rec.id,
+		Placement: r.placements[rec.placement],
+		Name:      Name{Given: rec.given, Family: rec.family},
+		Email:     rec.email,
+		Phone:     rec.phone,
+		Ticket:    rec.ticket,
+		Fields:    maps.Clone(rec.fields),
+		CreatedAt: unpackTime(rec.created),
+		PlantedAt: unpackTime(rec.planted),
+		ExpiresAt: unpackTime(rec.expires),
 	}
 }
 
@@ -124,7 +234,7 @@ func NewMemoryRegistry() *MemoryRegistry {
 func (r *MemoryRegistry) Len() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return len(r.seeds)
+	return len(r.recs)
 }
 
 // publishBatch bounds how long one Add holds the write lock, so that a large
@@ -134,7 +244,6 @@ const publishBatch = 4096
 // Add implements Registry.
 func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	// Validation and normalization, the costly part, run before any lock.
-	prepared := make([]Seed, len(seeds))
 	keys := make([][]Key, len(seeds))
 	batch := make(map[any]uuid.UUID, 3*len(seeds))
 	for i, s := range seeds {
@@ -155,7 +264,7 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 			}
 			batch[key] = s.ID
 		}
-		prepared[i], keys[i] = s.Clone(), k
+		keys[i] = k
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -164,31 +273,30 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	r.addMu.Lock()
 	defer r.addMu.Unlock()
 	r.mu.RLock()
-	for _, s := range prepared {
+	for i, s := range seeds {
 		if _, dup := r.byID[s.ID]; dup {
 			r.mu.RUnlock()
 			return fmt.Errorf("%w: ID %s already registered", ErrDuplicate, s.ID)
 		}
-	}
-	for i, k := range keys {
-		for _, key := range k {
+		for _, key := range keys[i] {
 			if key.Field == FieldPhone {
 				continue
 			}
-			if o, dup := r.uniqueIndex(key.Field)[key.Value]; dup {
+			idx, keyOf := r.index(key.Field)
+			if o, dup := idx.find([]byte(key.Value), keyOf); dup {
 				r.mu.RUnlock()
-				return fmt.Errorf("%w: seed %s has the %s of seed %s", ErrDuplicate, prepared[i].ID, key.Field, r.seeds[o].ID)
+				return fmt.Errorf("%w: seed %s has the %s of seed %s", ErrDuplicate, s.ID, key.Field, r.recs[o].id)
 			}
 		}
 	}
 	r.mu.RUnlock()
 
 	// Past this point nothing can fail: the batch goes in whole.
-	for lo := 0; lo < len(prepared); lo += publishBatch {
-		hi := min(lo+publishBatch, len(prepared))
+	for lo := 0; lo < len(seeds); lo += publishBatch {
+		hi := min(lo+publishBatch, len(seeds))
 		r.mu.Lock()
 		for i := lo; i < hi; i++ {
-			r.insertLocked(prepared[i], keys[i])
+			r.insertLocked(seeds[i], keys[i])
 		}
 		r.mu.Unlock()
 	}
@@ -196,13 +304,26 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 }
 
 func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
-	o := uint32(len(r.seeds))
-	r.seeds = append(r.seeds, s)
+	o := uint32(len(r.recs))
+	p, ok := r.placeIdx[s.Placement]
+	if !ok {
+		p = uint32(len(r.placements))
+		r.placements = append(r.placements, s.Placement)
+		r.placeIdx[s.Placement] = p
+	}
+	r.recs = append(r.recs, record{
+		id: s.ID, placement: p,
+		given: s.Name.Given, family: s.Name.Family,
+		email: s.Email, phone: s.Phone, ticket: s.Ticket,
+		fields:  maps.Clone(s.Fields),
+		created: packTime(s.CreatedAt), planted: packTime(s.PlantedAt), expires: packTime(s.ExpiresAt),
+	})
 	r.next = append(r.next, none)
 	r.byID[s.ID] = o
 	for _, k := range keys {
 		if k.Field != FieldPhone {
-			r.uniqueIndex(k.Field)[k.Value] = o
+			idx, keyOf := r.index(k.Field)
+			idx.insert(k.Value, o, keyOf)
 			continue
 		}
 		if head, ok := r.phone[k.Value]; ok {
@@ -217,14 +338,6 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
 	}
 }
 
-// uniqueIndex returns the index of a field whose values belong to one seed each.
-func (r *MemoryRegistry) uniqueIndex(f Field) map[string]uint32 {
-	if f == FieldEmail {
-		return r.email
-	}
-	return r.ticket
-}
-
 // Lookup implements Registry.
 func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]Seed, error) {
 	var buf [128]byte
@@ -233,11 +346,12 @@ func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]S
 		key := appendLookupKey(buf[:0], f, value)
 		r.mu.RLock()
 		defer r.mu.RUnlock()
-		o, ok := r.uniqueIndex(f)[string(key)]
+		idx, keyOf := r.index(f)
+		o, ok := idx.find(key, keyOf)
 		if !ok {
 			return nil, nil
 		}
-		return []Seed{r.seeds[o].Clone()}, nil
+		return []Seed{r.seedLocked(o)}, nil
 	case FieldPhone:
 		r.mu.RLock()
 		defer r.mu.RUnlock()
@@ -247,7 +361,7 @@ func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]S
 		}
 		var out []Seed
 		for ; o != none; o = r.next[o] {
-			out = append(out, r.seeds[o].Clone())
+			out = append(out, r.seedLocked(o))
 		}
 		return out, nil
 	case FieldName:
@@ -264,14 +378,14 @@ func (r *MemoryRegistry) Get(ctx context.Context, id uuid.UUID) (Seed, error) {
 	if !ok {
 		return Seed{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	return r.seeds[o].Clone(), nil
+	return r.seedLocked(o), nil
 }
 
 // Seeds implements Registry.
 func (r *MemoryRegistry) Seeds(ctx context.Context) iter.Seq2[Seed, error] {
 	return func(yield func(Seed, error) bool) {
 		r.mu.RLock()
-		n := len(r.seeds)
+		n := len(r.recs)
 		r.mu.RUnlock()
 		for i := 0; i < n; i++ {
 			if err := ctx.Err(); err != nil {
@@ -279,7 +393,7 @@ func (r *MemoryRegistry) Seeds(ctx context.Context) iter.Seq2[Seed, error] {
 				return
 			}
 			r.mu.RLock()
-			s := r.seeds[i].Clone()
+			s := r.seedLocked(uint32(i))
 			r.mu.RUnlock()
 			if !yield(s, nil) {
 				return
@@ -290,6 +404,9 @@ func (r *MemoryRegistry) Seeds(ctx context.Context) iter.Seq2[Seed, error] {
 
 // Retire implements Registry.
 func (r *MemoryRegistry) Retire(ctx context.Context, id uuid.UUID, at time.Time) error {
+	if at.IsZero() || at.Year() < 1900 || at.Year() > 2200 {
+		return fmt.Errorf("%w: retirement time %v", ErrInvalidInput, at)
+	}
 	r.addMu.Lock()
 	defer r.addMu.Unlock()
 	r.mu.Lock()
@@ -298,6 +415,6 @@ func (r *MemoryRegistry) Retire(ctx context.Context, id uuid.UUID, at time.Time)
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	r.seeds[o].ExpiresAt = at
+	r.recs[o].expires = packTime(at)
 	return nil
 }

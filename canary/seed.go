@@ -70,6 +70,11 @@ func (s Seed) validate() error {
 	case !s.ExpiresAt.IsZero() && !s.PlantedAt.IsZero() && s.ExpiresAt.Before(s.PlantedAt):
 		return fmt.Errorf("%w: seed %s expires before it is planted", ErrInvalidSeed, s.ID)
 	}
+	for _, t := range []time.Time{s.CreatedAt, s.PlantedAt, s.ExpiresAt} {
+		if !t.IsZero() && (t.Year() < 1900 || t.Year() > 2200) {
+			return fmt.Errorf("%w: seed %s has a time in %d", ErrInvalidSeed, s.ID, t.Year())
+		}
+	}
 	return nil
 }
 

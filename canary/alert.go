@@ -59,6 +59,11 @@ type Suspect struct {
 // should deliver idempotently by Alert.ID where its target allows. Send is
 // called concurrently for different alerts, must not keep the alert after it
 // returns, and returns an error to be retried later with backoff.
+//
+// A Send error may say more: one that wraps ErrSinkPermanent reports a target
+// that refuses for good (a revoked webhook), and the Watcher reports the sink as
+// failing at once; one with a method RetryDelay() time.Duration asks for at least
+// that wait before the next attempt (an HTTP Retry-After).
 type Sink interface {
 	Send(ctx context.Context, a Alert) error
 }

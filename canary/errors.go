@@ -25,6 +25,9 @@ var (
 	ErrUnsupportedField = errors.New("canary: unsupported field")
 	// ErrClosed: the value was used after Close.
 	ErrClosed = errors.New("canary: closed")
+	// ErrSinkPermanent: a Sink's target refuses in a way retrying will not fix.
+	// Sinks wrap it; the Watcher keeps retrying at MaxBackoff but reports the sink.
+	ErrSinkPermanent = errors.New("canary: sink refuses permanently")
 	// ErrPoolExhausted: the generator cannot draw another unique value (too few phone numbers for
 	// the rules, or a ticket range too narrow).
 	ErrPoolExhausted = errors.New("canary: pool exhausted")

@@ -444,9 +444,13 @@ func (w *Watcher) failed(ctx context.Context, d Delivery, err error) {
 	if backoff <= 0 || backoff > w.cfg.MaxBackoff {
 		backoff = w.cfg.MaxBackoff
 	}
-	var ra interface{ RetryAfter() time.Duration }
-	if errors.As(err, &ra) && ra.RetryAfter() > backoff {
-		backoff = min(ra.RetryAfter(), w.cfg.MaxBackoff)
+	var ra interface{ RetryDelay() time.Duration }
+	if errors.As(err, &ra) && ra.RetryDelay() > backoff {
+		backoff = min(ra.RetryDelay(), w.cfg.MaxBackoff)
+	}
+	permanent := errors.Is(err, ErrSinkPermanent)
+	if permanent {
+		backoff = w.cfg.MaxBackoff
 	}
 	if ferr := w.cfg.Outbox.Failed(ctx, d.Alert.ID, d.Sink, w.cfg.Now().Add(backoff), err.Error()); ferr != nil {
 		w.cfg.Logger.Error("canary: recording failed delivery", "alert", d.Alert.ID, "sink", d.Sink, "err", ferr)
@@ -459,7 +463,7 @@ func (w *Watcher) failed(ctx context.Context, d Delivery, err error) {
 	}
 	h.Failures++
 	h.LastError = err.Error()
-	h.Failing = h.Failures >= w.cfg.FailingAfter
+	h.Failing = h.Failures >= w.cfg.FailingAfter || permanent
 	failing := h.Failing
 	w.mu.Unlock()
 	level := slog.LevelWarn

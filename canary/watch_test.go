@@ -238,3 +238,31 @@ func TestNewWatcherRejects(t *testing.T) {
 		assert.ErrorIs(t, err, canary.ErrInvalidConfig, fmt.Sprintf("%+v", cfg))
 	}
 }
+
+type delayErr struct{ d time.Duration }
+
+func (e delayErr) Error() string             { return "busy" }
+func (e delayErr) RetryDelay() time.Duration { return e.d }
+
+type errSink struct{ err error }
+
+func (s errSink) Send(context.Context, canary.Alert) error { return s.err }
+
+func TestWatcherHonoursSinkErrorKinds(t *testing.T) {
+	ctx := context.Background()
+	w, seeds, clock, _ := watchFixture(t, errSink{fmt.Errorf("webhook: 410 Gone: %w", canary.ErrSinkPermanent)}, nil)
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelEmail, To: seeds[1].Email, At: clock.Now()}))
+	w.Flush(ctx)
+	assert.True(t, w.Health()[0].Failing, "a permanent refusal is reported at once")
+
+	w2, seeds2, clock2, _ := watchFixture(t, errSink{delayErr{2 * time.Minute}}, nil)
+	require.NoError(t, w2.HandleEvent(ctx, canary.Event{Channel: canary.ChannelEmail, To: seeds2[1].Email, At: clock2.Now()}))
+	w2.Flush(ctx)
+	failures := w2.Health()[0].Failures
+	clock2.Advance(time.Minute)
+	w2.Flush(ctx)
+	assert.Equal(t, failures, w2.Health()[0].Failures, "not retried before the delay the target asked for")
+	clock2.Advance(90 * time.Second)
+	w2.Flush(ctx)
+	assert.Equal(t, failures+1, w2.Health()[0].Failures, "retried after it")
+}

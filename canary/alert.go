@@ -14,6 +14,8 @@ type Alert struct {
 	Channel Channel
 	Source  string // the receiver: "smtp", "twilio", ...
 	Sender  string // the scammer's address or number, as received: intelligence
+	Subject string // of the first mail, at most 200 bytes
+	Remote  string // the network peer that handed the first event over (an SMTP client's IP)
 	Seeds   []Seed // the seeds touched, each once
 	Hits    []Hit
 

@@ -231,6 +231,8 @@ func (w *Watcher) alertFor(ev Event, hits []Hit) Alert {
 		Channel:     ev.Channel,
 		Source:      ev.Source,
 		Sender:      ev.From,
+		Subject:     clipUTF8(ev.Subject, 200),
+		Remote:      ev.Remote,
 		Seeds:       seeds,
 		Hits:        hits[:min(len(hits), MaxAlertHits)],
 		FirstSeen:   ev.At,
@@ -297,6 +299,17 @@ func dmarcPass(v string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// clipUTF8 cuts s to at most n bytes on a rune boundary.
+func clipUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // excerptRadius bounds the text kept around a hit: enough to read, never the message.

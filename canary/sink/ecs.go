@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"math"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -84,9 +85,12 @@ func NewDocument(a canary.Alert, labels map[string]string) Document {
 	sender := clip(a.Sender, maxSender)
 	switch {
 	case a.Channel == canary.ChannelEmail:
-		d.Email = &ecsEmail{Direction: "inbound", To: ecsAddresses{Address: recipients(a.Hits)}}
+		d.Email = &ecsEmail{Direction: "inbound", To: ecsAddresses{Address: recipients(a.Hits)}, Subject: clip(a.Subject, maxSender)}
 		if sender != "" {
 			d.Email.From.Address = []string{sender}
+		}
+		if ip := net.ParseIP(a.Remote); ip != nil {
+			d.Source = &ecsSource{IP: ip.String()}
 		}
 	case sender != "":
 		d.Source = &ecsSource{Address: sender}
@@ -209,11 +213,13 @@ type ecsObserver struct {
 }
 
 type ecsSource struct {
-	Address string `json:"address"`
+	Address string `json:"address,omitempty"`
+	IP      string `json:"ip,omitempty"` // the SMTP client that delivered a mail
 }
 
 type ecsEmail struct {
 	Direction string       `json:"direction"`
+	Subject   string       `json:"subject,omitempty"`
 	From      ecsAddresses `json:"from,omitzero"`
 	To        ecsAddresses `json:"to,omitzero"`
 }

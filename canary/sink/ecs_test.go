@@ -169,3 +169,18 @@ func FuzzDocument(f *testing.F) {
 		assert.LessOrEqual(t, len(d.doc.Source.Address), maxSender)
 	})
 }
+
+func TestDocumentMailSubjectAndClient(t *testing.T) {
+	a := canarytest.AlertFor(9, canary.ChannelEmail, canarytest.Seed(1, "support-db/eu"))
+	a.Subject = "Your refund is ready"
+	a.Remote = "192.0.2.10"
+	b, err := json.Marshal(NewDocument(a, nil))
+	require.NoError(t, err)
+	var doc struct {
+		Email  struct{ Subject string } `json:"email"`
+		Source struct{ IP string }      `json:"source"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	assert.Equal(t, "Your refund is ready", doc.Email.Subject, "ECS email.subject")
+	assert.Equal(t, "192.0.2.10", doc.Source.IP, "ECS source.ip: the SMTP client")
+}

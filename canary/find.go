@@ -2,6 +2,7 @@ package canary
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/url"
 	"unsafe"
 )
@@ -88,6 +89,18 @@ func (f *finder) emailAt(text []byte, at, after int) {
 }
 
 func (f *finder) tryEmail(raw []byte, pos int) {
+	if f.shape != nil {
+		// Most addresses in a dump are on domains no seed uses: check the
+		// domain before normalizing the whole address.
+		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
+		if isASCII(unsafe.String(&domain[0], len(domain))) {
+			var reason string
+			f.key, reason = appendDomain(f.key[:0], unsafe.String(&domain[0], len(domain)))
+			if reason != "" || !f.shape.EmailDomains[string(f.key)] {
+				return
+			}
+		}
+	}
 	var reason string
 	f.norm, reason = appendEmail(f.norm[:0], unsafe.String(&raw[0], len(raw)))
 	if reason != "" {
@@ -148,14 +161,23 @@ func (f *finder) encodedEmailAt(text []byte, at int) {
 func (f *finder) findDigits(text []byte, lo, hi int) {
 	f.ticketEnd = 0
 	runEnd := 0 // phone runs already read
+	tickets := f.shape == nil || f.shape.TicketLens != 0
+	phones := f.shape == nil || f.shape.PhoneLens != 0
 	for i := lo; i < hi; i++ {
+		// Skip eight bytes at a time while none is a digit.
+		for i+8 <= hi && !hasDigit(binary.LittleEndian.Uint64(text[i:])) {
+			i += 8
+		}
+		if i >= hi {
+			break
+		}
 		if c := text[i]; c < '0' || c > '9' {
 			continue
 		}
-		if i >= f.ticketEnd {
+		if tickets && i >= f.ticketEnd {
 			f.ticketAt(text, i)
 		}
-		if i >= runEnd {
+		if phones && i >= runEnd {
 			runEnd = f.phoneAt(text, i)
 		}
 		// Skip the rest of this digit run: both readers start at its first digit.
@@ -169,6 +191,12 @@ func (f *finder) findDigits(text []byte, lo, hi int) {
 // token, and each tail of it that starts after a separator ("Ticket#TM-0001"
 // holds "TM-0001").
 func (f *finder) ticketAt(text []byte, i int) {
+	if sh := f.shape; sh != nil && !sh.ticketDigitFirst && (i == 0 || !ticketByte[text[i-1]]) {
+		// The token starts at this digit and every registered ticket starts
+		// with a letter: no tail of it can be one.
+		f.ticketEnd = i + 1
+		return
+	}
 	start := i
 	for start > 0 && i-start < maxTicketScan && ticketByte[text[start-1]] {
 		start--
@@ -181,9 +209,25 @@ func (f *finder) ticketAt(text []byte, i int) {
 	for end > start && !alnum[text[end-1]] {
 		end--
 	}
+	// Letters and digits from each position to the end, counted once from the
+	// right, so the shape check of every tail is constant time.
+	remaining := 0
+	if f.shape != nil {
+		for k := start; k < end; k++ {
+			if alnum[text[k]] {
+				remaining++
+			}
+		}
+	}
 	for s := start; s < end; s++ {
+		if s > start && alnum[text[s-1]] {
+			remaining--
+		}
 		if s > start && (alnum[text[s-1]] || !alnum[text[s]]) {
 			continue // tails start at a letter or digit after a separator
+		}
+		if f.shape != nil && !f.shape.admitsTicketTail(remaining, text[s]) {
+			continue
 		}
 		var reason string
 		f.norm, reason = appendTicket(f.norm[:0], unsafe.String(&text[s], end-s))
@@ -218,6 +262,13 @@ func (f *finder) phoneAt(text []byte, i int) int {
 	}
 	if start > 0 && alnum[text[start-1]] && !isTelPrefix(text[:start]) {
 		return f.skipRun(text, i) // inside an identifier: "ID4155550132"
+	}
+	if f.shape != nil {
+		// Count the run's digits first: most runs in a dump (ids, dates,
+		// times) are too short to be any registered number.
+		if end, digits := runDigits(text, i); digits < f.shape.PhoneMinDigits {
+			return end
+		}
 	}
 	f.digits = f.digits[:0]
 	groups := f.groups[:0]
@@ -281,6 +332,38 @@ func (f *finder) phoneAt(text []byte, i int) int {
 	return end
 }
 
+// hasDigit reports whether any byte of x is an ASCII digit, without a branch
+// per byte (the "has between" bit trick, exact for all 256 byte values).
+func hasDigit(x uint64) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+		low7 = 0x7f7f7f7f7f7f7f7f
+	)
+	t := x & low7
+	return (ones*(127+'9'+1)-t)&^x&(t+ones*(127-'0'+1))&high != 0
+}
+
+// runDigits counts the digits of the phone-shaped run from text[i], as phoneAt
+// reads it, and says where it ends.
+func runDigits(text []byte, i int) (end, digits int) {
+	seps := 0
+	for end = i; end < len(text); end++ {
+		switch c := text[end]; {
+		case c >= '0' && c <= '9':
+			digits++
+			seps = 0
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '\t':
+			if seps++; seps > 2 {
+				return end, digits
+			}
+		default:
+			return end, digits
+		}
+	}
+	return end, digits
+}
+
 func (f *finder) skipRun(text []byte, i int) int {
 	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
 		i++
@@ -306,6 +389,9 @@ func (f *finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
 			f.key = append(f.key, p...)
 		}
 		if n := len(f.key) - 1; n < minRunDigits || n > maxRunDigits {
+			return false
+		}
+		if sh := f.shape; sh != nil && (sh.PhoneLens&(1<<len(f.key)) == 0 || !sh.PhoneLead[int(f.key[1]-'0')*10+int(f.key[2]-'0')]) {
 			return false
 		}
 		if seeds := f.lookup(FieldPhone, f.key); len(seeds) > 0 {

@@ -147,11 +147,19 @@ type finder struct {
 	offset    bool // label carries "@offset"
 	base      int  // stream offset of text[0], for Scan
 	ticketEnd int
-	once      bool // report each seed and field once (Match), or every occurrence (Scan)
+	once      bool   // report each seed and field once (Match), or every occurrence (Scan)
+	shape     *Shape // what the registry holds, if it says; nil: no filtering
 }
 
 func (f *finder) reset(ctx context.Context) {
 	f.ctx, f.err, f.hits, f.pos = ctx, nil, f.hits[:0], f.pos[:0]
+	f.shape = nil
+	if sh, ok := f.m.reg.(Shaper); ok {
+		f.shape = sh.Shape()
+		if f.shape == nil {
+			f.shape = &Shape{} // an empty registry: nothing can match
+		}
+	}
 }
 
 // scan looks for seed values in s. withOffset labels hits "label@offset".

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -113,6 +114,7 @@ type MemoryRegistry struct {
 	ticket     hashIndex            // normalized ticket: one seed each
 	phone      map[string]uint32    // first ordinal with that number
 	next       []uint32             // next ordinal sharing the number, or none
+	shape      atomic.Pointer[Shape]
 }
 
 // record is a seed as MemoryRegistry holds it: times as Unix nanoseconds, the
@@ -131,7 +133,13 @@ const (
 	noTime = math.MinInt64 // a zero time.Time
 )
 
-var _ Registry = (*MemoryRegistry)(nil)
+var (
+	_ Registry = (*MemoryRegistry)(nil)
+	_ Shaper   = (*MemoryRegistry)(nil)
+)
+
+// Shape implements Shaper.
+func (r *MemoryRegistry) Shape() *Shape { return r.shape.Load() }
 
 // NewMemoryRegistry returns an empty in-memory registry.
 func NewMemoryRegistry() *MemoryRegistry {
@@ -291,7 +299,13 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	}
 	r.mu.RUnlock()
 
-	// Past this point nothing can fail: the batch goes in whole.
+	// Past this point nothing can fail: the batch goes in whole. The shape
+	// admits the batch before any of it can be found.
+	sh := r.shape.Load()
+	for _, k := range keys {
+		sh = sh.with(k)
+	}
+	r.shape.Store(sh)
 	for lo := 0; lo < len(seeds); lo += publishBatch {
 		hi := min(lo+publishBatch, len(seeds))
 		r.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -177,15 +178,26 @@ func (m *Matcher) scanJob(ctx context.Context, j *scanJob) {
 	}
 	core := j.buf[j.lo:j.hi]
 	j.lines = bytes.Count(core, []byte{'\n'})
+	// Hits in stream order; newlines counted once across the chunk.
+	order := make([]int, len(f.hits))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return f.pos[a] - f.pos[b] })
 	j.hits = make([]Hit, 0, len(f.hits))
-	for k, h := range f.hits {
-		pos := f.pos[k]
+	line, counted := 0, j.lo
+	for _, k := range order {
+		h, pos := f.hits[k], f.pos[k]
 		if h.Confidence == Ambiguous && h.Field == FieldPhone {
 			h = resolveByLine(h, j.buf, pos)
 		}
+		if at := max(j.lo, pos); at > counted {
+			line += bytes.Count(j.buf[counted:at], []byte{'\n'})
+			counted = at
+		}
 		j.hits = append(j.hits, h)
 		j.posOf = append(j.posOf, pos-j.lo)
-		j.lineOf = append(j.lineOf, bytes.Count(j.buf[j.lo:max(j.lo, pos)], []byte{'\n'}))
+		j.lineOf = append(j.lineOf, line)
 	}
 }
 

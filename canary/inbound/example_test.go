@@ -3,18 +3,15 @@ package inbound_test
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/smtp"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +75,7 @@ func ExampleNewTwilioSMSHandler() {
 	form := url.Values{"MessageSid": {"SM1"}, "From": {"+447700900123"}, "To": {"+12015550101"}, "Body": {"Your card is blocked"}}
 	req := httptest.NewRequest(http.MethodPost, "/twilio/sms", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilioSignature("your-auth-token", "https://hooks.example.com/twilio/sms", form))
+	req.Header.Set("X-Twilio-Signature", inbound.TwilioSignature("your-auth-token", "https://hooks.example.com/twilio/sms", form))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	fmt.Println(w.Code, w.Body)
@@ -99,7 +96,7 @@ func ExampleNewTwilioVoiceHandler() {
 	form := url.Values{"CallSid": {"CA1"}, "From": {"+447700900123"}, "To": {"+12015550101"}, "CallStatus": {"ringing"}}
 	req := httptest.NewRequest(http.MethodPost, "/twilio/voice", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilioSignature("your-auth-token", "https://hooks.example.com/twilio/voice", form))
+	req.Header.Set("X-Twilio-Signature", inbound.TwilioSignature("your-auth-token", "https://hooks.example.com/twilio/voice", form))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	fmt.Println(w.Code)
@@ -222,16 +219,4 @@ func ExampleNewWebhookHandler() {
 	// Output:
 	// text via webhook:paste-monitor: from  to ann.lee1@mail.example: "seen in a paste"
 	// 200
-}
-
-// twilioSignature signs as Twilio does: HMAC-SHA1 over the URL and the
-// parameters sorted by name.
-func twilioSignature(token, rawURL string, form url.Values) string {
-	s := rawURL
-	for _, k := range slices.Sorted(maps.Keys(form)) {
-		s += k + form.Get(k)
-	}
-	m := hmac.New(sha1.New, []byte(token))
-	m.Write([]byte(s))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }

@@ -142,6 +142,13 @@ func verifyTwilio(token Secret, rawURL string, form url.Values, sig string) bool
 	return ok
 }
 
+// TwilioSignature returns the X-Twilio-Signature that Twilio sends with a POST
+// of form to rawURL, signed with the account's auth token: for tests, demos and
+// tools that replay provider requests to a receiver.
+func TwilioSignature(token Secret, rawURL string, form url.Values) string {
+	return base64.StdEncoding.EncodeToString(twilioMAC(token, rawURL, form, true))
+}
+
 func twilioMAC(token Secret, rawURL string, form url.Values, byName bool) []byte {
 	m := hmac.New(sha1.New, []byte(token))
 	io.WriteString(m, rawURL)

@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/google/uuid"
+	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/honeyseed/honeyseed/canary/internal/names"
@@ -101,8 +102,20 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		g.numbers = append(g.numbers, &poolNumber{e164: e164, words: make(map[string]struct{})})
 	}
 	// Claim numbers in random order: a run of consecutive numbers across new
-	// customers would be a tell.
+	// customers would be a tell. Numbers of the names' own country go first: a
+	// Spanish name with a British number would be another.
 	g.rng.Shuffle(len(g.numbers), func(i, j int) { g.numbers[i], g.numbers[j] = g.numbers[j], g.numbers[i] })
+	home := "+" + strconv.Itoa(phonenumbers.GetCountryCodeForRegion(c.Region))
+	slices.SortStableFunc(g.numbers, func(a, b *poolNumber) int {
+		ah, bh := strings.HasPrefix(a.e164, home), strings.HasPrefix(b.e164, home)
+		switch {
+		case ah && !bh:
+			return -1
+		case bh && !ah:
+			return 1
+		}
+		return 0
+	})
 	if err := g.loadClaims(context.Background()); err != nil {
 		return nil, err
 	}

@@ -321,3 +321,16 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/seed")
 }
+
+func TestGeneratePrefersNumbersOfTheNamesCountry(t *testing.T) {
+	cfg := demo(11)
+	cfg.Region = "GB"
+	cfg.PhonePool = append(FictionalPhones("US", 40), FictionalPhones("GB", 10)...)
+	g, err := NewGenerator(cfg)
+	require.NoError(t, err)
+	seeds, err := g.Generate("uk", 40)
+	require.NoError(t, err)
+	for _, s := range seeds {
+		assert.True(t, strings.HasPrefix(s.Phone, "+44"), "British names get British numbers while there are any: %s", s.Phone)
+	}
+}

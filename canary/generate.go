@@ -1,9 +1,11 @@
 package canary
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"errors"
+	"hash/maphash"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,6 +15,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unsafe"
 
 	"github.com/google/uuid"
 	"github.com/nyaruka/phonenumbers"
@@ -31,8 +34,9 @@ type Generator struct {
 	mu        sync.Mutex
 	rng       *rand.Rand
 	domainBag []int               // a shuffled round of domain indexes, consumed from the end
-	emails    map[string]struct{} // lookup keys handed out
-	tickets   map[string]struct{} // normalized tickets handed out
+	hash      maphash.Seed
+	emails    map[uint64]struct{} // hashes of the lookup keys handed out
+	tickets   map[uint64]struct{} // hashes of the normalized tickets handed out
 	numbers   []*poolNumber
 	held      map[string][]*poolNumber // numbers each placement holds
 	cursor    map[string]int           // where the next seed of a placement starts looking
@@ -40,7 +44,9 @@ type Generator struct {
 	patterns  []EmailPattern
 	patternW  []float64 // cumulative
 	ascii     map[string]string
-	key       []byte // scratch
+	key       []byte   // scratch
+	wbuf      []byte   // scratch
+	words     []uint64 // scratch
 }
 
 // poolNumber is one number of Config.PhonePool and who holds it.
@@ -48,7 +54,7 @@ type poolNumber struct {
 	e164      string
 	placement string              // "" while unclaimed
 	uses      int                 // seeds holding it
-	words     map[string]struct{} // normalized name words of those seeds
+	words     map[uint64]struct{} // hashes of the normalized name words of those seeds
 }
 
 // maxAttempts bounds the redraws for one unique value before giving up with ErrPoolExhausted.
@@ -64,8 +70,9 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	g := &Generator{
 		cfg:     c,
 		domains: domains,
-		emails:  make(map[string]struct{}, 1024),
-		tickets: make(map[string]struct{}, 1024),
+		hash:    maphash.MakeSeed(),
+		emails:  make(map[uint64]struct{}, 1024),
+		tickets: make(map[uint64]struct{}, 1024),
 		ascii:   make(map[string]string),
 		held:    make(map[string][]*poolNumber),
 		cursor:  make(map[string]int),
@@ -99,7 +106,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 			return nil, fmt.Errorf("%w: PhonePool[%d]: %q is PhonePool[%d] again", ErrInvalidConfig, i, raw, j)
 		}
 		seen[e164] = i
-		g.numbers = append(g.numbers, &poolNumber{e164: e164, words: make(map[string]struct{})})
+		g.numbers = append(g.numbers, &poolNumber{e164: e164, words: make(map[uint64]struct{})})
 	}
 	// Claim numbers in random order: a run of consecutive numbers across new
 	// customers would be a tell. Numbers of the names' own country go first: a
@@ -138,7 +145,9 @@ func (g *Generator) loadClaims(ctx context.Context) error {
 			}
 			n.placement = s.Placement
 			n.uses++
-			addWords(n.words, s.Name)
+			for _, w := range g.nameWords(s.Name) {
+				n.words[w] = struct{}{}
+			}
 		}
 	}
 	return nil
@@ -182,13 +191,13 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 type genTx struct {
 	sets  []setClaim
 	uses  []useClaim
-	words []string // name words added to numbers, indexed by useClaim
+	words []uint64 // name word hashes added to numbers, indexed by useClaim
 	other []func() // rare claims (a number to a placement)
 }
 
 type setClaim struct {
-	set map[string]struct{}
-	key string
+	set map[uint64]struct{}
+	key uint64
 }
 
 type useClaim struct {
@@ -212,7 +221,7 @@ func (tx *genTx) rollback() {
 }
 
 // claimSet adds key to set, to be removed on rollback.
-func (tx *genTx) claimSet(set map[string]struct{}, key string) {
+func (tx *genTx) claimSet(set map[uint64]struct{}, key uint64) {
 	set[key] = struct{}{}
 	tx.sets = append(tx.sets, setClaim{set, key})
 }
@@ -265,7 +274,7 @@ func (g *Generator) one(tx *genTx, placement string) (Seed, error) {
 	}
 	s := Seed{ID: id, Placement: placement, PlantedAt: c.Now()}
 	var phone *poolNumber
-	var words []string
+	var words []uint64
 	for attempt := 0; ; attempt++ {
 		if attempt == maxAttempts {
 			return Seed{}, fmt.Errorf("%w: no unique name and address after %d draws", ErrPoolExhausted, maxAttempts)
@@ -277,7 +286,7 @@ func (g *Generator) one(tx *genTx, placement string) (Seed, error) {
 		born := names.BirthYear(r, c.Region, c.Now().Year())
 		s.Name = Name{Given: names.Given(r, c.Region, sex, born), Family: names.Family(r, c.Region)}
 		if len(g.numbers) > 0 {
-			words = nameWords(s.Name)
+			words = g.nameWords(s.Name)
 			if phone = g.pickNumber(placement, words); phone == nil {
 				continue // every number of this placement has a seed of that name: redraw
 			}
@@ -322,7 +331,7 @@ func (g *Generator) one(tx *genTx, placement string) (Seed, error) {
 // placement's numbers, round robin, that is under PhoneShare and has no seed
 // with a word of that name; past PhoneShare only when every number is. It
 // returns nil when no number fits this name, and the caller draws another.
-func (g *Generator) pickNumber(placement string, words []string) *poolNumber {
+func (g *Generator) pickNumber(placement string, words []uint64) *poolNumber {
 	held := g.held[placement]
 	start := g.cursor[placement]
 	var over *poolNumber
@@ -343,7 +352,7 @@ func (g *Generator) pickNumber(placement string, words []string) *poolNumber {
 }
 
 // use records that a seed whose name has words took p.
-func (g *Generator) use(tx *genTx, p *poolNumber, words []string) {
+func (g *Generator) use(tx *genTx, p *poolNumber, words []uint64) {
 	p.uses++
 	from := len(tx.words)
 	for _, w := range words {
@@ -355,7 +364,7 @@ func (g *Generator) use(tx *genTx, p *poolNumber, words []string) {
 	tx.uses = append(tx.uses, useClaim{p, from, len(tx.words)})
 }
 
-func sharesWord(have map[string]struct{}, words []string) bool {
+func sharesWord(have map[uint64]struct{}, words []uint64) bool {
 	for _, w := range words {
 		if _, ok := have[w]; ok {
 			return true
@@ -364,15 +373,30 @@ func sharesWord(have map[string]struct{}, words []string) bool {
 	return false
 }
 
-func addWords(set map[string]struct{}, n Name) {
-	for _, w := range nameWords(n) {
-		set[w] = struct{}{}
+// nameWords hashes the words by which an SMS could address the seed, in
+// NormalizeName's form (the Matcher resolves shared numbers by those words). A
+// hash collision only makes a number look taken: the generator draws again.
+// The result is scratch, valid until the next call.
+func (g *Generator) nameWords(n Name) []uint64 {
+	g.wbuf = append(append(append(g.wbuf[:0], n.Given...), ' '), n.Family...)
+	norm := g.wbuf
+	if !isASCII(unsafe.String(unsafe.SliceData(norm), len(norm))) {
+		norm = []byte(NormalizeName(string(norm)))
+	} else {
+		norm = []byte(normalizeASCIIName(string(norm)))
 	}
-}
-
-// nameWords are the words by which an SMS could address the seed.
-func nameWords(n Name) []string {
-	return strings.Fields(NormalizeName(n.Given + " " + n.Family))
+	g.words = g.words[:0]
+	for len(norm) > 0 {
+		i := bytes.IndexByte(norm, ' ')
+		if i < 0 {
+			i = len(norm)
+		}
+		if i > 0 {
+			g.words = append(g.words, maphash.Bytes(g.hash, norm[:i]))
+		}
+		norm = norm[min(i+1, len(norm)):]
+	}
+	return g.words
 }
 
 // email draws an address for name on the next domain and claims it. It reports
@@ -394,14 +418,15 @@ func (g *Generator) email(tx *genTx, name Name, born int) (string, bool) {
 			}
 		}
 		g.key = append(append(g.key, '@'), domain...)
-		if _, dup := g.emails[string(g.key)]; dup {
+		h := maphash.Bytes(g.hash, g.key)
+		if _, dup := g.emails[h]; dup {
 			continue
 		}
 		addr := local + "@" + domain
 		if g.registered(FieldEmail, addr) {
 			continue
 		}
-		tx.claimSet(g.emails, string(g.key))
+		tx.claimSet(g.emails, h)
 		return addr, true
 	}
 	return "", false
@@ -629,7 +654,8 @@ func (g *Generator) ticket(tx *genTx, created time.Time) (string, error) {
 		if reason != "" {
 			return "", fmt.Errorf("%w: TicketFormat %q gives %q: %s", ErrInvalidConfig, c.TicketFormat, t, reason)
 		}
-		if _, dup := g.tickets[string(g.key)]; dup {
+		h := maphash.Bytes(g.hash, g.key)
+		if _, dup := g.tickets[h]; dup {
 			jitter *= 2 // crowded: widen the search
 			continue
 		}
@@ -638,7 +664,7 @@ func (g *Generator) ticket(tx *genTx, created time.Time) (string, error) {
 			jitter *= 2 // crowded: widen the search
 			continue
 		}
-		tx.claimSet(g.tickets, key)
+		tx.claimSet(g.tickets, h)
 		return t, nil
 	}
 	return "", fmt.Errorf("%w: no free ticket number in [%d, %d]", ErrPoolExhausted, lo, hi)

@@ -154,7 +154,7 @@ func TestGeneratePhoneSharing(t *testing.T) {
 			if words[s.Phone] == nil {
 				words[s.Phone] = map[string]bool{}
 			}
-			for _, w := range nameWords(s.Name) {
+			for _, w := range strings.Fields(NormalizeName(s.Name.String())) {
 				assert.False(t, words[s.Phone][w], "no two seeds on %s share the name word %q", s.Phone, w)
 				words[s.Phone][w] = true
 			}

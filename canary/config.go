@@ -73,6 +73,13 @@ type Config struct {
 	// placement stay with it, across Generator values and restarts.
 	Registry Registry
 
+	// Exclude, when set, reports values the host already holds: a real
+	// customer's ticket number inside the live range, an address a real
+	// customer uses. The generator draws again rather than collide. It is
+	// given the value as the seed would carry it (field FieldEmail or
+	// FieldTicket). package plant builds one from a host table.
+	Exclude func(f Field, value string) bool
+
 	// Seed makes generation reproducible: the same Seed and Config give the same
 	// seeds. Zero: crypto-random (a ChaCha8 stream keyed from crypto/rand).
 	Seed [32]byte

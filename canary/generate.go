@@ -5,8 +5,8 @@ import (
 	"context"
 	crand "crypto/rand"
 	"errors"
-	"hash/maphash"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -33,7 +33,7 @@ type Generator struct {
 
 	mu        sync.Mutex
 	rng       *rand.Rand
-	domainBag []int               // a shuffled round of domain indexes, consumed from the end
+	domainBag []int // a shuffled round of domain indexes, consumed from the end
 	hash      maphash.Seed
 	emails    map[uint64]struct{} // hashes of the lookup keys handed out
 	tickets   map[uint64]struct{} // hashes of the normalized tickets handed out
@@ -423,7 +423,7 @@ func (g *Generator) email(tx *genTx, name Name, born int) (string, bool) {
 			continue
 		}
 		addr := local + "@" + domain
-		if g.registered(FieldEmail, addr) {
+		if g.registered(FieldEmail, addr) || g.cfg.Exclude != nil && g.cfg.Exclude(FieldEmail, addr) {
 			continue
 		}
 		tx.claimSet(g.emails, h)
@@ -648,30 +648,48 @@ func (g *Generator) ticket(tx *genTx, created time.Time) (string, error) {
 			mid := math.Max(float64(lo)+jitter, math.Min(float64(hi)-jitter, center))
 			n = uint64(math.Round(mid + (g.rng.Float64()*2-1)*jitter))
 		}
-		t := formatTicket(c.TicketFormat, n)
-		var reason string
-		g.key, reason = appendTicket(g.key[:0], t)
-		if reason != "" {
-			return "", fmt.Errorf("%w: TicketFormat %q gives %q: %s", ErrInvalidConfig, c.TicketFormat, t, reason)
+		t, free, err := g.tryTicket(tx, n)
+		if err != nil || free {
+			return t, err
 		}
-		h := maphash.Bytes(g.hash, g.key)
-		if _, dup := g.tickets[h]; dup {
-			jitter *= 2 // crowded: widen the search
-			continue
+		jitter *= 2 // crowded: widen the search
+	}
+	// A crowded range: walk it from a random point, as far as a bound allows.
+	if width < 1<<20 {
+		start := g.rng.Uint64N(width + 1)
+		for k := uint64(0); k <= width; k++ {
+			t, free, err := g.tryTicket(tx, lo+(start+k)%(width+1))
+			if err != nil || free {
+				return t, err
+			}
 		}
-		key := string(g.key)
-		if g.registered(FieldTicket, key) {
-			jitter *= 2 // crowded: widen the search
-			continue
-		}
-		tx.claimSet(g.tickets, h)
-		return t, nil
 	}
 	return "", fmt.Errorf("%w: no free ticket number in [%d, %d]", ErrPoolExhausted, lo, hi)
 }
 
-// formatTicket writes n into the '#'s of format, zero-padded.
-func formatTicket(format string, n uint64) string {
+// tryTicket claims ticket number n if no seed and no host record has it.
+func (g *Generator) tryTicket(tx *genTx, n uint64) (string, bool, error) {
+	c := &g.cfg
+	t := FormatTicket(c.TicketFormat, n)
+	var reason string
+	g.key, reason = appendTicket(g.key[:0], t)
+	if reason != "" {
+		return "", false, fmt.Errorf("%w: TicketFormat %q gives %q: %s", ErrInvalidConfig, c.TicketFormat, t, reason)
+	}
+	h := maphash.Bytes(g.hash, g.key)
+	if _, dup := g.tickets[h]; dup {
+		return "", false, nil
+	}
+	if g.registered(FieldTicket, string(g.key)) || c.Exclude != nil && c.Exclude(FieldTicket, t) {
+		return "", false, nil
+	}
+	tx.claimSet(g.tickets, h)
+	return t, true, nil
+}
+
+// FormatTicket writes n into the '#'s of format, zero-padded, as the Generator
+// does: FormatTicket("TM-########", 10400132) is "TM-10400132".
+func FormatTicket(format string, n uint64) string {
 	b := []byte(format)
 	for i := len(b) - 1; i >= 0; i-- {
 		if b[i] == '#' {

@@ -334,3 +334,21 @@ func TestGeneratePrefersNumbersOfTheNamesCountry(t *testing.T) {
 		assert.True(t, strings.HasPrefix(s.Phone, "+44"), "British names get British numbers while there are any: %s", s.Phone)
 	}
 }
+
+func TestGenerateAvoidsHostValues(t *testing.T) {
+	cfg := demo(12)
+	cfg.TicketMin, cfg.TicketMax = 10_400_000, 10_400_099 // a narrow live range
+	held := map[string]bool{}
+	for n := uint64(10_400_000); n < 10_400_090; n++ {
+		held[FormatTicket(cfg.TicketFormat, n)] = true // real customers hold most of it
+	}
+	cfg.Exclude = func(f Field, v string) bool { return f == FieldTicket && held[v] }
+	g, err := NewGenerator(cfg)
+	require.NoError(t, err)
+	seeds, err := g.Generate("p", 8)
+	require.NoError(t, err)
+	for _, s := range seeds {
+		assert.False(t, held[s.Ticket], "%s belongs to a real customer", s.Ticket)
+	}
+	assert.Equal(t, "TM-10400132", FormatTicket("TM-########", 10400132))
+}

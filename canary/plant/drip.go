@@ -1,0 +1,246 @@
+package plant
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/honeyseed/honeyseed/canary"
+)
+
+// Clock tells a Dripper the time and wakes it. Tests pass a fake one.
+type Clock interface {
+	Now() time.Time
+	// After sends the time on the channel once d has passed.
+	After(d time.Duration) <-chan time.Time
+}
+
+// systemClock is the real time. time.After's timers are collected once
+// unreferenced (Go 1.23), so a Run that returns early leaks nothing.
+type systemClock struct{}
+
+var (
+	_ Clock = systemClock{}
+	_ error = (*PlantError)(nil)
+)
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// DripConfig is what a Dripper plants with. DB, Mapping and Registry are required.
+type DripConfig struct {
+	DB       *sql.DB
+	Mapping  Mapping
+	Registry canary.Registry
+	// Clock defaults to the system clock.
+	Clock Clock
+	// Logger, when set, records each seed planted or not, by ID only: logs
+	// are read by the very insiders canaries are meant to catch, so no email,
+	// phone or ticket is ever logged.
+	Logger *slog.Logger
+}
+
+// Dripper plants a schedule as it falls due: for each seed, it registers the
+// seed with PlantedAt set to the real time, then inserts it into the host,
+// each seed in its own transaction. A seed the host refuses is retired at
+// once (ExpiresAt = PlantedAt), so that a registered-but-not-planted seed
+// never counts as planted; it is reported as a *PlantError and not retried
+// (its values stay reserved in the registry: generate a replacement).
+//
+// The plan's seeds must not be registered yet. The Dripper starts no
+// goroutine: Run and Step work in the caller's. Its methods are safe for
+// concurrent use, and no seed is planted twice.
+type Dripper struct {
+	cfg DripConfig
+
+	mu   sync.Mutex
+	plan []Planned // by time
+	next int       // plan[:next] were taken
+}
+
+// NewDripper returns a Dripper for plan (as Schedule makes it; it is copied
+// and sorted by time).
+func NewDripper(cfg DripConfig, plan []Planned) (*Dripper, error) {
+	switch {
+	case cfg.DB == nil:
+		return nil, fmt.Errorf("%w: DripConfig.DB is nil", ErrInvalidInput)
+	case cfg.Registry == nil:
+		return nil, fmt.Errorf("%w: DripConfig.Registry is nil: seeds are registered before they are planted", ErrInvalidInput)
+	case cfg.Mapping.Table == "" || cfg.Mapping.Email == "":
+		return nil, fmt.Errorf("%w: DripConfig.Mapping needs a table and an email column", ErrMapping)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = systemClock{}
+	}
+	p := make([]Planned, len(plan))
+	for i, pl := range plan {
+		p[i] = Planned{Seed: pl.Seed.Clone(), At: pl.At}
+	}
+	slices.SortStableFunc(p, func(a, b Planned) int { return a.At.Compare(b.At) })
+	return &Dripper{cfg: cfg, plan: p}, nil
+}
+
+// PlantError is a seed the Dripper did not plant.
+type PlantError struct {
+	// Seed is the seed, with PlantedAt as registered (and ExpiresAt as
+	// retired, when Retired).
+	Seed canary.Seed
+	// Registered reports whether the seed went into the registry; Retired
+	// whether it was then retired. Registered && !Retired is the case to act
+	// on: the registry holds a seed as planted that is not, and RetireErr says
+	// why it could not be retired.
+	Registered, Retired bool
+	Err                 error // why the seed is not planted
+	RetireErr           error
+}
+
+func (e *PlantError) Error() string {
+	switch {
+	case !e.Registered:
+		return fmt.Sprintf("plant: seed %s not registered, not planted: %v", e.Seed.ID, e.Err)
+	case e.Retired:
+		return fmt.Sprintf("plant: seed %s not planted, retired in the registry: %v", e.Seed.ID, e.Err)
+	}
+	return fmt.Sprintf("plant: seed %s not planted, and still registered as planted (retiring failed: %v): %v", e.Seed.ID, e.RetireErr, e.Err)
+}
+
+func (e *PlantError) Unwrap() []error {
+	if e.RetireErr != nil {
+		return []error{e.Err, e.RetireErr}
+	}
+	return []error{e.Err}
+}
+
+// Due returns the plans due at now that are not yet taken, in time order.
+func (d *Dripper) Due(now time.Time) []Planned {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []Planned
+	for _, p := range d.plan[d.next:] {
+		if p.At.After(now) {
+			break
+		}
+		out = append(out, Planned{Seed: p.Seed.Clone(), At: p.At})
+	}
+	return out
+}
+
+// Pending returns how many plans are not yet taken.
+func (d *Dripper) Pending() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.plan) - d.next
+}
+
+// Next returns when the next plan falls due; false when none is left.
+func (d *Dripper) Next() (time.Time, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.next == len(d.plan) {
+		return time.Time{}, false
+	}
+	return d.plan[d.next].At, true
+}
+
+// take removes and returns the first plan if it is due at now.
+func (d *Dripper) take(now time.Time) (Planned, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.next == len(d.plan) || d.plan[d.next].At.After(now) {
+		return Planned{}, false
+	}
+	p := d.plan[d.next]
+	d.plan[d.next] = Planned{} // drop the dripper's copy of a taken seed
+	d.next++
+	return p, true
+}
+
+// Step plants every plan due at the Clock's now and returns the seeds
+// planted, with their PlantedAt. The error joins a *PlantError for each seed
+// not planted, and ctx's error when it stopped Step early (plans not reached
+// stay pending).
+func (d *Dripper) Step(ctx context.Context) ([]canary.Seed, error) {
+	var planted []canary.Seed
+	var errs []error
+	for ctx.Err() == nil {
+		p, ok := d.take(d.cfg.Clock.Now())
+		if !ok {
+			break
+		}
+		s, err := d.plant(ctx, p.Seed)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		planted = append(planted, s)
+	}
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	return planted, errors.Join(errs...)
+}
+
+// plant registers s as planted now, then inserts it, retiring it when the
+// insert fails.
+func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error) {
+	s.PlantedAt = d.cfg.Clock.Now()
+	if err := d.cfg.Registry.Add(ctx, s); err != nil {
+		return s, d.failed(&PlantError{Seed: s, Err: err})
+	}
+	if err := Insert(ctx, d.cfg.DB, d.cfg.Mapping, []canary.Seed{s}); err != nil {
+		pe := &PlantError{Seed: s, Registered: true, Err: err}
+		// Retire even when ctx is what failed the insert.
+		if rerr := d.cfg.Registry.Retire(context.WithoutCancel(ctx), s.ID, s.PlantedAt); rerr != nil {
+			pe.RetireErr = rerr
+		} else {
+			pe.Retired = true
+			pe.Seed.ExpiresAt = s.PlantedAt
+		}
+		return s, d.failed(pe)
+	}
+	if l := d.cfg.Logger; l != nil {
+		l.Info("plant: seed planted", "seed", s.ID, "placement", s.Placement)
+	}
+	return s, nil
+}
+
+func (d *Dripper) failed(pe *PlantError) error {
+	if l := d.cfg.Logger; l != nil {
+		l.Error("plant: seed not planted", "seed", pe.Seed.ID, "registered", pe.Registered, "retired", pe.Retired, "err", pe.Err)
+	}
+	return pe
+}
+
+// Run plants the whole plan, each seed when it falls due, sleeping on the
+// Clock in between, and returns when every plan was taken (with the joined
+// *PlantErrors of the seeds not planted) or when ctx ends (with ctx's error
+// as well). Run blocks its caller for as long as the schedule lasts and
+// starts no goroutine: stop it by cancelling ctx.
+func (d *Dripper) Run(ctx context.Context) error {
+	var errs []error
+	for {
+		_, err := d.Step(ctx)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if ctx.Err() != nil {
+			return errors.Join(errs...) // Step has joined ctx's error
+		}
+		at, ok := d.Next()
+		if !ok {
+			return errors.Join(errs...)
+		}
+		if wait := at.Sub(d.cfg.Clock.Now()); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return errors.Join(append(errs, ctx.Err())...)
+			case <-d.cfg.Clock.After(wait):
+			}
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package plant
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/honeyseed/honeyseed/canary"
+)
+
+// Shape is what Learn infers about the host's rows: formats, ranges and
+// mixes, counted over a sample. It holds aggregates only, never a row: no
+// name, address or number of a real customer is in it, except the ticket
+// numbers at the edges of the live range (TicketMin, TicketMax) and email
+// domains that at least 5 sampled rows and 1% share.
+type Shape struct {
+	// Rows is how many rows were read.
+	Rows int
+
+	// Phones is how many phone values read as numbers; PhoneFormat is the
+	// way most of them are written (a named style when one explains at least
+	// as many as the most common pattern), PhoneShare the share it explains,
+	// PhoneRegion the country most numbers belong to. Seed numbers come from
+	// Config.PhonePool whatever the host holds: a pool of this region is what
+	// lets them pass for the host's.
+	Phones      int
+	PhoneFormat PhoneFormat
+	PhoneShare  float64
+	PhoneRegion string
+
+	// Tickets is how many ticket values read as references; TicketFormat is
+	// the most common format ("TM-########"), TicketShare its share, and
+	// TicketMin and TicketMax the central 98% of its numbers: the live range.
+	// TicketDensity estimates the share of the numbers in that range the
+	// host already uses: near 1 (sequential numbering), seed tickets inside
+	// the range will mostly collide with real ones (see Conflicts).
+	Tickets              int
+	TicketFormat         string
+	TicketShare          float64
+	TicketMin, TicketMax uint64
+	TicketDensity        float64
+
+	// Created is how many creation times were read; CreatedFrom and
+	// CreatedTo bound their central 98%, CreatedHours and CreatedWeekdays
+	// (Sunday first) are the shares falling in each local hour and weekday of
+	// CreatedZone (Mapping.Zone). CreatedLayout is how the host writes them
+	// when it stores text or numbers (see Mapping.CreatedLayout); "" for
+	// native timestamps.
+	Created         int
+	CreatedFrom     time.Time
+	CreatedTo       time.Time
+	CreatedHours    [24]float64
+	CreatedWeekdays [7]float64
+	CreatedZone     *time.Location
+	CreatedLayout   string
+
+	// Emails is how many addresses were read, EmailsClassified how many of
+	// them fit a canary.EmailPattern (judged against the row's name when the
+	// mapping has name columns, else by shape alone), and EmailPatterns the
+	// shares of each pattern among those.
+	Emails           int
+	EmailsClassified int
+	EmailPatterns    map[canary.EmailPattern]float64
+
+	// EmailDomains is the share of each domain among the addresses, for
+	// information only: seeds always use Config.EmailDomains, domains the
+	// operator owns, never the host's.
+	EmailDomains map[string]float64
+}
+
+// Apply returns cfg with the learned parts filled in: TicketFormat,
+// TicketMin and TicketMax (unless cfg.NoTickets), CreatedFrom, CreatedTo,
+// CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns, and Region
+// when cfg has none and the host's phones are of a region the Generator has
+// names for. Parts not learned keep cfg's values. Apply never touches
+// EmailDomains, PhonePool or PhoneRegion: where seeds can be reached stays
+// the operator's choice.
+func (s Shape) Apply(cfg canary.Config) canary.Config {
+	if s.TicketFormat != "" && !cfg.NoTickets {
+		cfg.TicketFormat, cfg.TicketMin, cfg.TicketMax = s.TicketFormat, s.TicketMin, s.TicketMax
+	}
+	if s.CreatedFrom.Before(s.CreatedTo) {
+		cfg.CreatedFrom, cfg.CreatedTo = s.CreatedFrom, s.CreatedTo
+		cfg.CreatedHours, cfg.CreatedWeekdays = s.CreatedHours, s.CreatedWeekdays
+		cfg.CreatedZone = s.CreatedZone
+	}
+	if len(s.EmailPatterns) > 0 {
+		cfg.EmailPatterns = maps.Clone(s.EmailPatterns)
+	}
+	if cfg.Region == "" && slices.Contains([]string{"US", "GB", "ES"}, s.PhoneRegion) {
+		cfg.Region = s.PhoneRegion
+	}
+	return cfg
+}
+
+// ApplyMapping returns m with the host's phone format and creation-time
+// layout filled in where m leaves them empty.
+func (s Shape) ApplyMapping(m Mapping) Mapping {
+	if m.PhoneFormat == "" {
+		m.PhoneFormat = s.PhoneFormat
+	}
+	if m.CreatedLayout == "" {
+		m.CreatedLayout = s.CreatedLayout
+	}
+	return m
+}

@@ -115,6 +115,9 @@ func (f *finder) tryEmail(raw []byte, pos int) {
 
 // emailConfidence compares the address seen (in f.norm) with the seed's.
 func (f *finder) emailConfidence(s Seed) Confidence {
+	if s.Email == string(f.norm) { // planted in canonical form, as the Generator does
+		return Exact
+	}
 	var reason string
 	f.key, reason = appendEmail(f.key[:0], s.Email)
 	if reason != "" || bytes.Equal(f.key, f.norm) {

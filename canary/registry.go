@@ -1,6 +1,7 @@
 package canary
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"hash/maphash"
@@ -161,11 +162,14 @@ type hashIndex struct {
 	overflow map[string]uint32
 }
 
-// find returns the ordinal indexed under key; keyOf recomputes a record's key
-// to rule out a hash collision.
-func (x *hashIndex) find(key []byte, keyOf func(uint32) string) (uint32, bool) {
-	if o, ok := x.m[maphash.Bytes(x.seed, key)]; ok && keyOf(o) == string(key) {
-		return o, true
+// find returns the ordinal indexed under key; keyOf appends a record's key
+// to a buffer, to rule out a hash collision without allocating.
+func (x *hashIndex) find(key []byte, keyOf func(dst []byte, o uint32) []byte) (uint32, bool) {
+	if o, ok := x.m[maphash.Bytes(x.seed, key)]; ok {
+		var buf [128]byte
+		if bytes.Equal(keyOf(buf[:0], o), key) {
+			return o, true
+		}
 	}
 	if len(x.overflow) > 0 {
 		o, ok := x.overflow[string(key)]
@@ -174,7 +178,7 @@ func (x *hashIndex) find(key []byte, keyOf func(uint32) string) (uint32, bool) {
 	return 0, false
 }
 
-func (x *hashIndex) insert(key string, o uint32, keyOf func(uint32) string) {
+func (x *hashIndex) insert(key string, o uint32) {
 	h := maphash.String(x.seed, key)
 	if _, taken := x.m[h]; taken {
 		if x.overflow == nil {
@@ -186,21 +190,31 @@ func (x *hashIndex) insert(key string, o uint32, keyOf func(uint32) string) {
 	x.m[h] = o
 }
 
-// emailKey and ticketKey recompute the lookup keys of a stored record.
-func (r *MemoryRegistry) emailKey(o uint32) string {
-	e, err := NormalizeEmail(r.recs[o].email)
-	if err != nil {
-		return ""
+// emailKey and ticketKey append the lookup keys of a stored record.
+func (r *MemoryRegistry) emailKey(dst []byte, o uint32) []byte {
+	start := len(dst)
+	norm, reason := appendEmail(dst, r.recs[o].email)
+	if reason != "" {
+		return dst
 	}
-	return LookupKey(FieldEmail, e)
+	// Drop the dots of the local part in place: LookupKey.
+	at := bytes.LastIndexByte(norm[start:], '@') + start
+	w := start
+	for i := start; i < len(norm); i++ {
+		if norm[i] != '.' || i > at {
+			norm[w] = norm[i]
+			w++
+		}
+	}
+	return norm[:w]
 }
 
-func (r *MemoryRegistry) ticketKey(o uint32) string {
-	t, _ := NormalizeTicket(r.recs[o].ticket)
+func (r *MemoryRegistry) ticketKey(dst []byte, o uint32) []byte {
+	t, _ := appendTicket(dst, r.recs[o].ticket)
 	return t
 }
 
-func (r *MemoryRegistry) index(f Field) (*hashIndex, func(uint32) string) {
+func (r *MemoryRegistry) index(f Field) (*hashIndex, func([]byte, uint32) []byte) {
 	if f == FieldEmail {
 		return &r.email, r.emailKey
 	}
@@ -336,8 +350,8 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
 	r.byID[s.ID] = o
 	for _, k := range keys {
 		if k.Field != FieldPhone {
-			idx, keyOf := r.index(k.Field)
-			idx.insert(k.Value, o, keyOf)
+			idx, _ := r.index(k.Field)
+			idx.insert(k.Value, o)
 			continue
 		}
 		if head, ok := r.phone[k.Value]; ok {

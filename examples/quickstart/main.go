@@ -1,22 +1,49 @@
-// Quickstart plants canary customers in two copies of a support database,
-// simulates an insider leaking one copy, and shows how the scam messages that
-// follow are caught and traced back to the copy that leaked.
+// Quickstart runs honeyseed end to end on this machine, in a few seconds:
 //
-//	go run ./examples/quickstart
+//  1. a small SQLite support database with a few hundred ordinary customers;
+//
+//  2. honeyseed learns its shape (phone format, ticket range, sign-up hours),
+//     generates canaries that look like their neighbours, registers them in a
+//     blinded SQLite registry and plants them: into the database for one
+//     placement, into a Zendesk import CSV for another;
+//
+//  3. the SMTP receiver and the Twilio webhook start on loopback;
+//
+//  4. an insider leaks the CSV; scammers send a mail (real SMTP, net/smtp) and
+//     a signed Twilio SMS request to canaries from it;
+//
+//  5. the alerts come out with the placement that leaked and when.
+//
+//     go run ./examples/quickstart
 //
 // Everything it makes is safe: reserved .example domains and phone numbers
 // reserved for fiction.
 package main
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"log"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/smtp"
+	"net/url"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	_ "modernc.org/sqlite"
+
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/inbound"
+	"github.com/honeyseed/honeyseed/canary/plant"
+	"github.com/honeyseed/honeyseed/canary/sqlstore"
 )
 
 func main() {
@@ -25,117 +52,237 @@ func main() {
 	}
 }
 
+// demoTwilioToken stands in for a Twilio auth token; the demo signs its own requests.
+const demoTwilioToken = "demo-auth-token-not-a-secret"
+
 func run(ctx context.Context) error {
-	reg := canary.NewMemoryRegistry()
-	cfg := canary.DemoConfig()
-	cfg.Registry = reg
+	dir, err := os.MkdirTemp("", "honeyseed-quickstart-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	quiet := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	now := time.Now().UTC().Truncate(time.Second)
+
+	// 1. The host: a support database the canaries must blend into.
+	host, err := sql.Open("sqlite", filepath.Join(dir, "support.db"))
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	if err := makeHost(ctx, host, now); err != nil {
+		return err
+	}
+
+	// 2. A blinded registry: only HMAC lookup keys and sealed seeds on disk.
+	store, err := sqlstore.Open(ctx, sqlstore.Options{Path: filepath.Join(dir, "registry.db"), Secret: sqlstore.NewSecret()})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	mapping := plant.Mapping{Table: "customers", FullName: "full_name", Email: "email", Phone: "phone", Ticket: "ticket", CreatedAt: "created_at"}
+	shape, err := plant.Learn(ctx, host, mapping, plant.LearnOptions{PhoneRegion: "US"})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("== Learned the host's shape from %d rows\n", shape.Rows)
+	fmt.Printf("  phones like %q, tickets %s in [%d, %d], created %s .. %s\n\n",
+		shape.PhoneFormat, shape.TicketFormat, shape.TicketMin, shape.TicketMax,
+		shape.CreatedFrom.Format("2006-01-02"), shape.CreatedTo.Format("2006-01-02"))
+
+	cfg := shape.Apply(canary.DemoConfig()) // domains and numbers stay the demo's reserved ones
+	cfg.Registry = store
+	if cfg.Exclude, err = plant.Exclude(ctx, host, mapping); err != nil { // never a real customer's ticket
+		return err
+	}
 	gen, err := canary.NewGenerator(cfg)
 	if err != nil {
 		return err
 	}
-
-	// 1. Generate seeds for two placements and register them before planting.
-	now := time.Now().UTC().Truncate(time.Minute)
-	placements := []string{"support-db/eu", "export/2026-11-crm"}
-	plantedAt := map[string]time.Time{
-		"support-db/eu":      now.AddDate(0, 0, -60), // in the live database for two months
-		"export/2026-11-crm": now.AddDate(0, 0, -12), // in a CRM export made twelve days ago
-	}
-	planted := map[string][]canary.Seed{}
-	for _, p := range placements {
-		seeds, err := gen.Generate(p, 25)
-		if err != nil {
-			return err
-		}
-		for i := range seeds {
-			seeds[i].PlantedAt = plantedAt[p]
-		}
-		if err := reg.Add(ctx, seeds...); err != nil {
-			return err
-		}
-		planted[p] = seeds
-	}
-	fmt.Println("== Planted canaries (first three of each placement)")
-	for _, p := range placements {
-		for _, s := range planted[p][:3] {
-			fmt.Printf("  %-20s %-24s %-36s %-13s %s\n", p, s.Name, s.Email, s.Phone, s.Ticket)
-		}
-	}
-
-	// 2. An insider exports the CRM copy: real customers and canaries alike.
-	leaked := planted["export/2026-11-crm"]
-	var dump strings.Builder
-	dump.WriteString("name,email,phone,ticket\n")
-	dump.WriteString("Ada Real,ada.real@customer.example,+1 206 555 0100,TM-10412345\n")
-	for _, s := range leaked {
-		fmt.Fprintf(&dump, "%s,%s,%s,%s\n", s.Name, s.Email, s.Phone, s.Ticket)
-	}
-
-	m, err := canary.NewMatcher(reg)
+	live, err := gen.Generate("support-db/eu", 12)
 	if err != nil {
 		return err
 	}
-
-	// 3. The buyers get to work: a scam SMS and a scam email.
-	victim := leaked[4]
-	sms := canary.Event{
-		Channel: canary.ChannelSMS, Source: "twilio", At: now,
-		From: "+1 202 555 0147", To: nationalForm(victim.Phone),
-		Body: fmt.Sprintf("Hi %s, your refund for ticket %s is ready. Call +1 202 555 0147.", victim.Name.Given, victim.Ticket),
+	export, err := gen.Generate("export/2026-11-crm", 12)
+	if err != nil {
+		return err
 	}
-	mail := canary.Event{
-		Channel: canary.ChannelEmail, Source: "smtp", At: now,
-		From:    "Support Desk <help@refund-desk.example>",
-		To:      strings.ToUpper(strings.Replace(leaked[7].Email, "@", "+refund@", 1)),
-		Subject: "Action required on your support case",
+	for i := range live {
+		live[i].PlantedAt = now.AddDate(0, 0, -60) // in the live database for two months
 	}
-	fmt.Println("\n== Contact attempts")
-	var tripped []canary.Seed
-	for _, ev := range []canary.Event{sms, mail} {
-		hits, err := m.Match(ctx, ev)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("  %s to %q:\n", ev.Channel, ev.To)
-		for _, h := range hits {
-			fmt.Printf("    %-6s %-9s seed %-22s placement %-20s seen %q at %s\n",
-				h.Field, h.Confidence, h.Seed.Name, h.Seed.Placement, h.Value, h.Evidence)
-			tripped = append(tripped, h.Seed)
-		}
+	for i := range export {
+		export[i].PlantedAt = now.AddDate(0, 0, -12) // in a CRM export made twelve days ago
+	}
+	// Register first: a planted seed must always be one the matcher knows.
+	if err := store.Add(ctx, append(live, export...)...); err != nil {
+		return err
+	}
+	if err := plant.Insert(ctx, host, shape.ApplyMapping(mapping), live); err != nil {
+		return err
+	}
+	var csvFile bytes.Buffer
+	if err := plant.WriteCSV(&csvFile, plant.CSVZendesk, export, plant.CSVOptions{}); err != nil {
+		return err
+	}
+	fmt.Println("== Planted canaries (three of each placement)")
+	for _, s := range slices.Concat(live[:3], export[:3]) {
+		fmt.Printf("  %-19s %-20s %-36s %s  %s\n", s.Placement, s.Name, s.Email, s.Phone, s.Ticket)
 	}
 
-	// 4. The dump itself turns up on a forum: scan it.
-	fmt.Println("\n== Scanning the leaked dump")
-	found := map[string]int{}
-	err = m.Scan(ctx, strings.NewReader(dump.String()), func(h canary.Hit) error {
-		found[h.Seed.Placement]++
-		return nil
+	// 3. The receivers, on loopback, behind a Watcher that records alerts in
+	// the store before acknowledging and delivers them to a sink.
+	m, err := canary.NewMatcher(store)
+	if err != nil {
+		return err
+	}
+	alerts := &printSink{}
+	w, err := canary.NewWatcher(canary.WatcherConfig{
+		Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"console": alerts},
+		OwnDomains: []string{"shop.example"}, Logger: quiet,
 	})
 	if err != nil {
 		return err
 	}
-	for p, n := range found {
-		fmt.Printf("  %d canary values of %s in the dump\n", n, p)
+	defer w.Close()
+
+	mail, err := inbound.NewSMTPServer(inbound.SMTPConfig{Addr: "127.0.0.1:0", Domain: "mx.mail.example", Registry: store, Handler: w, Logger: quiet})
+	if err != nil {
+		return err
+	}
+	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go mail.Serve(smtpLn)
+	defer mail.Close()
+
+	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hookURL := "http://" + httpLn.Addr().String() + "/twilio/sms"
+	sms, err := inbound.NewTwilioSMSHandler(inbound.TwilioConfig{AuthToken: demoTwilioToken, PublicURL: hookURL, Options: inbound.Options{Handler: w, Logger: quiet}})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /twilio/sms", sms)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(httpLn)
+	defer hs.Close()
+
+	// 4. The CSV leaks. Its buyers write and text the customers in it.
+	leaked := export
+	fmt.Printf("\n== An insider leaks the %d-row CRM export; the scams begin\n", len(leaked))
+	victim := leaked[3]
+	msg := "From: Refund Desk <help@refund-desk.example>\r\nTo: " + victim.Email + "\r\n" +
+		"Subject: Your support case needs attention\r\n\r\n" +
+		"Dear " + victim.Name.Given + ", we owe you a refund for ticket " + victim.Ticket + ". Call +1 202 555 0147.\r\n"
+	if err := smtp.SendMail(smtpLn.Addr().String(), nil, "help@refund-desk.example", []string{victim.Email}, []byte(msg)); err != nil {
+		return fmt.Errorf("sending the scam mail: %w", err)
+	}
+	fmt.Printf("  mail to %s: accepted by the SMTP receiver\n", victim.Email)
+
+	texted := leaked[5]
+	form := url.Values{"From": {"+12025550147"}, "To": {texted.Phone}, "MessageSid": {"SM" + strings.Repeat("0", 31) + "1"},
+		"Body": {"Hi " + texted.Name.Given + ", your computer reported a virus. Call us back now."}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hookURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", inbound.TwilioSignature(demoTwilioToken, hookURL, form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	fmt.Printf("  SMS to %s: Twilio webhook answered %s\n", texted.Phone, resp.Status)
+
+	forged, _ := http.NewRequestWithContext(ctx, http.MethodPost, hookURL, strings.NewReader(form.Encode()))
+	forged.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	forged.Header.Set("X-Twilio-Signature", "forged")
+	if resp, err := http.DefaultClient.Do(forged); err == nil {
+		resp.Body.Close()
+		fmt.Printf("  a forged webhook request: %s\n", resp.Status)
 	}
 
-	// 5. Which copy leaked, and when?
-	fmt.Println("\n== Attribution")
-	for _, s := range canary.Attribute(tripped, now, canary.AttributeOptions{}) {
-		fmt.Printf("  %s (score %.2f)\n", s.Placement, s.Score)
-		for _, r := range s.Reasons {
-			fmt.Printf("    - %s\n", r)
-		}
+	// 5. Deliver what was recorded.
+	w.Flush(ctx)
+	fmt.Println("\n== Alerts")
+	alerts.print()
+
+	// The leaked file itself turns up later: scan it.
+	found := map[string]int{}
+	if err := m.Scan(ctx, &csvFile, func(h canary.Hit) error { found[h.Seed.Placement]++; return nil }); err != nil {
+		return err
+	}
+	fmt.Println("\n== Scanning the leaked file")
+	for p, n := range found {
+		fmt.Printf("  %d canary values of %s\n", n, p)
 	}
 	return nil
 }
 
-// nationalForm writes +1NXXNXXXXXX as (NXX) NXX-XXXX, as a scam SMS would.
-func nationalForm(e164 string) string {
-	if len(e164) != 12 || !strings.HasPrefix(e164, "+1") {
-		return e164
-	}
-	d := e164[2:]
-	return fmt.Sprintf("(%s) %s-%s", d[:3], d[3:6], d[6:])
+// printSink shows alerts as they are delivered; a real deployment uses the
+// sinks of package sink.
+type printSink struct{ got []canary.Alert }
+
+func (p *printSink) Send(_ context.Context, a canary.Alert) error {
+	p.got = append(p.got, canary.CloneAlert(a))
+	return nil
 }
 
-func init() { log.SetOutput(os.Stderr) }
+func (p *printSink) print() {
+	for _, a := range p.got {
+		fmt.Printf("  %s via %s from %q\n", a.Channel, a.Source, a.Sender)
+		for _, h := range a.Hits {
+			fmt.Printf("    %-6s %-9s %-20s seen %q (%s)\n", h.Field, h.Confidence, h.Seed.Name, h.Value, h.Evidence)
+		}
+		for _, s := range a.Attribution {
+			fmt.Printf("    leaked from %s (score %.2f)\n", s.Placement, s.Score)
+			for _, r := range s.Reasons {
+				fmt.Printf("      - %s\n", r)
+			}
+		}
+	}
+}
+
+// makeHost creates the support database with ordinary customers on reserved
+// domains and fictional numbers, in the host's own formats.
+func makeHost(ctx context.Context, db *sql.DB, now time.Time) error {
+	_, err := db.ExecContext(ctx, `CREATE TABLE customers (
+		id INTEGER PRIMARY KEY, full_name TEXT NOT NULL, email TEXT NOT NULL UNIQUE,
+		phone TEXT, ticket TEXT, created_at TIMESTAMP NOT NULL);
+		CREATE TABLE tickets (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id), subject TEXT)`)
+	if err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	given := []string{"Mary", "James", "Linda", "Robert", "Susan", "Michael", "Karen", "David", "Lisa", "John", "Nancy", "Kevin"}
+	family := []string{"Smith", "Johnson", "Brown", "Garcia", "Miller", "Davis", "Wilson", "Moore", "Taylor", "Clark", "Lewis", "Young"}
+	domains := []string{"customer.example", "home.example", "isp.example.net"}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for i := range 300 {
+		g, f := given[r.IntN(len(given))], family[r.IntN(len(family))]
+		email := fmt.Sprintf("%s.%s%d@%s", strings.ToLower(g), strings.ToLower(f), i, domains[i%len(domains)])
+		phone := fmt.Sprintf("(%d) 555-01%02d", 200+r.IntN(700), r.IntN(100))
+		created := now.AddDate(0, 0, -r.IntN(700)).Add(time.Duration(9+r.IntN(9)) * time.Hour)
+		ticket := fmt.Sprintf("CS-%07d", 4_200_000+i*37+r.IntN(30))
+		res, err := tx.ExecContext(ctx, `INSERT INTO customers (full_name, email, phone, ticket, created_at) VALUES (?, ?, ?, ?, ?)`,
+			g+" "+f, email, phone, ticket, created.Truncate(24*time.Hour).Add(time.Duration(8+r.IntN(10))*time.Hour))
+		if err != nil {
+			return err
+		}
+		id, _ := res.LastInsertId()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tickets (customer_id, subject) VALUES (?, 'Printer not working')`, id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}

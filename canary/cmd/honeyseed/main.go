@@ -1,0 +1,81 @@
+// Command honeyseed plants canary customers and catches contact with them.
+//
+// Usage:
+//
+//	honeyseed generate -placement support-db/eu -n 50 [-config cfg.json | -demo] [-out seeds.jsonl]
+//	honeyseed plant    -placement support-db/eu -db sqlite:host.db -table customers -map email=email,...
+//	honeyseed csv      -placement export/2026-11 -format zendesk > import.csv
+//	honeyseed scan     dump.sql [more files...]          (or - for standard input)
+//	honeyseed serve    -config serve.json
+//	honeyseed alerts
+//	honeyseed retire   -id <seed ID>
+//
+// Every command opens the registry given by -registry (a SQLite file, default
+// honeyseed.db) or -postgres (a DSN); its secret comes from $HONEYSEED_SECRET or
+// the key file given by -key (default honeyseed.key, created with mode 0600).
+// Keep the key away from the people the canaries watch: with it, the registry
+// tells which customers are canaries.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout io.Writer) error
+}
+
+var commands = map[string]command{}
+
+func register(name, summary string, run func(context.Context, []string, io.Writer) error) {
+	commands[name] = command{summary, run}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "honeyseed:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return errors.New("no command")
+		}
+		return nil
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		usage(os.Stderr)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return c.run(ctx, args[1:], stdout)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: honeyseed <command> [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nrun 'honeyseed <command> -h' for its flags")
+}

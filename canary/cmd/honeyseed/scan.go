@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/honeyseed/honeyseed/canary"
+)
+
+func init() {
+	register("scan", "search dumps for seed values and say which placement leaked", scan)
+}
+
+func scan(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
+	var st storeFlags
+	st.register(fs)
+	region := fs.String("region", "US", "default region for national phone numbers")
+	asJSON := fs.Bool("json", false, "print hits as JSON lines")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("scan: name the files to scan, or - for standard input")
+	}
+	store, err := st.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	m, err := canary.NewMatcher(store, canary.WithRegions(*region, "GB", "US"))
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	tripped := map[uuid.UUID]canary.Seed{}
+	var order []canary.Seed
+	for _, name := range fs.Args() {
+		var r io.Reader = os.Stdin
+		if name != "-" {
+			f, err := os.Open(name)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			r = f
+		}
+		err := m.Scan(ctx, r, func(h canary.Hit) error {
+			if _, seen := tripped[h.Seed.ID]; !seen {
+				tripped[h.Seed.ID] = h.Seed
+				order = append(order, h.Seed)
+			}
+			if *asJSON {
+				return enc.Encode(map[string]any{"file": name, "seed": h.Seed.ID, "placement": h.Seed.Placement,
+					"field": h.Field, "value": h.Value, "where": h.Evidence, "confidence": h.Confidence})
+			}
+			_, err := fmt.Fprintf(stdout, "%s: %s %s %q (%s) seed %s of %s\n", name, h.Evidence, h.Field, h.Value, h.Confidence, h.Seed.ID, h.Seed.Placement)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("scan %s: %w", name, err)
+		}
+	}
+	if *asJSON || len(order) == 0 {
+		if len(order) == 0 {
+			fmt.Fprintln(os.Stderr, "honeyseed: no seed values found")
+		}
+		return nil
+	}
+	fmt.Fprintf(stdout, "\n%d seeds found. Placements that could have leaked them:\n", len(order))
+	for _, s := range canary.Attribute(order, time.Now(), canary.AttributeOptions{}) {
+		fmt.Fprintf(stdout, "  %-30s score %.2f\n", s.Placement, s.Score)
+		for _, r := range s.Reasons {
+			fmt.Fprintf(stdout, "    - %s\n", r)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/inbound"
+	"github.com/honeyseed/honeyseed/canary/sink"
+)
+
+func init() {
+	register("serve", "run the SMTP receiver and webhook endpoints, alerting to sinks", serve)
+}
+
+// serveConfig is the JSON file of "honeyseed serve". Secrets are never in it:
+// each *_env field names the environment variable that holds one.
+type serveConfig struct {
+	SMTP struct {
+		Addr            string `json:"addr"`   // e.g. ":25"; empty: no SMTP receiver
+		Domain          string `json:"domain"` // the name the receiver greets with
+		MaxMessageBytes int64  `json:"max_message_bytes"`
+	} `json:"smtp"`
+	HTTP struct {
+		Addr      string `json:"addr"`       // e.g. ":8080"; empty: no webhook endpoints
+		PublicURL string `json:"public_url"` // the base URL providers call, for Twilio's signature
+	} `json:"http"`
+	TwilioAuthTokenEnv   string `json:"twilio_auth_token_env"`
+	SendGridTokenEnv     string `json:"sendgrid_token_env"`
+	MailgunSigningKeyEnv string `json:"mailgun_signing_key_env"`
+	PostmarkUser         string `json:"postmark_user"`
+	PostmarkPasswordEnv  string `json:"postmark_password_env"`
+	WebhookSecretEnv     string `json:"webhook_secret_env"`
+
+	OwnDomains  []string `json:"own_domains"`
+	OwnNumbers  []string `json:"own_numbers"`
+	Regions     []string `json:"regions"`
+	GroupWindow string   `json:"group_window"` // a Go duration, e.g. "1h"
+
+	Sinks map[string]sinkConfig `json:"sinks"`
+}
+
+type sinkConfig struct {
+	Type      string `json:"type"` // slog, jsonl, webhook, slack, syslog
+	Path      string `json:"path"` // jsonl
+	URL       string `json:"url"`  // webhook
+	URLEnv    string `json:"url_env"`
+	SecretEnv string `json:"secret_env"` // webhook: whsec_...
+	Network   string `json:"network"`    // syslog: udp or tcp
+	Addr      string `json:"addr"`       // syslog
+}
+
+func serve(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var st storeFlags
+	st.register(fs)
+	configPath := fs.String("config", "", "JSON `file` describing receivers and sinks (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *configPath == "" {
+		return errors.New("serve: -config is required")
+	}
+	cfg, err := readServeConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	store, err := st.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	sinks, closeSinks, err := buildSinks(cfg.Sinks, logger)
+	if err != nil {
+		return err
+	}
+	defer closeSinks()
+
+	var mopts []canary.MatcherOption
+	if len(cfg.Regions) > 0 {
+		mopts = append(mopts, canary.WithRegions(cfg.Regions...))
+	}
+	m, err := canary.NewMatcher(store, mopts...)
+	if err != nil {
+		return err
+	}
+	window := time.Duration(0)
+	if cfg.GroupWindow != "" {
+		if window, err = time.ParseDuration(cfg.GroupWindow); err != nil {
+			return fmt.Errorf("serve: group_window: %w", err)
+		}
+	}
+	w, err := canary.NewWatcher(canary.WatcherConfig{
+		Matcher: m, Outbox: store, Sinks: sinks,
+		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
+		GroupWindow: window, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	w.Start()
+	defer w.Close()
+
+	errc := make(chan error, 2)
+	if cfg.SMTP.Addr != "" {
+		srv, err := inbound.NewSMTPServer(inbound.SMTPConfig{
+			Addr: cfg.SMTP.Addr, Domain: cfg.SMTP.Domain, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+			Registry: store, Handler: w, Logger: logger,
+		})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		go func() { errc <- srv.ListenAndServe() }()
+		logger.Info("honeyseed: SMTP receiver listening", "addr", cfg.SMTP.Addr)
+	}
+	if cfg.HTTP.Addr != "" {
+		mux, err := webhookMux(cfg, w, logger)
+		if err != nil {
+			return err
+		}
+		hs := &http.Server{Addr: cfg.HTTP.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+		if err != nil {
+			return err
+		}
+		defer hs.Close()
+		go func() { errc <- hs.Serve(ln) }()
+		logger.Info("honeyseed: webhook endpoints listening", "addr", ln.Addr().String())
+	}
+	if cfg.SMTP.Addr == "" && cfg.HTTP.Addr == "" {
+		return errors.New("serve: configure smtp.addr, http.addr or both")
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+func readServeConfig(path string) (serveConfig, error) {
+	var cfg serveConfig
+	f, err := os.Open(path)
+	if err != nil {
+		return cfg, err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(io.LimitReader(f, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// secretFrom reads the secret an *_env field names; "" when the field is empty.
+func secretFrom(field, env string) (inbound.Secret, error) {
+	if env == "" {
+		return "", nil
+	}
+	v := os.Getenv(env)
+	if v == "" {
+		return "", fmt.Errorf("serve: %s names $%s, which is empty", field, env)
+	}
+	return inbound.Secret(v), nil
+}
+
+// webhookMux mounts a handler for each provider the config has a secret for.
+func webhookMux(cfg serveConfig, h canary.EventHandler, logger *slog.Logger) (*http.ServeMux, error) {
+	mux := http.NewServeMux()
+	opts := inbound.Options{Handler: h, Logger: logger}
+	mounted := 0
+	mount := func(path string, handler http.Handler, err error) error {
+		if err != nil {
+			return err
+		}
+		mux.Handle("POST "+path, handler)
+		mounted++
+		return nil
+	}
+	if tok, err := secretFrom("twilio_auth_token_env", cfg.TwilioAuthTokenEnv); err != nil {
+		return nil, err
+	} else if tok != "" {
+		tc := inbound.TwilioConfig{AuthToken: tok, PublicURL: cfg.HTTP.PublicURL, Options: opts}
+		sms, err := inbound.NewTwilioSMSHandler(tc)
+		if err := mount("/twilio/sms", sms, err); err != nil {
+			return nil, err
+		}
+		voice, err := inbound.NewTwilioVoiceHandler(tc)
+		if err := mount("/twilio/voice", voice, err); err != nil {
+			return nil, err
+		}
+	}
+	if tok, err := secretFrom("sendgrid_token_env", cfg.SendGridTokenEnv); err != nil {
+		return nil, err
+	} else if tok != "" {
+		hd, err := inbound.NewSendGridHandler(inbound.SendGridConfig{Token: tok, Options: opts})
+		if err := mount("/sendgrid", hd, err); err != nil {
+			return nil, err
+		}
+	}
+	if key, err := secretFrom("mailgun_signing_key_env", cfg.MailgunSigningKeyEnv); err != nil {
+		return nil, err
+	} else if key != "" {
+		hd, err := inbound.NewMailgunHandler(inbound.MailgunConfig{SigningKey: key, Options: opts})
+		if err := mount("/mailgun", hd, err); err != nil {
+			return nil, err
+		}
+	}
+	if pw, err := secretFrom("postmark_password_env", cfg.PostmarkPasswordEnv); err != nil {
+		return nil, err
+	} else if pw != "" {
+		hd, err := inbound.NewPostmarkHandler(inbound.PostmarkConfig{Username: inbound.Secret(cfg.PostmarkUser), Password: pw, Options: opts})
+		if err := mount("/postmark", hd, err); err != nil {
+			return nil, err
+		}
+	}
+	if sec, err := secretFrom("webhook_secret_env", cfg.WebhookSecretEnv); err != nil {
+		return nil, err
+	} else if sec != "" {
+		hd, err := inbound.NewWebhookHandler(inbound.WebhookConfig{Secret: sec, Options: opts})
+		if err := mount("/events", hd, err); err != nil {
+			return nil, err
+		}
+	}
+	if mounted == 0 {
+		return nil, errors.New("serve: http.addr is set but no provider secret is configured")
+	}
+	return mux, nil
+}
+
+// buildSinks makes the configured sinks; the returned func closes those that hold resources.
+func buildSinks(cfgs map[string]sinkConfig, logger *slog.Logger) (map[string]canary.Sink, func(), error) {
+	sinks := map[string]canary.Sink{}
+	var closers []io.Closer
+	closeAll := func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}
+	for name, sc := range cfgs {
+		var s canary.Sink
+		var err error
+		switch sc.Type {
+		case "slog":
+			s = sink.NewSlog(logger, nil)
+		case "jsonl":
+			var j *sink.JSONLines
+			j, err = sink.OpenJSONLines(sc.Path, nil)
+			if err == nil {
+				closers = append(closers, j)
+				s = j
+			}
+		case "webhook":
+			var sec inbound.Secret
+			if sec, err = secretFrom(name+".secret_env", sc.SecretEnv); err == nil {
+				s, err = sink.NewWebhook(sc.URL, string(sec), nil)
+			}
+		case "slack":
+			var url inbound.Secret
+			if url, err = secretFrom(name+".url_env", sc.URLEnv); err == nil {
+				s, err = sink.NewSlack(string(url), nil)
+			}
+		case "syslog":
+			s, err = sink.NewSyslog(sc.Network, sc.Addr, nil)
+		default:
+			err = fmt.Errorf("serve: sink %q: unknown type %q (slog, jsonl, webhook, slack, syslog)", name, sc.Type)
+		}
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("serve: sink %q: %w", name, err)
+		}
+		sinks[name] = s
+	}
+	if len(sinks) == 0 {
+		sinks["log"] = sink.NewSlog(logger, nil) // alerts must reach someone
+	}
+	return sinks, closeAll, nil
+}

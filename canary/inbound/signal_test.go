@@ -1,0 +1,8 @@
+package inbound_test
+
+import (
+	"os"
+	"os/signal"
+)
+
+func signalNotify(c chan os.Signal) { signal.Notify(c, os.Interrupt) }

@@ -1,0 +1,283 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/honeyseed/honeyseed/canary"
+)
+
+// The benchmarks build stores of HONEYSEED_BENCH_SEEDS seeds (default 100,000;
+// the package doc's figures use 1,000,000):
+//
+//	HONEYSEED_BENCH_SEEDS=1000000 go test ./canary/sqlstore -run '^$' -bench . -benchtime 1x
+//
+// PostgreSQL variants run when HONEYSEED_TEST_POSTGRES is set.
+
+func benchSize() int {
+	if n, err := strconv.Atoi(os.Getenv("HONEYSEED_BENCH_SEEDS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// benchSeed is seed i of the benchmarks. Phone numbers come from a pool of
+// 10,000, as a generator's would: canary.NormalizePhone memoizes a bounded set
+// of numbers, and a million distinct numbers would measure libphonenumber's
+// parser (about 30µs a number) rather than the store.
+func benchSeed(i int) canary.Seed {
+	created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second)
+	return canary.Seed{
+		ID:        uuid.NewSHA1(uuid.NameSpaceOID, strconv.AppendInt([]byte("bench-"), int64(i), 10)),
+		Placement: "support-db/eu",
+		Name:      canary.Name{Given: "Ann", Family: "Lee" + strconv.Itoa(i)},
+		Email:     "ann.lee" + strconv.Itoa(i) + "@mail.example",
+		Phone:     fmt.Sprintf("+1%03d55501%02d", 201+i/100%100, i%100),
+		Ticket:    "TM-" + strconv.Itoa(10_000_000+i),
+		CreatedAt: created,
+		PlantedAt: created.Add(48 * time.Hour),
+	}
+}
+
+var (
+	benchSeedsMu sync.Mutex
+	benchSeeds   []canary.Seed
+)
+
+// seedsFor returns benchmark seeds [lo, hi), generated once.
+func seedsFor(lo, hi int) []canary.Seed {
+	benchSeedsMu.Lock()
+	defer benchSeedsMu.Unlock()
+	for i := len(benchSeeds); i < hi; i++ {
+		benchSeeds = append(benchSeeds, benchSeed(i))
+	}
+	return benchSeeds[lo:hi]
+}
+
+// cleanups run after every test and benchmark: fixtures outlive one benchmark.
+var (
+	cleanupsMu sync.Mutex
+	cleanups   []func()
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, f := range cleanups {
+		f()
+	}
+	os.Exit(code)
+}
+
+// fixtureTB is a testing.TB for fixtures shared across benchmarks: cleanups
+// wait for TestMain.
+type fixtureTB struct{ testing.TB }
+
+func (f fixtureTB) TempDir() string {
+	dir, err := os.MkdirTemp("", "sqlstore-bench-")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func (fixtureTB) Cleanup(fn func()) {
+	cleanupsMu.Lock()
+	defer cleanupsMu.Unlock()
+	cleanups = append(cleanups, fn)
+}
+
+// fixture is a database of benchSize seeds, built once per engine.
+var (
+	fixturesMu sync.Mutex
+	fixtures   = map[string]Options{}
+)
+
+func fixture(b *testing.B, e engine) Options {
+	fixturesMu.Lock()
+	defer fixturesMu.Unlock()
+	if opts, ok := fixtures[e.name]; ok {
+		return opts
+	}
+	opts := e.fresh(fixtureTB{b})
+	s, err := Open(context.Background(), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Now()
+	if err := s.Add(context.Background(), seedsFor(0, benchSize())...); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s fixture: %d seeds added in %v", e.name, benchSize(), time.Since(start).Round(time.Millisecond))
+	fixtures[e.name] = opts
+	return opts
+}
+
+func BenchmarkAdd(b *testing.B) {
+	for _, e := range engines {
+		b.Run(e.name+"/batch=1000", func(b *testing.B) {
+			s := open(b, e.fresh(b))
+			const batch = 1000
+			next := 0
+			for b.Loop() {
+				b.StopTimer()
+				seeds := seedsFor(next, next+batch)
+				next += batch
+				b.StartTimer()
+				if err := s.Add(context.Background(), seeds...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "seeds/s")
+		})
+		b.Run(fmt.Sprintf("%s/batch=%d", e.name, benchSize()), func(b *testing.B) {
+			seeds := seedsFor(0, benchSize())
+			added := 0
+			for b.Loop() {
+				b.StopTimer()
+				s, err := Open(context.Background(), e.fresh(b))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if err := s.Add(context.Background(), seeds...); err != nil {
+					b.Fatal(err)
+				}
+				added += len(seeds)
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(added)/b.Elapsed().Seconds(), "seeds/s")
+		})
+	}
+}
+
+// BenchmarkPlainInsert is the baseline for BenchmarkAdd on SQLite: the same
+// number of rows, unsealed, into a three-column table, with the same pragmas,
+// one transaction, one row per statement and insertRows per statement.
+func BenchmarkPlainInsert(b *testing.B) {
+	for _, perStmt := range []int{1, insertRows} {
+		b.Run(fmt.Sprintf("sqlite/rows=%d/per-statement=%d", benchSize(), perStmt), func(b *testing.B) {
+			seeds := seedsFor(0, benchSize())
+			inserted := 0
+			for b.Loop() {
+				b.StopTimer()
+				_, dsn, err := dataSource(Options{Path: filepath.Join(b.TempDir(), "plain.db")})
+				if err != nil {
+					b.Fatal(err)
+				}
+				db, err := sql.Open("sqlite", dsn)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := db.Exec(`CREATE TABLE plain (seq INTEGER PRIMARY KEY, email TEXT NOT NULL, phone TEXT NOT NULL)`); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				tx, err := db.Begin()
+				if err != nil {
+					b.Fatal(err)
+				}
+				stmt, err := tx.Prepare(`INSERT INTO plain VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?),", perStmt), ","))
+				if err != nil {
+					b.Fatal(err)
+				}
+				args := make([]any, 0, 3*perStmt)
+				for i := 0; i+perStmt <= len(seeds); i += perStmt {
+					args = args[:0]
+					for j := i; j < i+perStmt; j++ {
+						args = append(args, int64(j+1), seeds[j].Email, seeds[j].Phone)
+					}
+					if _, err := stmt.Exec(args...); err != nil {
+						b.Fatal(err)
+					}
+					inserted += perStmt
+				}
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				db.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(inserted)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+func BenchmarkLookupEmail(b *testing.B) {
+	ctx := context.Background()
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			opts := fixture(b, e)
+			s := open(b, opts)
+			n := s.Len()
+			emails := make([]string, 4096)
+			for i := range emails {
+				emails[i] = mustEmail(b, benchSeed(i*(n/len(emails))).Email)
+			}
+			b.Run("miss", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					if got, err := s.Lookup(ctx, canary.FieldEmail, "nobody"+strconv.Itoa(i&1023)+"@mail.example"); err != nil || got != nil {
+						b.Fatal(got, err)
+					}
+				}
+			})
+			b.Run("hit", func(b *testing.B) { // a different seed each time: the database is read
+				s.cache.clear()
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					if i%len(emails) == 0 {
+						s.cache.clear()
+					}
+					if got, err := s.Lookup(ctx, canary.FieldEmail, emails[i%len(emails)]); err != nil || len(got) != 1 {
+						b.Fatal(got, err)
+					}
+				}
+			})
+			b.Run("hit-cached", func(b *testing.B) { // one seed again and again
+				b.ReportAllocs()
+				for b.Loop() {
+					if got, err := s.Lookup(ctx, canary.FieldEmail, emails[0]); err != nil || len(got) != 1 {
+						b.Fatal(got, err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkOpen measures Open on a database of benchSize seeds: migrations
+// checked, key verified, and the index loaded, ready to match.
+func BenchmarkOpen(b *testing.B) {
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			opts := fixture(b, e)
+			for b.Loop() {
+				s, err := Open(context.Background(), opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if s.Len() != benchSize() {
+					b.Fatalf("indexed %d seeds, want %d", s.Len(), benchSize())
+				}
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}

@@ -1,0 +1,265 @@
+package sqlstore
+
+import (
+	"sync"
+
+	"github.com/honeyseed/honeyseed/canary"
+)
+
+// index maps the MACs of lookup keys and IDs to the seq of the seed rows that
+// carry them, so that a Lookup that finds nothing never reaches the database.
+// It holds only what the tables hold, minus the sealed seeds.
+//
+// Add reserves its batch in the index while its transaction runs: entries
+// above visible are pending, invisible to readers, and either become visible
+// at once when the transaction commits or are removed when it fails. The
+// index thus doubles as the duplicate check of the batch, and publishing a
+// million seeds costs nothing after the commit.
+type index struct {
+	mu      sync.RWMutex
+	ks      *keySet         // the keys every MAC here was made with; Rotate swaps both
+	keys    map[mac]int64   // lookup key → first seq with it
+	more    map[mac][]int64 // further seqs sharing a key (phone numbers), in order added
+	ids     map[mac]int64   // ID → seq
+	last    int64           // highest seq indexed, pending included
+	visible int64           // highest seq readers see; the refresher polls for more
+	count   int             // seeds visible
+}
+
+func newIndex(ks *keySet) *index {
+	return &index{ks: ks, keys: make(map[mac]int64), more: make(map[mac][]int64), ids: make(map[mac]int64)}
+}
+
+// growFor makes room for n more seeds at once when the index is empty, so
+// that loading a large database does not rehash the maps as they grow.
+func (x *index) growFor(n int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if len(x.ids) > 0 || n <= 0 {
+		return
+	}
+	x.ids = make(map[mac]int64, n)
+	x.keys = make(map[mac]int64, 3*n) // at most three keys a seed
+}
+
+// entry is one seed row as the index sees it.
+type entry struct {
+	seq  int64
+	id   mac
+	keys []mac
+}
+
+// publishBatch bounds how long one publish holds the write lock, so that
+// indexing a million seeds delays concurrent lookups by microseconds.
+const publishBatch = 4096
+
+// publish adds committed entries, which must be in seq order and newer than
+// x.last, with no batch pending.
+func (x *index) publish(entries []entry) {
+	for lo := 0; lo < len(entries); lo += publishBatch {
+		hi := min(lo+publishBatch, len(entries))
+		x.mu.Lock()
+		for _, e := range entries[lo:hi] {
+			x.insertLocked(e.seq, e.id, e.keys)
+			x.visible, x.count = e.seq, x.count+1
+		}
+		x.mu.Unlock()
+	}
+}
+
+// reserveLocked adds r as pending at seq, after x.last, unless its ID or a
+// key other than its phone number is already indexed, pending or visible: then
+// it returns the seq holding it and which field (zero for the ID) clashed.
+func (x *index) reserveLocked(seq int64, r *sealedSeed) (clash int64, field canary.Field) {
+	if other, ok := x.ids[r.idMAC]; ok {
+		return other, 0
+	}
+	for i, k := range r.keys[:r.n] {
+		if r.fields[i] == canary.FieldPhone {
+			continue
+		}
+		if other, ok := x.keys[k]; ok {
+			return other, r.fields[i]
+		}
+	}
+	x.insertLocked(seq, r.idMAC, r.keys[:r.n])
+	return 0, 0
+}
+
+func (x *index) insertLocked(seq int64, id mac, keys []mac) {
+	x.ids[id] = seq
+	for _, k := range keys {
+		if _, shared := x.keys[k]; shared {
+			x.more[k] = append(x.more[k], seq)
+		} else {
+			x.keys[k] = seq
+		}
+	}
+	x.last = max(x.last, seq)
+}
+
+// commit makes the pending entries up to last visible.
+func (x *index) commit(last int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.count += int(last - x.visible)
+	x.visible = last
+}
+
+// abandonLocked removes the pending entry r at seq. Entries must be removed
+// newest first, so that each is the last of any list it shares.
+func (x *index) abandonLocked(seq int64, r *sealedSeed) {
+	if x.ids[r.idMAC] == seq {
+		delete(x.ids, r.idMAC)
+	}
+	for _, k := range r.keys[:r.n] {
+		if more := x.more[k]; len(more) > 0 && more[len(more)-1] == seq {
+			if len(more) == 1 {
+				delete(x.more, k)
+			} else {
+				x.more[k] = more[:len(more)-1]
+			}
+		} else if x.keys[k] == seq {
+			delete(x.keys, k)
+		}
+	}
+	x.last = min(x.last, seq-1)
+}
+
+// keySet returns the keys the index is made with.
+func (x *index) keySet() *keySet {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.ks
+}
+
+// find computes the MAC of a lookup and appends the seqs of the seeds indexed
+// under it to dst, with the keys used: in one critical section, so that a
+// concurrent Rotate cannot pair new keys with the old index.
+func (x *index) find(f canary.Field, normalized string, dst []int64) (*keySet, mac, []int64) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	k := x.ks.keyMAC(f, normalized)
+	return x.ks, k, x.seqsLocked(k, dst)
+}
+
+// seqs appends the seqs of the seeds indexed under k to dst.
+func (x *index) seqs(k mac, dst []int64) []int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.seqsLocked(k, dst)
+}
+
+func (x *index) seqsLocked(k mac, dst []int64) []int64 {
+	first, ok := x.keys[k]
+	if !ok || first > x.visible {
+		return dst
+	}
+	dst = append(dst, first)
+	for _, seq := range x.more[k] { // in seq order: pending ones come last
+		if seq > x.visible {
+			break
+		}
+		dst = append(dst, seq)
+	}
+	return dst
+}
+
+func (x *index) seqOfID(id mac) (int64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	seq, ok := x.ids[id]
+	return seq, ok && seq <= x.visible
+}
+
+func (x *index) len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.count
+}
+
+// visibleSeq returns the highest seq readers see: with no batch pending, the
+// highest indexed.
+func (x *index) visibleSeq() int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.visible
+}
+
+// replace swaps in the contents of y (after Rotate re-keyed every row).
+func (x *index) replace(y *index) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.ks, x.keys, x.more, x.ids = y.ks, y.keys, y.more, y.ids
+	x.last, x.visible, x.count = y.last, y.visible, y.count
+}
+
+// seedCache keeps recently opened seeds by seq, so that repeated hits on one
+// canary (a scammer mailing it daily, a dump scanned twice) do not reopen its
+// row. Two generations approximate LRU without a list: a hit in the old
+// generation moves to the new one, and when the new one fills, the old one is
+// dropped.
+type seedCache struct {
+	mu        sync.Mutex
+	max       int // per generation
+	cur, prev map[int64]canary.Seed
+	epoch     uint64 // bumped by every invalidation; see put
+}
+
+func newSeedCache(max int) *seedCache {
+	return &seedCache{max: max, cur: make(map[int64]canary.Seed), prev: make(map[int64]canary.Seed)}
+}
+
+// get returns a copy of the cached seed.
+func (c *seedCache) get(seq int64) (canary.Seed, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.cur[seq]
+	if !ok {
+		if s, ok = c.prev[seq]; ok {
+			delete(c.prev, seq)
+			c.putLocked(seq, s)
+		}
+	}
+	return s.Clone(), ok
+}
+
+// snapshot returns the epoch to pass to put for a seed read after this call.
+func (c *seedCache) snapshot() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch
+}
+
+// put caches s unless an invalidation happened since epoch was taken: the row
+// may have been read before a Retire committed, and must not outlive it.
+func (c *seedCache) put(seq int64, s canary.Seed, epoch uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch == epoch {
+		c.putLocked(seq, s.Clone())
+	}
+}
+
+func (c *seedCache) putLocked(seq int64, s canary.Seed) {
+	if len(c.cur) >= c.max {
+		c.prev, c.cur = c.cur, make(map[int64]canary.Seed, c.max)
+	}
+	c.cur[seq] = s
+}
+
+func (c *seedCache) invalidate(seq int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.cur, seq)
+	delete(c.prev, seq)
+	c.epoch++
+}
+
+func (c *seedCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.cur)
+	clear(c.prev)
+	c.epoch++
+}

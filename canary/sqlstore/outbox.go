@@ -1,0 +1,341 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/hmac"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/honeyseed/honeyseed/canary"
+)
+
+// The outbox half of a Store: alerts sealed like seeds and found by the MAC of
+// their ID, and one delivery row per alert and sink until the sink has it.
+
+// errKeysChanged says the key check in the database is not the one the
+// transaction started with.
+var errKeysChanged = errors.New("sqlstore: keys changed")
+
+// outboxWrite runs fn in a write transaction that first takes the key-check
+// row (FOR SHARE on PostgreSQL), so that a concurrent Rotate, which updates
+// that row, either waits for fn's transaction or has committed before it reads.
+// When this process rotated meanwhile, fn runs again with the new keys.
+func (s *Store) outboxWrite(ctx context.Context, op string, fn func(tx *sql.Tx, ks *keySet) error) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	for {
+		ks := s.idx.keySet()
+		err := s.write(ctx, op, nil, func(tx *sql.Tx, _ *sql.Conn) error {
+			var check []byte
+			query := `SELECT value FROM honeyseed_meta WHERE name = 'key_check'`
+			if s.dialect.postgres {
+				query += " FOR SHARE"
+			}
+			if err := tx.QueryRowContext(ctx, query).Scan(&check); err != nil {
+				return dbError(op, err)
+			}
+			if !hmac.Equal(check, ks.check) {
+				return errKeysChanged
+			}
+			return fn(tx, ks)
+		})
+		if !errors.Is(err, errKeysChanged) {
+			return err
+		}
+		if s.idx.keySet() == ks {
+			return s.rotatedElsewhere()
+		}
+	}
+}
+
+// Record implements canary.Outbox. On PostgreSQL, processes recording one alert
+// ID at once are ordered by the unique ID column: one inserts, the others wait
+// for it, then lock the row and merge.
+func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (bool, error) {
+	if a.ID == uuid.Nil {
+		return false, fmt.Errorf("sqlstore: %w: alert has no ID", canary.ErrInvalidInput)
+	}
+	stored := canary.CloneAlert(a)
+	stored.Count = max(stored.Count, 1)
+	plain, err := encodeAlert(stored)
+	if err != nil {
+		return false, err
+	}
+	var created bool
+	err = s.outboxWrite(ctx, "recording alert", func(tx *sql.Tx, ks *keySet) error {
+		created = false
+		idm := ks.idMAC(domainAlertID, a.ID)
+		var seq int64
+		err := tx.QueryRowContext(ctx, s.dialect.q(`INSERT INTO honeyseed_alerts (id_mac, sealed) VALUES (?, ?) ON CONFLICT (id_mac) DO NOTHING RETURNING seq`),
+			idm[:], ks.seal(nil, kindAlert, idm, "", plain)).Scan(&seq)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return s.mergeAlert(ctx, tx, ks, idm, a)
+		case err != nil:
+			return dbError("recording alert", err)
+		}
+		created = true
+		if a.Suppressed {
+			return nil
+		}
+		for _, sink := range sinks {
+			if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO honeyseed_deliveries (alert_seq, sink, next_at) VALUES (?, ?, ?) ON CONFLICT (alert_seq, sink) DO NOTHING`),
+				seq, sink, unixNano(a.FirstSeen)); err != nil {
+				return dbError("recording alert", err)
+			}
+		}
+		return nil
+	})
+	return created, err
+}
+
+// mergeAlert folds a into the stored alert with its ID, under a row lock.
+func (s *Store) mergeAlert(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac, a canary.Alert) error {
+	var (
+		seq    int64
+		sealed []byte
+	)
+	if err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT seq, sealed FROM honeyseed_alerts WHERE id_mac = ?`)+s.dialect.forUpdate(), idm[:]).Scan(&seq, &sealed); err != nil {
+		return dbError("recording alert", err)
+	}
+	have, err := openAlert(ks, idm, sealed)
+	if err != nil {
+		return err
+	}
+	if !canary.MergeAlert(&have, canary.CloneAlert(a)) {
+		return nil // a redelivery: nothing new
+	}
+	plain, err := encodeAlert(have)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE honeyseed_alerts SET sealed = ? WHERE seq = ?`), ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
+		return dbError("recording alert", err)
+	}
+	return nil
+}
+
+func openAlert(ks *keySet, idm mac, sealed []byte) (canary.Alert, error) {
+	plain, err := ks.open(kindAlert, idm, "", sealed)
+	if err != nil {
+		return canary.Alert{}, err
+	}
+	a, err := decodeAlert(plain)
+	if err != nil {
+		return canary.Alert{}, fmt.Errorf("%w: alert: %v", ErrCorrupt, err)
+	}
+	if got := ks.idMAC(domainAlertID, a.ID); !hmac.Equal(got[:], idm[:]) {
+		return canary.Alert{}, fmt.Errorf("%w: alert row holds another alert", ErrCorrupt)
+	}
+	return a, nil
+}
+
+// lastErrorAD binds a delivery's sealed error to its row, by the alert's seq
+// (which Rotate does not change) and the sink.
+func lastErrorAD(alertSeq int64, sink string) string {
+	return strconv.FormatInt(alertSeq, 10) + "\x00" + sink
+}
+
+// Due implements canary.Outbox. Deliveries come in the order they were created.
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]canary.Delivery, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	return readWithKeys(s, ctx, func(ks *keySet) ([]canary.Delivery, error) {
+		rows, err := s.db.QueryContext(ctx, s.dialect.q(`
+SELECT d.alert_seq, d.sink, d.attempts, d.next_at, d.last_error, a.id_mac, a.sealed
+FROM honeyseed_deliveries d JOIN honeyseed_alerts a ON a.seq = d.alert_seq
+WHERE d.next_at <= ? ORDER BY d.seq LIMIT ?`), unixNano(now), limit)
+		if err != nil {
+			return nil, dbError("listing due deliveries", err)
+		}
+		defer rows.Close()
+		var out []canary.Delivery
+		for rows.Next() {
+			var (
+				d                    canary.Delivery
+				alertSeq, nextAt     int64
+				lastErr, idm, sealed []byte
+			)
+			if err := rows.Scan(&alertSeq, &d.Sink, &d.Attempts, &nextAt, &lastErr, &idm, &sealed); err != nil {
+				return nil, dbError("listing due deliveries", err)
+			}
+			if len(idm) != len(mac{}) {
+				return nil, fmt.Errorf("%w: malformed alert ID MAC", ErrCorrupt)
+			}
+			if d.Alert, err = openAlert(ks, mac(idm), sealed); err != nil {
+				return nil, err
+			}
+			if lastErr != nil {
+				b, err := ks.open(kindLastError, mac{}, lastErrorAD(alertSeq, d.Sink), lastErr)
+				if err != nil {
+					return nil, err
+				}
+				d.LastError = string(b)
+			}
+			d.NextAt = fromUnixNano(nextAt)
+			out = append(out, d)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, dbError("listing due deliveries", err)
+		}
+		return out, nil
+	})
+}
+
+// Delivered implements canary.Outbox.
+func (s *Store) Delivered(ctx context.Context, id uuid.UUID, sink string) error {
+	return s.outboxWrite(ctx, "marking delivery done", func(tx *sql.Tx, ks *keySet) error {
+		idm := ks.idMAC(domainAlertID, id)
+		if _, err := tx.ExecContext(ctx, s.dialect.q(`DELETE FROM honeyseed_deliveries WHERE alert_seq = (SELECT seq FROM honeyseed_alerts WHERE id_mac = ?) AND sink = ?`), idm[:], sink); err != nil {
+			return dbError("marking delivery done", err)
+		}
+		return nil
+	})
+}
+
+// Failed implements canary.Outbox. An unknown or finished delivery gives an
+// error wrapping canary.ErrNotFound. The cause is sealed: a sink's error may
+// quote what it was sent.
+func (s *Store) Failed(ctx context.Context, id uuid.UUID, sink string, next time.Time, cause string) error {
+	return s.outboxWrite(ctx, "recording failed delivery", func(tx *sql.Tx, ks *keySet) error {
+		idm := ks.idMAC(domainAlertID, id)
+		var alertSeq int64
+		err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT seq FROM honeyseed_alerts WHERE id_mac = ?`), idm[:]).Scan(&alertSeq)
+		if err == nil {
+			var res sql.Result
+			res, err = tx.ExecContext(ctx, s.dialect.q(`UPDATE honeyseed_deliveries SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE alert_seq = ? AND sink = ?`),
+				unixNano(next), ks.seal(nil, kindLastError, mac{}, lastErrorAD(alertSeq, sink), []byte(cause)), alertSeq, sink)
+			if err == nil {
+				if n, _ := res.RowsAffected(); n == 0 {
+					err = sql.ErrNoRows
+				}
+			}
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlstore: %w: no pending delivery of alert %s to %q", canary.ErrNotFound, id, sink)
+		}
+		if err != nil {
+			return dbError("recording failed delivery", err)
+		}
+		return nil
+	})
+}
+
+// Alert implements canary.Outbox.
+func (s *Store) Alert(ctx context.Context, id uuid.UUID) (canary.Alert, error) {
+	return readWithKeys(s, ctx, func(ks *keySet) (canary.Alert, error) {
+		idm := ks.idMAC(domainAlertID, id)
+		var sealed []byte
+		err := s.db.QueryRowContext(ctx, s.dialect.q(`SELECT sealed FROM honeyseed_alerts WHERE id_mac = ?`), idm[:]).Scan(&sealed)
+		if errors.Is(err, sql.ErrNoRows) {
+			return canary.Alert{}, fmt.Errorf("sqlstore: %w: alert %s", canary.ErrNotFound, id)
+		}
+		if err != nil {
+			return canary.Alert{}, dbError("reading alert", err)
+		}
+		return openAlert(ks, idm, sealed)
+	})
+}
+
+// alertPageSize is how many alerts Alerts reads per query.
+const alertPageSize = 64
+
+// Alerts implements canary.Outbox.
+func (s *Store) Alerts(ctx context.Context) iter.Seq2[canary.Alert, error] {
+	return func(yield func(canary.Alert, error) bool) {
+		var after int64
+		for {
+			type page struct {
+				alerts []canary.Alert
+				last   int64
+			}
+			p, err := readWithKeys(s, ctx, func(ks *keySet) (page, error) {
+				var p page
+				rows, err := s.db.QueryContext(ctx, s.dialect.q(`SELECT seq, id_mac, sealed FROM honeyseed_alerts WHERE seq > ? ORDER BY seq LIMIT ?`), after, alertPageSize)
+				if err != nil {
+					return p, dbError("listing alerts", err)
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var idm, sealed sql.RawBytes
+					if err := rows.Scan(&p.last, &idm, &sealed); err != nil {
+						return p, dbError("listing alerts", err)
+					}
+					if len(idm) != len(mac{}) {
+						return p, fmt.Errorf("%w: malformed alert ID MAC", ErrCorrupt)
+					}
+					a, err := openAlert(ks, mac(idm), sealed)
+					if err != nil {
+						return p, err
+					}
+					p.alerts = append(p.alerts, a)
+				}
+				if err := rows.Err(); err != nil {
+					return p, dbError("listing alerts", err)
+				}
+				return p, nil
+			})
+			if err != nil {
+				yield(canary.Alert{}, err)
+				return
+			}
+			for _, a := range p.alerts {
+				if !yield(a, nil) {
+					return
+				}
+			}
+			if len(p.alerts) < alertPageSize {
+				return
+			}
+			after = p.last
+		}
+	}
+}
+
+// readWithKeys runs a read with the current keys, again with the new ones if
+// this process rotated meanwhile, and explains a row that does not open.
+func readWithKeys[T any](s *Store, ctx context.Context, fn func(ks *keySet) (T, error)) (T, error) {
+	if err := s.usable(); err != nil {
+		var zero T
+		return zero, err
+	}
+	ks := s.idx.keySet()
+	v, err := fn(ks)
+	if err != nil && s.idx.keySet() != ks {
+		v, err = fn(s.idx.keySet())
+	}
+	if err != nil {
+		return v, s.explain(ctx, err)
+	}
+	return v, nil
+}
+
+// unixNano is the next_at column: times are compared in SQL, and instants
+// outside 1678–2262 (including the zero time) saturate.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return math.MinInt64
+	case t.Year() < 1678:
+		return math.MinInt64 + 1
+	case t.Year() > 2261:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == math.MinInt64 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

@@ -3,15 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/honeyseed/honeyseed/canary/plant"
 )
 
 func runCLI(t *testing.T, args ...string) (string, error) {
@@ -75,4 +79,39 @@ func TestCLIRejectsBadInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(cfg, []byte(`{"email_domains": ["gmail.com"]}`), 0o600))
 	_, err := runCLI(t, append([]string{"generate", "-placement", "p", "-config", cfg}, reg...)...)
 	assert.ErrorContains(t, err, "public mailbox provider", "a config that would mail strangers is refused")
+}
+
+func TestPlantAndCSV(t *testing.T) {
+	t.Setenv("HONEYSEED_SECRET", "")
+	dir := t.TempDir()
+	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	hostPath := filepath.Join(dir, "host.db")
+	host, err := sql.Open("sqlite", hostPath)
+	require.NoError(t, err)
+	_, err = host.Exec(`CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT UNIQUE, phone TEXT, ticket TEXT, created_at TIMESTAMP)`)
+	require.NoError(t, err)
+	for i := range 60 {
+		_, err := host.Exec(`INSERT INTO customers (full_name, email, phone, ticket, created_at) VALUES (?, ?, ?, ?, ?)`,
+			fmt.Sprintf("Real Person%d", i), fmt.Sprintf("real%d@customer.example", i), fmt.Sprintf("(212) 555-01%02d", i),
+			fmt.Sprintf("CS-%07d", 4_200_000+i*11), time.Date(2026, 1, 1+i%28, 10, 0, 0, 0, time.UTC))
+		require.NoError(t, err)
+	}
+	out, err := runCLI(t, append([]string{"plant", "-demo", "-placement", "support-db/eu", "-n", "6", "-db", "sqlite:" + hostPath,
+		"-table", "customers", "-map", "email=email,name=full_name,phone=phone,ticket=ticket,created=created_at"}, reg...)...)
+	require.NoError(t, err)
+	assert.Contains(t, out, "planted 6 seeds for support-db/eu")
+	var n int
+	require.NoError(t, host.QueryRow(`SELECT count(*) FROM customers WHERE email NOT LIKE '%@customer.example'`).Scan(&n))
+	assert.Equal(t, 6, n)
+	require.NoError(t, host.QueryRow(`SELECT count(*) FROM customers WHERE ticket LIKE 'CS-%' AND phone LIKE '(%) %-%'`).Scan(&n))
+	assert.Equal(t, 66, n, "seeds take the host's ticket and phone formats")
+	host.Close()
+
+	out, err = runCLI(t, append([]string{"csv", "-demo", "-placement", "export/hubspot", "-n", "3", "-format", "hubspot"}, reg...)...)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out, "First Name,Last Name,Email,Phone Number"), out)
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 4)
+
+	_, err = runCLI(t, append([]string{"plant", "-demo", "-placement", "p", "-db", "sqlite:" + hostPath, "-table", "nope"}, reg...)...)
+	assert.ErrorIs(t, err, plant.ErrNoTable)
 }

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/plant"
+)
+
+func init() {
+	register("plant", "learn a host table's shape, generate seeds like its rows, register and insert them", plantCmd)
+	register("csv", "generate and register seeds, written as a support tool's import CSV", csvCmd)
+}
+
+// genFlags are the generator flags plant and csv share with generate.
+type genFlags struct {
+	placement, config string
+	n                 int
+	demo              bool
+}
+
+func (g *genFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.placement, "placement", "", "where the seeds will be planted (required)")
+	fs.IntVar(&g.n, "n", 20, "how many seeds")
+	fs.StringVar(&g.config, "config", "", "JSON `file` with the generator config")
+	fs.BoolVar(&g.demo, "demo", false, "use the demo config: reserved domains and fictional numbers only")
+}
+
+func (g *genFlags) load() (canary.Config, error) {
+	switch {
+	case g.placement == "":
+		return canary.Config{}, errors.New("-placement is required")
+	case g.demo && g.config != "":
+		return canary.Config{}, errors.New("give -config or -demo, not both")
+	case g.demo:
+		return canary.DemoConfig(), nil
+	case g.config != "":
+		return loadConfig(g.config)
+	}
+	return canary.Config{}, errors.New("-config is required (or -demo for reserved, fictional values)")
+}
+
+func plantCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("plant", flag.ContinueOnError)
+	var st storeFlags
+	st.register(fs)
+	var gf genFlags
+	gf.register(fs)
+	dbSpec := fs.String("db", "", "host database: sqlite:`PATH` or postgres:DSN (required)")
+	table := fs.String("table", "", "host table (required)")
+	cols := fs.String("map", "email=email", "column mapping: email=,name= (full name) or given=,family=, phone=, ticket=, created=")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := gf.load()
+	if err != nil {
+		return fmt.Errorf("plant: %w", err)
+	}
+	if *dbSpec == "" || *table == "" {
+		return errors.New("plant: -db and -table are required")
+	}
+	m, err := parseMapping(*table, *cols)
+	if err != nil {
+		return err
+	}
+	host, err := openHost(*dbSpec)
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	store, err := st.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	shape, err := plant.Learn(ctx, host, m, plant.LearnOptions{})
+	if err != nil {
+		return err
+	}
+	cfg = shape.Apply(cfg)
+	cfg.Registry = store
+	if cfg.Exclude, err = plant.Exclude(ctx, host, m); err != nil {
+		return err
+	}
+	gen, err := canary.NewGenerator(cfg)
+	if err != nil {
+		return err
+	}
+	seeds, err := gen.Generate(gf.placement, gf.n)
+	if err != nil {
+		return err
+	}
+	// Register before planting: a seed in the host must always be one the matcher knows.
+	if err := store.Add(ctx, seeds...); err != nil {
+		return err
+	}
+	if err := plant.Insert(ctx, host, shape.ApplyMapping(m), seeds); err != nil {
+		for _, s := range seeds { // not planted: say so in the registry
+			store.Retire(ctx, s.ID, s.PlantedAt)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "planted %d seeds for %s in %s (learned from %d rows: phones %q, tickets %s)\n",
+		len(seeds), gf.placement, *table, shape.Rows, shape.PhoneFormat, shape.TicketFormat)
+	return nil
+}
+
+func csvCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("csv", flag.ContinueOnError)
+	var st storeFlags
+	st.register(fs)
+	var gf genFlags
+	gf.register(fs)
+	format := fs.String("format", "zendesk", "import format: zendesk, salesforce, hubspot or plain")
+	fields := fs.String("fields", "", "extra columns, comma-separated: city, company, postcode")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := gf.load()
+	if err != nil {
+		return fmt.Errorf("csv: %w", err)
+	}
+	f, err := plant.ParseCSVFormat(*format)
+	if err != nil {
+		return err
+	}
+	var opts plant.CSVOptions
+	if *fields != "" {
+		opts.Fields = strings.Split(*fields, ",")
+	}
+	store, err := st.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	cfg.Registry = store
+	gen, err := canary.NewGenerator(cfg)
+	if err != nil {
+		return err
+	}
+	seeds, err := gen.Generate(gf.placement, gf.n)
+	if err != nil {
+		return err
+	}
+	if err := store.Add(ctx, seeds...); err != nil {
+		return err
+	}
+	return plant.WriteCSV(stdout, f, seeds, opts)
+}
+
+func parseMapping(table, spec string) (plant.Mapping, error) {
+	m := plant.Mapping{Table: table}
+	for _, kv := range strings.Split(spec, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || v == "" {
+			return m, fmt.Errorf("plant: -map: %q is not role=column", kv)
+		}
+		switch k {
+		case "email":
+			m.Email = v
+		case "name":
+			m.FullName = v
+		case "given":
+			m.GivenName = v
+		case "family":
+			m.FamilyName = v
+		case "phone":
+			m.Phone = v
+		case "ticket":
+			m.Ticket = v
+		case "created":
+			m.CreatedAt = v
+		default:
+			return m, fmt.Errorf("plant: -map: unknown role %q", k)
+		}
+	}
+	return m, nil
+}
+
+func openHost(spec string) (*sql.DB, error) {
+	kind, dsn, ok := strings.Cut(spec, ":")
+	switch {
+	case ok && kind == "sqlite":
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, fmt.Errorf("plant: host database: %w", err)
+		}
+		return sql.Open("sqlite", dsn)
+	case ok && kind == "postgres":
+		return sql.Open("pgx", dsn)
+	}
+	return nil, fmt.Errorf("plant: -db %q: want sqlite:PATH or postgres:DSN", spec)
+}

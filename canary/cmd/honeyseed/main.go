@@ -15,6 +15,35 @@
 // the key file given by -key (default honeyseed.key, created with mode 0600).
 // Keep the key away from the people the canaries watch: with it, the registry
 // tells which customers are canaries.
+//
+// # Serving
+//
+// "honeyseed serve -config serve.json" runs the SMTP receiver (accepting mail
+// only for seed addresses) and the provider webhooks, behind a Watcher whose
+// outbox is the registry's database. Secrets never go in the file: each *_env
+// field names the environment variable holding one.
+//
+//	{
+//	  "smtp": {"addr": ":25", "domain": "mx.customers.yourcompany.example"},
+//	  "http": {"addr": ":8080", "public_url": "https://hooks.yourcompany.example"},
+//	  "twilio_auth_token_env": "TWILIO_AUTH_TOKEN",
+//	  "mailgun_signing_key_env": "MAILGUN_SIGNING_KEY",
+//	  "sendgrid_token_env": "SENDGRID_INBOUND_TOKEN",
+//	  "postmark_user": "honeyseed", "postmark_password_env": "POSTMARK_INBOUND_PASSWORD",
+//	  "webhook_secret_env": "HONEYSEED_WEBHOOK_SECRET",
+//	  "own_domains": ["yourcompany.example"], "own_numbers": ["+1 415 555 0100"],
+//	  "regions": ["US", "GB"], "group_window": "1h",
+//	  "sinks": {
+//	    "log":   {"type": "slog"},
+//	    "file":  {"type": "jsonl", "path": "/var/log/honeyseed/alerts.jsonl"},
+//	    "soc":   {"type": "webhook", "url": "https://soc.yourcompany.example/hooks/honeyseed", "secret_env": "SOC_WEBHOOK_SECRET"},
+//	    "slack": {"type": "slack", "url_env": "SLACK_WEBHOOK_URL"},
+//	    "siem":  {"type": "syslog", "network": "tcp", "addr": "siem.yourcompany.example:6514"}
+//	  }
+//	}
+//
+// Webhook paths: /twilio/sms, /twilio/voice, /sendgrid, /mailgun, /postmark and
+// /events (Standard Webhooks JSON).
 package main
 
 import (

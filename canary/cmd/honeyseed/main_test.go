@@ -115,3 +115,20 @@ func TestPlantAndCSV(t *testing.T) {
 	_, err = runCLI(t, append([]string{"plant", "-demo", "-placement", "p", "-db", "sqlite:" + hostPath, "-table", "nope"}, reg...)...)
 	assert.ErrorIs(t, err, plant.ErrNoTable)
 }
+
+func TestServeConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	for _, tc := range []struct{ cfg, want string }{
+		{`{"smtp": {"addr": ""}}`, "configure smtp.addr, http.addr or both"},
+		{`{"http": {"addr": "127.0.0.1:0"}}`, "no provider secret"},
+		{`{"http": {"addr": "127.0.0.1:0"}, "twilio_auth_token_env": "HONEYSEED_TEST_UNSET_VAR"}`, "which is empty"},
+		{`{"sinks": {"x": {"type": "carrier-pigeon"}}, "smtp": {"addr": "127.0.0.1:0"}}`, "unknown type"},
+		{`{"smtpp": {}}`, "unknown field"},
+	} {
+		p := filepath.Join(dir, "serve.json")
+		require.NoError(t, os.WriteFile(p, []byte(tc.cfg), 0o600))
+		_, err := runCLI(t, append([]string{"serve", "-config", p}, reg...)...)
+		assert.ErrorContains(t, err, tc.want, tc.cfg)
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 	"unicode"
-	"unsafe"
 
 	"github.com/google/uuid"
 	"github.com/nyaruka/phonenumbers"
@@ -46,6 +45,9 @@ type Generator struct {
 	ascii     map[string]string
 	key       []byte   // scratch
 	wbuf      []byte   // scratch
+	lbuf      []byte   // scratch: local part
+	gbuf      []byte   // scratch: given name
+	fbuf      []byte   // scratch: family name
 	words     []uint64 // scratch
 }
 
@@ -378,12 +380,13 @@ func sharesWord(have map[uint64]struct{}, words []uint64) bool {
 // hash collision only makes a number look taken: the generator draws again.
 // The result is scratch, valid until the next call.
 func (g *Generator) nameWords(n Name) []uint64 {
-	g.wbuf = append(append(append(g.wbuf[:0], n.Given...), ' '), n.Family...)
-	norm := g.wbuf
-	if !isASCII(unsafe.String(unsafe.SliceData(norm), len(norm))) {
-		norm = []byte(NormalizeName(string(norm)))
+	var norm []byte
+	if isASCII(n.Given) && isASCII(n.Family) {
+		g.wbuf = appendASCIIName(g.wbuf[:0], n.Given)
+		g.wbuf = appendASCIIName(append(g.wbuf, ' '), n.Family)
+		norm = g.wbuf
 	} else {
-		norm = []byte(normalizeASCIIName(string(norm)))
+		norm = []byte(NormalizeName(n.Given + " " + n.Family))
 	}
 	g.words = g.words[:0]
 	for len(norm) > 0 {
@@ -405,16 +408,16 @@ func (g *Generator) email(tx *genTx, name Name, born int) (string, bool) {
 	domain := g.domains[g.nextDomain()]
 	for range 6 {
 		local := g.localPart(name, born)
-		if local == "" || len(local) > maxLocalLen || local[0] == '.' || local[len(local)-1] == '.' {
+		if len(local) == 0 || len(local) > maxLocalLen || local[0] == '.' || local[len(local)-1] == '.' {
 			continue
 		}
 		// localPart writes only lower-case letters, digits, dots and underscores,
 		// and the domain is normalized, so the address is already canonical and
 		// its lookup key is the local part without dots.
 		g.key = g.key[:0]
-		for i := 0; i < len(local); i++ {
-			if local[i] != '.' {
-				g.key = append(g.key, local[i])
+		for _, c := range local {
+			if c != '.' {
+				g.key = append(g.key, c)
 			}
 		}
 		g.key = append(append(g.key, '@'), domain...)
@@ -422,7 +425,7 @@ func (g *Generator) email(tx *genTx, name Name, born int) (string, bool) {
 		if _, dup := g.emails[h]; dup {
 			continue
 		}
-		addr := local + "@" + domain
+		addr := string(append(append(local, '@'), domain...))
 		if g.registered(FieldEmail, addr) || g.cfg.Exclude != nil && g.cfg.Exclude(FieldEmail, addr) {
 			continue
 		}
@@ -451,88 +454,130 @@ func (g *Generator) nextDomain() int {
 	return i
 }
 
-func (g *Generator) localPart(name Name, born int) string {
+// localPart draws a local part for name into scratch memory, valid until the
+// next call; nil when the name has no letters to build one from.
+func (g *Generator) localPart(name Name, born int) []byte {
 	r := g.rng
-	given := g.toASCII(name.Given)
-	family := g.toASCII(name.Family)
-	if i := strings.IndexByte(given, ' '); i > 0 {
+	given := g.asciiName(g.gbuf[:0], name.Given)
+	family := g.asciiName(g.fbuf[:0], name.Family)
+	g.gbuf, g.fbuf = given, family
+	if i := bytes.IndexByte(given, ' '); i > 0 {
 		if r.IntN(10) < 6 {
 			given = given[:i] // "maria carmen" is mostly "maria"
 		} else {
-			given = strings.ReplaceAll(given, " ", "")
+			given = squeeze(given, 0)
 		}
 	}
-	if i := strings.IndexByte(family, ' '); i > 0 {
+	if i := bytes.IndexByte(family, ' '); i > 0 {
 		switch x := r.IntN(10); {
 		case x < 7:
 			family = family[:i] // Spanish: the first surname alone, most often
 		case x < 9:
-			family = strings.ReplaceAll(family, " ", "")
+			family = squeeze(family, 0)
 		default:
-			family = strings.ReplaceAll(family, " ", ".")
+			family = squeeze(family, '.')
 		}
 	}
-	if given == "" || family == "" {
-		return ""
+	if len(given) == 0 || len(family) == 0 {
+		return nil
 	}
 	gi := given[:1]
 	x := r.Float64() * g.patternW[len(g.patternW)-1]
 	p := g.patterns[min(sortSearchFloat(g.patternW, x), len(g.patterns)-1)]
+	b := g.lbuf[:0]
 	switch p {
 	case GivenDotFamily:
-		return given + "." + family
+		b = append(append(append(b, given...), '.'), family...)
 	case GivenFamily:
-		return given + family
+		b = append(append(b, given...), family...)
 	case InitialFamily:
-		return gi + family
+		b = append(append(b, gi...), family...)
 	case GivenUnderFamily:
-		return given + "_" + family
+		b = append(append(append(b, given...), '_'), family...)
 	case GivenDigits:
-		return given + g.digits(born)
+		b = g.appendDigits(append(b, given...), born)
 	case FamilyInitial:
-		return family + gi
+		b = append(append(b, family...), gi...)
 	case GivenDotFamilyDigits:
-		return given + "." + family + g.digits(born)
+		b = g.appendDigits(append(append(append(b, given...), '.'), family...), born)
 	case InitialDotFamily:
-		return gi + "." + family
+		b = append(append(append(b, gi...), '.'), family...)
 	case FamilyGiven:
 		if r.IntN(2) == 0 {
-			return family + "." + given
+			b = append(append(append(b, family...), '.'), given...)
+		} else {
+			b = append(append(b, family...), given...)
 		}
-		return family + given
 	case GivenInitial:
-		return given + family[:1]
+		b = append(append(b, given...), family[0])
 	case InitialFamilyDigits:
-		return gi + family + g.digits(born)
+		b = g.appendDigits(append(append(b, gi...), family...), born)
+	default:
+		b = append(append(append(b, given...), '.'), family...)
 	}
-	return given + "." + family
+	g.lbuf = b
+	return b
 }
 
-// digits returns what people append to a name: a birth year in two or four
+// squeeze replaces the spaces of b with sep, or drops them when sep is 0.
+func squeeze(b []byte, sep byte) []byte {
+	w := 0
+	for _, c := range b {
+		switch {
+		case c != ' ':
+			b[w] = c
+			w++
+		case sep != 0:
+			b[w] = sep
+			w++
+		}
+	}
+	return b[:w]
+}
+
+// appendDigits appends what people add to a name: a birth year in two or four
 // digits, or one to four other digits, so no digit count is shared by all.
-func (g *Generator) digits(born int) string {
+func (g *Generator) appendDigits(b []byte, born int) []byte {
 	r := g.rng
 	switch x := r.IntN(100); {
 	case x < 35:
-		return fmt.Sprintf("%02d", born%100)
+		return append(b, byte('0'+born/10%10), byte('0'+born%10))
 	case x < 50:
-		return strconv.Itoa(born)
+		return strconv.AppendInt(b, int64(born), 10)
 	case x < 60:
-		return strconv.Itoa(1 + r.IntN(9))
+		return strconv.AppendInt(b, int64(1+r.IntN(9)), 10)
 	case x < 82:
-		return strconv.Itoa(10 + r.IntN(90))
+		return strconv.AppendInt(b, int64(10+r.IntN(90)), 10)
 	case x < 92:
-		return strconv.Itoa(100 + r.IntN(900))
+		return strconv.AppendInt(b, int64(100+r.IntN(900)), 10)
 	}
-	return strconv.Itoa(1000 + r.IntN(9000))
+	return strconv.AppendInt(b, int64(1000+r.IntN(9000)), 10)
+}
+
+// asciiName appends the form of a name people type in an address: ASCII
+// letters, lower case, words separated by one space.
+func (g *Generator) asciiName(dst []byte, s string) []byte {
+	if !isASCII(s) {
+		return append(dst, g.toASCII(s)...)
+	}
+	start := len(dst)
+	for i := 0; i < len(s); i++ {
+		switch c := lower(s[i]); {
+		case c >= 'a' && c <= 'z':
+			dst = append(dst, c)
+		case c == ' ' && len(dst) > start && dst[len(dst)-1] != ' ':
+			dst = append(dst, c)
+		}
+	}
+	if len(dst) > start && dst[len(dst)-1] == ' ' {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
 }
 
 // toASCII turns a name into what people type in an address: accents dropped,
 // letters only, lower case ("María José" -> "maria jose", "O'Brien" -> "obrien").
 func (g *Generator) toASCII(s string) string {
-	if isASCII(s) {
-		return asciiLetters(s)
-	}
 	if a, ok := g.ascii[s]; ok {
 		return a
 	}
@@ -559,24 +604,6 @@ func (g *Generator) toASCII(s string) string {
 		g.ascii[s] = a
 	}
 	return a
-}
-
-// asciiLetters is toASCII for ASCII input: letters lower-cased, spaces kept
-// (single), everything else dropped.
-func asciiLetters(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := lower(s[i]); {
-		case c >= 'a' && c <= 'z':
-			b = append(b, c)
-		case c == ' ' && len(b) > 0 && b[len(b)-1] != ' ':
-			b = append(b, c)
-		}
-	}
-	if len(b) > 0 && b[len(b)-1] == ' ' {
-		b = b[:len(b)-1]
-	}
-	return string(b)
 }
 
 // createdAt draws a creation time in [CreatedFrom, CreatedTo] weighted by

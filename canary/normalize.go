@@ -357,8 +357,13 @@ func NormalizeName(s string) string {
 
 // normalizeASCIIName is NormalizeName for ASCII text, without the Unicode passes.
 func normalizeASCIIName(s string) string {
-	b := make([]byte, 0, len(s))
-	start := 0 // of the current word in b
+	return string(appendASCIIName(make([]byte, 0, len(s)), s))
+}
+
+// appendASCIIName appends NormalizeName(s) for ASCII s.
+func appendASCIIName(b []byte, s string) []byte {
+	base := len(b)
+	start := base // of the current word in b
 	flush := func() {
 		w := b[start:]
 		for len(w) > 0 && w[len(w)-1] == '\'' {
@@ -384,10 +389,10 @@ func normalizeASCIIName(s string) string {
 		flush()
 	}
 	flush()
-	if len(b) > 0 {
+	if len(b) > base {
 		b = b[:len(b)-1]
 	}
-	return string(b)
+	return b
 }
 
 // foldText applies the steps every text field shares: NFKC (full-width and

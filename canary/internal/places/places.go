@@ -8,7 +8,6 @@
 package places
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"sort"
 )
@@ -137,21 +136,21 @@ func Company(r *rand.Rand, region, family string) string {
 	switch region {
 	case "ES":
 		suffix := [...]string{"SL", "SL", "SA", "SLU"}[r.IntN(4)]
-		return fmt.Sprintf("%s %s %s", trade, family, suffix)
+		return trade + " " + family + " " + suffix
 	case "GB":
 		switch r.IntN(5) {
 		case 0:
-			return fmt.Sprintf("%s & Sons %s", family, trade)
+			return family + " & Sons " + trade
 		case 1:
-			return fmt.Sprintf("%s %s Ltd", family, trade)
+			return family + " " + trade + " Ltd"
 		}
 		return family + " " + trade
 	}
 	switch r.IntN(5) {
 	case 0:
-		return fmt.Sprintf("%s %s LLC", family, trade)
+		return family + " " + trade + " LLC"
 	case 1:
-		return fmt.Sprintf("%s & Co %s", family, trade)
+		return family + " & Co " + trade
 	}
 	return family + " " + trade
 }

@@ -18,10 +18,10 @@ import (
 // sharing one database. The package canarytest has a conformance test.
 type Outbox interface {
 	// Record stores a, durably when it returns nil. If an alert with a.ID exists,
-	// a is merged into it: Count grows by a.Count unless every one of a.EventIDs
-	// was already recorded (a redelivered message counts once), LastSeen becomes
-	// the later time, new hits, evidence and event IDs are appended within the
-	// bounds MaxAlertHits, MaxAlertEvidence and MaxAlertEventIDs. created reports
+	// a is merged into it as MergeAlert does: Count grows by a.Count unless every
+	// one of a.EventIDs was already recorded (a redelivered message counts once),
+	// LastSeen becomes the later time, new hits, evidence and event IDs are
+	// appended within the bounds MaxAlertHits, MaxAlertEvidence and MaxAlertEventIDs. created reports
 	// whether a was new. Every sink named in sinks gets a pending delivery of a
 	// new, unsuppressed alert; a merge adds no delivery (sinks hear of a group once).
 	Record(ctx context.Context, a Alert, sinks []string) (created bool, err error)
@@ -61,7 +61,8 @@ type Delivery struct {
 }
 
 // MergeAlert folds b into a as Outbox.Record describes, and reports whether b
-// brought a new event. Outbox implementations share it so they merge alike.
+// brought a new event. Hits already present (same seed and field) and
+// evidence already kept are not added again. Outbox implementations share it so they merge alike.
 func MergeAlert(a *Alert, b Alert) (changed bool) {
 	fresh := len(b.EventIDs) == 0
 	for _, id := range b.EventIDs {
@@ -82,17 +83,28 @@ func MergeAlert(a *Alert, b Alert) (changed bool) {
 	if b.FirstSeen.Before(a.FirstSeen) {
 		a.FirstSeen = b.FirstSeen
 	}
+	// A repeat adds what is new: a seed or field not hit before, an excerpt
+	// not kept yet. The count says how often; the alert stays small.
 	for _, h := range b.Hits {
 		if len(a.Hits) >= MaxAlertHits {
 			break
 		}
-		a.Hits = append(a.Hits, h)
+		if !slices.ContainsFunc(a.Hits, func(x Hit) bool { return x.Seed.ID == h.Seed.ID && x.Field == h.Field }) {
+			a.Hits = append(a.Hits, h)
+		}
 	}
 	for _, e := range b.Evidence {
 		if len(a.Evidence) >= MaxAlertEvidence {
 			break
 		}
-		a.Evidence = append(a.Evidence, e)
+		if !slices.Contains(a.Evidence, e) {
+			a.Evidence = append(a.Evidence, e)
+		}
+	}
+	for _, s := range b.Seeds {
+		if !slices.ContainsFunc(a.Seeds, func(x Seed) bool { return x.ID == s.ID }) {
+			a.Seeds = append(a.Seeds, s)
+		}
 	}
 	return true
 }

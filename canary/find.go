@@ -196,8 +196,18 @@ func (f *finder) findDigits(text []byte, lo, hi int) {
 func (f *finder) ticketAt(text []byte, i int) {
 	if sh := f.shape; sh != nil && !sh.ticketDigitFirst && (i == 0 || !ticketByte[text[i-1]]) {
 		// The token starts at this digit and every registered ticket starts
-		// with a letter: no tail of it can be one.
-		f.ticketEnd = i + 1
+		// with a letter: only a tail starting with a letter could be one. A
+		// token of digits and separators alone (a date, a time, an id) has
+		// none: skip all of it.
+		end := i
+		for end < len(text) && end-i < maxTicketScan && ticketByte[text[end]] {
+			if c := text[end]; c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+				f.ticketEnd = i + 1
+				return
+			}
+			end++
+		}
+		f.ticketEnd = end
 		return
 	}
 	start := i
@@ -386,48 +396,17 @@ func isTelPrefix(b []byte) bool {
 //     another region when written with its trunk prefix, Likely;
 //   - and international written without "+", Likely.
 func (f *finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
-	try := func(conf Confidence, parts ...[]byte) bool {
-		f.key = append(f.key[:0], '+')
-		for _, p := range parts {
-			f.key = append(f.key, p...)
-		}
-		if n := len(f.key) - 1; n < minRunDigits || n > maxRunDigits {
-			return false
-		}
-		if sh := f.shape; sh != nil && (sh.PhoneLens&(1<<len(f.key)) == 0 || !sh.PhoneLead[int(f.key[1]-'0')*10+int(f.key[2]-'0')]) {
-			return false
-		}
-		if seeds := f.lookup(FieldPhone, f.key); len(seeds) > 0 {
-			f.add(FieldPhone, raw, pos, seeds, conf)
-			return true
-		}
-		return false
-	}
-	international := func(d []byte, conf Confidence) bool {
-		if len(d) == 0 || d[0] == '0' {
-			return false
-		}
-		if try(conf, d) {
-			return true
-		}
-		for cc := 1; cc <= 3 && cc < len(d); cc++ {
-			if d[cc] == '0' && try(conf, d[:cc], d[cc+1:]) {
-				return true
-			}
-		}
-		return false
-	}
 	if plus {
-		international(d, Exact)
+		f.tryInternational(raw, pos, d, Exact)
 		return
 	}
 	switch {
 	case bytes.HasPrefix(d, []byte("011")) && f.m.regions[0].cc == "1":
-		if international(d[3:], Exact) {
+		if f.tryInternational(raw, pos, d[3:], Exact) {
 			return
 		}
 	case bytes.HasPrefix(d, []byte("00")):
-		if international(d[2:], Exact) {
+		if f.tryInternational(raw, pos, d[2:], Exact) {
 			return
 		}
 	}
@@ -439,9 +418,43 @@ func (f *finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
 		} else if k > 0 {
 			continue // another country's number is read only with its trunk prefix
 		}
-		if try(Likely, []byte(r.cc), national) {
+		if f.tryPhone(raw, pos, Likely, r.cc, national, nil) {
 			return
 		}
 	}
-	international(d, Likely)
+	f.tryInternational(raw, pos, d, Likely)
+}
+
+// tryInternational looks up d as a number written after its international
+// prefix, with or without a trunk "0" after the country code.
+func (f *finder) tryInternational(raw []byte, pos int, d []byte, conf Confidence) bool {
+	if len(d) == 0 || d[0] == '0' {
+		return false
+	}
+	if f.tryPhone(raw, pos, conf, "", d, nil) {
+		return true
+	}
+	for cc := 1; cc <= 3 && cc < len(d); cc++ {
+		if d[cc] == '0' && f.tryPhone(raw, pos, conf, "", d[:cc], d[cc+1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// tryPhone looks up "+" cc a b, after the shape's cheap checks.
+func (f *finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b []byte) bool {
+	n := len(cc) + len(a) + len(b)
+	if n < minRunDigits || n > maxRunDigits {
+		return false
+	}
+	f.key = append(append(append(append(f.key[:0], '+'), cc...), a...), b...)
+	if sh := f.shape; sh != nil && (sh.PhoneLens&(1<<len(f.key)) == 0 || !sh.PhoneLead[int(f.key[1]-'0')*10+int(f.key[2]-'0')]) {
+		return false
+	}
+	if seeds := f.lookup(FieldPhone, f.key); len(seeds) > 0 {
+		f.add(FieldPhone, raw, pos, seeds, conf)
+		return true
+	}
+	return false
 }

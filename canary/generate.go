@@ -100,7 +100,11 @@ func NewGenerator(cfg Config) (*Generator, error) {
 
 	seen := make(map[string]int)
 	for i, raw := range c.PhonePool {
-		e164, err := NormalizePhone(raw, c.PhoneRegion)
+		e164 := raw
+		var err error
+		if !canonicalE164(raw) {
+			e164, err = NormalizePhone(raw, c.PhoneRegion)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: PhonePool[%d]: %w", ErrInvalidConfig, i, err)
 		}

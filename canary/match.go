@@ -178,8 +178,12 @@ func (f *finder) scan(label, s string, withOffset bool) {
 // findAll looks for candidates whose trigger lies in text[lo:hi]; they may read
 // context before lo and after hi.
 func (f *finder) findAll(text []byte, lo, hi int) {
-	f.findEmails(text, lo, hi)
-	f.findDigits(text, lo, hi)
+	if f.shape == nil || len(f.shape.EmailDomains) > 0 {
+		f.findEmails(text, lo, hi)
+	}
+	if f.shape == nil || f.shape.PhoneLens != 0 || f.shape.TicketLens != 0 {
+		f.findDigits(text, lo, hi)
+	}
 }
 
 // evidence names where a hit was seen.

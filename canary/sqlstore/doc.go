@@ -69,14 +69,17 @@
 //
 // To rotate the secret (after someone who knew it leaves, or on a schedule):
 //
-//  1. Make a new secret with [NewSecret] and store it where the old one was
-//     read from, keeping the old one until step 4.
+//  1. Make a new secret with [NewSecret] and keep it beside the old one: the
+//     old one stays where it is read from until the rotation has committed.
 //  2. Stop every other process using the database, or accept that they fail
 //     with ErrWrongSecret from their next refresh until restarted.
-//  3. Call [Store.Rotate] with the new secret in one process. It re-seals every
-//     seed, alert and delivery error and recomputes every MAC in one
-//     transaction: an interruption leaves the old secret in force.
-//  4. Start the other processes with the new secret, then destroy the old one.
+//  3. In one process, opened with the old secret, call [Store.Rotate] with the
+//     new one. It re-seals every seed, alert and delivery error and recomputes
+//     every MAC in one transaction: if it fails, nothing changed and the old
+//     secret is still the one.
+//  4. Put the new secret where the old one was read from (the option,
+//     $HONEYSEED_SECRET or the key file), start the other processes, and
+//     destroy the old secret.
 //
 // Copies and backups taken before the rotation still open with the old secret.
 //
@@ -93,6 +96,17 @@
 // checks duplicates against every committed seed, whoever added it. On SQLite
 // all processes must reach the file through a local file system (WAL mode
 // needs shared memory); use PostgreSQL for matchers on several machines.
+//
+// # Performance
+//
+// On two cores, with a million seeds (the benchmarks in this package,
+// HONEYSEED_BENCH_SEEDS=1000000): Add seals and writes 90–120 thousand seeds a
+// second on SQLite and 105–120 thousand on PostgreSQL over loopback (binary
+// COPY); a Lookup that finds nothing takes about half a microsecond, most of
+// it the HMAC, and allocates nothing; a hit reads one row (tens of
+// microseconds on SQLite, about 150 on PostgreSQL) unless the seed is cached;
+// Open loads the index of a million seeds in two to four seconds, into about
+// 120 MB.
 //
 // # Differences from the in-memory implementations
 //

@@ -49,8 +49,8 @@ type entry struct {
 	keys []mac
 }
 
-// publishBatch bounds how long one publish holds the write lock, so that
-// indexing a million seeds delays concurrent lookups by microseconds.
+// publishBatch bounds how long one publish holds the write lock (about a
+// millisecond), so that loading a million seeds never stalls lookups for long.
 const publishBatch = 4096
 
 // publish adds committed entries, which must be in seq order and newer than

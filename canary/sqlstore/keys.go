@@ -58,8 +58,23 @@ type keySet struct {
 // nothing allocates nothing.
 type macer struct {
 	h   hash.Hash
-	buf [128]byte
+	buf [128]byte // input gathered for h, buf[:n]
+	n   int
 	sum [sha256.Size]byte
+}
+
+// write adds s to the MAC input. Copying into buf, rather than converting s
+// to a slice, keeps the input from escaping to the heap.
+func (m *macer) write(s string) {
+	for len(s) > 0 {
+		if m.n == len(m.buf) {
+			m.h.Write(m.buf[:])
+			m.n = 0
+		}
+		c := copy(m.buf[m.n:], s)
+		m.n += c
+		s = s[c:]
+	}
 }
 
 func deriveKeys(secret Secret) (*keySet, error) {
@@ -105,23 +120,17 @@ func (*keySet) LogValue() slog.Value { return slog.StringValue("REDACTED") }
 func (ks *keySet) keyMAC(f canary.Field, normalized string) mac {
 	m := ks.macs.Get().(*macer)
 	m.h.Reset()
-	m.buf[0] = byte(f)
-	n := 1
-	at := -1
+	m.buf[0], m.n = byte(f), 1
+	rest := normalized
 	if f == canary.FieldEmail {
-		at = strings.LastIndexByte(normalized, '@')
-	}
-	for i := 0; i < len(normalized); i++ {
-		if c := normalized[i]; c != '.' || i >= at {
-			if n == len(m.buf) {
-				m.h.Write(m.buf[:n])
-				n = 0
+		if at := strings.LastIndexByte(normalized, '@'); at > 0 {
+			for part := range strings.SplitSeq(normalized[:at], ".") {
+				m.write(part)
 			}
-			m.buf[n] = c
-			n++
+			rest = normalized[at:]
 		}
 	}
-	m.h.Write(m.buf[:n])
+	m.write(rest)
 	out := m.result()
 	ks.macs.Put(m)
 	return out
@@ -133,14 +142,14 @@ func (ks *keySet) idMAC(domain byte, id uuid.UUID) mac {
 	m := ks.macs.Get().(*macer)
 	m.h.Reset()
 	m.buf[0] = domain
-	copy(m.buf[1:], id[:])
-	m.h.Write(m.buf[:1+len(id)])
+	m.n = 1 + copy(m.buf[1:], id[:])
 	out := m.result()
 	ks.macs.Put(m)
 	return out
 }
 
 func (m *macer) result() mac {
+	m.h.Write(m.buf[:m.n])
 	var out mac
 	copy(out[:], m.h.Sum(m.sum[:0]))
 	return out

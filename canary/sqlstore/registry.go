@@ -96,7 +96,9 @@ func (ks *keySet) sealAll(ctx context.Context, seeds []canary.Seed) (chunks []*s
 					return
 				}
 				c := chunks[i]
-				c.err = ctx.Err()
+				if err := ctx.Err(); err != nil {
+					c.err = fmt.Errorf("sqlstore: adding seeds: %w", err)
+				}
 				part := seeds[i*sealChunk : min(len(seeds), (i+1)*sealChunk)]
 				c.rows = make([]sealedSeed, len(part))
 				for j := 0; j < len(part) && c.err == nil; j++ {
@@ -208,7 +210,7 @@ func (s *Store) reserve(ctx context.Context, tx *sql.Tx, rows []sealedSeed, afte
 	}
 	switch {
 	case clash > visible: // pending: an earlier seed of this batch
-		return j, fmt.Errorf("sqlstore: %w: seeds %s and %s of the batch share a %s", canary.ErrDuplicate, seeds[clash-visible-1].ID, r.id, what)
+		return j, fmt.Errorf("sqlstore: %w: seeds %s and %s of the batch have the same %s", canary.ErrDuplicate, seeds[clash-visible-1].ID, r.id, what)
 	case field == 0:
 		return j, fmt.Errorf("sqlstore: %w: ID %s already registered", canary.ErrDuplicate, r.id)
 	}

@@ -68,7 +68,7 @@ func FuzzParseSecret(f *testing.F) {
 
 func TestSecretDoesNotPrint(t *testing.T) {
 	s := testSecret("print")
-	printed := fmt.Sprintf("%v %s %x %X %+v %#v %q %d", s, s, s, s, s, s, s, s)
+	printed := fmt.Sprintf("%v %s %x %X %+v %#v %q %d %+v", s, s, s, s, s, s, s, s, Options{Secret: s})
 	assert.NotContains(t, printed, hex.EncodeToString(s)[:8])
 	assert.NotContains(t, printed, fmt.Sprint(int(s[0]))+" ")
 	assert.Contains(t, printed, "REDACTED")

@@ -174,6 +174,10 @@ func dataSource(opts Options) (dialect, string, error) {
 		if opts.DSN != "" {
 			return dialect{}, "", errors.New("sqlstore: Options.DSN is for PostgreSQL; SQLite takes Path")
 		}
+		if strings.HasPrefix(opts.Path, ":memory:") || strings.HasPrefix(opts.Path, "file:") {
+			// Each pooled connection would open its own in-memory database.
+			return dialect{}, "", fmt.Errorf("sqlstore: Options.Path %q: want a file path (for a registry in memory, use canary.NewMemoryRegistry)", opts.Path)
+		}
 		// file: URIs let the path hold any character; the pragmas are what the
 		// store relies on: WAL so readers never wait for a writer, IMMEDIATE
 		// transactions so a writer holds the lock from its first statement, and

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,6 +66,40 @@ func TestTwoStoresShareDatabase(t *testing.T) {
 		gotSeed, err := b.Get(ctx, s6.ID)
 		require.NoError(t, err)
 		assert.Equal(t, s6.ID, gotSeed.ID)
+	})
+}
+
+func TestRecordFromTwoStores(t *testing.T) {
+	ctx := context.Background()
+	forEngine(t, func(t *testing.T, e engine) {
+		opts := e.fresh(t)
+		stores := []*Store{open(t, opts), open(t, opts)}
+		const each = 6
+		var (
+			wg      sync.WaitGroup
+			created atomic.Int32
+		)
+		for i, s := range stores {
+			for w := range each {
+				wg.Go(func() {
+					a := canarytest.Alert(1)
+					a.EventIDs = []string{fmt.Sprintf("<p%d-w%d@scam.example>", i, w)}
+					c, err := s.Record(ctx, a, []string{"slack"})
+					assert.NoError(t, err)
+					if c {
+						created.Add(1)
+					}
+				})
+			}
+		}
+		wg.Wait()
+		assert.Equal(t, int32(1), created.Load(), "one process creates the alert, the others merge")
+		got, err := stores[1].Alert(ctx, canarytest.Alert(1).ID)
+		require.NoError(t, err)
+		assert.Equal(t, 2*each, got.Count, "no merge lost")
+		due, err := stores[0].Due(ctx, got.LastSeen.Add(time.Hour), 10)
+		require.NoError(t, err)
+		assert.Len(t, due, 1)
 	})
 }
 
@@ -307,6 +343,7 @@ func TestAddCanceledMidwayLeavesNothing(t *testing.T) {
 		err := s.Add(ctx, seeds...)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, context.Canceled)
+		assert.True(t, strings.HasPrefix(err.Error(), "sqlstore: "), err.Error())
 		assert.GreaterOrEqual(t, chunks.Load(), int32(2), "canceled after rows were inserted")
 		testHookChunkInserted = nil
 
@@ -509,6 +546,7 @@ func TestOptionsErrors(t *testing.T) {
 		{Options{Driver: "pgx", Secret: testSecret("a")}, "no DSN"},
 		{Options{Driver: "mysql", Path: "x", Secret: testSecret("a")}, "unknown driver"},
 		{Options{Path: "x", DSN: "postgres://x", Secret: testSecret("a")}, "DSN with SQLite"},
+		{Options{Path: ":memory:", Secret: testSecret("a")}, "in-memory SQLite: one database per connection"},
 	} {
 		_, err := Open(ctx, tc.opts)
 		if assert.Error(t, err, tc.why) {

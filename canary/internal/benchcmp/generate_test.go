@@ -26,10 +26,21 @@ func BenchmarkGofakeit(b *testing.B) {
 // address on an owned domain, a pool number shared by the rules, a unique
 // ticket in range, a weighted creation time, city and company.
 func BenchmarkHoneyseedGenerate(b *testing.B) {
+	benchGenerate(b, func(*canary.Config) {})
+}
+
+// BenchmarkHoneyseedNameEmailPhone is what gofakeit's benchmark makes: a
+// name, an address and a number (plus the creation time every seed has).
+func BenchmarkHoneyseedNameEmailPhone(b *testing.B) {
+	benchGenerate(b, func(c *canary.Config) { c.NoTickets, c.Fields = true, nil })
+}
+
+func benchGenerate(b *testing.B, mod func(*canary.Config)) {
 	cfg := canary.DemoConfig()
 	cfg.Seed = [32]byte{1}
 	cfg.Now = func() time.Time { return time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) }
 	cfg.TicketFormat, cfg.TicketMin, cfg.TicketMax = "TM-##########", 0, 0
+	mod(&cfg)
 	var g *canary.Generator
 	made := 0
 	const batch = 1000

@@ -2,6 +2,7 @@ package canary
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -61,6 +62,17 @@ func (c Confidence) String() string {
 
 // MarshalText encodes c as its name ("exact").
 func (c Confidence) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText decodes a confidence name.
+func (c *Confidence) UnmarshalText(b []byte) error {
+	for i, n := range confidenceNames {
+		if n != "" && n == string(b) {
+			*c = Confidence(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: unknown confidence %q", ErrInvalidInput, b)
+}
 
 // Hit is one seed value found in an event or a scanned stream.
 type Hit struct {

@@ -109,17 +109,30 @@ func MergeAlert(a *Alert, b Alert) (changed bool) {
 	return true
 }
 
-// CloneAlert returns a copy of a that shares no slices with it.
+// CloneAlert returns a copy of a that shares no slice or map with it.
 func CloneAlert(a Alert) Alert {
-	a.Seeds = slices.Clone(a.Seeds)
-	for i := range a.Seeds {
-		a.Seeds[i] = a.Seeds[i].Clone()
-	}
+	a.Seeds = cloneSeeds(a.Seeds)
 	a.Hits = slices.Clone(a.Hits)
+	for i := range a.Hits {
+		a.Hits[i].Seed = a.Hits[i].Seed.Clone()
+		a.Hits[i].Candidates = cloneSeeds(a.Hits[i].Candidates)
+	}
 	a.Evidence = slices.Clone(a.Evidence)
 	a.EventIDs = slices.Clone(a.EventIDs)
 	a.Attribution = slices.Clone(a.Attribution)
+	for i := range a.Attribution {
+		a.Attribution[i].Seeds = slices.Clone(a.Attribution[i].Seeds)
+		a.Attribution[i].Reasons = slices.Clone(a.Attribution[i].Reasons)
+	}
 	return a
+}
+
+func cloneSeeds(seeds []Seed) []Seed {
+	out := slices.Clone(seeds)
+	for i := range out {
+		out[i] = out[i].Clone()
+	}
+	return out
 }
 
 // MemoryOutbox is an Outbox in memory, for tests and for deployments that accept

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/honeyseed/honeyseed/canary"
@@ -17,16 +16,5 @@ func TestRegistryConformance(t *testing.T) {
 func TestOutboxConformance(t *testing.T) {
 	forEngine(t, func(t *testing.T, e engine) {
 		canarytest.TestOutbox(t, func(t *testing.T) canary.Outbox { return open(t, e.fresh(t)) })
-	})
-	t.Run("memory", func(t *testing.T) {
-		canarytest.TestOutbox(t, func(t *testing.T) canary.Outbox {
-			if strings.HasSuffix(t.Name(), "/ResultsAreCopies") {
-				// Remove once canary.CloneAlert deep-copies Hit.Seed,
-				// Hit.Candidates and Suspect slices: MemoryOutbox shares them
-				// with its callers today.
-				t.Skip("canary.CloneAlert shares Hit.Seed.Fields, Hit.Candidates and Suspect slices")
-			}
-			return canary.NewMemoryOutbox()
-		})
 	})
 }

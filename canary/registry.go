@@ -8,6 +8,7 @@ import (
 	"iter"
 	"maps"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,7 +108,7 @@ type MemoryRegistry struct {
 	addMu sync.Mutex // serializes writers so checks and inserts see one state
 
 	mu         sync.RWMutex
-	recs       []record             // by ordinal, in the order added
+	recs       recordChunks         // by ordinal, in the order added
 	placements []string             // record.placement indexes it
 	placeIdx   map[string]uint32    // placement -> index
 	byID       map[uuid.UUID]uint32 // ordinal
@@ -162,12 +163,24 @@ type hashIndex struct {
 	overflow map[string]uint32
 }
 
-// find returns the ordinal indexed under key; keyOf appends a record's key
-// to a buffer, to rule out a hash collision without allocating.
-func (x *hashIndex) find(key []byte, keyOf func(dst []byte, o uint32) []byte) (uint32, bool) {
+// find returns the ordinal of the seed whose field f has lookup key key. A
+// hash match is verified against the record, so a collision is no hit: by a
+// byte comparison when the value was planted in canonical form, else by
+// normalizing it again into a stack buffer.
+func (r *MemoryRegistry) find(f Field, key []byte) (uint32, bool) {
+	x := r.hashIndex(f)
 	if o, ok := x.m[maphash.Bytes(x.seed, key)]; ok {
+		if f == FieldEmail && r.emailIsKey(o, key) {
+			return o, true
+		}
 		var buf [128]byte
-		if bytes.Equal(keyOf(buf[:0], o), key) {
+		var k []byte
+		if f == FieldEmail {
+			k = r.emailKey(buf[:0], o)
+		} else {
+			k = r.ticketKey(buf[:0], o)
+		}
+		if bytes.Equal(k, key) {
 			return o, true
 		}
 	}
@@ -193,7 +206,7 @@ func (x *hashIndex) insert(key string, o uint32) {
 // emailKey and ticketKey append the lookup keys of a stored record.
 func (r *MemoryRegistry) emailKey(dst []byte, o uint32) []byte {
 	start := len(dst)
-	norm, reason := appendEmail(dst, r.recs[o].email)
+	norm, reason := appendEmail(dst, r.recs.at(o).email)
 	if reason != "" {
 		return dst
 	}
@@ -210,15 +223,58 @@ func (r *MemoryRegistry) emailKey(dst []byte, o uint32) []byte {
 }
 
 func (r *MemoryRegistry) ticketKey(dst []byte, o uint32) []byte {
-	t, _ := appendTicket(dst, r.recs[o].ticket)
+	t, _ := appendTicket(dst, r.recs.at(o).ticket)
 	return t
 }
 
-func (r *MemoryRegistry) index(f Field) (*hashIndex, func([]byte, uint32) []byte) {
+func (r *MemoryRegistry) hashIndex(f Field) *hashIndex {
 	if f == FieldEmail {
-		return &r.email, r.emailKey
+		return &r.email
 	}
-	return &r.ticket, r.ticketKey
+	return &r.ticket
+}
+
+// emailIsKey reports whether the record's email, as planted, is key once the
+// dots of its local part are dropped: true for canonical addresses.
+func (r *MemoryRegistry) emailIsKey(o uint32, key []byte) bool {
+	email := r.recs.at(o).email
+	at := strings.LastIndexByte(email, '@')
+	k := 0
+	for i := 0; i < len(email); i++ {
+		c := email[i]
+		if c == '.' && i < at {
+			continue
+		}
+		if k >= len(key) || key[k] != c {
+			return false
+		}
+		k++
+	}
+	return k == len(key)
+}
+
+// recordChunks stores records in fixed chunks, so a growing registry never
+// holds a half-empty doubled array.
+type recordChunks struct {
+	chunks [][]record
+	n      int
+}
+
+const recordChunk = 4096
+
+func (c *recordChunks) len() int { return c.n }
+
+func (c *recordChunks) at(o uint32) *record {
+	return &c.chunks[o/recordChunk][o%recordChunk]
+}
+
+func (c *recordChunks) append(r record) {
+	if c.n%recordChunk == 0 {
+		c.chunks = append(c.chunks, make([]record, 0, recordChunk))
+	}
+	last := len(c.chunks) - 1
+	c.chunks[last] = append(c.chunks[last], r)
+	c.n++
 }
 
 func packTime(t time.Time) int64 {
@@ -237,7 +293,7 @@ func unpackTime(n int64) time.Time {
 
 // seed rebuilds the Seed of ordinal o; the caller holds mu.
 func (r *MemoryRegistry) seedLocked(o uint32) Seed {
-	rec := &r.recs[o]
+	rec := r.recs.at(o)
 	return Seed{
 		ID:        rec.id,
 		Placement: r.placements[rec.placement],
@@ -256,7 +312,7 @@ func (r *MemoryRegistry) seedLocked(o uint32) Seed {
 func (r *MemoryRegistry) Len() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return len(r.recs)
+	return r.recs.len()
 }
 
 // publishBatch bounds how long one Add holds the write lock, so that a large
@@ -304,10 +360,9 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 			if key.Field == FieldPhone {
 				continue
 			}
-			idx, keyOf := r.index(key.Field)
-			if o, dup := idx.find([]byte(key.Value), keyOf); dup {
+			if o, dup := r.find(key.Field, []byte(key.Value)); dup {
 				r.mu.RUnlock()
-				return fmt.Errorf("%w: seed %s has the %s of seed %s", ErrDuplicate, s.ID, key.Field, r.recs[o].id)
+				return fmt.Errorf("%w: seed %s has the %s of seed %s", ErrDuplicate, s.ID, key.Field, r.recs.at(o).id)
 			}
 		}
 	}
@@ -332,14 +387,14 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 }
 
 func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
-	o := uint32(len(r.recs))
+	o := uint32(r.recs.len())
 	p, ok := r.placeIdx[s.Placement]
 	if !ok {
 		p = uint32(len(r.placements))
 		r.placements = append(r.placements, s.Placement)
 		r.placeIdx[s.Placement] = p
 	}
-	r.recs = append(r.recs, record{
+	r.recs.append(record{
 		id: s.ID, placement: p,
 		given: s.Name.Given, family: s.Name.Family,
 		email: s.Email, phone: s.Phone, ticket: s.Ticket,
@@ -350,8 +405,7 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
 	r.byID[s.ID] = o
 	for _, k := range keys {
 		if k.Field != FieldPhone {
-			idx, _ := r.index(k.Field)
-			idx.insert(k.Value, o)
+			r.hashIndex(k.Field).insert(k.Value, o)
 			continue
 		}
 		if head, ok := r.phone[k.Value]; ok {
@@ -374,8 +428,7 @@ func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]S
 		key := appendLookupKey(buf[:0], f, value)
 		r.mu.RLock()
 		defer r.mu.RUnlock()
-		idx, keyOf := r.index(f)
-		o, ok := idx.find(key, keyOf)
+		o, ok := r.find(f, key)
 		if !ok {
 			return nil, nil
 		}
@@ -413,7 +466,7 @@ func (r *MemoryRegistry) Get(ctx context.Context, id uuid.UUID) (Seed, error) {
 func (r *MemoryRegistry) Seeds(ctx context.Context) iter.Seq2[Seed, error] {
 	return func(yield func(Seed, error) bool) {
 		r.mu.RLock()
-		n := len(r.recs)
+		n := r.recs.len()
 		r.mu.RUnlock()
 		for i := 0; i < n; i++ {
 			if err := ctx.Err(); err != nil {
@@ -443,6 +496,6 @@ func (r *MemoryRegistry) Retire(ctx context.Context, id uuid.UUID, at time.Time)
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	r.recs[o].expires = packTime(at)
+	r.recs.at(o).expires = packTime(at)
 	return nil
 }

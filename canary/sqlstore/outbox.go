@@ -39,7 +39,11 @@ func (s *Store) outboxWrite(ctx context.Context, op string, fn func(tx *sql.Tx, 
 			if s.dialect.postgres {
 				query += " FOR SHARE"
 			}
-			if err := tx.QueryRowContext(ctx, query).Scan(&check); err != nil {
+			st, err := s.stmt(ctx, tx, query)
+			if err != nil {
+				return dbError(op, err)
+			}
+			if err := st.QueryRowContext(ctx).Scan(&check); err != nil {
 				return dbError(op, err)
 			}
 			if !hmac.Equal(check, ks.check) {
@@ -74,8 +78,11 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (boo
 		created = false
 		idm := ks.idMAC(domainAlertID, a.ID)
 		var seq int64
-		err := tx.QueryRowContext(ctx, s.dialect.q(`INSERT INTO honeyseed_alerts (id_mac, sealed) VALUES (?, ?) ON CONFLICT (id_mac) DO NOTHING RETURNING seq`),
-			idm[:], ks.seal(nil, kindAlert, idm, "", plain)).Scan(&seq)
+		ins, err := s.stmt(ctx, tx, s.dialect.q(`INSERT INTO honeyseed_alerts (id_mac, sealed) VALUES (?, ?) ON CONFLICT (id_mac) DO NOTHING RETURNING seq`))
+		if err != nil {
+			return dbError("recording alert", err)
+		}
+		err = ins.QueryRowContext(ctx, idm[:], ks.seal(nil, kindAlert, idm, "", plain)).Scan(&seq)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return s.mergeAlert(ctx, tx, ks, idm, a)
@@ -86,9 +93,12 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (boo
 		if a.Suppressed {
 			return nil
 		}
+		del, err := s.stmt(ctx, tx, s.dialect.q(`INSERT INTO honeyseed_deliveries (alert_seq, sink, next_at) VALUES (?, ?, ?) ON CONFLICT (alert_seq, sink) DO NOTHING`))
+		if err != nil {
+			return dbError("recording alert", err)
+		}
 		for _, sink := range sinks {
-			if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO honeyseed_deliveries (alert_seq, sink, next_at) VALUES (?, ?, ?) ON CONFLICT (alert_seq, sink) DO NOTHING`),
-				seq, sink, unixNano(a.FirstSeen)); err != nil {
+			if _, err := del.ExecContext(ctx, seq, sink, unixNano(a.FirstSeen)); err != nil {
 				return dbError("recording alert", err)
 			}
 		}
@@ -103,7 +113,11 @@ func (s *Store) mergeAlert(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac,
 		seq    int64
 		sealed []byte
 	)
-	if err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT seq, sealed FROM honeyseed_alerts WHERE id_mac = ?`)+s.dialect.forUpdate(), idm[:]).Scan(&seq, &sealed); err != nil {
+	sel, err := s.stmt(ctx, tx, s.dialect.q(`SELECT seq, sealed FROM honeyseed_alerts WHERE id_mac = ?`)+s.dialect.forUpdate())
+	if err != nil {
+		return dbError("recording alert", err)
+	}
+	if err := sel.QueryRowContext(ctx, idm[:]).Scan(&seq, &sealed); err != nil {
 		return dbError("recording alert", err)
 	}
 	have, err := openAlert(ks, idm, sealed)
@@ -117,7 +131,11 @@ func (s *Store) mergeAlert(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac,
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE honeyseed_alerts SET sealed = ? WHERE seq = ?`), ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
+	upd, err := s.stmt(ctx, tx, s.dialect.q(`UPDATE honeyseed_alerts SET sealed = ? WHERE seq = ?`))
+	if err != nil {
+		return dbError("recording alert", err)
+	}
+	if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
 		return dbError("recording alert", err)
 	}
 	return nil

@@ -81,6 +81,9 @@ type Store struct {
 	cache   *seedCache
 	bySeq   *sql.Stmt // the hit path's one query
 
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // the outbox's queries, prepared once
+
 	// Lock order: regMu, syncMu, then a write transaction (txMu on SQLite).
 	// Holding syncMu while waiting for the database's write lock cannot
 	// deadlock: the refresher, its only other user, just reads, and neither
@@ -210,11 +213,36 @@ func (s *Store) Close() error {
 		if s.bySeq != nil {
 			s.bySeq.Close()
 		}
+		s.stmtMu.Lock()
+		for _, st := range s.stmts {
+			st.Close()
+		}
+		s.stmtMu.Unlock()
 		if err := s.db.Close(); err != nil {
 			s.closeErr = dbError("closing", err)
 		}
 	})
 	return s.closeErr
+}
+
+// stmt returns query, prepared once for the store, bound to tx. Preparing is
+// a large part of a small write's cost, and alerts are recorded one by one.
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	st, ok := s.stmts[query]
+	if !ok {
+		var err error
+		if st, err = s.db.PrepareContext(ctx, query); err != nil {
+			s.stmtMu.Unlock()
+			return nil, err
+		}
+		if s.stmts == nil {
+			s.stmts = map[string]*sql.Stmt{}
+		}
+		s.stmts[query] = st
+	}
+	s.stmtMu.Unlock()
+	return tx.StmtContext(ctx, st), nil
 }
 
 // usable reports why the store cannot serve calls, if it cannot. It does not

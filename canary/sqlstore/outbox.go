@@ -27,6 +27,29 @@ var errKeysChanged = errors.New("sqlstore: keys changed")
 // row (FOR SHARE on PostgreSQL), so that a concurrent Rotate, which updates
 // that row, either waits for fn's transaction or has committed before it reads.
 // When this process rotated meanwhile, fn runs again with the new keys.
+// The outbox's write statements, prepared once by Open (see stmt).
+const (
+	sqlInsertAlert    = `INSERT INTO honeyseed_alerts (id_mac, sealed) VALUES (?, ?) ON CONFLICT (id_mac) DO NOTHING RETURNING seq`
+	sqlInsertDelivery = `INSERT INTO honeyseed_deliveries (alert_seq, sink, next_at) VALUES (?, ?, ?) ON CONFLICT (alert_seq, sink) DO NOTHING`
+	sqlUpdateAlert    = `UPDATE honeyseed_alerts SET sealed = ? WHERE seq = ?`
+)
+
+func (s *Store) sqlKeyCheck() string {
+	q := `SELECT value FROM honeyseed_meta WHERE name = 'key_check'`
+	if s.dialect.postgres {
+		q += " FOR SHARE"
+	}
+	return q
+}
+
+func (s *Store) sqlSelectAlert() string {
+	return s.dialect.q(`SELECT seq, sealed FROM honeyseed_alerts WHERE id_mac = ?`) + s.dialect.forUpdate()
+}
+
+func (s *Store) outboxQueries() []string {
+	return []string{s.sqlKeyCheck(), s.dialect.q(sqlInsertAlert), s.dialect.q(sqlInsertDelivery), s.sqlSelectAlert(), s.dialect.q(sqlUpdateAlert)}
+}
+
 func (s *Store) outboxWrite(ctx context.Context, op string, fn func(tx *sql.Tx, ks *keySet) error) error {
 	if err := s.usable(); err != nil {
 		return err
@@ -35,11 +58,7 @@ func (s *Store) outboxWrite(ctx context.Context, op string, fn func(tx *sql.Tx, 
 		ks := s.idx.keySet()
 		err := s.write(ctx, op, nil, func(tx *sql.Tx, _ *sql.Conn) error {
 			var check []byte
-			query := `SELECT value FROM honeyseed_meta WHERE name = 'key_check'`
-			if s.dialect.postgres {
-				query += " FOR SHARE"
-			}
-			st, err := s.stmt(ctx, tx, query)
+			st, err := s.stmt(ctx, tx, s.sqlKeyCheck())
 			if err != nil {
 				return dbError(op, err)
 			}
@@ -78,7 +97,7 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (boo
 		created = false
 		idm := ks.idMAC(domainAlertID, a.ID)
 		var seq int64
-		ins, err := s.stmt(ctx, tx, s.dialect.q(`INSERT INTO honeyseed_alerts (id_mac, sealed) VALUES (?, ?) ON CONFLICT (id_mac) DO NOTHING RETURNING seq`))
+		ins, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertAlert))
 		if err != nil {
 			return dbError("recording alert", err)
 		}
@@ -93,7 +112,7 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (boo
 		if a.Suppressed {
 			return nil
 		}
-		del, err := s.stmt(ctx, tx, s.dialect.q(`INSERT INTO honeyseed_deliveries (alert_seq, sink, next_at) VALUES (?, ?, ?) ON CONFLICT (alert_seq, sink) DO NOTHING`))
+		del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
 		if err != nil {
 			return dbError("recording alert", err)
 		}
@@ -113,7 +132,7 @@ func (s *Store) mergeAlert(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac,
 		seq    int64
 		sealed []byte
 	)
-	sel, err := s.stmt(ctx, tx, s.dialect.q(`SELECT seq, sealed FROM honeyseed_alerts WHERE id_mac = ?`)+s.dialect.forUpdate())
+	sel, err := s.stmt(ctx, tx, s.sqlSelectAlert())
 	if err != nil {
 		return dbError("recording alert", err)
 	}
@@ -131,7 +150,7 @@ func (s *Store) mergeAlert(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac,
 	if err != nil {
 		return err
 	}
-	upd, err := s.stmt(ctx, tx, s.dialect.q(`UPDATE honeyseed_alerts SET sealed = ? WHERE seq = ?`))
+	upd, err := s.stmt(ctx, tx, s.dialect.q(sqlUpdateAlert))
 	if err != nil {
 		return dbError("recording alert", err)
 	}

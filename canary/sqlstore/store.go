@@ -81,8 +81,7 @@ type Store struct {
 	cache   *seedCache
 	bySeq   *sql.Stmt // the hit path's one query
 
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt // the outbox's queries, prepared once
+	stmts map[string]*sql.Stmt // the outbox's queries, prepared by Open
 
 	// Lock order: regMu, syncMu, then a write transaction (txMu on SQLite).
 	// Holding syncMu while waiting for the database's write lock cannot
@@ -152,6 +151,9 @@ func (s *Store) init(ctx context.Context, ks *keySet) error {
 	if err != nil {
 		return dbError("opening database", err)
 	}
+	if err := s.prepareOutbox(ctx); err != nil {
+		return err
+	}
 	// Changes logged before now concern seeds this store has not cached.
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(rev), 0) FROM honeyseed_seed_changes`).Scan(&s.rev); err != nil {
 		return dbError("opening database", err)
@@ -213,11 +215,9 @@ func (s *Store) Close() error {
 		if s.bySeq != nil {
 			s.bySeq.Close()
 		}
-		s.stmtMu.Lock()
 		for _, st := range s.stmts {
 			st.Close()
 		}
-		s.stmtMu.Unlock()
 		if err := s.db.Close(); err != nil {
 			s.closeErr = dbError("closing", err)
 		}
@@ -225,24 +225,30 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// stmt returns query, prepared once for the store, bound to tx. Preparing is
-// a large part of a small write's cost, and alerts are recorded one by one.
+// stmt returns query bound to tx, from the statements Open prepared once:
+// preparing is a large part of a small write's cost, and alerts are recorded
+// one by one. A query Open did not prepare is prepared on tx's own
+// connection: preparing through the pool inside a transaction could wait for
+// a connection that every running transaction holds.
 func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	s.stmtMu.Lock()
-	st, ok := s.stmts[query]
-	if !ok {
-		var err error
-		if st, err = s.db.PrepareContext(ctx, query); err != nil {
-			s.stmtMu.Unlock()
-			return nil, err
-		}
-		if s.stmts == nil {
-			s.stmts = map[string]*sql.Stmt{}
-		}
-		s.stmts[query] = st
+	if st, ok := s.stmts[query]; ok {
+		return tx.StmtContext(ctx, st), nil
 	}
-	s.stmtMu.Unlock()
-	return tx.StmtContext(ctx, st), nil
+	return tx.PrepareContext(ctx, query)
+}
+
+// prepareOutbox prepares the outbox's write statements; s.stmts is not
+// changed after Open, so reading it needs no lock.
+func (s *Store) prepareOutbox(ctx context.Context) error {
+	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range s.outboxQueries() {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return dbError("preparing statements", err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
 }
 
 // usable reports why the store cannot serve calls, if it cannot. It does not

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/sqlstore"
 )
 
 func init() {
@@ -62,30 +63,15 @@ func generate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
 	var st storeFlags
 	st.register(fs)
-	placement := fs.String("placement", "", "where the seeds will be planted, e.g. support-db/eu (required)")
-	n := fs.Int("n", 20, "how many seeds")
-	configPath := fs.String("config", "", "JSON `file` with the generator config (email_domains, phone_pool, ticket_format, ...)")
-	demo := fs.Bool("demo", false, "use the demo config: reserved domains and fictional numbers only")
+	var gf genFlags
+	gf.register(fs)
 	seedHex := fs.String("seed", "", "64 hex digits for reproducible output (tests, demos); default crypto-random")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *placement == "" {
-		return fmt.Errorf("generate: -placement is required")
-	}
-	var cfg canary.Config
-	switch {
-	case *demo && *configPath != "":
-		return fmt.Errorf("generate: give -config or -demo, not both")
-	case *demo:
-		cfg = canary.DemoConfig()
-	case *configPath != "":
-		var err error
-		if cfg, err = loadConfig(*configPath); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("generate: -config is required (or -demo for reserved, fictional values)")
+	cfg, err := gf.load()
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
 	}
 	if *seedHex != "" {
 		b, err := hex.DecodeString(*seedHex)
@@ -99,16 +85,8 @@ func generate(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	cfg.Registry = store
-	gen, err := canary.NewGenerator(cfg)
+	seeds, err := generateAndRegister(ctx, store, cfg, gf)
 	if err != nil {
-		return err
-	}
-	seeds, err := gen.Generate(*placement, *n)
-	if err != nil {
-		return err
-	}
-	if err := store.Add(ctx, seeds...); err != nil {
 		return err
 	}
 	enc := json.NewEncoder(stdout)
@@ -117,7 +95,7 @@ func generate(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "honeyseed: registered %d seeds for %s\n", len(seeds), *placement)
+	fmt.Fprintf(os.Stderr, "honeyseed: registered %d seeds for %s\n", len(seeds), gf.placement)
 	return nil
 }
 
@@ -140,4 +118,23 @@ func seedJSON(s canary.Seed) map[string]any {
 		m["expires_at"] = s.ExpiresAt
 	}
 	return m
+}
+
+// generateAndRegister draws seeds with cfg and registers them in store, which
+// also keeps them unique against everything registered before.
+func generateAndRegister(ctx context.Context, store *sqlstore.Store, cfg canary.Config, gf genFlags) ([]canary.Seed, error) {
+	cfg.Registry = store
+	gen, err := canary.NewGenerator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	seeds, err := gen.Generate(gf.placement, gf.n)
+	if err != nil {
+		return nil, err
+	}
+	// Register before planting: a seed in a host must always be one the matcher knows.
+	if err := store.Add(ctx, seeds...); err != nil {
+		return nil, err
+	}
+	return seeds, nil
 }

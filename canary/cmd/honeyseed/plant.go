@@ -89,20 +89,11 @@ func plantCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	cfg = shape.Apply(cfg)
-	cfg.Registry = store
 	if cfg.Exclude, err = plant.Exclude(ctx, host, m); err != nil {
 		return err
 	}
-	gen, err := canary.NewGenerator(cfg)
+	seeds, err := generateAndRegister(ctx, store, cfg, gf)
 	if err != nil {
-		return err
-	}
-	seeds, err := gen.Generate(gf.placement, gf.n)
-	if err != nil {
-		return err
-	}
-	// Register before planting: a seed in the host must always be one the matcher knows.
-	if err := store.Add(ctx, seeds...); err != nil {
 		return err
 	}
 	if err := plant.Insert(ctx, host, shape.ApplyMapping(m), seeds); err != nil {
@@ -144,16 +135,8 @@ func csvCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	cfg.Registry = store
-	gen, err := canary.NewGenerator(cfg)
+	seeds, err := generateAndRegister(ctx, store, cfg, gf)
 	if err != nil {
-		return err
-	}
-	seeds, err := gen.Generate(gf.placement, gf.n)
-	if err != nil {
-		return err
-	}
-	if err := store.Add(ctx, seeds...); err != nil {
 		return err
 	}
 	return plant.WriteCSV(stdout, f, seeds, opts)

@@ -43,6 +43,7 @@ type Generator struct {
 	patterns  []EmailPattern
 	patternW  []float64 // cumulative
 	ascii     map[string]string
+	created   createdTable
 	key       []byte   // scratch
 	wbuf      []byte   // scratch
 	lbuf      []byte   // scratch: local part
@@ -86,6 +87,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		}
 	}
 	g.rng = rand.New(rand.NewChaCha8(seed))
+	g.created = newCreatedTable(&g.cfg)
 
 	for p := GivenDotFamily; p <= InitialFamilyDigits; p++ {
 		if w := c.EmailPatterns[p]; w > 0 {
@@ -610,11 +612,16 @@ func (g *Generator) toASCII(s string) string {
 	return a
 }
 
-// createdAt draws a creation time in [CreatedFrom, CreatedTo] weighted by
-// weekday and hour as the host's real sign-ups are.
-func (g *Generator) createdAt() time.Time {
-	c := &g.cfg
-	r := g.rng
+// createdTable is what createdAt draws from, computed once per Generator: the
+// local midnight of every day in the window with its weekday's weight,
+// cumulated, and the hour weights cumulated.
+type createdTable struct {
+	midnight []int64   // Unix seconds of each day's local midnight
+	dayCum   []float64 // cumulative weekday weights of the days
+	hourCum  [24]float64
+}
+
+func newCreatedTable(c *Config) createdTable {
 	hours, days := c.CreatedHours, c.CreatedWeekdays
 	if hours == ([24]float64{}) {
 		hours = defaultHours
@@ -622,21 +629,40 @@ func (g *Generator) createdAt() time.Time {
 	if days == ([7]float64{}) {
 		days = defaultWeekdays
 	}
-	maxDay := slices.Max(days[:])
-	span := c.CreatedTo.Sub(c.CreatedFrom)
-	for range maxAttempts {
-		t := c.CreatedFrom.Add(time.Duration(r.Int64N(int64(span)))).In(c.CreatedZone)
-		if r.Float64()*maxDay > days[t.Weekday()] {
-			continue
-		}
-		h := pickWeighted(r, hours[:])
-		t = time.Date(t.Year(), t.Month(), t.Day(), h, r.IntN(60), r.IntN(60), 0, c.CreatedZone)
-		if t.Before(c.CreatedFrom) || !t.Before(c.CreatedTo) {
-			continue
-		}
-		return t.UTC()
+	var t createdTable
+	total := 0.0
+	for h, w := range hours {
+		total += w
+		t.hourCum[h] = total
 	}
-	return c.CreatedFrom.Add(time.Duration(r.Int64N(int64(span)))).UTC()
+	from := c.CreatedFrom.In(c.CreatedZone)
+	day := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, c.CreatedZone)
+	total = 0
+	for k := 0; day.Before(c.CreatedTo) && k < 366*50; k++ {
+		total += days[day.Weekday()]
+		t.midnight = append(t.midnight, day.Unix())
+		t.dayCum = append(t.dayCum, total)
+		day = day.AddDate(0, 0, 1)
+	}
+	return t
+}
+
+// createdAt draws a creation time in [CreatedFrom, CreatedTo) weighted by
+// weekday and hour as the host's real sign-ups are.
+func (g *Generator) createdAt() time.Time {
+	c := &g.cfg
+	r := g.rng
+	t := &g.created
+	for range maxAttempts {
+		k := sortSearchFloat(t.dayCum, r.Float64()*t.dayCum[len(t.dayCum)-1])
+		h := sortSearchFloat(t.hourCum[:], r.Float64()*t.hourCum[23])
+		at := time.Unix(t.midnight[min(k, len(t.midnight)-1)]+int64(min(h, 23))*3600+int64(r.IntN(3600)), 0)
+		if !at.Before(c.CreatedFrom) && at.Before(c.CreatedTo) {
+			return at.UTC()
+		}
+	}
+	// A window too narrow for its weights (a few hours at night): uniform.
+	return c.CreatedFrom.Add(time.Duration(r.Int64N(int64(c.CreatedTo.Sub(c.CreatedFrom))))).UTC()
 }
 
 var (
@@ -644,21 +670,6 @@ var (
 		1.4, 1.4, 1.5, 1.4, 1.3, 1.1, 0.9, 0.8, 0.75, 0.6, 0.45, 0.3}
 	defaultWeekdays = [7]float64{0.55, 1, 1, 1, 0.95, 0.9, 0.6}
 )
-
-func pickWeighted(r *rand.Rand, w []float64) int {
-	total := 0.0
-	for _, x := range w {
-		total += x
-	}
-	x := r.Float64() * total
-	for i, v := range w {
-		if x < v {
-			return i
-		}
-		x -= v
-	}
-	return len(w) - 1
-}
 
 // ticket draws a reference whose number follows the creation time through the
 // live range, as a host's sequential ticket numbers do, with some jitter.
@@ -764,14 +775,18 @@ func (g *Generator) uuid() uuid.UUID {
 	return u
 }
 
+// sortSearchFloat returns the first index whose cumulative weight exceeds x.
 func sortSearchFloat(cum []float64, x float64) int {
-	i, _ := slices.BinarySearchFunc(cum, x, func(e, t float64) int {
-		if e <= t {
-			return -1
+	lo, hi := 0, len(cum)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if cum[mid] <= x {
+			lo = mid + 1
+		} else {
+			hi = mid
 		}
-		return 1
-	})
-	return i
+	}
+	return lo
 }
 
 func firstWord(s string) string {

@@ -259,7 +259,7 @@ func (g *region) buildKnown() {
 	for _, t := range g.given {
 		for i := range t.load().cols {
 			for _, e := range t.cols[i].entries {
-				g.knownGiven[fold(e.name)] = struct{}{}
+				g.knownGiven[fold(t.cols[i].name(e))] = struct{}{}
 			}
 		}
 	}
@@ -268,8 +268,9 @@ func (g *region) buildKnown() {
 		if c.t == nil {
 			continue
 		}
-		for _, e := range c.col().entries {
-			g.knownFamily[fold(e.name)] = struct{}{}
+		col := c.col()
+		for _, e := range col.entries {
+			g.knownFamily[fold(col.name(e))] = struct{}{}
 		}
 	}
 }
@@ -299,12 +300,18 @@ type column struct {
 	entries []entry
 	guide   []uint32
 	shift   uint
+	text    string // the table file; names are slices of it
 }
 
+// entry holds its name as a position in column.text rather than as a string:
+// tables of pointer-free entries cost the garbage collector nothing to scan.
 type entry struct {
-	cum  uint32
-	name string
+	cum uint32
+	off uint32
+	n   uint32
 }
+
+func (c *column) name(e entry) string { return c.text[e.off : e.off+e.n] }
 
 // draw returns a name with probability proportional to its weight.
 func (c *column) draw(r *rand.Rand) string {
@@ -319,7 +326,7 @@ func (c *column) draw(r *rand.Rand) string {
 			lo = m + 1
 		}
 	}
-	return c.entries[lo].name
+	return c.name(c.entries[lo])
 }
 
 // index builds the guide table.
@@ -412,9 +419,15 @@ func (t *table) parse() error {
 		t.decades = append(t.decades, d)
 	}
 	totals := make([]uint64, len(t.labels))
+	for i := range t.cols {
+		t.cols[i].text = text
+	}
+	pos := len(header) + 1 // of the current row in text
 	for line := 2; body != ""; line++ {
 		var row string
 		row, body, _ = strings.Cut(body, "\n")
+		off := pos
+		pos += len(row) + 1
 		name, rest, _ := strings.Cut(row, "\t")
 		if name == "" {
 			return fmt.Errorf("line %d: empty name", line)
@@ -434,7 +447,7 @@ func (t *table) parse() error {
 				return fmt.Errorf("column %s: total weight overflows", t.labels[i])
 			}
 			c := &t.cols[i]
-			c.entries = append(c.entries, entry{uint32(totals[i]), name})
+			c.entries = append(c.entries, entry{uint32(totals[i]), uint32(off), uint32(len(name))})
 		}
 		if rest != "" {
 			return fmt.Errorf("line %d: too many fields", line)

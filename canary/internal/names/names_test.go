@@ -193,7 +193,7 @@ func TestEmbeddedTables(t *testing.T) {
 				assert.GreaterOrEqual(t, len(c.entries), minNames[tb.file], "column %s", tb.labels[i])
 				seen := map[string]bool{}
 				for j, e := range c.entries {
-					n := e.name
+					n := c.name(e)
 					assert.True(t, utf8.ValidString(n), "valid UTF-8: %q", n)
 					assert.NotEmpty(t, n)
 					assert.Equal(t, strings.TrimSpace(n), n, "no outer spaces: %q", n)
@@ -349,12 +349,14 @@ func TestSpanishGivenByAge(t *testing.T) {
 func TestSpanishFamilyHasTwoSurnames(t *testing.T) {
 	r := newRand(12)
 	first := map[string]bool{}
-	for _, e := range esFamily1.load().column("first").entries {
-		first[e.name] = true
+	firstCol := esFamily1.load().column("first")
+	for _, e := range firstCol.entries {
+		first[firstCol.name(e)] = true
 	}
 	second := map[string]bool{}
-	for _, e := range esFamily2.load().column("second").entries {
-		second[e.name] = true
+	secondCol := esFamily2.load().column("second")
+	for _, e := range secondCol.entries {
+		second[secondCol.name(e)] = true
 	}
 	garcia := 0
 	const n = 50_000

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/nyaruka/phonenumbers"
 
 	"github.com/honeyseed/honeyseed/canary"
 )
@@ -247,4 +248,17 @@ func BenchmarkScan(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkNormalizePhoneParse is libphonenumber's parse of a formatted
+// number, what the matcher's fast path avoids; compare with BenchmarkMatch1M.
+func BenchmarkNormalizePhoneParse(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		n, err := phonenumbers.Parse("(415) 555-0132", "US")
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = phonenumbers.Format(n, phonenumbers.E164)
+	}
 }

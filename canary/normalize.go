@@ -232,6 +232,13 @@ func NormalizePhone(s, region string) (string, error) {
 		return "", fmt.Errorf("%w %q: not a possible number for its country", ErrInvalidPhone, s)
 	}
 	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	if !canonicalE164(e164) {
+		// libphonenumber can format a national number it would parse back
+		// differently ("00000000" in AX): such a number has no one form.
+		if again, err := phonenumbers.Parse(e164, "ZZ"); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 {
+			return "", fmt.Errorf("%w %q: no stable international form", ErrInvalidPhone, s)
+		}
+	}
 	phoneCache.put(key, e164)
 	return e164, nil
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/google/uuid"
 )
@@ -120,15 +121,25 @@ type MemoryRegistry struct {
 }
 
 // record is a seed as MemoryRegistry holds it: times as Unix nanoseconds, the
-// placement as an index.
+// placement as an index, the text fields as one run of bytes in its chunk's
+// arena (given name, family name, email, phone, ticket, by length).
 type record struct {
 	id                        uuid.UUID
 	placement                 uint32
-	given, family             string
-	email, phone, ticket      string
+	text                      uint32 // offset in the chunk's arena
+	lens                      [5]uint16
 	fields                    map[string]string
 	created, planted, expires int64
 }
+
+// The text fields of a record, in arena order.
+const (
+	textGiven = iota
+	textFamily
+	textEmail
+	textPhone
+	textTicket
+)
 
 const (
 	none   = ^uint32(0)
@@ -206,7 +217,7 @@ func (x *hashIndex) insert(key string, o uint32) {
 // emailKey and ticketKey append the lookup keys of a stored record.
 func (r *MemoryRegistry) emailKey(dst []byte, o uint32) []byte {
 	start := len(dst)
-	norm, reason := appendEmail(dst, r.recs.at(o).email)
+	norm, reason := appendEmail(dst, r.recs.str(o, textEmail))
 	if reason != "" {
 		return dst
 	}
@@ -223,7 +234,7 @@ func (r *MemoryRegistry) emailKey(dst []byte, o uint32) []byte {
 }
 
 func (r *MemoryRegistry) ticketKey(dst []byte, o uint32) []byte {
-	t, _ := appendTicket(dst, r.recs.at(o).ticket)
+	t, _ := appendTicket(dst, r.recs.str(o, textTicket))
 	return t
 }
 
@@ -237,7 +248,7 @@ func (r *MemoryRegistry) hashIndex(f Field) *hashIndex {
 // emailIsKey reports whether the record's email, as planted, is key once the
 // dots of its local part are dropped: true for canonical addresses.
 func (r *MemoryRegistry) emailIsKey(o uint32, key []byte) bool {
-	email := r.recs.at(o).email
+	email := r.recs.str(o, textEmail)
 	at := strings.LastIndexByte(email, '@')
 	k := 0
 	for i := 0; i < len(email); i++ {
@@ -254,9 +265,11 @@ func (r *MemoryRegistry) emailIsKey(o uint32, key []byte) bool {
 }
 
 // recordChunks stores records in fixed chunks, so a growing registry never
-// holds a half-empty doubled array.
+// holds a half-empty doubled array, and their text in one byte arena per
+// chunk, without a string header or an allocation per field.
 type recordChunks struct {
 	chunks [][]record
+	arenas [][]byte // append-only: bytes once written never change
 	n      int
 }
 
@@ -268,13 +281,35 @@ func (c *recordChunks) at(o uint32) *record {
 	return &c.chunks[o/recordChunk][o%recordChunk]
 }
 
-func (c *recordChunks) append(r record) {
+func (c *recordChunks) append(r record, text ...string) {
 	if c.n%recordChunk == 0 {
 		c.chunks = append(c.chunks, make([]record, 0, recordChunk))
+		c.arenas = append(c.arenas, make([]byte, 0, 64*recordChunk))
 	}
 	last := len(c.chunks) - 1
+	r.text = uint32(len(c.arenas[last]))
+	for k, t := range text {
+		r.lens[k] = uint16(len(t)) // Seed.validate bounds each field
+		c.arenas[last] = append(c.arenas[last], t...)
+	}
 	c.chunks[last] = append(c.chunks[last], r)
 	c.n++
+}
+
+// str returns text field k of record o. It points into the arena, which is
+// never written over, so the string stays valid and immutable.
+func (c *recordChunks) str(o uint32, k int) string {
+	r := c.at(o)
+	off := int(r.text)
+	for _, n := range r.lens[:k] {
+		off += int(n)
+	}
+	n := int(r.lens[k])
+	if n == 0 {
+		return ""
+	}
+	arena := c.arenas[o/recordChunk]
+	return unsafe.String(&arena[off], n)
 }
 
 func packTime(t time.Time) int64 {
@@ -297,10 +332,10 @@ func (r *MemoryRegistry) seedLocked(o uint32) Seed {
 	return Seed{
 		ID:        rec.id,
 		Placement: r.placements[rec.placement],
-		Name:      Name{Given: rec.given, Family: rec.family},
-		Email:     rec.email,
-		Phone:     rec.phone,
-		Ticket:    rec.ticket,
+		Name:      Name{Given: r.recs.str(o, textGiven), Family: r.recs.str(o, textFamily)},
+		Email:     r.recs.str(o, textEmail),
+		Phone:     r.recs.str(o, textPhone),
+		Ticket:    r.recs.str(o, textTicket),
 		Fields:    maps.Clone(rec.fields),
 		CreatedAt: unpackTime(rec.created),
 		PlantedAt: unpackTime(rec.planted),
@@ -396,11 +431,9 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
 	}
 	r.recs.append(record{
 		id: s.ID, placement: p,
-		given: s.Name.Given, family: s.Name.Family,
-		email: s.Email, phone: s.Phone, ticket: s.Ticket,
 		fields:  maps.Clone(s.Fields),
 		created: packTime(s.CreatedAt), planted: packTime(s.PlantedAt), expires: packTime(s.ExpiresAt),
-	})
+	}, s.Name.Given, s.Name.Family, s.Email, s.Phone, s.Ticket)
 	r.next = append(r.next, none)
 	r.byID[s.ID] = o
 	for _, k := range keys {

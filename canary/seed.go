@@ -58,6 +58,10 @@ func (s Seed) Active(t time.Time) bool {
 	return s.ExpiresAt.IsZero() || t.Before(s.ExpiresAt)
 }
 
+// maxSeedText bounds each text field of a seed: far above any real name or
+// address, and small enough for registries to store lengths compactly.
+const maxSeedText = 1024
+
 // validate checks what every registry needs of a seed before it is stored.
 func (s Seed) validate() error {
 	switch {
@@ -69,6 +73,11 @@ func (s Seed) validate() error {
 		return fmt.Errorf("%w: seed %s has no email, phone or ticket to trip on", ErrInvalidSeed, s.ID)
 	case !s.ExpiresAt.IsZero() && !s.PlantedAt.IsZero() && s.ExpiresAt.Before(s.PlantedAt):
 		return fmt.Errorf("%w: seed %s expires before it is planted", ErrInvalidSeed, s.ID)
+	}
+	for _, f := range []string{s.Name.Given, s.Name.Family, s.Email, s.Phone, s.Ticket} {
+		if len(f) > maxSeedText {
+			return fmt.Errorf("%w: seed %s has a field of %d bytes", ErrInvalidSeed, s.ID, len(f))
+		}
 	}
 	for _, t := range []time.Time{s.CreatedAt, s.PlantedAt, s.ExpiresAt} {
 		if !t.IsZero() && (t.Year() < 1900 || t.Year() > 2200) {

@@ -102,21 +102,23 @@ func (s Seed) Keys() ([]Key, error) {
 // MemoryRegistry is a Registry held in memory. The zero value is not usable;
 // call NewMemoryRegistry.
 //
-// It keeps each seed in a compact record and indexes emails and tickets by a
-// 64-bit hash of their lookup key, verifying the key on a hit, so that
-// a registered seed costs about 200 bytes and a miss one hash and one probe.
+// It keeps each seed in a compact record, its text in a shared arena, and
+// indexes IDs, emails and tickets in open-addressing tables of 8-byte slots
+// that a hit confirms against the record: about 200 bytes a seed, and a miss
+// costs one hash and a short probe.
 type MemoryRegistry struct {
 	addMu sync.Mutex // serializes writers so checks and inserts see one state
 
 	mu         sync.RWMutex
-	recs       recordChunks         // by ordinal, in the order added
-	placements []string             // record.placement indexes it
-	placeIdx   map[string]uint32    // placement -> index
-	byID       map[uuid.UUID]uint32 // ordinal
-	email      hashIndex            // LookupKey of the email: one seed each
-	ticket     hashIndex            // normalized ticket: one seed each
-	phone      map[string]uint32    // first ordinal with that number
-	next       []uint32             // next ordinal sharing the number, or none
+	recs       recordChunks      // by ordinal, in the order added
+	placements []string          // record.placement indexes it
+	placeIdx   map[string]uint32 // placement -> index
+	hash       maphash.Seed
+	byID       ordTable          // ordinal by ID
+	email      ordTable          // by LookupKey of the email: one seed each
+	ticket     ordTable          // by normalized ticket: one seed each
+	phone      map[string]uint32 // first ordinal with that number
+	next       []uint32          // next ordinal sharing the number, or none
 	shape      atomic.Pointer[Shape]
 }
 
@@ -159,28 +161,21 @@ func NewMemoryRegistry() *MemoryRegistry {
 	seed := maphash.MakeSeed()
 	return &MemoryRegistry{
 		placeIdx: make(map[string]uint32),
-		byID:     make(map[uuid.UUID]uint32),
-		email:    hashIndex{seed: seed, m: make(map[uint64]uint32)},
-		ticket:   hashIndex{seed: seed, m: make(map[uint64]uint32)},
+		hash:     seed,
 		phone:    make(map[string]uint32),
 	}
 }
 
-// hashIndex maps a key's 64-bit hash to an ordinal. Two keys with one hash
-// are possible, if unlikely: the later one goes to overflow, keyed in full.
-type hashIndex struct {
-	seed     maphash.Seed
-	m        map[uint64]uint32
-	overflow map[string]uint32
-}
-
 // find returns the ordinal of the seed whose field f has lookup key key. A
-// hash match is verified against the record, so a collision is no hit: by a
+// hash match is confirmed against the record, so a collision is no hit: by a
 // byte comparison when the value was planted in canonical form, else by
 // normalizing it again into a stack buffer.
 func (r *MemoryRegistry) find(f Field, key []byte) (uint32, bool) {
-	x := r.hashIndex(f)
-	if o, ok := x.m[maphash.Bytes(x.seed, key)]; ok {
+	for p := r.index(f).probe(maphash.Bytes(r.hash, key)); ; {
+		o, ok := p.next()
+		if !ok {
+			return 0, false
+		}
 		if f == FieldEmail && r.emailIsKey(o, key) {
 			return o, true
 		}
@@ -195,23 +190,19 @@ func (r *MemoryRegistry) find(f Field, key []byte) (uint32, bool) {
 			return o, true
 		}
 	}
-	if len(x.overflow) > 0 {
-		o, ok := x.overflow[string(key)]
-		return o, ok
-	}
-	return 0, false
 }
 
-func (x *hashIndex) insert(key string, o uint32) {
-	h := maphash.String(x.seed, key)
-	if _, taken := x.m[h]; taken {
-		if x.overflow == nil {
-			x.overflow = make(map[string]uint32)
+// findID returns the ordinal of the seed with that ID.
+func (r *MemoryRegistry) findID(id uuid.UUID) (uint32, bool) {
+	for p := r.byID.probe(maphash.Bytes(r.hash, id[:])); ; {
+		o, ok := p.next()
+		if !ok {
+			return 0, false
 		}
-		x.overflow[key] = o
-		return
+		if r.recs.at(o).id == id {
+			return o, true
+		}
 	}
-	x.m[h] = o
 }
 
 // emailKey and ticketKey append the lookup keys of a stored record.
@@ -238,7 +229,7 @@ func (r *MemoryRegistry) ticketKey(dst []byte, o uint32) []byte {
 	return t
 }
 
-func (r *MemoryRegistry) hashIndex(f Field) *hashIndex {
+func (r *MemoryRegistry) index(f Field) *ordTable {
 	if f == FieldEmail {
 		return &r.email
 	}
@@ -387,7 +378,7 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	defer r.addMu.Unlock()
 	r.mu.RLock()
 	for i, s := range seeds {
-		if _, dup := r.byID[s.ID]; dup {
+		if _, dup := r.findID(s.ID); dup {
 			r.mu.RUnlock()
 			return fmt.Errorf("%w: ID %s already registered", ErrDuplicate, s.ID)
 		}
@@ -435,10 +426,10 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
 		created: packTime(s.CreatedAt), planted: packTime(s.PlantedAt), expires: packTime(s.ExpiresAt),
 	}, s.Name.Given, s.Name.Family, s.Email, s.Phone, s.Ticket)
 	r.next = append(r.next, none)
-	r.byID[s.ID] = o
+	r.byID.insert(maphash.Bytes(r.hash, s.ID[:]), o)
 	for _, k := range keys {
 		if k.Field != FieldPhone {
-			r.hashIndex(k.Field).insert(k.Value, o)
+			r.index(k.Field).insert(maphash.String(r.hash, k.Value), o)
 			continue
 		}
 		if head, ok := r.phone[k.Value]; ok {
@@ -488,7 +479,7 @@ func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]S
 func (r *MemoryRegistry) Get(ctx context.Context, id uuid.UUID) (Seed, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	o, ok := r.byID[id]
+	o, ok := r.findID(id)
 	if !ok {
 		return Seed{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
@@ -525,7 +516,7 @@ func (r *MemoryRegistry) Retire(ctx context.Context, id uuid.UUID, at time.Time)
 	defer r.addMu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	o, ok := r.byID[id]
+	o, ok := r.findID(id)
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNotFound, id)
 	}

@@ -44,6 +44,7 @@ type Generator struct {
 	patternW  []float64 // cumulative
 	ascii     map[string]string
 	created   createdTable
+	tx        genTx
 	key       []byte   // scratch
 	wbuf      []byte   // scratch
 	lbuf      []byte   // scratch: local part
@@ -178,7 +179,8 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 	defer g.mu.Unlock()
 	// Claims are made in place and undone if the call fails, so a failed
 	// Generate leaves the Generator as it was.
-	tx := &genTx{}
+	tx := &g.tx // reused: its logs keep their capacity between calls
+	tx.sets, tx.uses, tx.words, tx.other = tx.sets[:0], tx.uses[:0], tx.words[:0], tx.other[:0]
 	if err := g.claimNumbers(tx, placement, n); err != nil {
 		tx.rollback()
 		return nil, err

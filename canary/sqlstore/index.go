@@ -143,13 +143,6 @@ func (x *index) find(f canary.Field, normalized string, dst []int64) (*keySet, m
 	return x.ks, k, x.seqsLocked(k, dst)
 }
 
-// seqs appends the seqs of the seeds indexed under k to dst.
-func (x *index) seqs(k mac, dst []int64) []int64 {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.seqsLocked(k, dst)
-}
-
 func (x *index) seqsLocked(k mac, dst []int64) []int64 {
 	first, ok := x.keys[k]
 	if !ok || first > x.visible {

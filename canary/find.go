@@ -89,9 +89,10 @@ func (f *finder) emailAt(text []byte, at, after int) {
 }
 
 func (f *finder) tryEmail(raw []byte, pos int) {
-	if f.shape != nil {
+	if f.shape != nil && !f.once {
 		// Most addresses in a dump are on domains no seed uses: check the
-		// domain before normalizing the whole address.
+		// domain before normalizing the whole address. (An event has few
+		// addresses: there the check would cost more than it saves.)
 		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
 		if isASCII(unsafe.String(&domain[0], len(domain))) {
 			var reason string

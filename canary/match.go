@@ -119,11 +119,7 @@ func (m *Matcher) Match(ctx context.Context, ev Event) ([]Hit, error) {
 	if len(f.hits) == 0 {
 		return nil, nil
 	}
-	context := ev.Subject + "\n" + ev.Body
-	if len(context) > maxEventField {
-		context = context[:maxEventField]
-	}
-	return f.finish(context), nil
+	return f.finish(ev), nil
 }
 
 func (m *Matcher) putFinder(f *finder) {
@@ -242,8 +238,8 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 	return seeds
 }
 
-// finish resolves shared phone numbers by the names in context.
-func (f *finder) finish(context string) []Hit {
+// finish resolves shared phone numbers by the names in the event's text.
+func (f *finder) finish(ev Event) []Hit {
 	out := slices.Clone(f.hits)
 	var words map[string]bool
 	for i, h := range out {
@@ -251,7 +247,8 @@ func (f *finder) finish(context string) []Hit {
 			continue
 		}
 		if words == nil {
-			words = wordSet(context)
+			context := ev.Subject + "\n" + ev.Body
+			words = wordSet(context[:min(len(context), maxEventField)])
 		}
 		out[i] = resolveShared(h, words)
 	}

@@ -1,6 +1,7 @@
 package canary
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -281,14 +282,20 @@ func wordSet(text string) map[string]bool {
 
 // mentions reports whether words hold the seed's given name or a family name.
 func mentions(words map[string]bool, n Name) bool {
-	for _, part := range []string{n.Given, n.Family} {
-		ws := strings.Fields(NormalizeName(part))
-		if len(ws) == 0 {
+	var buf [128]byte
+	for _, part := range [2]string{n.Given, n.Family} {
+		var norm []byte
+		if isASCII(part) {
+			norm = appendASCIIName(buf[:0], part) // the common case, without allocating
+		} else {
+			norm = []byte(NormalizeName(part))
+		}
+		if len(norm) == 0 {
 			continue
 		}
 		all := true
-		for _, w := range ws {
-			all = all && words[w]
+		for w := range bytes.SplitSeq(norm, []byte{' '}) {
+			all = all && words[string(w)]
 		}
 		if all {
 			return true

@@ -464,7 +464,11 @@ func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]S
 		if !ok {
 			return nil, nil
 		}
-		var out []Seed
+		n := 0
+		for c := o; c != none; c = r.next[c] {
+			n++
+		}
+		out := make([]Seed, 0, n)
 		for ; o != none; o = r.next[o] {
 			out = append(out, r.seedLocked(o))
 		}

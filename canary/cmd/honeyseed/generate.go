@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -60,11 +59,7 @@ func loadConfig(path string) (canary.Config, error) {
 }
 
 func generate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	var st storeFlags
-	st.register(fs)
-	var gf genFlags
-	gf.register(fs)
+	fs, st, gf := genCommand("generate")
 	seedHex := fs.String("seed", "", "64 hex digits for reproducible output (tests, demos); default crypto-random")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,7 +80,7 @@ func generate(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	seeds, err := generateAndRegister(ctx, store, cfg, gf)
+	seeds, err := generateAndRegister(ctx, store, cfg, *gf)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,16 @@ func (g *genFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.demo, "demo", false, "use the demo config: reserved domains and fictional numbers only")
 }
 
+// genCommand starts the flag set of a command that makes seeds: the store
+// flags and the generator flags.
+func genCommand(name string) (*flag.FlagSet, *storeFlags, *genFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	st, gf := &storeFlags{}, &genFlags{}
+	st.register(fs)
+	gf.register(fs)
+	return fs, st, gf
+}
+
 func (g *genFlags) load() (canary.Config, error) {
 	switch {
 	case g.placement == "":
@@ -51,11 +61,7 @@ func (g *genFlags) load() (canary.Config, error) {
 }
 
 func plantCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("plant", flag.ContinueOnError)
-	var st storeFlags
-	st.register(fs)
-	var gf genFlags
-	gf.register(fs)
+	fs, st, gf := genCommand("plant")
 	dbSpec := fs.String("db", "", "host database: sqlite:`PATH` or postgres:DSN (required)")
 	table := fs.String("table", "", "host table (required)")
 	cols := fs.String("map", "email=email", "column mapping: email=,name= (full name) or given=,family=, phone=, ticket=, created=")
@@ -92,7 +98,7 @@ func plantCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if cfg.Exclude, err = plant.Exclude(ctx, host, m); err != nil {
 		return err
 	}
-	seeds, err := generateAndRegister(ctx, store, cfg, gf)
+	seeds, err := generateAndRegister(ctx, store, cfg, *gf)
 	if err != nil {
 		return err
 	}
@@ -108,11 +114,7 @@ func plantCmd(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func csvCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("csv", flag.ContinueOnError)
-	var st storeFlags
-	st.register(fs)
-	var gf genFlags
-	gf.register(fs)
+	fs, st, gf := genCommand("csv")
 	format := fs.String("format", "zendesk", "import format: zendesk, salesforce, hubspot or plain")
 	fields := fs.String("fields", "", "extra columns, comma-separated: city, company, postcode")
 	if err := fs.Parse(args); err != nil {
@@ -135,7 +137,7 @@ func csvCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	seeds, err := generateAndRegister(ctx, store, cfg, gf)
+	seeds, err := generateAndRegister(ctx, store, cfg, *gf)
 	if err != nil {
 		return err
 	}

@@ -56,9 +56,9 @@ type Generator struct {
 // poolNumber is one number of Config.PhonePool and who holds it.
 type poolNumber struct {
 	e164      string
-	placement string              // "" while unclaimed
-	uses      int                 // seeds holding it
-	words     map[uint64]struct{} // hashes of the normalized name words of those seeds
+	placement string   // "" while unclaimed
+	uses      int      // seeds holding it
+	words     []uint64 // hashes of the normalized name words of those seeds: a few, so a slice
 }
 
 // maxAttempts bounds the redraws for one unique value before giving up with ErrPoolExhausted.
@@ -115,7 +115,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 			return nil, fmt.Errorf("%w: PhonePool[%d]: %q is PhonePool[%d] again", ErrInvalidConfig, i, raw, j)
 		}
 		seen[e164] = i
-		g.numbers = append(g.numbers, &poolNumber{e164: e164, words: make(map[uint64]struct{})})
+		g.numbers = append(g.numbers, &poolNumber{e164: e164})
 	}
 	// Claim numbers in random order: a run of consecutive numbers across new
 	// customers would be a tell. Numbers of the names' own country go first: a
@@ -155,7 +155,7 @@ func (g *Generator) loadClaims(ctx context.Context) error {
 			n.placement = s.Placement
 			n.uses++
 			for _, w := range g.nameWords(s.Name) {
-				n.words[w] = struct{}{}
+				n.words = append(n.words, w)
 			}
 		}
 	}
@@ -180,7 +180,7 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 	// Claims are made in place and undone if the call fails, so a failed
 	// Generate leaves the Generator as it was.
 	tx := &g.tx // reused: its logs keep their capacity between calls
-	tx.sets, tx.uses, tx.words, tx.other = tx.sets[:0], tx.uses[:0], tx.words[:0], tx.other[:0]
+	tx.sets, tx.uses, tx.other = tx.sets[:0], tx.uses[:0], tx.other[:0]
 	if err := g.claimNumbers(tx, placement, n); err != nil {
 		tx.rollback()
 		return nil, err
@@ -199,9 +199,9 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 
 // genTx is the undo log of one Generate call.
 type genTx struct {
-	sets  []setClaim
-	uses  []useClaim
-	words []uint64 // name word hashes added to numbers, indexed by useClaim
+	sets []setClaim
+	uses []useClaim
+
 	other []func() // rare claims (a number to a placement)
 }
 
@@ -211,19 +211,18 @@ type setClaim struct {
 }
 
 type useClaim struct {
-	p        *poolNumber
-	from, to int // tx.words[from:to] were added to p.words
+	p     *poolNumber
+	words int // len(p.words) before the seed's words were added
 }
 
 func (tx *genTx) rollback() {
 	for i := len(tx.other) - 1; i >= 0; i-- {
 		tx.other[i]()
 	}
-	for _, u := range tx.uses {
+	for i := len(tx.uses) - 1; i >= 0; i-- {
+		u := tx.uses[i]
 		u.p.uses--
-		for _, w := range tx.words[u.from:u.to] {
-			delete(u.p.words, w)
-		}
+		u.p.words = u.p.words[:u.words]
 	}
 	for _, c := range tx.sets {
 		delete(c.set, c.key)
@@ -363,20 +362,14 @@ func (g *Generator) pickNumber(placement string, words []uint64) *poolNumber {
 
 // use records that a seed whose name has words took p.
 func (g *Generator) use(tx *genTx, p *poolNumber, words []uint64) {
+	tx.uses = append(tx.uses, useClaim{p, len(p.words)})
 	p.uses++
-	from := len(tx.words)
-	for _, w := range words {
-		if _, ok := p.words[w]; !ok {
-			p.words[w] = struct{}{}
-			tx.words = append(tx.words, w)
-		}
-	}
-	tx.uses = append(tx.uses, useClaim{p, from, len(tx.words)})
+	p.words = append(p.words, words...)
 }
 
-func sharesWord(have map[uint64]struct{}, words []uint64) bool {
+func sharesWord(have, words []uint64) bool {
 	for _, w := range words {
-		if _, ok := have[w]; ok {
+		if slices.Contains(have, w) {
 			return true
 		}
 	}

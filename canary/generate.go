@@ -72,14 +72,15 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		return nil, err
 	}
 	g := &Generator{
-		cfg:     c,
-		domains: domains,
-		hash:    maphash.MakeSeed(),
-		emails:  make(map[uint64]struct{}, 1024),
-		tickets: make(map[uint64]struct{}, 1024),
-		ascii:   make(map[string]string),
-		held:    make(map[string][]*poolNumber),
-		cursor:  make(map[string]int),
+		cfg:       c,
+		domains:   domains,
+		domainBag: make([]int, 0, len(domains)),
+		hash:      maphash.MakeSeed(),
+		emails:    make(map[uint64]struct{}, 1024),
+		tickets:   make(map[uint64]struct{}, 1024),
+		ascii:     make(map[string]string),
+		held:      make(map[string][]*poolNumber),
+		cursor:    make(map[string]int),
 	}
 	seed := c.Seed
 	if seed == ([32]byte{}) {
@@ -448,7 +449,11 @@ func (g *Generator) registered(f Field, value string) bool {
 // nextDomain spreads seeds evenly over the domains, in a fresh random order each round.
 func (g *Generator) nextDomain() int {
 	if len(g.domainBag) == 0 {
-		g.domainBag = g.rng.Perm(len(g.domains))
+		g.domainBag = g.domainBag[:len(g.domains)]
+		for i := range g.domainBag {
+			g.domainBag[i] = i
+		}
+		g.rng.Shuffle(len(g.domainBag), func(i, j int) { g.domainBag[i], g.domainBag[j] = g.domainBag[j], g.domainBag[i] })
 	}
 	i := g.domainBag[len(g.domainBag)-1]
 	g.domainBag = g.domainBag[:len(g.domainBag)-1]

@@ -160,25 +160,9 @@ func (d *decoder) string() string {
 }
 
 // Alerts are sealed as JSON: they are few, and their shape (hits, suspects) is
-// richer than a seed's. alertRecord adjusts what encoding/json cannot round-trip
-// by itself: canary.Confidence marshals as text but has no UnmarshalText, so it
-// travels as its number.
-type alertRecord struct {
-	canary.Alert
-	Hits []hitRecord // shadows Alert.Hits
-}
-
-type hitRecord struct {
-	canary.Hit
-	Confidence uint8 // shadows Hit.Confidence
-}
-
+// richer than a seed's.
 func encodeAlert(a canary.Alert) ([]byte, error) {
-	r := alertRecord{Alert: a, Hits: make([]hitRecord, len(a.Hits))}
-	for i, h := range a.Hits {
-		r.Hits[i] = hitRecord{Hit: h, Confidence: uint8(h.Confidence)}
-	}
-	b, err := json.Marshal(r)
+	b, err := json.Marshal(a)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: encoding alert %s: %w", a.ID, err)
 	}
@@ -186,18 +170,9 @@ func encodeAlert(a canary.Alert) ([]byte, error) {
 }
 
 func decodeAlert(b []byte) (canary.Alert, error) {
-	var r alertRecord
-	if err := json.Unmarshal(b, &r); err != nil {
+	var a canary.Alert
+	if err := json.Unmarshal(b, &a); err != nil {
 		return canary.Alert{}, errBadRecord
-	}
-	a := r.Alert
-	a.Hits = nil
-	if r.Hits != nil {
-		a.Hits = make([]canary.Hit, len(r.Hits))
-		for i, h := range r.Hits {
-			a.Hits[i] = h.Hit
-			a.Hits[i].Confidence = canary.Confidence(h.Confidence)
-		}
 	}
 	return a, nil
 }

@@ -2,9 +2,9 @@ package inbound
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/stdwebhook"
 )
 
 // WebhookConfig configures the generic JSON endpoint.
@@ -31,7 +32,6 @@ type WebhookConfig struct {
 
 // Limits of the Standard Webhooks headers.
 const (
-	minWebhookKey   = 24  // bytes, as the specification requires
 	maxWebhookID    = 256 // bytes: ids are remembered
 	maxWebhookSigs  = 16  // signatures tried per request
 	maxSourceLength = 64
@@ -107,18 +107,14 @@ func NewWebhookHandler(cfg WebhookConfig) (http.Handler, error) {
 
 // webhookKey decodes a Standard Webhooks secret.
 func webhookKey(secret Secret) ([]byte, error) {
-	s := strings.TrimPrefix(strings.TrimSpace(string(secret)), "whsec_")
-	key, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		key, err = base64.RawStdEncoding.DecodeString(s)
-	}
+	key, err := stdwebhook.Key(string(secret))
 	switch {
-	case s == "":
+	case strings.TrimSpace(string(secret)) == "":
 		return nil, fmt.Errorf("inbound: %w: WebhookConfig.Secret is empty", canary.ErrInvalidConfig)
+	case errors.Is(err, stdwebhook.ErrTooShort):
+		return nil, fmt.Errorf("inbound: %w: WebhookConfig.Secret holds %d bytes; Standard Webhooks requires at least %d", canary.ErrInvalidConfig, len(key), stdwebhook.MinKey)
 	case err != nil:
 		return nil, fmt.Errorf("inbound: %w: WebhookConfig.Secret is not whsec_ and base64", canary.ErrInvalidConfig)
-	case len(key) < minWebhookKey:
-		return nil, fmt.Errorf("inbound: %w: WebhookConfig.Secret holds %d bytes; Standard Webhooks requires at least %d", canary.ErrInvalidConfig, len(key), minWebhookKey)
 	}
 	return key, nil
 }
@@ -127,10 +123,7 @@ func webhookKey(secret Secret) ([]byte, error) {
 // of "id.timestamp.body" under key. Other versions (v1a is asymmetric) are
 // skipped.
 func verifyWebhook(key []byte, id, ts string, body []byte, sigs string) bool {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id + "." + ts + "."))
-	m.Write(body)
-	want := m.Sum(nil)
+	want := stdwebhook.MAC(key, id, ts, body)
 	ok := false
 	for i, sig := range strings.Fields(sigs) {
 		if i == maxWebhookSigs {

@@ -3,9 +3,8 @@ package sink
 import (
 	"cmp"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/stdwebhook"
 )
 
 // WebhookOptions configures a Webhook sink. The zero value is ready to use.
@@ -100,15 +100,14 @@ func NewWebhook(url, secret string, opts *WebhookOptions) (*Webhook, error) {
 // parseWebhookSecret decodes "whsec_<base64>". Standard Webhooks asks for 24
 // to 64 bytes of secret.
 func parseWebhookSecret(s string) ([]byte, error) {
-	b64, ok := strings.CutPrefix(s, "whsec_")
-	if !ok {
+	if !strings.HasPrefix(s, "whsec_") {
 		return nil, fmt.Errorf("%w: webhook secret must start with whsec_", ErrInvalidConfig)
 	}
-	key, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
+	key, err := stdwebhook.Key(s)
+	switch {
+	case errors.Is(err, stdwebhook.ErrNotBase64):
 		return nil, fmt.Errorf("%w: webhook secret is not base64 after whsec_", ErrInvalidConfig)
-	}
-	if len(key) < 24 || len(key) > 64 {
+	case err != nil || len(key) > 64:
 		return nil, fmt.Errorf("%w: webhook secret must be 24 to 64 bytes, not %d", ErrInvalidConfig, len(key))
 	}
 	return key, nil
@@ -118,11 +117,9 @@ func parseWebhookSecret(s string) ([]byte, error) {
 // space-separated.
 func (k *webhookKeys) signature(id string, timestamp int64, body []byte) string {
 	sigs := make([]string, len(k.keys))
+	ts := strconv.FormatInt(timestamp, 10)
 	for i, key := range k.keys {
-		mac := hmac.New(sha256.New, key)
-		fmt.Fprintf(mac, "%s.%d.", id, timestamp)
-		mac.Write(body)
-		sigs[i] = "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		sigs[i] = "v1," + base64.StdEncoding.EncodeToString(stdwebhook.MAC(key, id, ts, body))
 	}
 	return strings.Join(sigs, " ")
 }

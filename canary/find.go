@@ -102,16 +102,19 @@ func (f *finder) tryEmail(raw []byte, pos int) {
 			}
 		}
 	}
+	f.matchEmail(raw, pos, unsafe.String(&raw[0], len(raw)))
+}
+
+// matchEmail normalizes addr, the address written as raw, and records a hit if
+// a seed has it.
+func (f *finder) matchEmail(raw []byte, pos int, addr string) {
 	var reason string
-	f.norm, reason = appendEmail(f.norm[:0], unsafe.String(&raw[0], len(raw)))
-	if reason != "" {
+	if f.norm, reason = appendEmail(f.norm[:0], addr); reason != "" {
 		return
 	}
-	seeds := f.lookup(FieldEmail, f.norm)
-	if len(seeds) == 0 {
-		return
+	if seeds := f.lookup(FieldEmail, f.norm); len(seeds) > 0 {
+		f.add(FieldEmail, raw, pos, seeds, f.emailConfidence(seeds[0]))
 	}
-	f.add(FieldEmail, raw, pos, seeds, f.emailConfidence(seeds[0]))
 }
 
 // emailConfidence compares the address seen (in f.norm) with the seed's.
@@ -150,14 +153,7 @@ func (f *finder) encodedEmailAt(text []byte, at int) {
 	if err != nil {
 		return
 	}
-	var reason string
-	f.norm, reason = appendEmail(f.norm[:0], decoded)
-	if reason != "" {
-		return
-	}
-	if seeds := f.lookup(FieldEmail, f.norm); len(seeds) > 0 {
-		f.add(FieldEmail, text[start:end], start, seeds, f.emailConfidence(seeds[0]))
-	}
+	f.matchEmail(text[start:end], start, decoded)
 }
 
 // findDigits visits each run of digits in text[lo:hi]: the seed of a phone

@@ -19,7 +19,6 @@ type Matcher struct {
 	reg            Registry
 	regions        []phoneRegion // the first is the default for national numbers
 	dotInsensitive map[string]bool
-	excerpt        int
 	scratch        sync.Pool // *finder
 }
 
@@ -75,7 +74,7 @@ func NewMatcher(reg Registry, opts ...MatcherOption) (*Matcher, error) {
 	if reg == nil {
 		return nil, fmt.Errorf("%w: NewMatcher: nil registry", ErrInvalidConfig)
 	}
-	m := &Matcher{reg: reg, dotInsensitive: map[string]bool{}, excerpt: 60}
+	m := &Matcher{reg: reg, dotInsensitive: map[string]bool{}}
 	opts = append([]MatcherOption{WithRegions("US", "GB")}, opts...)
 	for _, o := range opts {
 		if err := o(m); err != nil {

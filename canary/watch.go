@@ -244,7 +244,7 @@ func (w *Watcher) alertFor(ev Event, hits []Hit) Alert {
 	if ev.ID != "" {
 		a.EventIDs = []string{ev.ID}
 	}
-	a.Suppressed, a.SuppressedBy = w.ownTraffic(ev)
+	a.Suppressed, a.SuppressedBy = w.ownTraffic(ev, sender)
 	return a
 }
 
@@ -262,18 +262,19 @@ func senderKey(ev Event) string {
 	return strings.ToLower(strings.TrimSpace(ev.From))
 }
 
-// ownTraffic reports whether ev comes from the operator's own senders, and which rule says so.
-func (w *Watcher) ownTraffic(ev Event) (bool, string) {
-	if e, err := NormalizeEmail(ev.From); err == nil {
-		domain := e[strings.LastIndexByte(e, '@')+1:]
+// ownTraffic reports whether ev, from sender (its senderKey), comes from the
+// operator's own senders, and which rule says so.
+func (w *Watcher) ownTraffic(ev Event, sender string) (bool, string) {
+	if at := strings.LastIndexByte(sender, '@'); at >= 0 {
+		domain := sender[at+1:]
 		for d := range w.ownDomains {
 			if domain == d || strings.HasSuffix(domain, "."+d) {
 				return true, "own domain " + d
 			}
 		}
 	}
-	if p, err := NormalizePhone(ev.From, ""); err == nil && w.ownNumbers[p] {
-		return true, "own number " + p
+	if w.ownNumbers[sender] {
+		return true, "own number " + sender
 	}
 	if w.cfg.TrustAuthResults {
 		for _, v := range ev.Header["Authentication-Results"] {

@@ -9,7 +9,8 @@
 // # Starting
 //
 // Open creates the database file on first use, migrates its schema and
-// loads the index:
+// loads the index. A Store also keeps the checkpoints of an inbound.IMAP
+// watcher (it implements inbound.IMAPCheckpoints):
 //
 //	store, err := sqlstore.Open(ctx, sqlstore.Options{
 //		Path:    "/var/lib/honeyseed/registry.db",
@@ -47,7 +48,10 @@
 //     seeds have a phone number or ticket), and which seeds share a phone
 //     number (their rows carry the same MAC);
 //   - the sink names of pending deliveries, their attempt counts, and the
-//     length of each sealed record.
+//     length of each sealed record;
+//   - for each mailbox an inbound.IMAP watcher reads, keyed by the HMAC of its
+//     address and folder, the folder's UIDVALIDITY and the last UID read
+//     (about how many messages some mailbox received).
 //
 // Without the secret none of this says which customer rows of the host are
 // canaries: the MACs cannot be computed, nor tested against guesses, without

@@ -12,7 +12,7 @@ import (
 
 // schemaVersion is the schema this code writes. migrations[v] takes a database
 // from version v to v+1; version 0 is an empty database.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // The tables, in SQLite's spelling: dialect.ddl rewrites the types for
 // PostgreSQL. Nothing here holds a value in clear (see the package doc's
@@ -49,6 +49,13 @@ CREATE TABLE honeyseed_deliveries (
 	next_at    INTEGER NOT NULL, -- Unix nanoseconds
 	last_error BLOB,             -- sealed: a sink's error may quote the alert
 	UNIQUE (alert_seq, sink)
+);`,
+	1: `
+-- How far each IMAP watcher got in each mailbox (see checkpoint.go).
+CREATE TABLE honeyseed_imap_checkpoints (
+	mailbox_mac  BLOB PRIMARY KEY, -- HMAC of the mailbox's address and folder
+	uid_validity INTEGER NOT NULL,
+	last_uid     INTEGER NOT NULL
 );`,
 }
 

@@ -239,19 +239,16 @@ func (s *imapSession) login() error {
 			return fmt.Errorf("%w: server does not offer XOAUTH2", ErrIMAPServer)
 		}
 		x := &xoauth2Client{user: user, token: secret}
-		err = s.timed("login", func() error { return s.c.Authenticate(x) })
+		err = s.timed("login as "+user, func() error { return s.c.Authenticate(x) })
 		if err != nil && x.failure != "" {
 			err = fmt.Errorf("%w (server said: %s)", err, x.failure)
 		}
 	case s.mb.Auth == IMAPAuthPlain && caps.Has(imap.AuthCap(sasl.Plain)):
-		err = s.timed("login", func() error { return s.c.Authenticate(sasl.NewPlainClient("", user, string(secret))) })
+		err = s.timed("login as "+user, func() error { return s.c.Authenticate(sasl.NewPlainClient("", user, string(secret))) })
 	default:
-		err = s.timed("login", func() error { return s.c.Login(user, string(secret)).Wait() })
+		err = s.timed("login as "+user, func() error { return s.c.Login(user, string(secret)).Wait() })
 	}
-	if err != nil {
-		return fmt.Errorf("%w as %s", err, user)
-	}
-	return nil
+	return err
 }
 
 // selectFolder selects the folder and loads its checkpoint; a UIDVALIDITY

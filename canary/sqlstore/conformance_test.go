@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/honeyseed/honeyseed/canary"
-	"github.com/honeyseed/honeyseed/canary/watch"
 	"github.com/honeyseed/honeyseed/canary/canarytest"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 func TestRegistryConformance(t *testing.T) {

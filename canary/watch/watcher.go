@@ -326,16 +326,15 @@ func excerpts(ev canary.Event, hits []canary.Hit) []string {
 		if len(out) >= MaxAlertEvidence {
 			break
 		}
-		label, off, hasOff := strings.Cut(h.Evidence, "@")
 		text := ""
-		switch label {
+		switch h.Part {
 		case "subject":
 			text = ev.Subject
 		case "body":
 			text = ev.Body
 		}
-		pos, err := strconv.Atoi(off)
-		if !hasOff || err != nil || text == "" || pos > len(text) {
+		pos := int(h.Offset)
+		if text == "" || h.Offset < 0 || h.Offset > int64(len(text)) {
 			out = append(out, fmt.Sprintf("%s: %s", h.Evidence, norm.Clip(h.Value)))
 			continue
 		}

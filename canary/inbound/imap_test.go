@@ -17,14 +17,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // pipeline is the deployed path minus the sinks: IMAP watcher -> Watcher ->
 // outbox.
 type pipeline struct {
 	reg    canary.Registry
-	outbox canary.Outbox
-	w      *canary.Watcher
+	outbox watch.Outbox
+	w      *watch.Watcher
 }
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -42,14 +43,14 @@ func (w tWriter) Write(p []byte) (int, error) {
 }
 
 // newPipeline builds a Watcher over reg with outbox (nil: in memory).
-func newPipeline(t testing.TB, reg canary.Registry, outbox canary.Outbox) *pipeline {
+func newPipeline(t testing.TB, reg canary.Registry, outbox watch.Outbox) *pipeline {
 	t.Helper()
 	if outbox == nil {
-		outbox = canary.NewMemoryOutbox()
+		outbox = watch.NewMemoryOutbox()
 	}
 	m, err := canary.NewMatcher(reg)
 	require.NoError(t, err)
-	w, err := canary.NewWatcher(canary.WatcherConfig{Matcher: m, Outbox: outbox, Logger: quietLog})
+	w, err := watch.New(watch.Config{Matcher: m, Outbox: outbox, Logger: quietLog})
 	require.NoError(t, err)
 	return &pipeline{reg: reg, outbox: outbox, w: w}
 }

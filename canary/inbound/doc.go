@@ -15,6 +15,12 @@
 //     quoted-printable, base64 and legacy charsets read), the header fields in
 //     Event.Header, the envelope recipients in Event.Envelope and the client's
 //     IP in Event.Remote. Source is "smtp".
+//   - [IMAP], from [NewIMAP]: watches mailboxes the operator owns at any
+//     provider (a seed whose address is a real Gmail, Outlook.com or Yahoo
+//     mailbox), one connection each, and turns every new message into one
+//     event through the same parsing as the SMTP server. Event.Envelope and,
+//     when the message names no recipient, To are the mailbox's address; At is
+//     the server's arrival time. Source is "imap". See "IMAP watcher".
 //   - [NewTwilioSMSHandler] and [NewTwilioVoiceHandler]: Twilio's incoming
 //     message and call webhooks, verified by X-Twilio-Signature. Source "twilio".
 //   - [NewSendGridHandler]: SendGrid Inbound Parse, parsed or raw. Source "sendgrid".
@@ -47,6 +53,98 @@
 //	})
 //	mux := http.NewServeMux()
 //	mux.Handle("/twilio/sms", sms)
+//
+// # IMAP watcher
+//
+// Configure one [IMAPMailbox] per owned mailbox; credentials are named, never
+// written in the configuration, and read at each connection:
+//
+//	w, err := inbound.NewIMAP(inbound.IMAPConfig{
+//		Mailboxes: []inbound.IMAPMailbox{{
+//			Address:    "ann.lee@mail.example", // a mailbox the operator created
+//			Host:       "imap.mail.example",
+//			Credential: inbound.CredentialRef{Env: "HONEYSEED_IMAP_ANN_LEE"}, // an app password
+//		}},
+//		Handler:     watcher,
+//		Checkpoints: store, // a *sqlstore.Store
+//		Logger:      log,
+//	})
+//	w.Start()
+//	defer w.Close()
+//
+// Each mailbox gets its own goroutine and connection: implicit TLS on 993 by
+// default, or STARTTLS, always with the certificate verified (against
+// [IMAPMailbox.CAFile] when set); plaintext only to a loopback address and
+// only with AllowPlaintext. Login is SASL PLAIN (or the LOGIN command) with a
+// password, or SASL XOAUTH2 with an OAuth 2.0 access token. The watcher
+// selects the folder (INBOX by default), reads every message after its
+// checkpoint, then waits in IDLE where the server offers it (leaving it every
+// [IMAPConfig.IdleTimeout] to check the folder anew), or polls every
+// PollInterval. Errors (a refused login, a dropped connection, an answer that
+// does not parse, a server silent past CommandTimeout) end the connection; the
+// watcher logs why, shows it in [IMAP.Status], and reconnects after a backoff
+// that doubles from MinBackoff to MaxBackoff, with jitter.
+//
+// Messages are read with BODY.PEEK, so they stay unread, and are left in
+// place unless [IMAPMailbox.MoveTo] names a folder. A message larger than
+// MaxMessageBytes (by its announced size) is not downloaded: its header alone
+// becomes the event, with a note, so a seed it reached still raises the
+// alert; a server that sends more than it announced is cut at the limit.
+//
+// Nothing is missed or counted twice. For each mailbox the watcher keeps a
+// checkpoint, the folder's UIDVALIDITY and the UID of the last message
+// recorded, in [IMAPCheckpoints] (sqlstore's Store keeps them in the
+// registry's database, keyed by an HMAC of the address). A message's
+// checkpoint is saved only after HandleEvent returned nil, so a crash or a
+// failing handler makes it read again, never skipped. A message read twice
+// (a crash between the alert and the checkpoint, a lost checkpoint, or a
+// UIDVALIDITY change, after which the whole folder is read again) raises the
+// same alert the first reading did: its Event.ID (Message-ID, or a digest of
+// the message) and Event.At (the server's INTERNALDATE) are the same, so the
+// Watcher folds it into that alert without counting it again. This holds
+// while the alert names fewer than watch.MaxAlertEventIDs messages.
+//
+// [IMAP.Status] reports, per mailbox, whether it is connected, idle or
+// polling, the last UID recorded, the last error and the last answer from the
+// server. [IMAP.Close] stops every connection and waits for the goroutines.
+//
+// # Owned mailboxes at the big providers
+//
+// A seed's address may be a real mailbox at a large provider only if the
+// operator created it and lists it exactly; an address at a public provider
+// that nobody registered may belong to a stranger. For each mailbox:
+//
+//   - Gmail: create the account by hand, turn on 2-Step Verification, then
+//     create an app password (Google Account, Security, App passwords) and
+//     store it where Credential names. Host imap.gmail.com, port 993. Or use
+//     OAuth: a Google Cloud OAuth client with the https://mail.google.com/
+//     scope, a refresh token obtained once by the operator, and a helper that
+//     keeps a fresh access token in the Credential file; set Auth to
+//     "xoauth2". Gmail allows about 15 simultaneous IMAP connections per
+//     account (older help pages said 10); the watcher uses one.
+//   - Outlook.com (also hotmail.com, live.com): Microsoft turned off password
+//     logins for third-party IMAP on personal accounts in September 2024, so
+//     use OAuth: an app registered in Microsoft Entra with the
+//     https://outlook.office.com/IMAP.AccessAsUser.All and offline_access
+//     scopes, Auth "xoauth2", host outlook.office365.com, port 993. Microsoft
+//     365 business mailboxes work the same way. Exchange Online allows 20
+//     concurrent IMAP connections per mailbox.
+//   - Yahoo (and AOL, on the same platform): create the account, then an app
+//     password under Account security, Generate app password. Host
+//     imap.mail.yahoo.com, port 993. Yahoo publishes no connection limit.
+//
+// One connection per mailbox keeps every watcher far below these limits; do
+// not also leave a mail client connected to the mailbox at all hours.
+// Providers close accounts left unused (Google and Microsoft after about two
+// years, Yahoo after about one): sign in on the web now and then.
+//
+// What the operator must never do with a canary mailbox: send mail from it,
+// reply to anything it receives, sign it up for any service, newsletter or
+// account elsewhere, give it as a recovery address, or forward its mail. Any
+// of these puts the address in front of someone other than the thief, so a
+// later message to it would no longer prove a leak; and a reply tells the
+// sender that the address is watched. Read it only through the watcher, and
+// keep its password or token as carefully as the registry's secret.
 //
 // # Acknowledgement
 //

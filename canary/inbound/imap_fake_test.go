@@ -136,6 +136,10 @@ func TestIMAPBadServer(t *testing.T) {
 			fmt.Fprintf(w, "* 1 FETCH (UID 1 \x00\xff\xfe)))((( {nonsense\r\n%s OK\r\n", tag)
 			return false
 		}}, "fetch uid 1"},
+		{"answers the fetch without the body", &fakeIMAP{body: func(w io.Writer, tag string) bool {
+			fmt.Fprintf(w, "* 1 FETCH (UID 1 INTERNALDATE \"01-Dec-2026 10:00:00 +0000\")\r\n%s OK done\r\n", tag)
+			return false
+		}}, "no body"},
 		{"answers with a tagged NO", &fakeIMAP{body: func(w io.Writer, tag string) bool {
 			fmt.Fprintf(w, "%s NO [SERVERBUG] cannot\r\n", tag)
 			return false

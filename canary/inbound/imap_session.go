@@ -390,7 +390,19 @@ func (s *imapSession) handle(p pending) error {
 		return err
 	}
 	if !found {
-		// Deleted between listing and fetching: nothing to record.
+		// Deleted between listing and fetching, or a server that left the
+		// body out: only the first may be skipped.
+		var exists bool
+		if err := s.timed(fmt.Sprintf("check uid %d", p.uid), func() error {
+			msgs, err := s.c.Fetch(imap.UIDSetNum(p.uid), &imap.FetchOptions{UID: true}).Collect()
+			exists = len(msgs) > 0
+			return err
+		}); err != nil {
+			return err
+		}
+		if exists {
+			return fmt.Errorf("%w: fetch uid %d: no body in the answer", ErrIMAPServer, p.uid)
+		}
 		s.log.Info("inbound: imap: message gone before it was read", "uid", p.uid)
 		return s.advance(uint32(p.uid))
 	}

@@ -376,8 +376,14 @@ func (s *imapSession) handle(p pending) error {
 						continue
 					}
 					b, err := io.ReadAll(io.LimitReader(it.Literal, limit+1))
+					if err == nil && int64(len(b)) < min(it.Literal.Size(), limit+1) {
+						err = io.ErrUnexpectedEOF // the connection ended inside the literal
+					}
 					if err != nil {
-						cmd.Close()
+						// Hang up rather than let go-imap discard the rest:
+						// after a failed literal read its reader has moved on,
+						// and a discard would read the connection beside it.
+						s.raw.Close()
 						return err
 					}
 					raw, found = b, true

@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	honeyseed generate -placement support-db/eu -n 50 [-config cfg.json | -demo] [-out seeds.jsonl]
+//	honeyseed generate -placement support-db/eu -n 50 [-config cfg.json | -demo] > seeds.jsonl
 //	honeyseed plant    -placement support-db/eu -db sqlite:host.db -table customers -map email=email,...
 //	honeyseed csv      -placement export/2026-11 -format zendesk > import.csv
 //	honeyseed scan     dump.sql [more files...]          (or - for standard input)

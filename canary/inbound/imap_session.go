@@ -55,24 +55,17 @@ func (w *IMAP) watch(i int) {
 	w.update(i, func(st *IMAPStatus) { st.Connected, st.Mode = false, "" })
 }
 
-// backoff returns the pause after the n-th failure in a row: min doubled
-// n-1 times, capped at max, then drawn from its upper half so that watchers
-// of many mailboxes do not reconnect in step.
-func backoff(min, max time.Duration, n int) time.Duration {
-	d := min
-	for k := 1; k < n && d < max; k++ {
+// backoff returns the pause after the n-th failure in a row: lo doubled n-1
+// times, capped at hi, then drawn from its upper half so that watchers of
+// many mailboxes do not reconnect in step.
+func backoff(lo, hi time.Duration, n int) time.Duration {
+	d := lo
+	for k := 1; k < n && d < hi; k++ {
 		d *= 2
 	}
-	d = minDuration(d, max)
+	d = min(d, hi)
 	half := d / 2
 	return half + rand.N(half+1)
-}
-
-func minDuration(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }
 
 // imapSession is one connection to one mailbox. Its methods run on the

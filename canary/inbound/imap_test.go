@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -458,4 +459,40 @@ func TestIMAPOversized(t *testing.T) {
 	assert.Equal(t, "Your refund 1", ev.Subject)
 	assert.Equal(t, []string{seed.Email}, ev.Envelope)
 	assert.Equal(t, "imap", ev.Source)
+}
+
+// TestIMAPSeveralMailboxes: one watcher, three mailboxes over three kinds of
+// connection, each on its own connection and each message counted once.
+func TestIMAPSeveralMailboxes(t *testing.T) {
+	d := testDovecot(t)
+	reg := canary.NewMemoryRegistry()
+	p := newPipeline(t, reg, nil)
+	var seeds []canary.Seed
+	var mbs []IMAPMailbox
+	var clients []*imapclient.Client
+	for _, k := range []struct {
+		noIdle bool
+		mode   IMAPTLSMode
+	}{{false, IMAPTLS}, {true, IMAPStartTLS}, {false, IMAPPlaintext}} {
+		s, mb := seedMailbox(t, d, reg, k.noIdle)
+		seeds = append(seeds, s)
+		mbs = append(mbs, d.config(t, mb, k.mode))
+		clients = append(clients, d.client(t, mb.Address))
+	}
+	w := startIMAP(t, IMAPConfig{Mailboxes: mbs, Handler: p.w, PollInterval: 50 * time.Millisecond})
+	var want []string
+	for k := range 9 {
+		i := k % 3
+		raw, id := scamMessage(seeds[i].Email, k, "multi@scam.example")
+		appendMessage(t, clients[i], "INBOX", raw, time.Time{})
+		want = append(want, id)
+	}
+	p.waitCounted(t, len(want))
+	p.assertExactlyOnce(t, want)
+	for i, mode := range []string{"idle", "poll", "idle"} {
+		st := waitStatus(t, w, i, "all read", func(s IMAPStatus) bool { return s.Messages == 3 })
+		assert.Equal(t, seeds[i].Email, st.Address)
+		assert.Equal(t, mode, st.Mode)
+		assert.True(t, st.Connected)
+	}
 }

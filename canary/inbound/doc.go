@@ -133,6 +133,13 @@
 //     password under Account security, Generate app password. Host
 //     imap.mail.yahoo.com, port 993. Yahoo publishes no connection limit.
 //
+// The provider's own notices (a welcome message, a security alert after a
+// new sign-in or app password) reach the mailbox like any other mail and
+// raise alerts; start the watcher before planting the seed, so that those
+// alerts are recognisably older than the placement, and expect one after each
+// change of credential. A claimed provider sender is not trusted to suppress
+// them (it would suppress a forged one too).
+//
 // One connection per mailbox keeps every watcher far below these limits; do
 // not also leave a mail client connected to the mailbox at all hours.
 // Providers close accounts left unused (Google and Microsoft after about two

@@ -31,9 +31,13 @@ func (w *IMAP) watch(i int) {
 	failures := 0
 	for w.ctx.Err() == nil {
 		s := &imapSession{w: w, i: i, mb: mb, log: log, notify: make(chan struct{}, 1)}
+		began := time.Now()
 		err := s.run()
-		if s.selected {
-			failures = 0 // it worked for a while: start the backoff over
+		if s.progressed || time.Since(began) > w.cfg.MaxBackoff {
+			// It worked for a while: start the backoff over. A session that
+			// logs in and fails at once (a handler that is down) does not
+			// reset it, so the server is not hammered with logins.
+			failures = 0
 		}
 		if w.ctx.Err() != nil {
 			break
@@ -81,7 +85,8 @@ type imapSession struct {
 	timedOut atomic.Bool
 	notify   chan struct{} // a new message was announced (EXISTS)
 
-	selected    bool
+	selected    bool // the folder was selected once in this session
+	progressed  bool // a checkpoint was saved in this session
 	uidValidity uint32
 	lastUID     uint32
 }
@@ -447,7 +452,7 @@ func (s *imapSession) advance(uid uint32) error {
 	if err := s.w.cfg.Checkpoints.SaveIMAPCheckpoint(ctx, s.mb.key(), s.uidValidity, uid); err != nil {
 		return fmt.Errorf("inbound: imap: saving checkpoint: %w", err)
 	}
-	s.lastUID = uid
+	s.lastUID, s.progressed = uid, true
 	s.w.update(s.i, func(st *IMAPStatus) { st.LastUID = uid })
 	return nil
 }

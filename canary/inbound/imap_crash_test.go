@@ -50,6 +50,8 @@ func TestIMAPCrash(t *testing.T) {
 	var mu sync.Mutex
 	var want []string
 	var sent atomic.Int64
+	// send appends n messages; it runs on the test's goroutine and beside it,
+	// so it asserts rather than stops the test.
 	send := func(n int) {
 		for range n {
 			mu.Lock()
@@ -57,7 +59,10 @@ func TestIMAPCrash(t *testing.T) {
 			raw, id := scamMessage(seed.Email, k, fmt.Sprintf("crash%d@scam.example", k%4))
 			want = append(want, id)
 			mu.Unlock()
-			appendMessage(t, c, "INBOX", raw, time.Time{})
+			_, err := tryAppend(c, "INBOX", raw, time.Time{})
+			if !assert.NoError(t, err) {
+				return
+			}
 			sent.Add(1)
 		}
 	}

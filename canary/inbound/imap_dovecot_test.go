@@ -333,13 +333,26 @@ func (d *dovecot) client(t testing.TB, address string) *imapclient.Client {
 // appendMessage stores raw in folder, dated at (zero: now), and returns its UID.
 func appendMessage(t testing.TB, c *imapclient.Client, folder string, raw []byte, at time.Time) imap.UID {
 	t.Helper()
+	uid, err := tryAppend(c, folder, raw, at)
+	require.NoError(t, err)
+	return uid
+}
+
+// tryAppend is appendMessage for goroutines other than the test's.
+func tryAppend(c *imapclient.Client, folder string, raw []byte, at time.Time) (imap.UID, error) {
 	cmd := c.Append(folder, int64(len(raw)), &imap.AppendOptions{Time: at})
-	_, err := cmd.Write(raw)
-	require.NoError(t, err)
-	require.NoError(t, cmd.Close())
+	if _, err := cmd.Write(raw); err != nil {
+		cmd.Close()
+		return 0, err
+	}
+	if err := cmd.Close(); err != nil {
+		return 0, err
+	}
 	data, err := cmd.Wait()
-	require.NoError(t, err)
-	return data.UID
+	if err != nil {
+		return 0, err
+	}
+	return data.UID, nil
 }
 
 // testMailbox is one mailbox at the test Dovecot.

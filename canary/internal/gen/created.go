@@ -66,7 +66,6 @@ var (
 	defaultWeekdays = [7]float64{0.55, 1, 1, 1, 0.95, 0.9, 0.6}
 )
 
-
 // SearchCum returns the first index whose cumulative weight exceeds x.
 func SearchCum(cum []float64, x float64) int {
 	lo, hi := 0, len(cum)
@@ -80,4 +79,3 @@ func SearchCum(cum []float64, x float64) int {
 	}
 	return lo
 }
-

@@ -193,4 +193,3 @@ func (g *LocalParts) ASCII(s string) string {
 	}
 	return a
 }
-

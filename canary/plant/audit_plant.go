@@ -252,12 +252,16 @@ func parseDefault(expr string) (defaultKind, string) {
 	if i := strings.LastIndex(e, "::"); i > 0 && !strings.Contains(e[i:], "'") {
 		e = e[:i]
 	}
-	e = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(e, "("), ")"))
+	switch u := strings.ToUpper(e); {
+	case u == "CURRENT_TIMESTAMP", u == "NOW()", u == "LOCALTIMESTAMP", strings.HasPrefix(u, "CURRENT_TIMESTAMP("):
+		return defaultNow, ""
+	}
+	if strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") {
+		e = strings.TrimSpace(e[1 : len(e)-1])
+	}
 	switch u := strings.ToUpper(e); {
 	case u == "NULL":
 		return defaultNull, ""
-	case u == "CURRENT_TIMESTAMP", u == "NOW()", u == "LOCALTIMESTAMP", strings.HasPrefix(u, "CURRENT_TIMESTAMP("):
-		return defaultNow, ""
 	case len(e) >= 2 && e[0] == '\'' && e[len(e)-1] == '\'':
 		return defaultLiteral, strings.ReplaceAll(e[1:len(e)-1], "''", "'")
 	}

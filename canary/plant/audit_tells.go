@@ -165,17 +165,24 @@ func (t *auditTable) tells() (out []tell, skipped []string) {
 	created := t.times(t.cols.CreatedAt)
 	ticket := t.numbers(t.cols.Ticket)
 	ids := t.numbers(t.cols.ID)
+	or := func(col, role string) string {
+		if col == "" {
+			return role
+		}
+		return col
+	}
+	idName, createdName, ticketName := or(t.cols.ID, "id"), or(t.cols.CreatedAt, "created_at"), or(t.cols.Ticket, "ticket")
 	pairs := []struct {
 		name string
 		a, b []float64
 	}{
-		{"order: " + t.cols.ID + " / " + t.cols.CreatedAt, ids, created},
-		{"order: " + t.cols.ID + " / " + t.cols.Ticket, ids, ticket},
-		{"order: " + t.cols.CreatedAt + " / " + t.cols.Ticket, created, ticket},
+		{"order: " + idName + " / " + createdName, ids, created},
+		{"order: " + idName + " / " + ticketName, ids, ticket},
+		{"order: " + createdName + " / " + ticketName, created, ticket},
 	}
 	for _, p := range pairs {
 		if p.a == nil || p.b == nil {
-			skip(strings.TrimSpace(p.name), "a column is missing or holds no ordered values")
+			skip(p.name, "a column is missing or holds no ordered values")
 			continue
 		}
 		add(p.name, discordance(p.a, p.b, 5))
@@ -676,8 +683,9 @@ func (t *auditTable) nameRarityCensus(given, family []string) []float64 {
 }
 
 // periodicity scores each row, in id order, by how long the recurrence of
-// its email domain (among the small domains) and of its phone number has
-// kept one period: values handed out in turn come back at a fixed distance.
+// its email domain and of its phone number has kept one period: values
+// handed out in turn come back at a fixed distance, where a real domain,
+// even a big provider's, comes back at random ones.
 func (t *auditTable) periodicity(order []int) []float64 {
 	n := len(t.rows)
 	domains := make([]string, n)
@@ -686,19 +694,10 @@ func (t *auditTable) periodicity(order []int) []float64 {
 			domains[i] = d
 		}
 	}
-	counts := countOf(domains)
-	small := func(i int) string {
-		if d := domains[i]; d != "" && float64(counts[d]) < 0.01*float64(n) {
-			return d
-		}
-		return ""
-	}
+	domain := func(i int) string { return domains[i] }
 	phone := func(i int) string { return phoneKey(t.text(i, t.cols.Phone)) }
 	out := make([]float64, n)
-	for _, key := range []func(int) string{small, phone} {
-		if key == nil {
-			continue
-		}
+	for _, key := range []func(int) string{domain, phone} {
 		var seq []int // rows holding a key, in id order
 		for _, i := range order {
 			if key(i) != "" {

@@ -74,7 +74,7 @@ func TestSink(t *testing.T, h SinkHarness) {
 		s, received := h.New(t)
 		a := AlertFor(10, canary.ChannelEmail, Seed(10, "support-db/eu"))
 		require.NoError(t, s.Send(ctx, a))
-		again := canary.CloneAlert(a)
+		again := a.Clone()
 		again.Count++ // a redelivery may carry a grown group
 		require.NoError(t, s.Send(ctx, again))
 		fence := AlertFor(11, canary.ChannelSMS, Seed(11, "support-db/eu"))
@@ -97,7 +97,7 @@ func TestSink(t *testing.T, h SinkHarness) {
 			a := AlertFor(100+i, canary.Channel(1+i%4), Seed(100+i, fmt.Sprintf("crm/%d", i%3)))
 			want = append(want, a.ID)
 			for range 2 { // every alert twice at once: the repeat must not slip through
-				wg.Go(func() { assert.NoError(t, s.Send(ctx, canary.CloneAlert(a))) })
+				wg.Go(func() { assert.NoError(t, s.Send(ctx, a.Clone())) })
 			}
 		}
 		wg.Wait()
@@ -127,7 +127,7 @@ func TestSink(t *testing.T, h SinkHarness) {
 	t.Run("KeepsNothingOfTheAlert", func(t *testing.T) {
 		s, received := h.New(t)
 		a := AlertFor(30, canary.ChannelEmail, Seed(30, "support-db/eu"), Seed(31, "support-db/us"))
-		want := canary.CloneAlert(a)
+		want := a.Clone()
 		require.NoError(t, s.Send(ctx, a))
 		for i := range a.Seeds {
 			a.Seeds[i].Placement = "changed/after-send"

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // blindSeed returns a seed whose every value is long and distinctive enough
@@ -81,7 +82,7 @@ func fillForBlinding(t *testing.T, s *Store) []canary.Seed {
 			Evidence: []string{"Dear " + sd.Name.String() + ", about ticket " + sd.Ticket + " call " + sd.Phone},
 			EventIDs: []string{fmt.Sprintf("<%d@scam.example>", i)},
 		}
-		_, err := s.Record(ctx, a, []string{"webhook"})
+		_, err := watch.Record(ctx, s, a, []string{"webhook"})
 		require.NoError(t, err)
 		require.NoError(t, s.Failed(ctx, a.ID, "webhook", time.Now().Add(time.Minute), "HTTP 400: bad recipient "+sd.Email))
 	}

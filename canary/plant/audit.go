@@ -49,6 +49,9 @@ type AuditOptions struct {
 	// Seed fixes the classifier's fold split. Zero: a fixed split, so the
 	// same rows give the same report.
 	Seed uint64
+	// SampleSize is how many host rows AuditPlan (and so Plant and the
+	// Dripper) reads. Default 10,000. Audit itself compares what it is given.
+	SampleSize int
 }
 
 func (o AuditOptions) withDefaults() AuditOptions {

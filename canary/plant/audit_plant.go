@@ -1,6 +1,7 @@
 package plant
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -15,7 +16,7 @@ import (
 )
 
 // AuditPlan is the dry run of planting plan into the table m maps: it reads
-// a sample of the host (ReadRows, sampleSize rows, default 10,000), renders
+// a sample of the host (ReadRows, opts.SampleSize rows), renders
 // every seed as Insert would write it, with the values the database would
 // add (the next ids of an auto-assigned key, spaced by the host's own rate
 // of new ids over the plan's times; literal column defaults; the planting
@@ -26,12 +27,12 @@ import (
 // a drip runs: the seeds sit at the top of the id range with nothing
 // between them, as a batch Insert would put them. The id-window tells are
 // therefore the harshest they can be.
-func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, sampleSize int, opts AuditOptions) (*AuditReport, error) {
+func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts AuditOptions) (*AuditReport, error) {
 	p, err := prepareWith(ctx, db, db, m, false)
 	if err != nil {
 		return nil, err
 	}
-	host, err := ReadRows(ctx, db, m, sampleSize)
+	host, err := ReadRows(ctx, db, m, opts.SampleSize)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +169,7 @@ func hostRate(host []Row, idCol, createdCol string) (float64, time.Time) {
 	if len(pts) < 10 {
 		return 0, time.Time{}
 	}
-	slices.SortFunc(pts, func(a, b point) int { return int(min(max(a.id-b.id, -1), 1)) })
+	slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.id, b.id) })
 	from, to := pts[len(pts)*4/5], pts[len(pts)-1]
 	secs := to.at.Sub(from.at).Seconds()
 	if secs <= 0 {
@@ -276,8 +277,6 @@ func parseDefault(expr string) (defaultKind, string) {
 type PlantOptions struct {
 	// Audit tunes the audit run before anything is written.
 	Audit AuditOptions
-	// SampleSize is how many host rows the audit reads. Default 10,000.
-	SampleSize int
 	// Force plants even when the audit fails. The report still comes back.
 	Force bool
 }
@@ -296,7 +295,7 @@ func Plant(ctx context.Context, db *sql.DB, m Mapping, seeds []canary.Seed, opts
 	for i, s := range seeds {
 		plan[i] = Planned{Seed: s, At: now}
 	}
-	r, err := AuditPlan(ctx, db, m, plan, opts.SampleSize, opts.Audit)
+	r, err := AuditPlan(ctx, db, m, plan, opts.Audit)
 	if err != nil {
 		return nil, err
 	}
@@ -307,17 +306,19 @@ func Plant(ctx context.Context, db *sql.DB, m Mapping, seeds []canary.Seed, opts
 }
 
 // audit runs the Dripper's audit over its whole plan once, before the first
-// seed is planted, and returns its refusal on every later call.
+// seed is planted, and returns its refusal on every later call. It holds
+// auditMu, not mu, through the audit's queries, so Due and Pending answer
+// meanwhile.
 func (d *Dripper) audit(ctx context.Context) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.auditMu.Lock()
+	defer d.auditMu.Unlock()
 	if d.audited {
 		return d.auditErr
 	}
-	if d.next > 0 { // planting began: the audit was passed or forced
-		return nil
-	}
-	r, err := AuditPlan(ctx, d.cfg.DB, d.cfg.Mapping, d.plan, d.cfg.AuditSampleSize, d.cfg.Audit)
+	d.mu.Lock()
+	plan := slices.Clone(d.plan[d.next:])
+	d.mu.Unlock()
+	r, err := AuditPlan(ctx, d.cfg.DB, d.cfg.Mapping, plan, d.cfg.Audit)
 	if err != nil {
 		return err // not audited: the next call tries again
 	}
@@ -331,8 +332,8 @@ func (d *Dripper) audit(ctx context.Context) error {
 // AuditReport returns the report of the audit the Dripper ran before its
 // first seed; nil before that.
 func (d *Dripper) AuditReport() *AuditReport {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.auditMu.Lock()
+	defer d.auditMu.Unlock()
 	return d.report
 }
 

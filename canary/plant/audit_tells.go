@@ -117,6 +117,9 @@ func (t *auditTable) tells() (out []tell, skipped []string) {
 		return b.String()
 	}))
 	for _, c := range t.columns {
+		if t.nearlyUnique(c) {
+			continue // every value is rare: nothing to compare, shape says the rest
+		}
 		add("value frequency: "+c, t.rarity(func(i int) string {
 			v, ok := t.value(i, c)
 			if !ok {
@@ -211,6 +214,24 @@ func (t *auditTable) tells() (out []tell, skipped []string) {
 		skip("planting order", "no id or creation time to order rows by")
 	}
 	return out, skipped
+}
+
+// nearlyUnique reports whether more than nine in ten rows hold a value of
+// c that no other row holds (ids, addresses, times).
+func (t *auditTable) nearlyUnique(c string) bool {
+	counts := map[string]int{}
+	for i := range t.rows {
+		if v, ok := t.value(i, c); ok {
+			counts[v]++
+		}
+	}
+	once := 0
+	for _, n := range counts {
+		if n == 1 {
+			once++
+		}
+	}
+	return once*10 > len(t.rows)*9
 }
 
 // rarity scores each row by how rare its key is in the table: -log of the

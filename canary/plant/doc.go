@@ -57,7 +57,8 @@
 // ([AuditPlan] simulates the insert: the next ids at the host's rate of new
 // rows, the columns' defaults). Each tell scores every row without knowing
 // which are seeds: the empty-column pattern, each column's value frequency
-// and value shape, email-domain frequency and clustering (small domains
+// (but for columns of nearly unique values) and value shape, email-domain
+// frequency and clustering (small domains
 // repeated), the order of ids, creation times and tickets and the spacing
 // of creation times, phone numbers shared across surnames, area codes
 // against the row's state or city (libphonenumber's geocoding), casing and

@@ -44,12 +44,10 @@ type DripConfig struct {
 	// phone or ticket is ever logged.
 	Logger *slog.Logger
 	// Audit tunes the audit of the whole plan that runs before the first
-	// seed is planted (see AuditPlan; AuditSampleSize host rows, default
-	// 10,000); a failed audit stops the Dripper with an *AuditError before
-	// anything is written, unless Force is set.
-	Audit           AuditOptions
-	AuditSampleSize int
-	Force           bool
+	// seed is planted (see AuditPlan); a failed audit stops the Dripper with
+	// an *AuditError before anything is written, unless Force is set.
+	Audit AuditOptions
+	Force bool
 }
 
 // Dripper plants a schedule as it falls due: for each seed, it registers the
@@ -69,7 +67,8 @@ type Dripper struct {
 	plan []Planned // by time
 	next int       // plan[:next] were taken
 
-	audited  bool // the audit ran: report and auditErr hold its outcome
+	auditMu  sync.Mutex // held through the audit; guards the three below
+	audited  bool       // the audit ran: report and auditErr hold its outcome
 	report   *AuditReport
 	auditErr error
 }

@@ -56,18 +56,18 @@
 // for a tool's export) and the seeds' rows as they would be written
 // ([AuditPlan] simulates the insert: the next ids at the host's rate of new
 // rows, the columns' defaults). Each tell scores every row without knowing
-// which are seeds: the empty-column pattern, each column's value frequency
-// (but for columns of nearly unique values) and value shape, email-domain
-// frequency and clustering (small domains
-// repeated), the order of ids, creation times and tickets and the spacing
-// of creation times, phone numbers shared across surnames, area codes
-// against the row's state or city (libphonenumber's geocoding), casing and
-// handle mix, name rarity in the table and in the population, periodicity
-// of domains and numbers in id order, and how odd a row's id neighbours
-// look (seeds planted in one id window). The report gives each tell's AUC
-// with the seeds as positives: the chance a seed scores above a host row,
-// ties counting half. 0.5 is no separation; 1, or 0 for the rule flipped,
-// picks out every seed, so a tell is judged by max(AUC, 1-AUC). A logistic
+// which are seeds: the empty-column pattern; each column's value frequency
+// (but for columns of nearly unique values) and value shape; email-domain
+// frequency and clustering (small domains repeated); the order of ids,
+// creation times and tickets, and the spacing of creation times; phone
+// numbers shared across surnames; area codes against the row's state or
+// city (libphonenumber's geocoding); casing and handle mix; name rarity in
+// the table and in the population; periodicity of domains and numbers in
+// id order; and how odd a row's id neighbours look (seeds planted in one
+// id window). The report gives each tell's AUC with the seeds as
+// positives: the chance a seed scores above a host row, ties counting
+// half. 0.5 is no separation; 1, or 0 for the rule flipped, picks out
+// every seed, so a tell is judged by max(AUC, 1-AUC). A logistic
 // regression over all the tells, cross-validated in five folds, gives what
 // an insider combining them would reach.
 //

@@ -406,3 +406,82 @@ func TestParseDefault(t *testing.T) {
 		})
 	}
 }
+
+func TestDripperRunRefusesAFailedAudit(t *testing.T) {
+	h := newSQLite(t)
+	ctx := context.Background()
+	h.exec(t, auditHostDDL)
+	gen := newHostGen(21, time.Date(2023, 1, 2, 0, 0, 0, 0, time.UTC))
+	insertHostRows(t, h, gen.hostTable(300, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)), true)
+	cfg := canary.DemoConfig()
+	cfg.Seed = [32]byte{22}
+	g, err := canary.NewGenerator(cfg)
+	require.NoError(t, err)
+	seeds, err := g.Generate("support-db/test", 20)
+	require.NoError(t, err)
+	start := time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
+	plan, err := Schedule(seeds, start, 48*time.Hour, ScheduleOptions{Seed: [32]byte{23}})
+	require.NoError(t, err)
+	reg := canary.NewMemoryRegistry()
+	m := Mapping{Table: "customers", GivenName: "first_name", FamilyName: "last_name", Email: "email", CreatedAt: "created_at"}
+	d, err := NewDripper(DripConfig{DB: h.db, Mapping: m, Registry: reg, Clock: newFakeClock(start.Add(72 * time.Hour))}, plan)
+	require.NoError(t, err)
+
+	err = d.Run(ctx)
+	require.ErrorIs(t, err, ErrAuditFailed)
+	assert.Equal(t, 20, d.Pending(), "nothing taken")
+	assert.Equal(t, 300, count(t, h, "customers"), "nothing written")
+	for s, err := range reg.Seeds(ctx) {
+		require.NoError(t, err)
+		t.Errorf("seed %s registered", s.ID)
+	}
+	_, err = d.Step(ctx)
+	assert.ErrorIs(t, err, ErrAuditFailed, "the refusal stands")
+}
+
+func FuzzReadRows(f *testing.F) {
+	db, err := sql.Open("sqlite", "file:"+f.TempDir()+"/fuzz.db")
+	require.NoError(f, err)
+	f.Cleanup(func() { db.Close() })
+	_, err = db.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT, txt TEXT, bin BLOB, n)")
+	require.NoError(f, err)
+	f.Add([]byte("a@b.example"), true, int64(7))
+	f.Add([]byte{0, 0xff, 0xc3}, false, int64(-1))
+	f.Add(bytes.Repeat([]byte("é"), maxCell), true, int64(1<<62))
+	f.Fuzz(func(t *testing.T, b []byte, isText bool, n int64) {
+		_, err := db.Exec("DELETE FROM t")
+		require.NoError(t, err)
+		var txt any
+		if isText {
+			txt = string(b)
+		}
+		_, err = db.Exec("INSERT INTO t (email, txt, bin, n) VALUES (?, ?, ?, ?), (NULL, NULL, NULL, NULL)", "x@y.example", txt, b, n)
+		require.NoError(t, err)
+		rows, err := ReadRows(context.Background(), db, Mapping{Table: "t", Email: "email"}, 0)
+		require.NoError(t, err)
+		require.Len(t, rows, 2)
+		want := b[:min(len(b), maxCell)]
+		assert.Equal(t, string(want), rows[0]["bin"].String)
+		assert.Equal(t, isText, rows[0]["txt"].Valid)
+		assert.Equal(t, fmt.Sprint(n), rows[0]["n"].String)
+		for c, v := range rows[1] {
+			if c != "id" {
+				assert.False(t, v.Valid, "column %s: NULL stays NULL", c)
+			}
+		}
+		rep, err := Audit(rows[:1], rows[1:], AuditOptions{})
+		require.NoError(t, err)
+		checkReport(t, rep)
+	})
+}
+
+func BenchmarkAudit(b *testing.B) {
+	rows := hostAsRows(newHostGen(31, time.Date(2022, 1, 3, 0, 0, 0, 0, time.UTC)).hostTable(3030, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)))
+	host, seeds := rows[:3000], rows[3000:]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Audit(host, seeds, AuditOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -241,6 +241,46 @@ var hostPlaces = []hostPlace{
 	{"Juneau", "AK", 0.3, []string{"907"}}, {"Hilo", "HI", 0.5, []string{"808"}},
 }
 
+// Most people live outside the big cities: the top 200 US places hold a
+// fifth of the population. The rest of a table's rows are in towns that
+// appear once or twice each, made here from common parts of town names, in
+// a state drawn by population, with one of that state's area codes.
+var (
+	hostStates = []weighted{
+		{"CA", 39}, {"TX", 30}, {"FL", 22}, {"NY", 19.6}, {"PA", 13}, {"IL", 12.5}, {"OH", 11.8}, {"GA", 11},
+		{"NC", 10.8}, {"MI", 10}, {"NJ", 9.3}, {"VA", 8.7}, {"WA", 7.8}, {"AZ", 7.4}, {"TN", 7.1}, {"MA", 7},
+		{"IN", 6.8}, {"MO", 6.2}, {"MD", 6.2}, {"WI", 5.9}, {"CO", 5.8}, {"MN", 5.7}, {"SC", 5.3}, {"AL", 5.1},
+		{"LA", 4.6}, {"KY", 4.5}, {"OR", 4.2}, {"OK", 4}, {"CT", 3.6}, {"UT", 3.4}, {"IA", 3.2}, {"NV", 3.2},
+		{"AR", 3}, {"MS", 2.9}, {"KS", 2.9}, {"NM", 2.1}, {"NE", 2}, {"ID", 1.9}, {"WV", 1.8}, {"HI", 1.4},
+		{"NH", 1.4}, {"ME", 1.4}, {"MT", 1.1}, {"RI", 1.1}, {"DE", 1}, {"SD", 0.9}, {"ND", 0.8}, {"AK", 0.7},
+		{"DC", 0.7}, {"VT", 0.65}, {"WY", 0.58},
+	}
+	hostTownStart = []string{"Oak", "Maple", "Cedar", "Pine", "Elm", "Fair", "Green", "Spring", "River", "Lake",
+		"Brook", "Clear", "Rock", "Sun", "West", "North", "East", "South", "Mill", "Ash", "Glen", "Silver", "Bell",
+		"Frank", "Lin", "Mad", "Clin", "Har", "Wood", "Stone"}
+	hostTownEnd = []string{"ville", "dale", "field", "wood", "ton", "view", "ford", "burg", "port", " Springs",
+		" City", "wood Park", "land", "ridge", "mont"}
+	// hostStateAreas are each state's area codes, from hostPlaces.
+	hostStateAreas = func() map[string][]string {
+		m := map[string][]string{}
+		for _, p := range hostPlaces {
+			m[p.state] = append(m[p.state], p.areas...)
+		}
+		return m
+	}()
+)
+
+// place draws where a new customer lives: a listed city by its weight, or,
+// for most, a small town.
+func (g *hostGen) place() hostPlace {
+	if g.r.Float64() < 0.35 {
+		return hostPlaces[pickPlace(g.r)]
+	}
+	state := pick(g.r, hostStates)
+	town := hostTownStart[g.r.IntN(len(hostTownStart))] + hostTownEnd[g.r.IntN(len(hostTownEnd))]
+	return hostPlace{city: town, state: state, areas: hostStateAreas[state]}
+}
+
 // hostOwned are the numbers the operator's seeds use in the tests: no host
 // row may hold one, as no real customer can hold the operator's numbers.
 var hostOwned = func() map[string]bool {
@@ -342,12 +382,12 @@ func (g *hostGen) next(at time.Time) hostRow {
 	} else {
 		female := g.r.IntN(2) == 0
 		row.first, row.last = g.given(female), g.family()
-		p := hostPlaces[pickPlace(g.r)]
+		p := g.place()
 		row.city, row.state = p.city, p.state
 		if g.r.Float64() < 0.7 {
 			areas := p.areas
 			if g.r.Float64() < 0.12 { // moved, kept their number
-				areas = hostPlaces[pickPlace(g.r)].areas
+				areas = g.place().areas
 			}
 			row.phone = g.phone(areas)
 		}

@@ -71,6 +71,17 @@ func WithDotInsensitiveDomains(domains ...string) MatcherOption {
 	}
 }
 
+// Regions returns the regions whose national formats the Matcher reads, the
+// default first. A watch.Watcher reads senders and own numbers with them, so
+// one setting governs every reading of a national number.
+func (m *Matcher) Regions() []string {
+	out := make([]string, len(m.regions))
+	for i, r := range m.regions {
+		out[i] = r.code
+	}
+	return out
+}
+
 // NewMatcher returns a Matcher over reg.
 func NewMatcher(reg Registry, opts ...MatcherOption) (*Matcher, error) {
 	if reg == nil {
@@ -202,7 +213,8 @@ func (f *finder) add(field Field, raw []byte, pos int, seeds []Seed, conf Confid
 	if f.once && len(f.hits) >= maxEventHits {
 		return
 	}
-	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf}
+	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf,
+		Part: f.label, Offset: int64(f.base + pos)}
 	if len(seeds) > 1 {
 		h.Confidence, h.Candidates = Ambiguous, seeds
 	}

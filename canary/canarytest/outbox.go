@@ -354,7 +354,7 @@ func Alert(i int) canary.Alert {
 		Sender:  fmt.Sprintf("refunds%d@scam.example", i),
 		Seeds:   []canary.Seed{s},
 		Hits: []canary.Hit{{
-			Seed: s, Field: canary.FieldEmail, Value: s.Email, Evidence: "to", Confidence: canary.Exact,
+			Seed: s, Field: canary.FieldEmail, Value: s.Email, Evidence: "to", Confidence: canary.Exact, Part: "to",
 		}},
 		FirstSeen: at,
 		LastSeen:  at,
@@ -375,7 +375,7 @@ func fullAlert() canary.Alert {
 	a.Seeds = append(a.Seeds, other)
 	a.Channel = canary.ChannelSMS
 	a.Hits = append(a.Hits, canary.Hit{
-		Seed: a.Seeds[0], Field: canary.FieldPhone, Value: "(201) 555-0107", Evidence: "body@12",
+		Seed: a.Seeds[0], Field: canary.FieldPhone, Value: "(201) 555-0107", Evidence: "body@12", Part: "body", Offset: 12,
 		Confidence: canary.Ambiguous, Candidates: []canary.Seed{a.Seeds[0], other},
 	})
 	a.Hits[0].Seed = a.Seeds[0]

@@ -77,7 +77,7 @@ func fillForBlinding(t *testing.T, s *Store) []canary.Seed {
 		a := canary.Alert{
 			ID: uuid.New(), Channel: canary.ChannelEmail, Source: "smtp", Sender: "refunds@scam.example",
 			Seeds:     []canary.Seed{sd},
-			Hits:      []canary.Hit{{Seed: sd, Field: canary.FieldEmail, Value: sd.Email, Evidence: "to", Confidence: canary.Exact}},
+			Hits:      []canary.Hit{{Seed: sd, Field: canary.FieldEmail, Value: sd.Email, Evidence: "to", Part: "to", Confidence: canary.Exact}},
 			FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1,
 			Evidence: []string{"Dear " + sd.Name.String() + ", about ticket " + sd.Ticket + " call " + sd.Phone},
 			EventIDs: []string{fmt.Sprintf("<%d@scam.example>", i)},

@@ -42,10 +42,13 @@ type serveConfig struct {
 	PostmarkPasswordEnv  string `json:"postmark_password_env"`
 	WebhookSecretEnv     string `json:"webhook_secret_env"`
 
-	OwnDomains  []string `json:"own_domains"`
-	OwnNumbers  []string `json:"own_numbers"`
-	Regions     []string `json:"regions"`
-	GroupWindow string   `json:"group_window"` // a Go duration, e.g. "1h"
+	OwnDomains []string `json:"own_domains"`
+	OwnNumbers []string `json:"own_numbers"`
+	Regions    []string `json:"regions"`
+	// DotInsensitiveDomains: seed domains whose mailboxes ignore dots, as in
+	// the generate config; dots alone then make no Likely hit.
+	DotInsensitiveDomains []string `json:"dot_insensitive_domains"`
+	GroupWindow           string   `json:"group_window"` // a Go duration, e.g. "1h"
 
 	Sinks map[string]sinkConfig `json:"sinks"`
 }
@@ -92,6 +95,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	var mopts []canary.MatcherOption
 	if len(cfg.Regions) > 0 {
 		mopts = append(mopts, canary.WithRegions(cfg.Regions...))
+	}
+	if len(cfg.DotInsensitiveDomains) > 0 {
+		mopts = append(mopts, canary.WithDotInsensitiveDomains(cfg.DotInsensitiveDomains...))
 	}
 	m, err := canary.NewMatcher(store, mopts...)
 	if err != nil {

@@ -144,8 +144,8 @@ func exportCSV(t *testing.T, h *host) []byte {
 // weeks, the Dripper) while real customers keep arriving, exports the
 // table as the insider would, and audits the export.
 func TestAuditRealisticHost(t *testing.T) {
-	if testing.Short() {
-		t.Skip("plants into a 3,000-row table")
+	if testing.Short() || raceEnabled {
+		t.Skip("plants into and audits a 3,000-row table: run without -short and -race (.ci/run does)")
 	}
 	forEachHost(t, func(t *testing.T, h *host) {
 		ctx := context.Background()

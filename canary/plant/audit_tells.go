@@ -164,17 +164,17 @@ func (t *auditTable) tells() (out []tell, skipped []string) {
 		skip("email domain", "no email column")
 	}
 
-	order := t.idOrder()
+	ids := t.numbers(t.cols.ID)
 	created := t.times(t.cols.CreatedAt)
 	ticket := t.numbers(t.cols.Ticket)
-	ids := t.numbers(t.cols.ID)
-	or := func(col, role string) string {
+	order := rowOrder(ids, created)
+	named := func(col, role string) string {
 		if col == "" {
 			return role
 		}
 		return col
 	}
-	idName, createdName, ticketName := or(t.cols.ID, "id"), or(t.cols.CreatedAt, "created_at"), or(t.cols.Ticket, "ticket")
+	idName, createdName, ticketName := named(t.cols.ID, "id"), named(t.cols.CreatedAt, "created_at"), named(t.cols.Ticket, "ticket")
 	pairs := []struct {
 		name string
 		a, b []float64
@@ -386,17 +386,17 @@ func parseAuditTime(v string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// idOrder returns the row indexes in id order, else creation order; nil
-// when neither column is there.
-func (t *auditTable) idOrder() []int {
-	key := t.numbers(t.cols.ID)
+// rowOrder returns the row indexes in id order, else in creation order;
+// nil when there is neither.
+func rowOrder(ids, created []float64) []int {
+	key := ids
 	if key == nil {
-		key = t.times(t.cols.CreatedAt)
+		key = created
 	}
 	if key == nil {
 		return nil
 	}
-	idx := make([]int, len(t.rows))
+	idx := make([]int, len(key))
 	for i := range idx {
 		idx[i] = i
 	}

@@ -197,16 +197,24 @@ func (t *auditTable) tells() (out []tell, skipped []string) {
 	}
 
 	family := t.familyNames()
-	if t.cols.Phone != "" {
+	switch {
+	case t.cols.Phone == "":
+		skip("phone", "no phone column")
+	case t.cols.State == "" && t.cols.City == "":
+		add("phone shared across surnames", t.phoneSharing(family))
+		skip("area code against place", "no state or city column")
+	default:
 		add("phone shared across surnames", t.phoneSharing(family))
 		add("area code against place", t.areaCodes())
-	} else {
-		skip("phone", "no phone column")
 	}
 	given := t.givenNames()
 	add("casing and handle mix", t.rarity(func(i int) string { return t.style(i, given[i], family[i]) }))
-	add("name rarity in the table", t.nameRarityInTable(given, family))
-	add("name rarity in the population", t.nameRarityCensus(given, family))
+	if t.cols.GivenName != "" || t.cols.FamilyName != "" || t.cols.FullName != "" {
+		add("name rarity in the table", t.nameRarityInTable(given, family))
+		add("name rarity in the population", t.nameRarityCensus(given, family))
+	} else {
+		skip("name rarity", "no name column")
+	}
 	if order != nil {
 		add("planting-order periodicity", t.periodicity(order))
 		add("id-window clustering", windowSuspicion(slices.Concat(out[:1], out[base:]), order, 5))
@@ -557,9 +565,6 @@ func (t *auditTable) phoneSharing(family []string) []float64 {
 // names another state, or city, than the row's; 0 otherwise.
 func (t *auditTable) areaCodes() []float64 {
 	out := make([]float64, len(t.rows))
-	if t.cols.State == "" && t.cols.City == "" {
-		return out
-	}
 	cache := map[string]string{}
 	for i := range t.rows {
 		v := t.text(i, t.cols.Phone)

@@ -10,14 +10,27 @@ import (
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
-// Config says what seeds a Generator makes. Only EmailDomains is required; every
-// other field has a documented default. Use DemoConfig for tests and demos.
+// Config says what seeds a Generator makes. Only EmailDomains (or Mailboxes)
+// is required; every other field has a documented default. Use DemoConfig for
+// tests and demos.
 type Config struct {
 	// EmailDomains are domains the operator owns and receives mail for: every
-	// seed address is on one of them, and they are used evenly. Required.
-	// Well-known public mailbox providers (gmail.com, outlook.com, ...) are
-	// refused: an address there would belong to a stranger.
+	// seed address not on one of Mailboxes is on one of them, and they are used
+	// evenly. Required unless Mailboxes is set. Well-known public mailbox
+	// providers (gmail.com, outlook.com, ...) are refused: an address the
+	// generator makes up there would belong to a stranger.
 	EmailDomains []string
+
+	// Mailboxes are exact addresses the operator created and reads, at any
+	// provider, gmail.com included ("m.kelly1987@gmail.com"). Each is given to
+	// one seed, ever: one already in Registry (or in Exclude) is skipped. A seed
+	// on a mailbox gets a name and birth year its local part fits ("mkelly1987":
+	// a Kelly born in 1987 whose given name starts with M). While free ones are
+	// left, a call of n seeds puts min(n, free) of them on mailboxes, spread
+	// through the batch. How each is read (IMAP host, user, credential) is not
+	// here: the serve config's inbound.IMAPMailbox entries name the same
+	// addresses. Default none.
+	Mailboxes []string
 
 	// DotInsensitiveDomains are EmailDomains whose mailboxes ignore dots in the
 	// local part, as Gmail does; a contact to "jsmith@" for the seed
@@ -40,6 +53,12 @@ type Config struct {
 	// the placement claims another from the pool. A number never serves two
 	// placements, nor two seeds with the same given or family name. Default 4.
 	PhoneShare int
+
+	// PhoneQuarantine is how long after every seed of a placement on a number
+	// is retired (Seed.ExpiresAt passed) the number returns to the pool for
+	// another placement, so a late scam call still names the old one. Default
+	// 90 days; negative: numbers never return.
+	PhoneQuarantine time.Duration
 
 	// Region selects the population names are drawn from: "US", "GB" or "ES".
 	// Default "US".
@@ -205,6 +224,9 @@ var publicMailboxDomains = []string{
 	"verizon.net", "att.net", "telefonica.net", "fastmail.com", "hey.com", "tutanota.com",
 }
 
+// DefaultPhoneQuarantine is Config.PhoneQuarantine's default.
+const DefaultPhoneQuarantine = 90 * 24 * time.Hour
+
 // knownExtraFields are the names Config.Fields accepts.
 var knownExtraFields = []string{"city", "company", "postcode"}
 
@@ -214,8 +236,24 @@ func (c Config) validated() (Config, []string, error) {
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, field, fmt.Sprintf(format, args...))
 	}
-	if len(c.EmailDomains) == 0 {
-		return c, nil, bad("EmailDomains", "no domain: seeds need addresses on a domain you own")
+	if len(c.EmailDomains) == 0 && len(c.Mailboxes) == 0 {
+		return c, nil, bad("EmailDomains", "no domain and no mailbox: seeds need addresses you own")
+	}
+	c.Mailboxes = slices.Clone(c.Mailboxes)
+	for i, m := range c.Mailboxes {
+		nm, err := NormalizeEmail(m)
+		if err != nil {
+			return c, nil, bad(fmt.Sprintf("Mailboxes[%d]", i), "%q: %v", m, err)
+		}
+		for j := range i {
+			if norm.EmailKey(c.Mailboxes[j]) == norm.EmailKey(nm) {
+				return c, nil, bad(fmt.Sprintf("Mailboxes[%d]", i), "%q is Mailboxes[%d] again", m, j)
+			}
+		}
+		c.Mailboxes[i] = nm
+	}
+	if c.PhoneQuarantine == 0 {
+		c.PhoneQuarantine = DefaultPhoneQuarantine
 	}
 	domains := make([]string, 0, len(c.EmailDomains))
 	for i, d := range c.EmailDomains {

@@ -246,7 +246,7 @@ func (g *Generator) checkCapacity(placement string, n int) error {
 				Where: fmt.Sprintf("the range %s..%s", FormatTicket(c.TicketFormat, c.TicketMin), FormatTicket(c.TicketFormat, c.TicketMax))}
 		}
 	}
-	if len(g.numbers) > 0 && len(g.held[placement]) == 0 && g.nextFree >= len(g.numbers) {
+	if len(g.numbers) > 0 && len(g.held[placement]) == 0 && !slices.ContainsFunc(g.numbers[g.nextFree:], func(p *poolNumber) bool { return p.placement == "" }) {
 		return &CapacityError{Seeds: n, Need: uint64((n + c.PhoneShare - 1) / c.PhoneShare), Resource: "phone numbers", Free: 0,
 			Where: fmt.Sprintf("PhonePool (%d numbers, all held by other placements until retired for %v)", len(g.numbers), c.PhoneQuarantine)}
 	}

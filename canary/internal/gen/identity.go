@@ -85,11 +85,21 @@ func ParseLocal(region, local string, now int) Fit {
 	switch {
 	case len(words) >= 2:
 		a, b := words[0], words[len(words)-1]
+		// Both orders spell a name ("smith.michael": Smith is a given name too):
+		// the commoner reading wins.
+		var gf, fg float64
+		if given(a) && family(b) {
+			gf = names.GivenShare(region, f.Given) * names.FamilyShare(region, f.Family)
+		}
+		if given(b) && family(a) {
+			fg = names.GivenShare(region, f.Given) * names.FamilyShare(region, f.Family)
+		}
+		f.Given, f.Family, f.Sex = "", "", 0
 		switch {
-		case given(a) && family(b): // sarah.connor
+		case gf > 0 && gf >= fg && given(a) && family(b): // sarah.connor
+		case fg > 0 && given(b) && family(a): // kelly.sarah
 		case len(a) == 1 && family(b): // m.kelly
 			f.Initial = a[0]
-		case family(a) && given(b): // kelly.sarah
 		case len(b) == 1 && family(a): // kelly.m
 			f.Initial = b[0]
 		default:
@@ -107,7 +117,7 @@ func ParseLocal(region, local string, now int) Fit {
 			if given(w[:i]) && family(w[i:]) {
 				return f
 			}
-			f.Given, f.Family = "", ""
+			f.Given, f.Family, f.Sex = "", "", 0
 		}
 		switch {
 		case len(w) > 2 && family(w[1:]): // mkelly
@@ -117,7 +127,7 @@ func ParseLocal(region, local string, now int) Fit {
 		case family(w): // kelly
 		}
 		if f.Family == "" {
-			f.Given, f.Initial = "", 0
+			f.Given, f.Sex, f.Initial = "", 0, 0
 		}
 	}
 	return f

@@ -25,9 +25,9 @@ func ExampleGenerator_Generate() {
 		fmt.Printf("%s | %s | %s | %s | %s | %s\n", s.Name, s.Email, s.Phone, s.Ticket, s.CreatedAt.Format("2006-01-02 15:04"), s.Fields["city"])
 	}
 	// Output:
-	// Brinley Crowe | brinley_crowe@webmail.example.org | +14155550192 | TM-10538488 | 2025-05-05 21:36 | Minneapolis
-	// Justine King | justine_king@mail.example | +12065550172 | TM-10870862 | 2026-06-11 09:04 | Chicago
-	// Sharon Keller | sharon1959@inbox.example | +14155550192 | TM-10727774 | 2025-12-18 10:26 | Tulsa
+	// Brinley Crowe | brinley_crowe@webmail.example.org | +14155550192 | TM-10538488 | 2025-05-05 21:36 | North Fond du Lac
+	// Justin Sikorski | jsikorski@mail.example | +12065550172 | TM-10691009 | 2025-11-15 17:28 | Bainbridge Island
+	// Jennifer Seth | jenniferseth@inbox.example | +14155550192 | TM-10705522 | 2025-11-25 15:26 | Los Angeles
 }
 
 func ExampleMatcher_Match() {

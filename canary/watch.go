@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // WatcherConfig configures a Watcher. Matcher is required; every other field
@@ -158,11 +160,11 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 	}
 	sort.Strings(w.sinkNames)
 	for i, d := range cfg.OwnDomains {
-		norm, reason := appendDomain(nil, strings.TrimSpace(d))
+		nd, reason := norm.AppendDomain(nil, strings.TrimSpace(d))
 		if reason != "" {
 			return nil, fmt.Errorf("%w: WatcherConfig.OwnDomains[%d] %q: %s", ErrInvalidConfig, i, d, reason)
 		}
-		w.ownDomains[string(norm)] = true
+		w.ownDomains[string(nd)] = true
 	}
 	for i, n := range cfg.OwnNumbers {
 		e, err := NormalizePhone(n, "")
@@ -332,7 +334,7 @@ func excerpts(ev Event, hits []Hit) []string {
 		}
 		pos, err := strconv.Atoi(off)
 		if !hasOff || err != nil || text == "" || pos > len(text) {
-			out = append(out, fmt.Sprintf("%s: %s", h.Evidence, clip(h.Value)))
+			out = append(out, fmt.Sprintf("%s: %s", h.Evidence, norm.Clip(h.Value)))
 			continue
 		}
 		lo, hi := max(0, pos-excerptRadius), min(len(text), pos+len(h.Value)+excerptRadius)

@@ -3,6 +3,9 @@ package sqlstore
 import (
 	"bytes"
 	"context"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -20,6 +23,7 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/canarytest"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 func TestTwoStoresShareDatabase(t *testing.T) {
@@ -447,6 +451,13 @@ func TestLookupMissDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// lookupKeyOf derives the lookup MAC key as deriveKeys does.
+func lookupKeyOf(t *testing.T, secret Secret) []byte {
+	k, err := hkdf.Key(sha256.New, secret, nil, labelLookup, 32)
+	require.NoError(t, err)
+	return k
+}
+
 func TestKeyMACMatchesLookupKey(t *testing.T) {
 	ks, err := deriveKeys(testSecret("a"))
 	require.NoError(t, err)
@@ -464,8 +475,15 @@ func TestKeyMACMatchesLookupKey(t *testing.T) {
 		{canary.FieldTicket, "TM10000001"},
 		{canary.FieldTicket, "A.B.1"},
 	} {
-		want := ks.keyMAC(tc.f, canary.LookupKey(tc.f, tc.value))
-		assert.Equal(t, want, ks.keyMAC(tc.f, tc.value), "%s %q: keyMAC applies LookupKey itself", tc.f, tc.value)
+		key := tc.value
+		if tc.f == canary.FieldEmail {
+			key = norm.EmailKey(tc.value)
+		}
+		h := hmac.New(sha256.New, lookupKeyOf(t, testSecret("a")))
+		h.Write(append([]byte{byte(tc.f)}, key...))
+		var want mac
+		copy(want[:], h.Sum(nil))
+		assert.Equal(t, want, ks.keyMAC(tc.f, tc.value), "%s %q: keyMAC is the MAC of norm's lookup key", tc.f, tc.value)
 	}
 	assert.NotEqual(t, ks.keyMAC(canary.FieldEmail, "TM10000001"), ks.keyMAC(canary.FieldTicket, "TM10000001"),
 		"the field is part of the MAC")

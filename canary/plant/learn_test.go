@@ -151,7 +151,11 @@ func TestLearnAndApply(t *testing.T) {
 			assert.NotContains(t, strings.ToLower(dump), strings.ToLower(name), "no name of the host in the shape")
 		}
 		assert.NotRegexp(t, `555.?01\d\d`, dump, "no phone number of the host in the shape")
-		assert.NotContains(t, dump, "Springfield")
+		// A category every row shares is listed, as a count; nothing else of a row is.
+		city, ok := shape.Column("city")
+		require.True(t, ok)
+		assert.Equal(t, []ValueCount{{"Springfield", 400}}, city.Values, "a value 400 rows share is a category")
+		assert.Equal(t, 1, strings.Count(dump, "Springfield"), "only as a listed value")
 
 		// Seeds generated with the applied config follow the host.
 		cfg := canary.DemoConfig()

@@ -59,8 +59,15 @@ type Mapping struct {
 	// wall-clock times, and Learn counts hours and weekdays in it. Default UTC.
 	Zone *time.Location
 
-	// Extra fills further columns with constants or templates.
+	// Extra fills further columns with constants, templates or seed fields.
 	Extra []Extra
+
+	// ID is the host's row id column, used only to read rows in the order
+	// the host added them (Learn's OrderProfile, the next ticket at insert
+	// time); it is never written. Default: the table's one column the
+	// database numbers (SQLite's INTEGER PRIMARY KEY, a serial or identity
+	// column).
+	ID string
 }
 
 // The CreatedLayout values for numeric timestamps.
@@ -114,6 +121,7 @@ type mapped struct {
 
 // prepared is a Mapping checked against the host table, ready to render rows.
 type prepared struct {
+	q      queryer // what prepare read the columns through: the database or the transaction
 	d      Dialect
 	t      *table
 	m      Mapping
@@ -186,7 +194,7 @@ func prepareWith(ctx context.Context, db *sql.DB, q queryer, m Mapping, forWrite
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{d: d, t: t, m: m}
+	p := &prepared{q: q, d: d, t: t, m: m}
 	used := make(map[*column]bool)
 	for _, w := range wants {
 		c, ok := t.find(w.name)

@@ -191,8 +191,8 @@ type Messiness struct {
 
 // messCounter counts the habits of Messiness.
 type messCounter struct {
-	names, caps, lower, middle    int
-	emails, capEmail              int
+	names, caps, lower, middle   int
+	emails, capEmail             int
 	named, handles, handleDigits int
 }
 

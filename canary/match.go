@@ -202,7 +202,8 @@ func (f *finder) add(field Field, raw []byte, pos int, seeds []Seed, conf Confid
 	if f.once && len(f.hits) >= maxEventHits {
 		return
 	}
-	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf}
+	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf,
+		Part: f.label, Offset: int64(f.base + pos)}
 	if len(seeds) > 1 {
 		h.Confidence, h.Candidates = Ambiguous, seeds
 	}

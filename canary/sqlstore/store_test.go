@@ -24,6 +24,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/canarytest"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 func TestTwoStoresShareDatabase(t *testing.T) {
@@ -88,7 +89,7 @@ func TestRecordFromTwoStores(t *testing.T) {
 				wg.Go(func() {
 					a := canarytest.Alert(1)
 					a.EventIDs = []string{fmt.Sprintf("<p%d-w%d@scam.example>", i, w)}
-					c, err := s.Record(ctx, a, []string{"slack"})
+					c, err := watch.Record(ctx, s, a, []string{"slack"})
 					assert.NoError(t, err)
 					if c {
 						created.Add(1)
@@ -133,7 +134,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 			want = append(want, canarytest.Seed(i, "crm/eu"))
 		}
 		require.NoError(t, s.Add(ctx, want...))
-		_, err := s.Record(ctx, canarytest.Alert(1), []string{"log"})
+		_, err := watch.Record(ctx, s, canarytest.Alert(1), []string{"log"})
 		require.NoError(t, err)
 		require.NoError(t, s.Close())
 		require.NoError(t, s.Close(), "Close twice")
@@ -182,7 +183,7 @@ func TestRotate(t *testing.T) {
 		require.NoError(t, s.Add(ctx, seeds...))
 		require.NoError(t, s.Retire(ctx, seeds[0].ID, seeds[0].PlantedAt.Add(time.Hour)))
 		a := canarytest.Alert(1)
-		_, err := s.Record(ctx, a, []string{"webhook"})
+		_, err := watch.Record(ctx, s, a, []string{"webhook"})
 		require.NoError(t, err)
 		require.NoError(t, s.Failed(ctx, a.ID, "webhook", a.FirstSeen.Add(time.Hour), "HTTP 503"))
 
@@ -206,7 +207,7 @@ func TestRotate(t *testing.T) {
 			assert.Equal(t, "HTTP 503", due[0].LastError)
 			assert.Equal(t, a.ID, due[0].Alert.ID)
 			require.NoError(t, s.Delivered(ctx, a.ID, "webhook"))
-			_, err = s.Record(ctx, a, []string{"webhook"}) // merges into the re-sealed alert
+			_, err = watch.Record(ctx, s, a, []string{"webhook"}) // merges into the re-sealed alert
 			require.NoError(t, err)
 		}
 		t.Run("SameStore", func(t *testing.T) { check(t, s) })

@@ -35,7 +35,7 @@ type LearnOptions struct {
 	// whether creation times and tickets follow the ids. Default 5,000.
 	OrderRows int
 	// MaxValues is the most distinct values a column may have for Learn to
-	// list them (ColumnProfile.Values). Default 50.
+	// list them (ColumnProfile.Values). Default 100 (enough for US states).
 	MaxValues int
 	// MinValueCount is how many rows must share a value for Learn to list
 	// it: rarer values could name a customer. Default 5.
@@ -66,7 +66,7 @@ func Learn(ctx context.Context, db *sql.DB, m Mapping, opts LearnOptions) (Shape
 	}
 	opts.OrderRows = min(opts.OrderRows, 1_000_000)
 	if opts.MaxValues <= 0 {
-		opts.MaxValues = 50
+		opts.MaxValues = 100
 	}
 	if opts.MinValueCount <= 0 {
 		opts.MinValueCount = 5

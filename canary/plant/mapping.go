@@ -90,8 +90,13 @@ type Extra struct {
 	// functions are lower, upper and date.
 	Template string
 	// Value is a constant, passed to the driver as it is ("web", true, 3),
-	// when Template is empty. Nil writes NULL.
+	// when Template and Field are empty. Nil writes NULL.
 	Value any
+	// Field, when set (and Template is not), writes the seed's
+	// Fields[Field]: NULL when the seed has no such field, or "" when the
+	// column is NOT NULL text. This is how a Filler's values reach their
+	// columns.
+	Field string
 }
 
 // maxValueLen bounds any one value written, whatever its column allows.
@@ -116,7 +121,8 @@ type mapped struct {
 	role  role
 	col   *column
 	tmpl  *template.Template // roleExtra with a template
-	value any                // roleExtra without one
+	field string             // roleExtra from a seed field
+	value any                // roleExtra with neither
 }
 
 // prepared is a Mapping checked against the host table, ready to render rows.
@@ -216,6 +222,8 @@ func prepareWith(ctx context.Context, db *sql.DB, q queryer, m Mapping, forWrite
 					return nil, fmt.Errorf("%w: column %q: %w", ErrMapping, c.name, err)
 				}
 				mc.tmpl = tm
+			} else if w.ex.Field != "" {
+				mc.field = w.ex.Field
 			} else {
 				mc.value = w.ex.Value
 			}
@@ -301,6 +309,13 @@ func (p *prepared) value(mc mapped, s canary.Seed) (any, error) {
 		}
 		return p.timeValue(mc.col, s.CreatedAt), nil
 	case roleExtra:
+		if mc.field != "" {
+			v, ok := s.Fields[mc.field]
+			if !ok {
+				return nil, nil
+			}
+			return v, nil
+		}
 		if mc.tmpl == nil {
 			return mc.value, nil
 		}

@@ -375,3 +375,34 @@ func areaAdmin(region, code string) string {
 	})
 	return areas[region+"\x00"+code]
 }
+
+// usStates names the US states and DC by postal code.
+var usStates = map[string]string{
+	"AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+	"CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
+	"HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+	"KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan",
+	"MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+	"NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
+	"ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island",
+	"SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+	"VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+}
+
+// StateName returns the name of a US state's postal code ("TX": "Texas"), "" when unknown.
+func StateName(code string) string { return usStates[strings.ToUpper(code)] }
+
+// StateCode returns the postal code of a US state named name (ignoring
+// case) or given by its code, "" when unknown.
+func StateCode(name string) string {
+	n := strings.TrimSpace(name)
+	if _, ok := usStates[strings.ToUpper(n)]; ok {
+		return strings.ToUpper(n)
+	}
+	for c, s := range usStates {
+		if strings.EqualFold(s, n) {
+			return c
+		}
+	}
+	return ""
+}

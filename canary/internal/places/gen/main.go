@@ -266,8 +266,12 @@ func (g *gen) usAreas(ps []*place) {
 	idx := byName(ps)
 	matched := 0
 	for npa := 200; npa <= 999; npa++ {
-		state := ""
-		found := false
+		type hit struct {
+			p    *place
+			code string
+		}
+		var hits []hit
+		states := map[string]int{}
 		for nxx := 200; nxx <= 999; nxx++ {
 			num, err := phonenumbers.Parse(fmt.Sprintf("+1%03d%03d4567", npa, nxx), "")
 			if err != nil || phonenumbers.GetRegionCodeForNumber(num) != "US" {
@@ -282,24 +286,34 @@ func (g *gen) usAreas(ps []*place) {
 			}
 			city, st, ok := strings.Cut(geo, ", ")
 			if !ok {
-				if s := usStates[geo]; s != "" && state == "" {
-					state = s
+				if s := usStates[geo]; s != "" {
+					states[s]++
 				}
 				continue
 			}
-			if state == "" {
-				state = st
-			}
+			states[st]++
 			if p := idx[strings.ToLower(city)+"\x00"+st]; p != nil {
-				code := strconv.Itoa(npa)
-				if !slices.Contains(p.areas, code) {
-					p.areas = append(p.areas, code)
-					found = true
-				}
+				hits = append(hits, hit{p, strconv.Itoa(npa)})
 			}
 		}
-		if state != "" {
-			g.areas = append(g.areas, [3]string{"US", strconv.Itoa(npa), state})
+		// An area code lies in one state; the geocoder names a few exchanges
+		// by a neighbouring state's city, which would tie that city to it.
+		state, most := "", 0
+		for s, n := range states {
+			if n > most || n == most && s < state {
+				state, most = s, n
+			}
+		}
+		if state == "" {
+			continue
+		}
+		g.areas = append(g.areas, [3]string{"US", strconv.Itoa(npa), state})
+		found := false
+		for _, h := range hits {
+			if h.p.admin1 == state && !slices.Contains(h.p.areas, h.code) {
+				h.p.areas = append(h.p.areas, h.code)
+				found = true
+			}
 		}
 		if found {
 			matched++

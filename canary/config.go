@@ -20,7 +20,10 @@ type Config struct {
 
 	// DotInsensitiveDomains are EmailDomains whose mailboxes ignore dots in the
 	// local part, as Gmail does; a contact to "jsmith@" for the seed
-	// "j.smith@" there is an Exact hit rather than a Likely one.
+	// "j.smith@" there is an Exact hit rather than a Likely one (pass them to
+	// the Matcher with WithDotInsensitiveDomains, as the CLI does). For
+	// uniqueness the generator and the registries treat every domain so: two
+	// seeds never differ only by dots, whatever this says.
 	DotInsensitiveDomains []string
 
 	// PhonePool holds numbers the operator owns and answers, in any format

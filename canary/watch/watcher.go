@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,8 @@ type Config struct {
 
 	// OwnDomains and OwnNumbers are the operator's own senders: mail from those
 	// domains and calls or texts from those numbers raise suppressed alerts,
-	// recorded but not sent (tests, the operator's own campaigns).
+	// recorded but not sent (tests, the operator's own campaigns). Numbers may
+	// be national, read in the Matcher's regions (canary.WithRegions).
 	OwnDomains []string
 	OwnNumbers []string
 	// TrustAuthResults suppresses mail whose Authentication-Results header (added
@@ -82,6 +84,7 @@ type Config struct {
 // A Watcher is safe for concurrent use. Close stops the dispatcher.
 type Watcher struct {
 	cfg        Config
+	regions    []string // the Matcher's, default first: how national numbers are read
 	sinkNames  []string
 	ownDomains map[string]bool
 	ownNumbers map[string]bool
@@ -146,6 +149,7 @@ func New(cfg Config) (*Watcher, error) {
 	}
 	w := &Watcher{
 		cfg:        cfg,
+		regions:    cfg.Matcher.Regions(),
 		ownDomains: map[string]bool{},
 		ownNumbers: map[string]bool{},
 		wake:       make(chan struct{}, 1),
@@ -169,7 +173,7 @@ func New(cfg Config) (*Watcher, error) {
 		w.ownDomains[string(nd)] = true
 	}
 	for i, n := range cfg.OwnNumbers {
-		e, err := canary.NormalizePhone(n, "")
+		e, err := w.phone(n)
 		if err != nil {
 			return nil, fmt.Errorf("%w: watch.Config.OwnNumbers[%d]: %w", canary.ErrInvalidConfig, i, err)
 		}
@@ -226,7 +230,7 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 		ids[i] = s.ID.String()
 	}
 	sort.Strings(ids)
-	sender := senderKey(ev)
+	sender := w.senderKey(ev)
 	window := ev.At.UTC().Truncate(w.cfg.GroupWindow).Unix()
 	key := strings.Join(ids, ",") + "|" + ev.Channel.String() + "|" + sender + "|" + strconv.FormatInt(window, 10)
 
@@ -256,14 +260,31 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 var alertNamespace = uuid.MustParse("2b0f5c1e-8a7d-5e4b-9c3a-6f1d2e7a9b40")
 
 // senderKey is the sender in a form that ignores formatting.
-func senderKey(ev canary.Event) string {
+func (w *Watcher) senderKey(ev canary.Event) string {
 	if e, err := canary.NormalizeEmail(ev.From); err == nil {
 		return e
 	}
-	if p, err := canary.NormalizePhone(ev.From, "US"); err == nil {
+	if p, err := w.phone(ev.From); err == nil {
 		return p
 	}
 	return strings.ToLower(strings.TrimSpace(ev.From))
+}
+
+// phone reads a number in international form or national in one of the
+// Matcher's regions, the default first.
+func (w *Watcher) phone(s string) (string, error) {
+	var first error
+	for _, r := range w.regions {
+		p, err := canary.NormalizePhone(s, r)
+		if err == nil {
+			return p, nil
+		}
+		first = cmp.Or(first, err)
+	}
+	if first == nil {
+		return canary.NormalizePhone(s, "")
+	}
+	return "", first
 }
 
 // ownTraffic reports whether ev, from sender (its senderKey), comes from the

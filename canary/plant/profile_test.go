@@ -231,3 +231,47 @@ func FuzzLearnOddContents(f *testing.F) {
 		}
 	})
 }
+
+func TestLearnOddColumnTypes(t *testing.T) {
+	forEachHost(t, func(t *testing.T, h *host) {
+		ddl := `CREATE TABLE odd (id {id}, email TEXT, payload BLOB, flag BOOLEAN, amount NUMERIC, huge TEXT, meta TEXT)`
+		if h.dialect == PostgreSQL {
+			ddl = `CREATE TABLE odd (id {id}, email TEXT, payload bytea, flag boolean, amount numeric(10,2), huge text,
+				meta jsonb, doc json, tags text[], ref uuid, at timestamp, d date, ip inet)`
+		}
+		h.exec(t, ddl)
+		for i := range 12 {
+			var payload any = []byte{0xff, 0x00, byte(i % 2)}
+			if i%4 == 0 {
+				payload = nil
+			}
+			huge := strings.Repeat("x", 100_000+i)
+			if h.dialect == PostgreSQL {
+				h.exec(t, `INSERT INTO odd (email, payload, flag, amount, huge, meta, doc, tags, ref, at, d, ip)
+					VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::json, ?::text[], ?::uuid, now(), current_date, '10.0.0.1')`,
+					fmt.Sprintf("u%d@x.example", i), payload, i%2 == 0, "12.50", huge, `{"a":1}`, `{"b":[1,2]}`, "{x,y}",
+					"6f1c9a4e-2b7d-4c3e-9a8b-1d2e3f4a5b6c")
+				continue
+			}
+			h.exec(t, "INSERT INTO odd (email, payload, flag, amount, huge, meta) VALUES (?, ?, ?, ?, ?, ?)",
+				fmt.Sprintf("u%d@x.example", i), payload, i%2 == 0, 12.5, huge, nil)
+		}
+		s, err := Learn(context.Background(), h.db, Mapping{Table: "odd", Email: "email"}, LearnOptions{})
+		require.NoError(t, err)
+		payload, ok := s.Column("payload")
+		require.True(t, ok)
+		assert.Equal(t, 3, payload.Nulls)
+		assert.Equal(t, 2, payload.Distinct, "binary values are counted")
+		flag, _ := s.Column("flag")
+		assert.Len(t, flag.Values, 2, "a boolean is a category")
+		huge, _ := s.Column("huge")
+		assert.Nil(t, huge.Values, "huge text is never listed")
+		assert.GreaterOrEqual(t, huge.MaxLen, 100_000)
+		if h.dialect == PostgreSQL {
+			meta, _ := s.Column("meta")
+			assert.Equal(t, []ValueCount{{`{"a": 1}`, 12}}, meta.Values, "jsonb as text")
+			tags, _ := s.Column("tags")
+			assert.Equal(t, 0, tags.Nulls)
+		}
+	})
+}

@@ -98,3 +98,31 @@ func FuzzLearnCSV(f *testing.F) {
 		}
 	})
 }
+
+func TestFillerForACSVImport(t *testing.T) {
+	m, err := ExportMapping(CSVHubSpot)
+	require.NoError(t, err)
+	s, err := LearnCSV(context.Background(), strings.NewReader(hubspotExport(60)), m, LearnOptions{})
+	require.NoError(t, err)
+	f, err := NewFiller(s, m, FillOptions{Seed: [32]byte{2}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"Lifecycle Stage"}, f.Columns())
+	seeds := f.Fill(manySeeds(90))
+	var b strings.Builder
+	require.NoError(t, WriteCSV(&b, CSVHubSpot, seeds, CSVOptions{Columns: f.Columns()}))
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	require.Len(t, lines, 91)
+	assert.Equal(t, "First Name,Last Name,Email,Phone Number,Lifecycle Stage", lines[0])
+	empty := 0
+	for _, l := range lines[1:] {
+		if strings.HasSuffix(l, ",") {
+			empty++
+		}
+	}
+	assert.InDelta(t, 60, empty, 15, "two thirds left empty, as in the export")
+
+	err = WriteCSV(&b, CSVHubSpot, seeds, CSVOptions{Columns: []string{"=cmd"}})
+	assert.ErrorIs(t, err, ErrInvalidInput, "a header that is a formula")
+	err = WriteCSV(&b, CSVHubSpot, seeds, CSVOptions{Columns: []string{"Email"}})
+	assert.ErrorIs(t, err, ErrInvalidInput, "a header given twice")
+}

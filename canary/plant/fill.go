@@ -224,6 +224,17 @@ func (f *Filler) Mapping() Mapping {
 	return m
 }
 
+// Columns returns the names of the columns the Filler fills, in table
+// order: the CSVOptions.Columns of an import file for a host learned with
+// LearnCSV.
+func (f *Filler) Columns() []string {
+	out := make([]string, len(f.cols))
+	for i, c := range f.cols {
+		out[i] = c.name
+	}
+	return out
+}
+
 // Unfilled returns the columns the host fills that the Filler leaves empty.
 func (f *Filler) Unfilled() []Unfilled { return slices.Clone(f.unfilled) }
 

@@ -14,8 +14,9 @@ import (
 // and gap quantiles, no row.
 type OrderProfile struct {
 	// ID is the column the rows were read in order of: Mapping.ID, else the
-	// table's database-numbered key. "" when the table has neither; then
-	// nothing else here is measured.
+	// table's database-numbered key. "" when the table has neither (then
+	// nothing else here is measured), and for a CSV export that LearnCSV
+	// read in file order (then the rest is measured in that order).
 	ID string
 	// Rows is how many of the newest rows were read.
 	Rows int

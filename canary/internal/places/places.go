@@ -406,3 +406,21 @@ func StateCode(name string) string {
 	}
 	return ""
 }
+
+// gbNations names GB's admin1 codes.
+var gbNations = map[string]string{"ENG": "England", "SCT": "Scotland", "WLS": "Wales", "NIR": "Northern Ireland"}
+
+// State returns how an address names p's first-level area: a US state's
+// postal code ("TX"), a Spanish province ("Málaga"), a British nation
+// ("Scotland").
+func (p Place) State() string {
+	switch p.Region {
+	case "GB":
+		return gbNations[p.Admin1]
+	case "ES":
+		if p.Admin2 != "" {
+			return p.Admin2
+		}
+	}
+	return p.Admin1
+}

@@ -110,3 +110,24 @@ func TestCapitalizeLocal(t *testing.T) {
 		assert.Equal(t, c.want, capitalizeLocal(c.in), c.reason)
 	}
 }
+
+func TestApplySetsPhonesAndHouseholds(t *testing.T) {
+	cases := []struct {
+		shape         Shape
+		cfg           canary.Config
+		wantPhoneless float64
+		wantHouse     bool
+		reason        string
+	}{
+		{Shape{Columns: []ColumnProfile{{Role: "phone", Rows: 10, Nulls: 3}}, Sharing: PhoneSharing{Shared: 4, Households: 3}},
+			canary.Config{}, 0.3, true, "30% without a phone; three of four shared numbers are households"},
+		{Shape{Columns: []ColumnProfile{{Role: "phone", Rows: 10, Nulls: 3}}, Sharing: PhoneSharing{Shared: 4, Households: 1}},
+			canary.Config{Phoneless: 0.5}, 0.5, false, "the config's own share stays; shared numbers across families"},
+		{Shape{}, canary.Config{}, 0, false, "nothing learned, nothing changed"},
+	}
+	for _, c := range cases {
+		got := c.shape.Apply(c.cfg)
+		assert.InDelta(t, c.wantPhoneless, got.Phoneless, 1e-9, c.reason)
+		assert.Equal(t, c.wantHouse, got.Households, c.reason)
+	}
+}

@@ -101,9 +101,11 @@ func (s Shape) PhoneRate() float64 {
 
 // Apply returns cfg with the learned parts filled in: TicketFormat,
 // TicketMin and TicketMax (unless cfg.NoTickets), CreatedFrom, CreatedTo,
-// CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns, and Region
+// CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns, Region
 // when cfg has none and the host's phones are of a region the Generator has
-// names for. Parts not learned keep cfg's values. Apply never touches
+// names for, Phoneless (the host's share of rows without a phone) when cfg
+// has none, and Households when most of the host's shared numbers are
+// households. Parts not learned keep cfg's values. Apply never touches
 // EmailDomains, PhonePool or PhoneRegion: where seeds can be reached stays
 // the operator's choice.
 func (s Shape) Apply(cfg canary.Config) canary.Config {
@@ -120,6 +122,12 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 	}
 	if cfg.Region == "" && slices.Contains([]string{"US", "GB", "ES"}, s.PhoneRegion) {
 		cfg.Region = s.PhoneRegion
+	}
+	if cfg.Phoneless == 0 && s.hasPhoneColumn() {
+		cfg.Phoneless = 1 - s.PhoneRate()
+	}
+	if s.Sharing.Shared > 0 && s.Sharing.HouseholdShare() >= 0.5 {
+		cfg.Households = true
 	}
 	return cfg
 }

@@ -84,10 +84,14 @@
 // own small domains hold addresses ([DomainProfile.MaxPerSmallDomain], the
 // 95th percentile; usually 1 or 2), so 30 seeds on a host whose small
 // domains appear once or twice need 15 to 30 domains or owned mailboxes;
-// [Shape.CheckDomains] says how many. How many numbers: the host's shared
-// numbers are households ([PhoneSharing.HouseholdShare]); seeds sharing a
-// number across family names stand out, so give each seed a number of its
-// own unless the host shares as much.
+// [Shape.CheckDomains] says how many. How many numbers: about one a seed,
+// less the host's own duplicate rate ([PhoneSharing.DuplicateRate]): the
+// Generator draws held numbers at random, and where the host's shared
+// numbers are households ([PhoneSharing.HouseholdShare]) [Shape.Apply] sets
+// canary.Config.Households, so seeds sharing a number share a family name
+// and differ in given names; it also sets Config.Phoneless to the host's
+// share of rows without a phone. A pool much smaller than the seeds makes
+// more households than the host has.
 //
 // How long the drip: seeds may be at most 2% (ScheduleOptions.MaxShare) of
 // the rows the host adds while they go in, so n seeds need

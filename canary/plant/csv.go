@@ -107,6 +107,11 @@ type CSVOptions struct {
 	Host  []Row
 	Audit AuditOptions
 	Force bool
+	// Columns adds further columns, each written from the seed's Fields
+	// under its own header: the columns a Filler fills for a host learned
+	// with LearnCSV (use Filler.Columns). A seed without the field gets an
+	// empty cell.
+	Columns []string
 }
 
 // csvColumn is one column of a format: its header and how a seed fills it.
@@ -245,6 +250,14 @@ func (l csvLayout) columnsFor(f CSVFormat, opts CSVOptions) ([]csvColumn, error)
 		}
 		cols = append(cols, csvColumn{header: header, value: func(s canary.Seed, _ PhoneFormat) (string, error) {
 			return s.Fields[name], nil
+		}})
+	}
+	for _, h := range opts.Columns {
+		if g, _ := guard(h, false); g != h || strings.IndexFunc(h, unicode.IsControl) >= 0 || h != strings.TrimSpace(h) || h == "" || len(h) > 100 {
+			return nil, fmt.Errorf("%w: column %q is not a plain header", ErrInvalidInput, h)
+		}
+		cols = append(cols, csvColumn{header: h, value: func(s canary.Seed, _ PhoneFormat) (string, error) {
+			return s.Fields[h], nil
 		}})
 	}
 	if opts.TicketColumn != "" && f != CSVPlain {

@@ -70,7 +70,7 @@ type SMTPConfig struct {
 	// closed at once. Negative means no limit.
 	MaxConnections, MaxConnectionsPerIP int
 	// MaxInFlightBytes bounds the message data all sessions hold in memory at
-	// once (default 64 MiB, and never less than MaxMessageBytes). Data that
+	// once (default 32 MiB, and never less than MaxMessageBytes). Data that
 	// arrives while it is spent goes to a temporary file in SpoolDir ("" is
 	// os.TempDir()), and its message is handled once the budget has room for
 	// it; one that finds no room within HandleTimeout is answered 452 4.3.1,
@@ -118,7 +118,7 @@ const (
 
 	defaultMaxConnections      = 256
 	defaultMaxConnectionsPerIP = 20
-	defaultMaxInFlightBytes    = 64 << 20
+	defaultMaxInFlightBytes    = 32 << 20
 
 	defaultTarpitAfter          = 5
 	defaultMaxUnknownRecipients = 20
@@ -461,8 +461,10 @@ func (ss *session) Data(r io.Reader) error {
 	case readErr == nil && in.bareLF:
 		// A client that ends its data so may send more than the server reads
 		// as it meant (SMTP smuggling): take no further command from it.
+		// go-smtp reads on to a proper end before it replies: cut that short.
 		n.add("data ended with a bare LF; connection closed")
 		closeAfterReply(c)
+		ss.conn.Conn().SetReadDeadline(time.Now())
 	case readErr == nil:
 	case errors.Is(readErr, smtp.ErrDataTooLarge):
 		// Refused, but the recipient is a seed: record what arrived first.

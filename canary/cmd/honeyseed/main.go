@@ -32,7 +32,8 @@
 //	  "postmark_user": "honeyseed", "postmark_password_env": "POSTMARK_INBOUND_PASSWORD",
 //	  "webhook_secret_env": "HONEYSEED_WEBHOOK_SECRET",
 //	  "own_domains": ["yourcompany.example"], "own_numbers": ["+1 415 555 0100"],
-//	  "regions": ["US", "GB"], "group_window": "1h",
+//	  "regions": ["US", "GB"], "dot_insensitive_domains": ["mail.yourcompany-customers.example"],
+//	  "group_window": "1h",
 //	  "sinks": {
 //	    "log":   {"type": "slog"},
 //	    "file":  {"type": "jsonl", "path": "/var/log/honeyseed/alerts.jsonl"},

@@ -12,7 +12,7 @@ import (
 
 // schemaVersion is the schema this code writes. migrations[v] takes a database
 // from version v to v+1; version 0 is an empty database.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // The tables, in SQLite's spelling: dialect.ddl rewrites the types for
 // PostgreSQL. Nothing here holds a value in clear (see the package doc's
@@ -50,6 +50,14 @@ CREATE TABLE honeyseed_deliveries (
 	last_error BLOB,             -- sealed: a sink's error may quote the alert
 	UNIQUE (alert_seq, sink)
 );`,
+	1: `
+-- Deliveries the inbound webhook handlers accepted, so that each is accepted
+-- once across restarts and receivers (see Replay).
+CREATE TABLE honeyseed_replay (
+	key_mac  BLOB PRIMARY KEY, -- HMAC of the delivery's key
+	until_ns INTEGER NOT NULL  -- Unix nanoseconds: kept until then
+);
+CREATE INDEX honeyseed_replay_until ON honeyseed_replay (until_ns);`,
 }
 
 // dialect holds what differs between SQLite and PostgreSQL.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/url"
-	"unsafe"
 
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
@@ -96,15 +95,15 @@ func (f *finder) tryEmail(raw []byte, pos int) {
 		// domain before normalizing the whole address. (An event has few
 		// addresses: there the check would cost more than it saves.)
 		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
-		if norm.IsASCII(unsafe.String(&domain[0], len(domain))) {
+		if norm.IsASCII(stringOf(domain)) {
 			var reason string
-			f.key, reason = norm.AppendDomain(f.key[:0], unsafe.String(&domain[0], len(domain)))
+			f.key, reason = norm.AppendDomain(f.key[:0], stringOf(domain))
 			if reason != "" || !f.shape.EmailDomains[string(f.key)] {
 				return
 			}
 		}
 	}
-	f.matchEmail(raw, pos, unsafe.String(&raw[0], len(raw)))
+	f.matchEmail(raw, pos, stringOf(raw))
 }
 
 // matchEmail normalizes addr, the address written as raw, and records a hit if
@@ -242,7 +241,7 @@ func (f *finder) ticketAt(text []byte, i int) {
 			continue
 		}
 		var reason string
-		f.norm, reason = norm.AppendTicket(f.norm[:0], unsafe.String(&text[s], end-s))
+		f.norm, reason = norm.AppendTicket(f.norm[:0], stringOf(text[s:end]))
 		if reason != "" {
 			continue
 		}

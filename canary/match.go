@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -180,7 +179,7 @@ func (f *finder) scan(label, s string, withOffset bool) {
 		s = s[:maxEventField]
 	}
 	f.label, f.offset, f.base = label, withOffset, 0
-	text := unsafe.Slice(unsafe.StringData(s), len(s))
+	text := bytesOf(s)
 	f.findAll(text, 0, len(text))
 }
 
@@ -244,7 +243,7 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 	}
 	// The registry contract forbids retaining value, so a view of the buffer
 	// avoids a copy per candidate.
-	seeds, err := f.m.reg.Lookup(f.ctx, field, unsafe.String(&value[0], len(value)))
+	seeds, err := f.m.reg.Lookup(f.ctx, field, stringOf(value))
 	if err != nil {
 		f.err = fmt.Errorf("canary: registry lookup: %w", err)
 		return nil

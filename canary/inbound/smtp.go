@@ -439,7 +439,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 func (ss *session) Data(r io.Reader) error {
 	s := ss.srv
 	c := connOf(ss.conn.Conn())
-	in := &inbox{budget: s.budget, dir: s.cfg.SpoolDir}
+	in := &inbox{budget: s.budget, limit: s.cfg.MaxInFlightBytes, dir: s.cfg.SpoolDir}
 	defer in.close()
 	var readErr error
 	if _, chunked := r.(*io.PipeReader); chunked {

@@ -19,6 +19,7 @@ const spoolChunk = 64 << 10
 // allows, in a temporary file past it. Its close frees both.
 type inbox struct {
 	budget *semaphore.Weighted
+	limit  int64 // the budget's size
 	dir    string
 
 	chunks [][]byte // in memory, each holding budget
@@ -76,10 +77,13 @@ func (in *inbox) bytes(ctx context.Context) ([]byte, error) {
 		in.chunks = nil
 		return buf, nil
 	}
-	if err := in.budget.Acquire(ctx, in.size); err != nil {
+	// A message larger than the whole budget (MaxInFlightBytes is kept at
+	// least MaxMessageBytes, so only a misuse) waits for all of it.
+	need := min(in.size, in.limit)
+	if err := in.budget.Acquire(ctx, need); err != nil {
 		return nil, err
 	}
-	in.held = in.size
+	in.held = need
 	buf := make([]byte, in.size)
 	if _, err := in.file.ReadAt(buf, 0); err != nil {
 		return nil, fmt.Errorf("reading the spool: %w", err)

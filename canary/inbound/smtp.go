@@ -490,9 +490,9 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	defer s.busy.Done()
 
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.HandleTimeout)
-	defer cancel()
-	raw, err := in.bytes(ctx)
+	wait, cancelWait := context.WithTimeout(s.ctx, s.cfg.HandleTimeout)
+	raw, err := in.bytes(wait)
+	cancelWait()
 	if err != nil {
 		s.cfg.Logger.Error("inbound: smtp: no in-flight budget for a spooled message; told sender to retry",
 			"remote", ss.remote, "bytes", in.size, "err", err)
@@ -505,7 +505,6 @@ func (ss *session) Data(r io.Reader) error {
 		header: headerLimits{bytes: s.cfg.MaxHeaderBytes, fields: s.cfg.MaxHeaderFields},
 		body:   int(s.cfg.MaxMessageBytes),
 	}, n)
-	raw = nil
 	ev := m.event("smtp")
 	ev.At = s.cfg.Now()
 	ev.Remote = ss.remote
@@ -513,6 +512,8 @@ func (ss *session) Data(r io.Reader) error {
 	toOrEnvelope(&ev)
 	setReturnPath(&ev, ss.from)
 
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.HandleTimeout)
+	defer cancel()
 	if err := s.cfg.Handler.HandleEvent(ctx, ev); err != nil {
 		s.cfg.Logger.Error("inbound: smtp: event not recorded; told sender to retry",
 			"remote", ss.remote, "id", ev.ID, "err", err)

@@ -420,3 +420,26 @@ func TestSMTPNoBudgetIsTemporary(t *testing.T) {
 	require.NoError(t, <-first)
 	assert.Len(t, h.rec.all(), 1)
 }
+
+func TestConnLimiter(t *testing.T) {
+	l := newConnLimiter(4, 2, "mx.example")
+	assert.True(t, l.admit("192.0.2.1"))
+	assert.True(t, l.admit("192.0.2.1"))
+	assert.False(t, l.admit("192.0.2.1"), "past the per-client limit")
+	assert.True(t, l.admit("192.0.2.2"))
+	assert.False(t, l.busy(), "three of four in use is not yet busy")
+	assert.True(t, l.admit("192.0.2.3"))
+	assert.True(t, l.busy(), "all four in use: waits are cut short")
+	assert.False(t, l.admit("192.0.2.4"), "past the total limit")
+	l.leave("192.0.2.1")
+	assert.True(t, l.admit("192.0.2.4"), "a place freed is taken")
+	l.leave("192.0.2.1")
+	assert.True(t, l.admit("192.0.2.1"))
+	assert.NotContains(t, l.byAddr, "192.0.2.9")
+
+	open := newConnLimiter(-1, -1, "mx.example")
+	for range 1000 {
+		require.True(t, open.admit("192.0.2.1"), "negative limits are no limits")
+	}
+	assert.False(t, open.busy())
+}

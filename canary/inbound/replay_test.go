@@ -117,3 +117,30 @@ func remembered(c *replayCache) int {
 	defer c.mu.Unlock()
 	return len(c.until)
 }
+
+// brokenReplay is a ReplayStore whose database is down.
+type brokenReplay struct{}
+
+func (brokenReplay) Claim(context.Context, string, time.Time, time.Time) (bool, error) {
+	return false, errStoreDown
+}
+func (brokenReplay) Release(context.Context, string) error { return errStoreDown }
+
+// TestReplayStoreDownIsTemporary: when the replay store fails, the request
+// is answered 503 (the provider retries) and nothing is recorded, since it
+// cannot be told from a replay.
+func TestReplayStoreDownIsTemporary(t *testing.T) {
+	rec := &recorder{}
+	const u = "https://hooks.example.com/sms"
+	h, err := NewTwilioSMSHandler(TwilioConfig{AuthToken: "tok", PublicURL: u, Options: Options{Handler: rec, Replay: brokenReplay{}}})
+	require.NoError(t, err)
+	form := url.Values{"MessageSid": {"SM43"}, "From": {"+12025550143"}, "To": {"+12015550101"}, "Body": {"hi"}}
+	req := httptest.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", formType)
+	req.Header.Set("X-Twilio-Signature", twilioSign("tok", u, form))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.NotContains(t, w.Body.String(), errStoreDown.Error(), "the cause stays inside")
+	assert.Empty(t, rec.all())
+}

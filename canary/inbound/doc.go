@@ -39,14 +39,26 @@
 //	go mx.ListenAndServe()
 //	defer mx.Close()
 //
-//	opts := inbound.Options{Handler: watcher, Logger: log}
+//	opts := inbound.Options{Handler: watcher, Logger: log,
+//		PublicBase: "https://hooks.canary.example"}
 //	sms, err := inbound.NewTwilioSMSHandler(inbound.TwilioConfig{
 //		AuthToken: inbound.Secret(os.Getenv("TWILIO_AUTH_TOKEN")),
-//		PublicURL: "https://hooks.canary.example/twilio/sms",
 //		Options:   opts,
 //	})
 //	mux := http.NewServeMux()
-//	mux.Handle("/twilio/sms", sms)
+//	mux.Handle("/twilio/sms", sms) // Twilio's URL: https://hooks.canary.example/twilio/sms
+//
+// # Public URLs and proxies
+//
+// Of the providers, only Twilio signs the URL it requests; Mailgun, SendGrid,
+// Postmark and Standard Webhooks authenticate the body or a credential, and
+// no proxy can break them. For Twilio, each handler checks the signature
+// against [Options.PublicBase] followed by its own request path and query,
+// so one base serves every endpoint. A reverse proxy's Forwarded, or
+// X-Forwarded-Proto and X-Forwarded-Host, headers replace the base's scheme
+// and host only when the request comes from an address in
+// [Options.TrustedProxies]; from anyone else they are ignored, since a
+// caller could otherwise choose the URL its signature is checked against.
 //
 // # Acknowledgement
 //
@@ -67,8 +79,8 @@
 //
 //   - Authenticity. Twilio requests must carry a valid X-Twilio-Signature
 //     (HMAC-SHA1 under the auth token over the URL and the sorted
-//     parameters); set [TwilioConfig.PublicURL] when a proxy changes the scheme,
-//     host or path the handler sees. Mailgun posts must carry the HMAC-SHA256
+//     parameters); set [Options.PublicBase] when a proxy changes the scheme,
+//     host or path prefix the handler sees. Mailgun posts must carry the HMAC-SHA256
 //     of timestamp and token under the webhook signing key. Standard Webhooks
 //     posts must carry a "v1" HMAC-SHA256 of id, timestamp and body under the
 //     whsec_ secret (at least 24 bytes). SendGrid Inbound Parse and Postmark

@@ -60,6 +60,18 @@
 // [Options.TrustedProxies]; from anyone else they are ignored, since a
 // caller could otherwise choose the URL its signature is checked against.
 //
+// # TLS
+//
+// A [CertReloader] serves a certificate and key from PEM files, for
+// STARTTLS (SMTPConfig.TLSConfig) and for the HTTPS server of the webhooks,
+// and reads them again on Reload, which a command calls on SIGHUP after a
+// renewal; a broken renewal leaves the old pair in place:
+//
+//	cr, err := inbound.NewCertReloader("/etc/honeyseed/cert.pem", "/etc/honeyseed/key.pem")
+//	mx, err := inbound.NewSMTPServer(inbound.SMTPConfig{..., TLSConfig: cr.TLSConfig()})
+//	hooks := &http.Server{Addr: ":443", Handler: mux, TLSConfig: cr.TLSConfig()}
+//	go hooks.ListenAndServeTLS("", "")
+//
 // # Acknowledgement
 //
 // A receiver acknowledges only what is recorded: the SMTP server answers 250

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Config says what seeds a Generator makes. Only EmailDomains is required; every
@@ -213,11 +215,11 @@ func (c Config) validated() (Config, []string, error) {
 	}
 	domains := make([]string, 0, len(c.EmailDomains))
 	for i, d := range c.EmailDomains {
-		norm, reason := appendDomain(nil, strings.TrimSpace(d))
+		nb, reason := norm.AppendDomain(nil, strings.TrimSpace(d))
 		if reason != "" {
 			return c, nil, bad(fmt.Sprintf("EmailDomains[%d]", i), "%q: %s", d, reason)
 		}
-		nd := string(norm)
+		nd := string(nb)
 		if slices.Contains(publicMailboxDomains, nd) {
 			return c, nil, bad(fmt.Sprintf("EmailDomains[%d]", i), "%q is a public mailbox provider: its addresses belong to strangers", d)
 		}
@@ -227,8 +229,8 @@ func (c Config) validated() (Config, []string, error) {
 		domains = append(domains, nd)
 	}
 	for i, d := range c.DotInsensitiveDomains {
-		norm, reason := appendDomain(nil, strings.TrimSpace(d))
-		if reason != "" || !slices.Contains(domains, string(norm)) {
+		nd, reason := norm.AppendDomain(nil, strings.TrimSpace(d))
+		if reason != "" || !slices.Contains(domains, string(nd)) {
 			return c, nil, bad(fmt.Sprintf("DotInsensitiveDomains[%d]", i), "%q is not one of EmailDomains", d)
 		}
 	}
@@ -256,7 +258,7 @@ func (c Config) validated() (Config, []string, error) {
 		if digits < 4 || digits > 18 {
 			return c, nil, bad("TicketFormat", "%q needs 4 to 18 '#' digits", c.TicketFormat)
 		}
-		if _, reason := appendTicket(nil, strings.ReplaceAll(c.TicketFormat, "#", "0")); reason != "" {
+		if _, reason := norm.AppendTicket(nil, strings.ReplaceAll(c.TicketFormat, "#", "0")); reason != "" {
 			return c, nil, bad("TicketFormat", "%q: %s", c.TicketFormat, reason)
 		}
 		limit := pow10(digits) - 1

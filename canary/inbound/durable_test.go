@@ -26,6 +26,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary/inbound"
 	"github.com/honeyseed/honeyseed/canary/sink"
 	"github.com/honeyseed/honeyseed/canary/sqlstore"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // The pipeline as deployed: SMTP receiver -> Watcher -> SQLite outbox -> sink.
@@ -83,7 +84,7 @@ func TestDurableSMTPStorm(t *testing.T) {
 	m, err := canary.NewMatcher(store)
 	require.NoError(t, err)
 	snk := &countingSink{}
-	w, err := canary.NewWatcher(canary.WatcherConfig{Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"count": snk},
+	w, err := watch.New(watch.Config{Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"count": snk},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	w.Start()
@@ -283,7 +284,7 @@ func TestCrashChild(t *testing.T) {
 	m, err := canary.NewMatcher(store)
 	require.NoError(t, err)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w, err := canary.NewWatcher(canary.WatcherConfig{Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"jsonl": jl},
+	w, err := watch.New(watch.Config{Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"jsonl": jl},
 		PollInterval: 20 * time.Millisecond, Logger: quiet})
 	require.NoError(t, err)
 	w.Start()

@@ -44,6 +44,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary/inbound"
 	"github.com/honeyseed/honeyseed/canary/plant"
 	"github.com/honeyseed/honeyseed/canary/sqlstore"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 func main() {
@@ -137,7 +138,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	alerts := &printSink{}
-	w, err := canary.NewWatcher(canary.WatcherConfig{
+	w, err := watch.New(watch.Config{
 		Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"console": alerts},
 		OwnDomains: []string{"shop.example"}, Logger: quiet,
 	})
@@ -230,7 +231,7 @@ func run(ctx context.Context) error {
 type printSink struct{ got []canary.Alert }
 
 func (p *printSink) Send(_ context.Context, a canary.Alert) error {
-	p.got = append(p.got, canary.CloneAlert(a))
+	p.got = append(p.got, a.Clone())
 	return nil
 }
 

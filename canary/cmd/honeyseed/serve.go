@@ -16,6 +16,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/inbound"
 	"github.com/honeyseed/honeyseed/canary/sink"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 func init() {
@@ -102,7 +103,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("serve: group_window: %w", err)
 		}
 	}
-	w, err := canary.NewWatcher(canary.WatcherConfig{
+	w, err := watch.New(watch.Config{
 		Matcher: m, Outbox: store, Sinks: sinks,
 		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
 		GroupWindow: window, Logger: logger,

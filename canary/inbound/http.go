@@ -54,6 +54,12 @@ type Options struct {
 	// replace the scheme and host of PublicBase. From any other peer those
 	// headers are ignored, since anyone can send them. Empty: none trusted.
 	TrustedProxies []string
+
+	// Auth says how the mail handlers (SendGrid, Mailgun, Postmark)
+	// authenticate a message's sender for Event.Auth: DKIM when the post
+	// carries the raw message, and Authentication-Results of the provider's
+	// authserv-id when listed as trusted. Other handlers ignore it.
+	Auth MailAuth
 }
 
 const (

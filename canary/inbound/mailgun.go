@@ -49,6 +49,10 @@ func NewMailgunHandler(cfg MailgunConfig) (http.Handler, error) {
 	if err := cfg.Options.setDefaults(name, defaultMaxEmailBodyBytes); err != nil {
 		return nil, err
 	}
+	auth, err := newMailAuth(name, cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
 	seen := newReplayCache(cfg.ReplayCacheSize)
 	e := &endpoint{name: name, opts: cfg.Options}
 	e.accept = func(r *http.Request) (canary.Event, func(), error) {
@@ -74,6 +78,7 @@ func NewMailgunHandler(cfg MailgunConfig) (http.Handler, error) {
 		if !seen.reserve(token, now, at.Add(cfg.ReplayWindow)) {
 			return canary.Event{}, nil, refuse(http.StatusForbidden, "token replayed")
 		}
+		auth.verifyEvent(r.Context(), form.Get("body-mime"), &ev)
 		return ev, func() { seen.release(token) }, nil
 	}
 	return e, nil

@@ -58,8 +58,11 @@ type SMTPConfig struct {
 	// (default 30 s); when it runs out the client is told to try again later.
 	HandleTimeout time.Duration
 
-	// TLSConfig, when set, enables STARTTLS.
+	// TLSConfig, when set, enables STARTTLS; see CertReloader.
 	TLSConfig *tls.Config
+	// Auth says how each message's sender is authenticated (DKIM, trusted
+	// Authentication-Results) for Event.Auth; the zero value verifies DKIM.
+	Auth MailAuth
 	// Logger receives refused recipients and handler failures; nil discards.
 	Logger *slog.Logger
 	// Now returns the arrival time of a message; nil means time.Now.
@@ -131,6 +134,7 @@ var discardLogger = slog.New(slog.DiscardHandler)
 // canary.Event with Source "smtp". It is safe for concurrent use.
 type SMTPServer struct {
 	cfg    SMTPConfig
+	auth   *mailAuth
 	srv    *smtp.Server
 	ctx    context.Context // cancelled by Close, ending in-flight handler calls
 	cancel context.CancelFunc
@@ -147,7 +151,11 @@ func NewSMTPServer(cfg SMTPConfig) (*SMTPServer, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	s := &SMTPServer{cfg: cfg}
+	auth, err := newMailAuth("smtp", cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
+	s := &SMTPServer{cfg: cfg, auth: auth}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Addr = cfg.Addr
@@ -358,6 +366,7 @@ func (ss *session) Data(r io.Reader) error {
 
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.HandleTimeout)
 	defer cancel()
+	ev.Auth = s.auth.verify(ctx, buf.Bytes(), authFieldsOf(buf.Bytes()))
 	if err := s.cfg.Handler.HandleEvent(ctx, ev); err != nil {
 		s.cfg.Logger.Error("inbound: smtp: event not recorded; told sender to retry",
 			"remote", ss.remote, "id", ev.ID, "err", err)

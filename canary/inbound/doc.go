@@ -102,6 +102,27 @@
 //     is compared in constant time. Secrets are [Secret] values, which log as
 //     REDACTED. Twilio's SharedKey signing, announced by an
 //     X-Twilio-Webhooks-Signature-Settings header, is not supported.
+//   - Who sent it. What a message claims (From, the envelope sender, a
+//     caller ID) is never proof: scammers forge own addresses to be taken
+//     for the operator. A receiver proves what it can and records it in
+//     Event.Auth, which alone lets a watcher suppress own traffic. Mail
+//     receivers ([SMTPConfig.Auth], [Options.Auth], both a [MailAuth])
+//     verify DKIM signatures with go-msgauth (at most MaxSignatures, DNS
+//     lookups bounded by Timeout and injectable) and count one that passes,
+//     covers From and is aligned with the one From address's domain
+//     (relaxed, or strict when the domain's DMARC policy says adkim=s);
+//     and they believe Authentication-Results fields only from the
+//     authserv-ids in TrustedAuthServIDs, only at the top of the message,
+//     up to the first field of any other id: a DMARC pass for the From
+//     domain, or a DKIM or SPF pass for an aligned domain. SPF is not
+//     checked here (it needs the gateway's view of the client); a gateway
+//     that checks it reports through Authentication-Results. A message
+//     with several From fields or addresses authenticates nothing. A
+//     replay of a genuine signed own message still verifies: it is the
+//     operator's own text. Numbers are never authenticated by Twilio's
+//     handlers, since caller IDs can be spoofed; only a Standard Webhooks
+//     caller, who holds the secret, may vouch for a sender
+//     ([WebhookConfig.TrustSenderAuth]).
 //   - Replay. Mailgun and Standard Webhooks posts carry a timestamp: one
 //     further than the window (default five minutes) from the injectable clock,
 //     either way, is refused, and each token or webhook-id is accepted once

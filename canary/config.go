@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyseed/honeyseed/canary/internal/names"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
@@ -20,7 +21,10 @@ type Config struct {
 
 	// DotInsensitiveDomains are EmailDomains whose mailboxes ignore dots in the
 	// local part, as Gmail does; a contact to "jsmith@" for the seed
-	// "j.smith@" there is an Exact hit rather than a Likely one.
+	// "j.smith@" there is an Exact hit rather than a Likely one (pass them to
+	// the Matcher with WithDotInsensitiveDomains, as the CLI does). For
+	// uniqueness the generator and the registries treat every domain so: two
+	// seeds never differ only by dots, whatever this says.
 	DotInsensitiveDomains []string
 
 	// PhonePool holds numbers the operator owns and answers, in any format
@@ -247,7 +251,7 @@ func (c Config) validated() (Config, []string, error) {
 		c.Region = "US"
 	}
 	c.Region = strings.ToUpper(c.Region)
-	if !slices.Contains([]string{"US", "GB", "ES"}, c.Region) {
+	if !slices.Contains(names.Regions(), c.Region) {
 		return c, nil, bad("Region", "%q: supported regions are US, GB and ES", c.Region)
 	}
 	if c.TicketFormat == "" && !c.NoTickets {

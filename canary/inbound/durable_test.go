@@ -104,16 +104,25 @@ func TestDurableSMTPStorm(t *testing.T) {
 				return
 			}
 			defer c.Close()
+			// assert, not require: FailNow must not run outside the test's goroutine.
 			for i := k; i < messages; i += clients {
-				require.NoError(t, c.Mail(fmt.Sprintf("storm%d@scam.example", k)))
+				if !assert.NoError(t, c.Mail(fmt.Sprintf("storm%d@scam.example", k))) {
+					return
+				}
 				if i%4 == 3 {
 					assert.Error(t, c.Rcpt(fmt.Sprintf("stranger%d@mail.example", i)))
-					require.NoError(t, c.Reset())
+					if !assert.NoError(t, c.Reset()) {
+						return
+					}
 					continue
 				}
-				require.NoError(t, c.Rcpt(seeds[i%stormSeeds].Email))
+				if !assert.NoError(t, c.Rcpt(seeds[i%stormSeeds].Email)) {
+					return
+				}
 				wc, err := c.Data()
-				require.NoError(t, err)
+				if !assert.NoError(t, err) {
+					return
+				}
 				fmt.Fprintf(wc, "Message-ID: <%d@storm.example>\r\nSubject: refund %d\r\n\r\nCall now.\r\n", i, i)
 				if assert.NoError(t, wc.Close()) {
 					accepted.Add(1)
@@ -278,7 +287,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	store := openStore(t, dir)
 	defer store.Close()
-	jl, err := sink.OpenJSONLines(filepath.Join(dir, "alerts.jsonl"), nil)
+	jl, err := sink.OpenJSONLines(filepath.Join(dir, "alerts.jsonl"), sink.JSONLinesOptions{})
 	require.NoError(t, err)
 	defer jl.Close()
 	m, err := canary.NewMatcher(store)

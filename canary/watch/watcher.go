@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,6 +42,8 @@ type Config struct {
 	// trusted Authentication-Results, an authenticated channel); a subdomain
 	// of an own domain counts as own. A sender that only claims an own
 	// address or number is alerted on like any other: scammers forge them.
+	// Numbers may be national, read in the Matcher's regions
+	// (canary.WithRegions).
 	OwnDomains []string
 	OwnNumbers []string
 	// SuppressedSinks names the sinks, among Sinks, that receive suppressed
@@ -86,6 +89,7 @@ type Config struct {
 // A Watcher is safe for concurrent use. Close stops the dispatcher.
 type Watcher struct {
 	cfg       Config
+	regions   []string // the Matcher's, default first: how national numbers are read
 	sinkNames []string
 	// suppressedSinks receive suppressed alerts (Config.SuppressedSinks).
 	suppressedSinks []string
@@ -152,6 +156,7 @@ func New(cfg Config) (*Watcher, error) {
 	}
 	w := &Watcher{
 		cfg:        cfg,
+		regions:    cfg.Matcher.Regions(),
 		ownDomains: map[string]bool{},
 		ownNumbers: map[string]bool{},
 		wake:       make(chan struct{}, 1),
@@ -184,7 +189,7 @@ func New(cfg Config) (*Watcher, error) {
 		w.ownDomains[string(nd)] = true
 	}
 	for i, n := range cfg.OwnNumbers {
-		e, err := canary.NormalizePhone(n, "")
+		e, err := w.phone(n)
 		if err != nil {
 			return nil, fmt.Errorf("%w: watch.Config.OwnNumbers[%d]: %w", canary.ErrInvalidConfig, i, err)
 		}
@@ -245,7 +250,7 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 		ids[i] = s.ID.String()
 	}
 	sort.Strings(ids)
-	sender := senderKey(ev)
+	sender := w.senderKey(ev)
 	window := ev.At.UTC().Truncate(w.cfg.GroupWindow).Unix()
 	key := strings.Join(ids, ",") + "|" + ev.Channel.String() + "|" + sender + "|" + strconv.FormatInt(window, 10)
 
@@ -275,14 +280,31 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 var alertNamespace = uuid.MustParse("2b0f5c1e-8a7d-5e4b-9c3a-6f1d2e7a9b40")
 
 // senderKey is the sender in a form that ignores formatting.
-func senderKey(ev canary.Event) string {
+func (w *Watcher) senderKey(ev canary.Event) string {
 	if e, err := canary.NormalizeEmail(ev.From); err == nil {
 		return e
 	}
-	if p, err := canary.NormalizePhone(ev.From, "US"); err == nil {
+	if p, err := w.phone(ev.From); err == nil {
 		return p
 	}
 	return strings.ToLower(strings.TrimSpace(ev.From))
+}
+
+// phone reads a number in international form or national in one of the
+// Matcher's regions, the default first.
+func (w *Watcher) phone(s string) (string, error) {
+	var first error
+	for _, r := range w.regions {
+		p, err := canary.NormalizePhone(s, r)
+		if err == nil {
+			return p, nil
+		}
+		first = cmp.Or(first, err)
+	}
+	if first == nil {
+		return canary.NormalizePhone(s, "")
+	}
+	return "", first
 }
 
 // ownTraffic reports whether ev comes from the operator's own senders, as
@@ -303,7 +325,7 @@ func (w *Watcher) ownTraffic(ev canary.Event) (bool, string) {
 			}
 		}
 		if id.Number != "" {
-			if n, err := canary.NormalizePhone(id.Number, ""); err == nil && w.ownNumbers[n] {
+			if n, err := w.phone(id.Number); err == nil && w.ownNumbers[n] {
 				return true, "authenticated own number " + n + " (" + id.Method + ")"
 			}
 		}

@@ -212,6 +212,35 @@ func TestWatcherSuppressesOnlyAuthenticatedOwnTraffic(t *testing.T) {
 	assert.ErrorIs(t, err, canary.ErrInvalidConfig)
 }
 
+// TestWatcherReadsNumbersInTheMatchersRegions: own numbers and senders in
+// national form are read in the Matcher's regions, the default first.
+func TestWatcherReadsNumbersInTheMatchersRegions(t *testing.T) {
+	_, seeds := matchFixture(t)
+	reg := canary.NewMemoryRegistry()
+	require.NoError(t, reg.Add(context.Background(), seeds...))
+	m, err := canary.NewMatcher(reg, canary.WithRegions("GB", "US"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"GB", "US"}, m.Regions())
+	out := watch.NewMemoryOutbox()
+	w, err := watch.New(watch.Config{Matcher: m, Outbox: out, OwnNumbers: []string{"07700 900456"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelSMS, From: "+44 7700 900456", To: seeds[1].Phone,
+		Auth: []canary.SenderAuth{{Number: "07700 900456", Method: "pbx"}}}))
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelSMS, From: "(0)7700 900457", To: seeds[1].Phone,
+		Auth: []canary.SenderAuth{{Number: "(0)7700 900457", Method: "pbx"}}}))
+	var by []string
+	for a, err := range out.Alerts(ctx) {
+		require.NoError(t, err)
+		by = append(by, a.SuppressedBy)
+	}
+	assert.Equal(t, []string{"authenticated own number +447700900456 (pbx)", ""}, by, "a national own number, read in GB; another sender is not suppressed")
+
+	_, err = watch.New(watch.Config{Matcher: m, OwnNumbers: []string{"not a number"}})
+	assert.ErrorIs(t, err, canary.ErrInvalidConfig)
+}
+
 func TestWatcherRetriesAndReportsFailingSink(t *testing.T) {
 	sink := &recordingSink{fail: 6}
 	w, seeds, clock, _ := watchFixture(t, sink, func(c *watch.Config) { c.FailingAfter = 3 })

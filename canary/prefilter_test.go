@@ -9,27 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestShapeWith(t *testing.T) {
-	var sh *Shape
-	sh = sh.with([]Key{{FieldEmail, "annlee@mail.example"}, {FieldPhone, "+14155550132"}, {FieldTicket, "TM10400132"}})
-	require.NotNil(t, sh)
-	assert.True(t, sh.EmailDomains["mail.example"])
-	assert.NotZero(t, sh.PhoneLens&(1<<12))
-	assert.True(t, sh.PhoneLead[14])
-	assert.NotZero(t, sh.TicketLens&(1<<10))
-	assert.True(t, sh.TicketFirst['T'])
-	same := sh.with([]Key{{FieldEmail, "other@mail.example"}, {FieldPhone, "+14155550199"}})
-	assert.Same(t, sh, same, "nothing new: the same Shape, no copy")
-	grown := sh.with([]Key{{FieldEmail, "x@inbox.example"}})
-	assert.NotSame(t, sh, grown)
-	assert.False(t, sh.EmailDomains["inbox.example"], "a published Shape never changes")
-	assert.True(t, grown.EmailDomains["inbox.example"] && grown.EmailDomains["mail.example"])
-
-	assert.True(t, sh.admitsTicket([]byte("tm-10400132")))
-	assert.False(t, sh.admitsTicket([]byte("SR-1040013")), "other first letter")
-	assert.False(t, sh.admitsTicket([]byte("TM-104001")), "other length")
-}
-
 // noShape hides MemoryRegistry's Shaper: the matcher must find the same hits
 // without the filter.
 type noShape struct{ Registry }
@@ -60,12 +39,4 @@ func TestMatchSameWithAndWithoutShape(t *testing.T) {
 	hits, err := empty.Match(ctx, Event{Channel: ChannelText, Body: "jessica.smith@mail.example"})
 	require.NoError(t, err)
 	assert.Empty(t, hits)
-}
-
-func TestShapePhoneMinDigits(t *testing.T) {
-	var sh *Shape
-	sh = sh.with([]Key{{FieldPhone, "+14155550132"}})
-	assert.Equal(t, 10, sh.PhoneMinDigits, "NANP national numbers have ten digits")
-	sh = sh.with([]Key{{FieldPhone, "+447700900123"}})
-	assert.Equal(t, 9, sh.PhoneMinDigits, "a 44 number, read as if its country code had three digits")
 }

@@ -291,7 +291,7 @@ func TestWebhookSinkOfficialVerifier(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer srv.Close()
-	wh, err := sink.NewWebhook(srv.URL, secret, &sink.WebhookOptions{PreviousSecret: previousSecret})
+	wh, err := sink.NewWebhook(srv.URL, secret, sink.WebhookOptions{PreviousSecret: previousSecret})
 	require.NoError(t, err)
 
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)

@@ -1,7 +1,6 @@
 package canary
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -130,21 +129,20 @@ func (m *Matcher) putFinder(f *finder) {
 
 // finder holds the scratch state of one Match or one scanned chunk.
 type finder struct {
-	m         *Matcher
-	ctx       context.Context
-	err       error
-	norm      []byte // normalized candidate
-	digits    []byte
-	key       []byte
-	groups    []int
-	pos       []int // buffer position of each hit
-	hits      []Hit
-	label     string
-	offset    bool // label carries "@offset"
-	base      int  // stream offset of text[0], for Scan
-	ticketEnd int
-	once      bool   // report each seed and field once (Match), or every occurrence (Scan)
-	shape     *Shape // what the registry holds, if it says; nil: no filtering
+	m      *Matcher
+	ctx    context.Context
+	err    error
+	norm   []byte // normalized candidate
+	digits []byte
+	key    []byte
+	groups []int
+	pos    []int // buffer position of each hit
+	hits   []Hit
+	label  string
+	offset bool   // label carries "@offset"
+	base   int    // stream offset of text[0], for Scan
+	once   bool   // report each seed and field once (Match), or every occurrence (Scan)
+	shape  *Shape // what the registry holds, if it says; nil: no filtering
 }
 
 func (f *finder) reset(ctx context.Context) {
@@ -241,64 +239,16 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 // finish resolves shared phone numbers by the names in the event's text.
 func (f *finder) finish(ev Event) []Hit {
 	out := slices.Clone(f.hits)
-	var words map[string]bool
+	var names *nameContext
 	for i, h := range out {
 		if h.Confidence != Ambiguous || h.Field != FieldPhone {
 			continue
 		}
-		if words == nil {
+		if names == nil {
 			context := ev.Subject + "\n" + ev.Body
-			words = wordSet(context[:min(len(context), maxEventField)])
+			names = newNameContext(context[:min(len(context), maxEventField)])
 		}
-		out[i] = resolveShared(h, words)
+		out[i] = resolveShared(h, names)
 	}
 	return out
-}
-
-// resolveShared picks the one candidate of an Ambiguous phone hit whose name is
-// in words. With none or several named, the hit stays Ambiguous.
-func resolveShared(h Hit, words map[string]bool) Hit {
-	var named []Seed
-	for _, s := range h.Candidates {
-		if mentions(words, s.Name) {
-			named = append(named, s)
-		}
-	}
-	if len(named) == 1 {
-		h.Seed, h.Candidates, h.Confidence = named[0], nil, Likely
-	}
-	return h
-}
-
-// wordSet returns the normalized words of text.
-func wordSet(text string) map[string]bool {
-	set := map[string]bool{}
-	for _, w := range strings.Fields(NormalizeName(text)) {
-		set[w] = true
-	}
-	return set
-}
-
-// mentions reports whether words hold the seed's given name or a family name.
-func mentions(words map[string]bool, n Name) bool {
-	var buf [128]byte
-	for _, part := range [2]string{n.Given, n.Family} {
-		var norm []byte
-		if isASCII(part) {
-			norm = appendASCIIName(buf[:0], part) // the common case, without allocating
-		} else {
-			norm = []byte(NormalizeName(part))
-		}
-		if len(norm) == 0 {
-			continue
-		}
-		all := true
-		for w := range bytes.SplitSeq(norm, []byte{' '}) {
-			all = all && words[string(w)]
-		}
-		if all {
-			return true
-		}
-	}
-	return false
 }

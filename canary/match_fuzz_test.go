@@ -139,7 +139,7 @@ func clipFuzz(b []byte) []byte { return b[:min(len(b), 4096)] }
 // FuzzPlantedValue plants one seed value, chosen and formatted by the fuzzer,
 // in arbitrary text and requires Match and Scan to find that seed.
 func FuzzPlantedValue(f *testing.F) {
-	f.Skip("issue 9: fixed in the matcher change")
+
 	f.Add([]byte("call"), uint16(1), uint8(2), uint8(0), []byte("24/7"))
 	f.Add([]byte("Jane Doe"), uint16(6+1), uint8(3), uint8(0x00), []byte("12 Main St"))
 	f.Add([]byte("0"), uint16(6+2), uint8(5), uint8(0x00), []byte("A"))

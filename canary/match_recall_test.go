@@ -98,7 +98,7 @@ func checkNoHit(t *testing.T, m *canary.Matcher, field canary.Field, tests []str
 }
 
 func TestMatchPhoneBesideDigits(t *testing.T) {
-	t.Skip("issue 9: fixed in the matcher change")
+
 	m, seeds := recallFixture(t)
 	checkRecall(t, m, seeds, canary.FieldPhone, []recallCase{
 		// United States, the default region.
@@ -140,7 +140,7 @@ func TestMatchPhoneBesideDigits(t *testing.T) {
 }
 
 func TestMatchPhoneOtherRegions(t *testing.T) {
-	t.Skip("issue 9: fixed in the matcher change")
+
 	// A Spanish operator reads national numbers as Spanish: other countries'
 	// numbers are recognised written internationally, or with their trunk
 	// prefix when their region is listed.
@@ -158,7 +158,7 @@ func TestMatchPhoneOtherRegions(t *testing.T) {
 }
 
 func TestMatchTicketSeparators(t *testing.T) {
-	t.Skip("issue 9: fixed in the matcher change")
+
 	m, seeds := recallFixture(t)
 	checkRecall(t, m, seeds, canary.FieldTicket, []recallCase{
 		{"TM-10424187", "lv", "TM-10424187", canary.Exact, "as planted"},
@@ -228,7 +228,7 @@ func sharedFixture(t *testing.T) (*canary.Matcher, map[string]canary.Seed, []can
 }
 
 func TestMatchSharedNumberResolution(t *testing.T) {
-	t.Skip("issue 9: fixed in the matcher change")
+
 	m, named, all := sharedFixture(t)
 	tests := []struct {
 		text  string
@@ -297,7 +297,7 @@ func TestMatchSharedNumberResolution(t *testing.T) {
 // In a dump, each shared-number hit is resolved by its own line alone: a
 // name on the next row says nothing about this one.
 func TestScanSharedNumberByLine(t *testing.T) {
-	t.Skip("issue 9: fixed in the matcher change")
+
 	m, named, _ := sharedFixture(t)
 	var dump bytes.Buffer
 	dump.WriteString("INSERT INTO customers VALUES\n")

@@ -211,5 +211,5 @@ func resolveByLine(h Hit, buf []byte, pos int) Hit {
 	if i := bytes.IndexByte(buf[pos:end], '\n'); i >= 0 {
 		end = pos + i
 	}
-	return resolveShared(h, wordSet(string(buf[start:end])))
+	return resolveShared(h, newNameContext(string(buf[start:end])))
 }

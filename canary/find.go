@@ -248,7 +248,7 @@ func (f *finder) ticketFrom(text []byte, p, i int) bool {
 		}
 		var reason string
 		f.norm, reason = appendTicket(f.norm[:0], unsafe.String(&text[p], q+1-p))
-		if reason != "" {
+		if reason != "" || f.shape != nil && !f.shape.mayHold(FieldTicket, f.norm) {
 			continue
 		}
 		if seeds := f.lookup(FieldTicket, f.norm); len(seeds) > 0 {
@@ -300,6 +300,9 @@ func (f *finder) phoneAt(text []byte, i int) int {
 	lead, plus := phoneLead(text, i)
 	glued := i > 0 && alnum[text[i-1]]
 	for a := i; ; {
+		if digits < minDigits {
+			return end // what is left of the run is too short for a number
+		}
 		aEnd := a
 		for aEnd < len(text) && text[aEnd] >= '0' && text[aEnd] <= '9' {
 			aEnd++
@@ -317,11 +320,11 @@ func (f *finder) phoneAt(text []byte, i int) int {
 			if a == i {
 				rawStart, mark = lead, plus
 			}
-			if hitEnd := f.phoneWindows(text, a, rawStart, mark, minDigits); hitEnd > 0 {
-				next = nextGroup(text, hitEnd)
-				if next < 0 {
+			if hitEnd, hitDigits := f.phoneWindows(text, a, rawStart, mark, minDigits); hitEnd > 0 {
+				if next = nextGroup(text, hitEnd); next < 0 {
 					return hitEnd
 				}
+				digits -= hitDigits
 			}
 		}
 		glued = false
@@ -329,6 +332,7 @@ func (f *finder) phoneAt(text []byte, i int) int {
 			if next = nextGroup(text, aEnd); next < 0 {
 				return aEnd
 			}
+			digits -= aEnd - a
 		}
 		a = next
 	}
@@ -359,8 +363,8 @@ func phoneLead(text []byte, i int) (int, plusMark) {
 
 // phoneWindows collects the groups from the one at text[a] while they fit in
 // one number, and looks up the readings of each window of them, longest
-// first. It returns the end of the window that hit, or -1.
-func (f *finder) phoneWindows(text []byte, a, rawStart int, plus plusMark, minDigits int) int {
+// first. It returns the end of the window that hit and its digits, or -1.
+func (f *finder) phoneWindows(text []byte, a, rawStart int, plus plusMark, minDigits int) (int, int) {
 	const budget = maxRunDigits + 1 // +1: room for a trunk "0" written after the country code
 	var ends, counts [budget]int
 	k := 0
@@ -380,10 +384,10 @@ func (f *finder) phoneWindows(text []byte, a, rawStart int, plus plusMark, minDi
 	}
 	for b := k; b > 0 && counts[b-1] >= minDigits; b-- {
 		if f.phoneDigits(text[rawStart:ends[b-1]], rawStart, plus, f.digits[:counts[b-1]]) {
-			return ends[b-1]
+			return ends[b-1], counts[b-1]
 		}
 	}
-	return -1
+	return -1, 0
 }
 
 // nextGroup returns where the next digit group of a run starts after the
@@ -504,7 +508,7 @@ func (f *finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b 
 		return false
 	}
 	f.key = append(append(append(append(f.key[:0], '+'), cc...), a...), b...)
-	if sh := f.shape; sh != nil && (sh.PhoneLens&(1<<len(f.key)) == 0 || !sh.PhoneLead[int(f.key[1]-'0')*10+int(f.key[2]-'0')]) {
+	if sh := f.shape; sh != nil && (sh.PhoneLens&(1<<len(f.key)) == 0 || !sh.PhoneLead[int(f.key[1]-'0')*10+int(f.key[2]-'0')] || !sh.mayHold(FieldPhone, f.key)) {
 		return false
 	}
 	if seeds := f.lookup(FieldPhone, f.key); len(seeds) > 0 {

@@ -400,7 +400,7 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	for _, k := range keys {
 		sh = sh.with(k)
 	}
-	r.shape.Store(sh)
+	r.shape.Store(r.withFilters(sh, keys))
 	for lo := 0; lo < len(seeds); lo += publishBatch {
 		hi := min(lo+publishBatch, len(seeds))
 		r.mu.Lock()

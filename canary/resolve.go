@@ -60,18 +60,29 @@ type nameContext struct {
 // newNameContext splits text into words as NormalizeName would, noting how
 // each was written and what separates it from the one before.
 func newNameContext(text string) *nameContext {
-	c := &nameContext{}
+	c := &nameContext{words: make([]textWord, 0, len(text)/6+1)}
+	// Words are written into one buffer and cut from one string, so a line
+	// costs a few allocations, not one per word.
+	buf := make([]byte, 0, len(text))
+	var offs []int
 	g := gapTight
 	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
 		if !isWordRune(r) {
 			g = max(g, gapOf(text, i, r))
 			i += size
 			continue
 		}
-		j := i + size
+		j, ascii := i+size, r < utf8.RuneSelf
 		for j < len(text) {
-			r2, s2 := utf8.DecodeRuneInString(text[j:])
+			r2, s2 := rune(text[j]), 1
+			if r2 >= utf8.RuneSelf {
+				r2, s2 = utf8.DecodeRuneInString(text[j:])
+				ascii = false
+			}
 			if !isWordRune(r2) {
 				break
 			}
@@ -79,11 +90,32 @@ func newNameContext(text string) *nameContext {
 		}
 		tok := strings.TrimLeft(text[i:j], "'’")
 		first, _ := utf8.DecodeRuneInString(tok)
-		for _, w := range strings.Fields(NormalizeName(tok)) {
-			c.words = append(c.words, textWord{w: w, upper: unicode.IsUpper(first), gap: g})
-			g = gapTight
+		upper := unicode.IsUpper(first)
+		if ascii {
+			// One ASCII word: NormalizeName's form without its Unicode passes.
+			if start, nb := len(buf), appendASCIIName(buf, tok); len(nb) > start {
+				buf = nb
+				offs = append(offs, start)
+				c.words = append(c.words, textWord{upper: upper, gap: g})
+				g = gapTight
+			}
+		} else {
+			for _, w := range strings.Fields(NormalizeName(tok)) {
+				offs = append(offs, len(buf))
+				buf = append(buf, w...)
+				c.words = append(c.words, textWord{upper: upper, gap: g})
+				g = gapTight
+			}
 		}
 		i = j
+	}
+	all := string(buf)
+	for k := range c.words {
+		end := len(all)
+		if k+1 < len(offs) {
+			end = offs[k+1]
+		}
+		c.words[k].w = all[offs[k]:end]
 	}
 	if len(c.words) > 64 {
 		c.index = map[string][]int{}
@@ -157,13 +189,57 @@ type candidateName struct {
 	given, family []string
 }
 
-func nameWords(n Name) candidateName {
-	return candidateName{strings.Fields(NormalizeName(n.Given)), strings.Fields(NormalizeName(n.Family))}
+// candidateNames normalizes the candidates' names into one buffer, cut into
+// words once: a few allocations for any number of candidates.
+func candidateNames(seeds []Seed) []candidateName {
+	buf := make([]byte, 0, 32*len(seeds))
+	var offs []int                          // word start offsets in buf
+	parts := make([]int, 0, 2*len(seeds)+1) // word index where each part starts
+	for _, s := range seeds {
+		for _, part := range [2]string{s.Name.Given, s.Name.Family} {
+			parts = append(parts, len(offs))
+			start := len(buf)
+			if isASCII(part) {
+				buf = appendASCIIName(buf, part)
+			} else {
+				buf = append(buf, NormalizeName(part)...)
+			}
+			for k := start; k < len(buf); k++ {
+				if k == start || buf[k-1] == ' ' {
+					offs = append(offs, k)
+				}
+			}
+			buf = append(buf, ' ')
+		}
+	}
+	parts = append(parts, len(offs))
+	all := string(buf)
+	words := make([]string, len(offs))
+	for k, o := range offs {
+		words[k] = all[o : o+strings.IndexByte(all[o:], ' ')]
+	}
+	out := make([]candidateName, len(seeds))
+	for i := range out {
+		out[i] = candidateName{words[parts[2*i]:parts[2*i+1]], words[parts[2*i+1]:parts[2*i+2]]}
+	}
+	return out
+}
+
+// sharedPart reports whether a candidate other than self has ws as its
+// given or family name.
+func sharedPart(cands []candidateName, self int, ws []string) bool {
+	for j, o := range cands {
+		if j != self && (slices.Equal(o.given, ws) || slices.Equal(o.family, ws)) {
+			return true
+		}
+	}
+	return false
 }
 
 // evidence scores what c says for a candidate named n, and reports whether
 // another person's full name stands beside the names found.
-func (c *nameContext) evidence(n candidateName, shared func([]string) bool) (score int, blocked bool) {
+func (c *nameContext) evidence(cands []candidateName, self int) (score int, blocked bool) {
+	n := cands[self]
 	givenAt, familyAt := c.find(n.given), c.find(n.family)
 	gl, fl := len(n.given), len(n.family)
 	for _, g := range givenAt {
@@ -177,7 +253,7 @@ func (c *nameContext) evidence(n candidateName, shared func([]string) bool) (sco
 	switch {
 	case len(givenAt) > 0 && len(familyAt) > 0:
 		score = evBothNames
-	case len(givenAt) > 0 && !shared(n.given) || len(familyAt) > 0 && !shared(n.family):
+	case len(givenAt) > 0 && !sharedPart(cands, self, n.given) || len(familyAt) > 0 && !sharedPart(cands, self, n.family):
 		score = evOwnName
 	case len(givenAt) > 0 || len(familyAt) > 0:
 		score = evSharedName
@@ -238,25 +314,12 @@ func knownFamily(w string) bool {
 // candidate the evidence names alone, or else Ambiguous with the candidates
 // ordered best evidence first (registry order among equals).
 func resolveShared(h Hit, c *nameContext) Hit {
-	cands := make([]candidateName, len(h.Candidates))
-	for i, s := range h.Candidates {
-		cands[i] = nameWords(s.Name)
-	}
-	shared := func(self int) func([]string) bool {
-		return func(ws []string) bool {
-			for j, o := range cands {
-				if j != self && (slices.Equal(o.given, ws) || slices.Equal(o.family, ws)) {
-					return true
-				}
-			}
-			return false
-		}
-	}
+	cands := candidateNames(h.Candidates)
 	scores := make([]int, len(cands))
 	blocked := make([]bool, len(cands))
 	best, atBest, withAny := evNone, 0, 0
-	for i, n := range cands {
-		scores[i], blocked[i] = c.evidence(n, shared(i))
+	for i := range cands {
+		scores[i], blocked[i] = c.evidence(cands, i)
 		switch {
 		case scores[i] > best:
 			best, atBest = scores[i], 1

@@ -21,6 +21,8 @@ type Shape struct {
 	TicketFirst    [256]bool // first character of a normalized ticket
 
 	ticketDigitFirst bool // some ticket starts with a digit
+
+	phones, tickets *keyFilter // what MemoryRegistry holds, by lookup key; nil: no filter
 }
 
 // Shaper is implemented by registries that can describe what they hold. Its

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/url"
-	"unsafe"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Candidate extraction: the text is searched for the three shapes a seed value
@@ -13,7 +14,7 @@ import (
 // generous but must not miss a shape.
 
 const (
-	maxLocalScan  = 4 * maxLocalLen // bytes scanned left of '@' (UTF-8 locals)
+	maxLocalScan  = 4 * norm.MaxLocalLen // bytes scanned left of '@' (UTF-8 locals)
 	maxDomainScan = 255
 	maxRunDigits  = 15 // E.164 maximum
 	minRunDigits  = 7
@@ -32,7 +33,7 @@ func init() {
 		b := byte(c)
 		isAlnum := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 		alnum[c] = isAlnum
-		localByte[c] = isAlnum || b >= 0x80 || bytes.IndexByte([]byte("!#$%&'*+/=?^_`{|}~-."), b) >= 0
+		localByte[c] = norm.IsLocalChar(norm.Lower(b)) || b >= 0x80 || b == '+' // as written: any case, a +tag
 		domainByte[c] = isAlnum || b >= 0x80 || b == '-' || b == '.'
 		ticketSep[c] = b == '-' || b == '_' || b == '#' || b == '/' || b == '.' || b == ':' || b == ' '
 		phoneSep[c] = b == ' ' || b == '-' || b == '.' || b == '(' || b == ')' || b == '/' || b == '\t'
@@ -95,22 +96,22 @@ func (f *finder) tryEmail(raw []byte, pos int) {
 		// domain before normalizing the whole address. (An event has few
 		// addresses: there the check would cost more than it saves.)
 		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
-		if isASCII(unsafe.String(&domain[0], len(domain))) {
+		if norm.IsASCII(stringOf(domain)) {
 			var reason string
-			f.key, reason = appendDomain(f.key[:0], unsafe.String(&domain[0], len(domain)))
+			f.key, reason = norm.AppendDomain(f.key[:0], stringOf(domain))
 			if reason != "" || !f.shape.EmailDomains[string(f.key)] {
 				return
 			}
 		}
 	}
-	f.matchEmail(raw, pos, unsafe.String(&raw[0], len(raw)))
+	f.matchEmail(raw, pos, stringOf(raw))
 }
 
 // matchEmail normalizes addr, the address written as raw, and records a hit if
 // a seed has it.
 func (f *finder) matchEmail(raw []byte, pos int, addr string) {
 	var reason string
-	if f.norm, reason = appendEmail(f.norm[:0], addr); reason != "" {
+	if f.norm, reason = norm.AppendEmail(f.norm[:0], addr); reason != "" {
 		return
 	}
 	if seeds := f.lookup(FieldEmail, f.norm); len(seeds) > 0 {
@@ -124,7 +125,7 @@ func (f *finder) emailConfidence(s Seed) Confidence {
 		return Exact
 	}
 	var reason string
-	f.key, reason = appendEmail(f.key[:0], s.Email)
+	f.key, reason = norm.AppendEmail(f.key[:0], s.Email)
 	if reason != "" || bytes.Equal(f.key, f.norm) {
 		return Exact
 	}
@@ -191,7 +192,7 @@ func (f *finder) findDigits(text []byte, lo, hi int) {
 // drops, a few in a row at most ("TM - 10424187").
 const (
 	maxTicketSeps  = 3
-	maxTicketReach = 4 * maxTicketLen // bytes before a ticket's first digit
+	maxTicketReach = 4 * norm.MaxTicketLen // bytes before a ticket's first digit
 )
 
 // ticketAt tries the tickets whose first digit is the digit run at text[i].
@@ -237,7 +238,7 @@ func (f *finder) ticketFrom(text []byte, p, i int) bool {
 			continue
 		}
 		seps = 0
-		if n++; n > maxTicketLen {
+		if n++; n > norm.MaxTicketLen {
 			return false
 		}
 		if q < i || q+1 < len(text) && alnum[text[q+1]] {
@@ -247,7 +248,7 @@ func (f *finder) ticketFrom(text []byte, p, i int) bool {
 			continue
 		}
 		var reason string
-		f.norm, reason = appendTicket(f.norm[:0], unsafe.String(&text[p], q+1-p))
+		f.norm, reason = norm.AppendTicket(f.norm[:0], stringOf(text[p:q+1]))
 		if reason != "" || f.shape != nil && !f.shape.mayHold(FieldTicket, f.norm) {
 			continue
 		}

@@ -6,9 +6,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Matcher finds seeds in events and text. It is safe for concurrent use and
@@ -58,14 +59,25 @@ func WithRegions(regions ...string) MatcherOption {
 func WithDotInsensitiveDomains(domains ...string) MatcherOption {
 	return func(m *Matcher) error {
 		for _, d := range domains {
-			norm, reason := appendDomain(nil, d)
+			nd, reason := norm.AppendDomain(nil, d)
 			if reason != "" {
 				return fmt.Errorf("%w: WithDotInsensitiveDomains %q: %s", ErrInvalidConfig, d, reason)
 			}
-			m.dotInsensitive[string(norm)] = true
+			m.dotInsensitive[string(nd)] = true
 		}
 		return nil
 	}
+}
+
+// Regions returns the regions whose national formats the Matcher reads, the
+// default first. A watch.Watcher reads senders and own numbers with them, so
+// one setting governs every reading of a national number.
+func (m *Matcher) Regions() []string {
+	out := make([]string, len(m.regions))
+	for i, r := range m.regions {
+		out[i] = r.code
+	}
+	return out
 }
 
 // NewMatcher returns a Matcher over reg.
@@ -165,7 +177,7 @@ func (f *finder) scan(label, s string, withOffset bool) {
 		s = s[:maxEventField]
 	}
 	f.label, f.offset, f.base = label, withOffset, 0
-	text := unsafe.Slice(unsafe.StringData(s), len(s))
+	text := bytesOf(s)
 	f.findAll(text, 0, len(text))
 }
 
@@ -198,7 +210,8 @@ func (f *finder) add(field Field, raw []byte, pos int, seeds []Seed, conf Confid
 	if f.once && len(f.hits) >= maxEventHits {
 		return
 	}
-	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf}
+	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf,
+		Part: f.label, Offset: int64(f.base + pos)}
 	if len(seeds) > 1 {
 		h.Confidence, h.Candidates = Ambiguous, seeds
 	}
@@ -228,7 +241,7 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 	}
 	// The registry contract forbids retaining value, so a view of the buffer
 	// avoids a copy per candidate.
-	seeds, err := f.m.reg.Lookup(f.ctx, field, unsafe.String(&value[0], len(value)))
+	seeds, err := f.m.reg.Lookup(f.ctx, field, stringOf(value))
 	if err != nil {
 		f.err = fmt.Errorf("canary: registry lookup: %w", err)
 		return nil

@@ -271,13 +271,20 @@ func sameValue(f canary.Field, a, b canary.Seed) bool {
 	case canary.FieldEmail:
 		x, err1 := canary.NormalizeEmail(a.Email)
 		y, err2 := canary.NormalizeEmail(b.Email)
-		return err1 == nil && err2 == nil && canary.LookupKey(f, x) == canary.LookupKey(f, y)
+		return err1 == nil && err2 == nil && dotless(x) == dotless(y)
 	case canary.FieldPhone:
 		return a.Phone == b.Phone
 	}
 	x, _ := canary.NormalizeTicket(a.Ticket)
 	y, _ := canary.NormalizeTicket(b.Ticket)
 	return x == y
+}
+
+// dotless drops the dots of an address's local part: the registries' lookup
+// key, under which "j.smith@" and "jsmith@" are one seed.
+func dotless(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	return strings.ReplaceAll(addr[:at+1], ".", "") + addr[at+1:]
 }
 
 // quotes reports whether a hit's raw value is a form of its seed's value.

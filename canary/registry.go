@@ -8,13 +8,14 @@ import (
 	"iter"
 	"maps"
 	"math"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/google/uuid"
+
+	"github.com/honeyseed/honeyseed/canary/internal/memindex"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Registry stores seeds and finds them by value.
@@ -29,7 +30,7 @@ import (
 // never handed to another seed.
 type Registry interface {
 	// Add registers seeds, all or none. A seed whose ID, email or ticket has the
-	// LookupKey of one already registered, or of another seed in the same call, is
+	// lookup key of one already registered, or of another seed in the same call, is
 	// refused with an error wrapping ErrDuplicate; an invalid seed with one wrapping
 	// ErrInvalidSeed, ErrInvalidEmail, ErrInvalidPhone or ErrInvalidTicket. On
 	// error nothing was added. The registry keeps copies: callers may reuse seeds.
@@ -37,7 +38,8 @@ type Registry interface {
 
 	// Lookup returns the seeds whose field f has the given normalized value (as
 	// returned by NormalizeEmail, NormalizePhone or NormalizeTicket), compared by
-	// LookupKey. Several seeds can share a phone number. A value no seed has gives
+	// lookup key: the normalized value, for email without the dots of the local
+	// part, so "j.smith@" finds "jsmith@". Several seeds can share a phone number. A value no seed has gives
 	// (nil, nil). FieldName gives ErrUnsupportedField: names are not unique and
 	// never alert on their own. Implementations must not retain value, and should
 	// not allocate when nothing is found: the Matcher calls Lookup for every
@@ -59,11 +61,11 @@ type Registry interface {
 // Key is one value a registry indexes a seed under.
 type Key struct {
 	Field Field
-	Value string // LookupKey of the normalized value
+	Value string // lookup key of the normalized value (norm.EmailKey for email)
 }
 
 // Keys validates s and returns the keys a registry indexes it under: its email,
-// phone and ticket, each normalized and passed through LookupKey. The phone must
+// phone and ticket, each normalized and reduced to its lookup key. The phone must
 // already be in E.164 form, as the Generator emits it.
 func (s Seed) Keys() ([]Key, error) {
 	if err := s.validate(); err != nil {
@@ -75,10 +77,10 @@ func (s Seed) Keys() ([]Key, error) {
 		if err != nil {
 			return nil, fmt.Errorf("seed %s: %w", s.ID, err)
 		}
-		keys = append(keys, Key{FieldEmail, LookupKey(FieldEmail, e)})
+		keys = append(keys, Key{FieldEmail, norm.EmailKey(e)})
 	}
 	if s.Phone != "" {
-		if !canonicalE164(s.Phone) {
+		if !norm.CanonicalE164(s.Phone) {
 			p, err := NormalizePhone(s.Phone, "")
 			if err != nil {
 				return nil, fmt.Errorf("seed %s: %w", s.ID, err)
@@ -111,25 +113,23 @@ type MemoryRegistry struct {
 
 	mu         sync.RWMutex
 	recs       recordChunks      // by ordinal, in the order added
+	text       memindex.Texts    // each record's given and family name, email, phone, ticket
 	placements []string          // record.placement indexes it
 	placeIdx   map[string]uint32 // placement -> index
 	hash       maphash.Seed
-	byID       ordTable          // ordinal by ID
-	email      ordTable          // by LookupKey of the email: one seed each
-	ticket     ordTable          // by normalized ticket: one seed each
+	byID       memindex.OrdTable // ordinal by ID
+	email      memindex.OrdTable // by lookup key of the email: one seed each
+	ticket     memindex.OrdTable // by normalized ticket: one seed each
 	phone      map[string]uint32 // first ordinal with that number
 	next       []uint32          // next ordinal sharing the number, or none
 	shape      atomic.Pointer[Shape]
 }
 
 // record is a seed as MemoryRegistry holds it: times as Unix nanoseconds, the
-// placement as an index, the text fields as one run of bytes in its chunk's
-// arena (given name, family name, email, phone, ticket, by length).
+// placement as an index; its text fields are in r.text under the same ordinal.
 type record struct {
 	id                        uuid.UUID
 	placement                 uint32
-	text                      uint32 // offset in the chunk's arena
-	lens                      [5]uint16
 	fields                    map[string]string
 	created, planted, expires int64
 }
@@ -171,8 +171,8 @@ func NewMemoryRegistry() *MemoryRegistry {
 // byte comparison when the value was planted in canonical form, else by
 // normalizing it again into a stack buffer.
 func (r *MemoryRegistry) find(f Field, key []byte) (uint32, bool) {
-	for p := r.index(f).probe(maphash.Bytes(r.hash, key)); ; {
-		o, ok := p.next()
+	for p := r.index(f).Probe(maphash.Bytes(r.hash, key)); ; {
+		o, ok := p.Next()
 		if !ok {
 			return 0, false
 		}
@@ -194,8 +194,8 @@ func (r *MemoryRegistry) find(f Field, key []byte) (uint32, bool) {
 
 // findID returns the ordinal of the seed with that ID.
 func (r *MemoryRegistry) findID(id uuid.UUID) (uint32, bool) {
-	for p := r.byID.probe(maphash.Bytes(r.hash, id[:])); ; {
-		o, ok := p.next()
+	for p := r.byID.Probe(maphash.Bytes(r.hash, id[:])); ; {
+		o, ok := p.Next()
 		if !ok {
 			return 0, false
 		}
@@ -208,28 +208,20 @@ func (r *MemoryRegistry) findID(id uuid.UUID) (uint32, bool) {
 // emailKey and ticketKey append the lookup keys of a stored record.
 func (r *MemoryRegistry) emailKey(dst []byte, o uint32) []byte {
 	start := len(dst)
-	norm, reason := appendEmail(dst, r.recs.str(o, textEmail))
+	var buf [128]byte
+	n, reason := norm.AppendEmail(buf[:0], r.text.String(o, textEmail))
 	if reason != "" {
-		return dst
+		return dst[:start]
 	}
-	// Drop the dots of the local part in place: LookupKey.
-	at := bytes.LastIndexByte(norm[start:], '@') + start
-	w := start
-	for i := start; i < len(norm); i++ {
-		if norm[i] != '.' || i > at {
-			norm[w] = norm[i]
-			w++
-		}
-	}
-	return norm[:w]
+	return norm.AppendEmailKey(dst, stringOf(n))
 }
 
 func (r *MemoryRegistry) ticketKey(dst []byte, o uint32) []byte {
-	t, _ := appendTicket(dst, r.recs.str(o, textTicket))
+	t, _ := norm.AppendTicket(dst, r.text.String(o, textTicket))
 	return t
 }
 
-func (r *MemoryRegistry) index(f Field) *ordTable {
+func (r *MemoryRegistry) index(f Field) *memindex.OrdTable {
 	if f == FieldEmail {
 		return &r.email
 	}
@@ -239,68 +231,30 @@ func (r *MemoryRegistry) index(f Field) *ordTable {
 // emailIsKey reports whether the record's email, as planted, is key once the
 // dots of its local part are dropped: true for canonical addresses.
 func (r *MemoryRegistry) emailIsKey(o uint32, key []byte) bool {
-	email := r.recs.str(o, textEmail)
-	at := strings.LastIndexByte(email, '@')
-	k := 0
-	for i := 0; i < len(email); i++ {
-		c := email[i]
-		if c == '.' && i < at {
-			continue
-		}
-		if k >= len(key) || key[k] != c {
-			return false
-		}
-		k++
-	}
-	return k == len(key)
+	var buf [128]byte
+	return bytes.Equal(norm.AppendEmailKey(buf[:0], r.text.String(o, textEmail)), key)
 }
 
 // recordChunks stores records in fixed chunks, so a growing registry never
-// holds a half-empty doubled array, and their text in one byte arena per
-// chunk, without a string header or an allocation per field.
+// holds a half-empty doubled array.
 type recordChunks struct {
 	chunks [][]record
-	arenas [][]byte // append-only: bytes once written never change
 	n      int
 }
-
-const recordChunk = 4096
 
 func (c *recordChunks) len() int { return c.n }
 
 func (c *recordChunks) at(o uint32) *record {
-	return &c.chunks[o/recordChunk][o%recordChunk]
+	return &c.chunks[o/memindex.Chunk][o%memindex.Chunk]
 }
 
-func (c *recordChunks) append(r record, text ...string) {
-	if c.n%recordChunk == 0 {
-		c.chunks = append(c.chunks, make([]record, 0, recordChunk))
-		c.arenas = append(c.arenas, make([]byte, 0, 64*recordChunk))
+func (c *recordChunks) append(r record) {
+	if c.n%memindex.Chunk == 0 {
+		c.chunks = append(c.chunks, make([]record, 0, memindex.Chunk))
 	}
 	last := len(c.chunks) - 1
-	r.text = uint32(len(c.arenas[last]))
-	for k, t := range text {
-		r.lens[k] = uint16(len(t)) // Seed.validate bounds each field
-		c.arenas[last] = append(c.arenas[last], t...)
-	}
 	c.chunks[last] = append(c.chunks[last], r)
 	c.n++
-}
-
-// str returns text field k of record o. It points into the arena, which is
-// never written over, so the string stays valid and immutable.
-func (c *recordChunks) str(o uint32, k int) string {
-	r := c.at(o)
-	off := int(r.text)
-	for _, n := range r.lens[:k] {
-		off += int(n)
-	}
-	n := int(r.lens[k])
-	if n == 0 {
-		return ""
-	}
-	arena := c.arenas[o/recordChunk]
-	return unsafe.String(&arena[off], n)
 }
 
 func packTime(t time.Time) int64 {
@@ -323,10 +277,10 @@ func (r *MemoryRegistry) seedLocked(o uint32) Seed {
 	return Seed{
 		ID:        rec.id,
 		Placement: r.placements[rec.placement],
-		Name:      Name{Given: r.recs.str(o, textGiven), Family: r.recs.str(o, textFamily)},
-		Email:     r.recs.str(o, textEmail),
-		Phone:     r.recs.str(o, textPhone),
-		Ticket:    r.recs.str(o, textTicket),
+		Name:      Name{Given: r.text.String(o, textGiven), Family: r.text.String(o, textFamily)},
+		Email:     r.text.String(o, textEmail),
+		Phone:     r.text.String(o, textPhone),
+		Ticket:    r.text.String(o, textTicket),
 		Fields:    maps.Clone(rec.fields),
 		CreatedAt: unpackTime(rec.created),
 		PlantedAt: unpackTime(rec.planted),
@@ -424,12 +378,13 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
 		id: s.ID, placement: p,
 		fields:  maps.Clone(s.Fields),
 		created: packTime(s.CreatedAt), planted: packTime(s.PlantedAt), expires: packTime(s.ExpiresAt),
-	}, s.Name.Given, s.Name.Family, s.Email, s.Phone, s.Ticket)
+	})
+	r.text.Append([memindex.TextFields]string{s.Name.Given, s.Name.Family, s.Email, s.Phone, s.Ticket}) // Seed.validate bounds each below MaxText
 	r.next = append(r.next, none)
-	r.byID.insert(maphash.Bytes(r.hash, s.ID[:]), o)
+	r.byID.Insert(maphash.Bytes(r.hash, s.ID[:]), o)
 	for _, k := range keys {
 		if k.Field != FieldPhone {
-			r.index(k.Field).insert(maphash.String(r.hash, k.Value), o)
+			r.index(k.Field).Insert(maphash.String(r.hash, k.Value), o)
 			continue
 		}
 		if head, ok := r.phone[k.Value]; ok {
@@ -449,7 +404,10 @@ func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]S
 	var buf [128]byte
 	switch f {
 	case FieldEmail, FieldTicket:
-		key := appendLookupKey(buf[:0], f, value)
+		key := append(buf[:0], value...)
+		if f == FieldEmail {
+			key = norm.AppendEmailKey(buf[:0], value)
+		}
 		r.mu.RLock()
 		defer r.mu.RUnlock()
 		o, ok := r.find(f, key)

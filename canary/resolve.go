@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/honeyseed/honeyseed/canary/internal/names"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Shared numbers: a number that several seeds hold names one of them only on
@@ -93,14 +94,14 @@ func newNameContext(text string) *nameContext {
 		upper := unicode.IsUpper(first)
 		if ascii {
 			// One ASCII word: NormalizeName's form without its Unicode passes.
-			if start, nb := len(buf), appendASCIIName(buf, tok); len(nb) > start {
+			if start, nb := len(buf), norm.AppendASCIIName(buf, tok); len(nb) > start {
 				buf = nb
 				offs = append(offs, start)
 				c.words = append(c.words, textWord{upper: upper, gap: g})
 				g = gapTight
 			}
 		} else {
-			for _, w := range strings.Fields(NormalizeName(tok)) {
+			for _, w := range strings.Fields(norm.Name(tok)) {
 				offs = append(offs, len(buf))
 				buf = append(buf, w...)
 				c.words = append(c.words, textWord{upper: upper, gap: g})
@@ -199,10 +200,10 @@ func candidateNames(seeds []Seed) []candidateName {
 		for _, part := range [2]string{s.Name.Given, s.Name.Family} {
 			parts = append(parts, len(offs))
 			start := len(buf)
-			if isASCII(part) {
-				buf = appendASCIIName(buf, part)
+			if norm.IsASCII(part) {
+				buf = norm.AppendASCIIName(buf, part)
 			} else {
-				buf = append(buf, NormalizeName(part)...)
+				buf = append(buf, norm.Name(part)...)
 			}
 			for k := start; k < len(buf); k++ {
 				if k == start || buf[k-1] == ' ' {

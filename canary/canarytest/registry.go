@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // TestRegistry runs the Registry contract against fresh registries made by
@@ -78,6 +79,67 @@ func TestRegistry(t *testing.T, newRegistry func(t *testing.T) canary.Registry) 
 		}
 		_, err := r.Lookup(ctx, canary.FieldName, "ann lee")
 		assert.ErrorIs(t, err, canary.ErrUnsupportedField)
+	})
+
+	t.Run("KeysAgreeWithNorm", func(t *testing.T) {
+		// A registry compares values by norm's lookup key: a value is found
+		// exactly when its key is the planted value's key.
+		r := newRegistry(t)
+		s := Seed(1, "crm/eu")
+		s.Email = "ann.b.lee@mail.example"
+		require.NoError(t, r.Add(ctx, s))
+		planted := norm.EmailKey(mustEmail(t, s.Email))
+		for _, seen := range []string{"ann.b.lee@mail.example", "annblee@mail.example", "a.n.n.b.l.e.e@mail.example",
+			"ann.b.lee@mail.example.org", "ann.b.le@mail.example", "ann.b.lee@sub.mail.example"} {
+			v := mustEmail(t, seen)
+			got, err := r.Lookup(ctx, canary.FieldEmail, v)
+			require.NoError(t, err, seen)
+			assert.Equal(t, norm.EmailKey(v) == planted, len(got) == 1, "%q found exactly when its key is the planted one", seen)
+			dup := Seed(2, "crm/eu")
+			dup.Email = seen
+			err = r.Add(ctx, dup)
+			if norm.EmailKey(v) == planted {
+				assert.ErrorIs(t, err, canary.ErrDuplicate, "%q has the planted key", seen)
+			} else if assert.NoError(t, err, seen) {
+				r = newRegistry(t) // start again without the extra seed
+				require.NoError(t, r.Add(ctx, s))
+			}
+		}
+	})
+
+	t.Run("LookupRetainsNoValue", func(t *testing.T) {
+		// The Matcher hands Lookup a view of its scratch buffer and writes the
+		// buffer again after the call (Registry.Lookup must not retain value):
+		// a registry that keeps the value, in its state or its results, fails.
+		r := newRegistry(t)
+		a, b := Seed(1, "crm/eu"), Seed(2, "crm/eu")
+		require.NoError(t, r.Add(ctx, a, b))
+		for _, tc := range []struct {
+			f      canary.Field
+			va, vb string // values of a and b, of one length
+		}{
+			{canary.FieldEmail, mustEmail(t, a.Email), mustEmail(t, b.Email)},
+			{canary.FieldPhone, a.Phone, b.Phone},
+			{canary.FieldTicket, mustTicket(t, a.Ticket), mustTicket(t, b.Ticket)},
+		} {
+			require.Len(t, tc.vb, len(tc.va))
+			buf := []byte(tc.va)
+			got, err := r.Lookup(ctx, tc.f, view(buf))
+			require.NoError(t, err, tc.f)
+			require.Len(t, got, 1, tc.f)
+			copy(buf, tc.vb) // the matcher reuses its buffer
+			AssertSeedEqual(t, a, got[0])
+			again, err := r.Lookup(ctx, tc.f, tc.vb)
+			require.NoError(t, err)
+			if assert.Len(t, again, 1, tc.f) {
+				assert.Equal(t, b.ID, again[0].ID, "%s: the value seen before the buffer changed is not remembered", tc.f)
+			}
+			again, err = r.Lookup(ctx, tc.f, tc.va)
+			require.NoError(t, err)
+			if assert.Len(t, again, 1, tc.f) {
+				assert.Equal(t, a.ID, again[0].ID, tc.f)
+			}
+		}
 	})
 
 	t.Run("SharedPhone", func(t *testing.T) {
@@ -277,20 +339,8 @@ func upperLocal(email string) string {
 	return string(b)
 }
 
-// dotted removes the dots of the local part: the same lookup key.
-func dotted(email string) string {
-	out := make([]byte, 0, len(email))
-	at := false
-	for i := 0; i < len(email); i++ {
-		c := email[i]
-		at = at || c == '@'
-		if c == '.' && !at {
-			continue
-		}
-		out = append(out, c)
-	}
-	return string(out)
-}
+// dotted is email with the dots of its local part removed: the same lookup key.
+func dotted(email string) string { return norm.EmailKey(email) }
 
 func ids(seeds []canary.Seed) []uuid.UUID {
 	out := make([]uuid.UUID, len(seeds))

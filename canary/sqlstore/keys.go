@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"hash"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"github.com/google/uuid"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // mac is a truncated HMAC-SHA256: what the tables and the in-memory index hold
@@ -114,23 +114,20 @@ func deriveKeys(secret Secret) (*keySet, error) {
 func (*keySet) LogValue() slog.Value { return slog.StringValue("REDACTED") }
 
 // keyMAC returns the MAC a seed is indexed under for field f with the given
-// normalized value. For email it applies canary.LookupKey on the fly (the dots
-// of the local part are dropped) so that the miss path allocates nothing;
-// TestKeyMACMatchesLookupKey holds the two together.
+// normalized value: the MAC of its lookup key (norm.EmailKey for email, the
+// value itself otherwise), written piece by piece so that the miss path
+// allocates nothing.
 func (ks *keySet) keyMAC(f canary.Field, normalized string) mac {
 	m := ks.macs.Get().(*macer)
 	m.h.Reset()
 	m.buf[0], m.n = byte(f), 1
-	rest := normalized
 	if f == canary.FieldEmail {
-		if at := strings.LastIndexByte(normalized, '@'); at > 0 {
-			for part := range strings.SplitSeq(normalized[:at], ".") {
-				m.write(part)
-			}
-			rest = normalized[at:]
+		for part := range norm.EmailKeyParts(normalized) {
+			m.write(part)
 		}
+	} else {
+		m.write(normalized)
 	}
-	m.write(rest)
 	out := m.result()
 	ks.macs.Put(m)
 	return out

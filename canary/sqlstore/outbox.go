@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // The outbox half of a Store: alerts sealed like seeds and found by the MAC of
@@ -79,22 +80,25 @@ func (s *Store) outboxWrite(ctx context.Context, op string, fn func(tx *sql.Tx, 
 	}
 }
 
-// Record implements canary.Outbox. On PostgreSQL, processes recording one alert
+// Record implements watch.Outbox. On PostgreSQL, processes recording one alert
 // ID at once are ordered by the unique ID column: one inserts, the others wait
-// for it, then lock the row and merge.
-func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (bool, error) {
+// for it, then read what it stored.
+func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (canary.Alert, bool, error) {
 	if a.ID == uuid.Nil {
-		return false, fmt.Errorf("sqlstore: %w: alert has no ID", canary.ErrInvalidInput)
+		return canary.Alert{}, false, fmt.Errorf("sqlstore: %w: alert has no ID", canary.ErrInvalidInput)
 	}
-	stored := canary.CloneAlert(a)
-	stored.Count = max(stored.Count, 1)
-	plain, err := encodeAlert(stored)
+	fresh := a.Clone()
+	fresh.Count = max(fresh.Count, 1)
+	plain, err := encodeAlert(fresh)
 	if err != nil {
-		return false, err
+		return canary.Alert{}, false, err
 	}
-	var created bool
+	var (
+		created bool
+		stored  canary.Alert
+	)
 	err = s.outboxWrite(ctx, "recording alert", func(tx *sql.Tx, ks *keySet) error {
-		created = false
+		created, stored = false, fresh
 		idm := ks.idMAC(domainAlertID, a.ID)
 		var seq int64
 		ins, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertAlert))
@@ -104,7 +108,8 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (boo
 		err = ins.QueryRowContext(ctx, idm[:], ks.seal(nil, kindAlert, idm, "", plain)).Scan(&seq)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return s.mergeAlert(ctx, tx, ks, idm, a)
+			_, stored, err = s.lockAlert(ctx, tx, ks, idm)
+			return err
 		case err != nil:
 			return dbError("recording alert", err)
 		}
@@ -123,41 +128,61 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (boo
 		}
 		return nil
 	})
-	return created, err
+	if err != nil {
+		return canary.Alert{}, false, err
+	}
+	return stored, created, nil
 }
 
-// mergeAlert folds a into the stored alert with its ID, under a row lock.
-func (s *Store) mergeAlert(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac, a canary.Alert) error {
+// Update implements watch.Outbox, under a row lock.
+func (s *Store) Update(ctx context.Context, a canary.Alert, ifCount int) (bool, error) {
+	plain, err := encodeAlert(a)
+	if err != nil {
+		return false, err
+	}
+	var ok bool
+	err = s.outboxWrite(ctx, "updating alert", func(tx *sql.Tx, ks *keySet) error {
+		ok = false
+		idm := ks.idMAC(domainAlertID, a.ID)
+		seq, have, err := s.lockAlert(ctx, tx, ks, idm)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlstore: %w: alert %s", canary.ErrNotFound, a.ID)
+		}
+		if err != nil || have.Count != ifCount {
+			return err
+		}
+		upd, err := s.stmt(ctx, tx, s.dialect.q(sqlUpdateAlert))
+		if err != nil {
+			return dbError("updating alert", err)
+		}
+		if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
+			return dbError("updating alert", err)
+		}
+		ok = true
+		return nil
+	})
+	return ok, err
+}
+
+// lockAlert reads the stored alert with ID MAC idm, locking its row. No such
+// row gives sql.ErrNoRows.
+func (s *Store) lockAlert(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac) (int64, canary.Alert, error) {
 	var (
 		seq    int64
 		sealed []byte
 	)
 	sel, err := s.stmt(ctx, tx, s.sqlSelectAlert())
 	if err != nil {
-		return dbError("recording alert", err)
+		return 0, canary.Alert{}, dbError("reading alert", err)
 	}
 	if err := sel.QueryRowContext(ctx, idm[:]).Scan(&seq, &sealed); err != nil {
-		return dbError("recording alert", err)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, canary.Alert{}, err
+		}
+		return 0, canary.Alert{}, dbError("reading alert", err)
 	}
-	have, err := openAlert(ks, idm, sealed)
-	if err != nil {
-		return err
-	}
-	if !canary.MergeAlert(&have, canary.CloneAlert(a)) {
-		return nil // a redelivery: nothing new
-	}
-	plain, err := encodeAlert(have)
-	if err != nil {
-		return err
-	}
-	upd, err := s.stmt(ctx, tx, s.dialect.q(sqlUpdateAlert))
-	if err != nil {
-		return dbError("recording alert", err)
-	}
-	if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
-		return dbError("recording alert", err)
-	}
-	return nil
+	a, err := openAlert(ks, idm, sealed)
+	return seq, a, err
 }
 
 func openAlert(ks *keySet, idm mac, sealed []byte) (canary.Alert, error) {
@@ -181,12 +206,12 @@ func lastErrorAD(alertSeq int64, sink string) string {
 	return strconv.FormatInt(alertSeq, 10) + "\x00" + sink
 }
 
-// Due implements canary.Outbox. Deliveries come in the order they were created.
-func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]canary.Delivery, error) {
+// Due implements watch.Outbox. Deliveries come in the order they were created.
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]watch.Delivery, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	return readWithKeys(s, ctx, func(ks *keySet) ([]canary.Delivery, error) {
+	return readWithKeys(s, ctx, func(ks *keySet) ([]watch.Delivery, error) {
 		rows, err := s.db.QueryContext(ctx, s.dialect.q(`
 SELECT d.alert_seq, d.sink, d.attempts, d.next_at, d.last_error, a.id_mac, a.sealed
 FROM honeyseed_deliveries d JOIN honeyseed_alerts a ON a.seq = d.alert_seq
@@ -195,10 +220,10 @@ WHERE d.next_at <= ? ORDER BY d.seq LIMIT ?`), unixNano(now), limit)
 			return nil, dbError("listing due deliveries", err)
 		}
 		defer rows.Close()
-		var out []canary.Delivery
+		var out []watch.Delivery
 		for rows.Next() {
 			var (
-				d                    canary.Delivery
+				d                    watch.Delivery
 				alertSeq, nextAt     int64
 				lastErr, idm, sealed []byte
 			)
@@ -228,7 +253,7 @@ WHERE d.next_at <= ? ORDER BY d.seq LIMIT ?`), unixNano(now), limit)
 	})
 }
 
-// Delivered implements canary.Outbox.
+// Delivered implements watch.Outbox.
 func (s *Store) Delivered(ctx context.Context, id uuid.UUID, sink string) error {
 	return s.outboxWrite(ctx, "marking delivery done", func(tx *sql.Tx, ks *keySet) error {
 		idm := ks.idMAC(domainAlertID, id)
@@ -239,7 +264,7 @@ func (s *Store) Delivered(ctx context.Context, id uuid.UUID, sink string) error 
 	})
 }
 
-// Failed implements canary.Outbox. An unknown or finished delivery gives an
+// Failed implements watch.Outbox. An unknown or finished delivery gives an
 // error wrapping canary.ErrNotFound. The cause is sealed: a sink's error may
 // quote what it was sent.
 func (s *Store) Failed(ctx context.Context, id uuid.UUID, sink string, next time.Time, cause string) error {
@@ -267,7 +292,7 @@ func (s *Store) Failed(ctx context.Context, id uuid.UUID, sink string, next time
 	})
 }
 
-// Alert implements canary.Outbox.
+// Alert implements watch.Outbox.
 func (s *Store) Alert(ctx context.Context, id uuid.UUID) (canary.Alert, error) {
 	return readWithKeys(s, ctx, func(ks *keySet) (canary.Alert, error) {
 		idm := ks.idMAC(domainAlertID, id)
@@ -286,7 +311,7 @@ func (s *Store) Alert(ctx context.Context, id uuid.UUID) (canary.Alert, error) {
 // alertPageSize is how many alerts Alerts reads per query.
 const alertPageSize = 64
 
-// Alerts implements canary.Outbox.
+// Alerts implements watch.Outbox.
 func (s *Store) Alerts(ctx context.Context) iter.Seq2[canary.Alert, error] {
 	return func(yield func(canary.Alert, error) bool) {
 		var after int64

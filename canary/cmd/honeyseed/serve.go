@@ -16,11 +16,8 @@ import (
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/inbound"
 	"github.com/honeyseed/honeyseed/canary/sink"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
-
-func init() {
-	register("serve", "run the SMTP receiver and webhook endpoints, alerting to sinks", serve)
-}
 
 // serveConfig is the JSON file of "honeyseed serve". Secrets are never in it:
 // each *_env field names the environment variable that holds one.
@@ -41,10 +38,13 @@ type serveConfig struct {
 	PostmarkPasswordEnv  string `json:"postmark_password_env"`
 	WebhookSecretEnv     string `json:"webhook_secret_env"`
 
-	OwnDomains  []string `json:"own_domains"`
-	OwnNumbers  []string `json:"own_numbers"`
-	Regions     []string `json:"regions"`
-	GroupWindow string   `json:"group_window"` // a Go duration, e.g. "1h"
+	OwnDomains []string `json:"own_domains"`
+	OwnNumbers []string `json:"own_numbers"`
+	Regions    []string `json:"regions"`
+	// DotInsensitiveDomains: seed domains whose mailboxes ignore dots, as in
+	// the generate config; dots alone then make no Likely hit.
+	DotInsensitiveDomains []string `json:"dot_insensitive_domains"`
+	GroupWindow           string   `json:"group_window"` // a Go duration, e.g. "1h"
 
 	Sinks map[string]sinkConfig `json:"sinks"`
 }
@@ -59,22 +59,22 @@ type sinkConfig struct {
 	Addr      string `json:"addr"`       // syslog
 }
 
-func serve(ctx context.Context, args []string, stdout io.Writer) error {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var st storeFlags
 	st.register(fs)
 	configPath := fs.String("config", "", "JSON `file` describing receivers and sinks (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if *configPath == "" {
-		return errors.New("serve: -config is required")
+		return usageErr("serve: -config is required")
 	}
 	cfg, err := readServeConfig(*configPath)
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
 	store, err := st.open(ctx)
 	if err != nil {
@@ -92,6 +92,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(cfg.Regions) > 0 {
 		mopts = append(mopts, canary.WithRegions(cfg.Regions...))
 	}
+	if len(cfg.DotInsensitiveDomains) > 0 {
+		mopts = append(mopts, canary.WithDotInsensitiveDomains(cfg.DotInsensitiveDomains...))
+	}
 	m, err := canary.NewMatcher(store, mopts...)
 	if err != nil {
 		return err
@@ -102,7 +105,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("serve: group_window: %w", err)
 		}
 	}
-	w, err := canary.NewWatcher(canary.WatcherConfig{
+	w, err := watch.New(watch.Config{
 		Matcher: m, Outbox: store, Sinks: sinks,
 		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
 		GroupWindow: window, Logger: logger,
@@ -136,8 +139,20 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer hs.Close()
-		go func() { errc <- hs.Serve(ln) }()
+		// Stop accepting and let requests in flight finish: a webhook the
+		// watcher is recording is acknowledged, not cut off.
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := hs.Shutdown(sctx); err != nil {
+				hs.Close()
+			}
+		}()
+		go func() {
+			if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
 		logger.Info("honeyseed: webhook endpoints listening", "addr", ln.Addr().String())
 	}
 	if cfg.SMTP.Addr == "" && cfg.HTTP.Addr == "" {

@@ -204,12 +204,21 @@ const (
 // every chunk of a Scan.
 func (f *finder) ticketAt(text []byte, i int) {
 	sh := f.shape
+	if sh != nil && !sh.ticketDigitFirst {
+		// Every registered ticket starts with a letter: a letter must stand
+		// before this digit, across a few separators at most. Most digit
+		// runs in a dump (ids, dates, amounts) have none.
+		k := i
+		for k > 0 && i-k < maxTicketSeps && ticketSep[text[k-1]] {
+			k--
+		}
+		if k == 0 || !alnum[text[k-1]] || isDigit(text[k-1]) {
+			return
+		}
+	}
 	start := i
 	for start > 0 && i-start < maxTicketReach && (ticketSep[text[start-1]] || alnum[text[start-1]] && !isDigit(text[start-1])) {
 		start--
-	}
-	if sh != nil && !sh.ticketDigitFirst && start == i {
-		return // every registered ticket starts with a letter, and none is before this digit
 	}
 	for p := start; p <= i; p++ {
 		if !alnum[text[p]] || p > 0 && alnum[text[p-1]] {
@@ -508,8 +517,22 @@ func (f *finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b 
 	if n < minRunDigits || n > maxRunDigits {
 		return false
 	}
+	if sh := f.shape; sh != nil {
+		// The cheap checks first, on the digits as they are.
+		if sh.PhoneLens&(1<<(n+1)) == 0 {
+			return false
+		}
+		var lead [2]byte
+		copy(lead[copy(lead[:], cc):], a)
+		if len(cc)+len(a) < 2 {
+			lead[1] = b[0]
+		}
+		if !sh.PhoneLead[int(lead[0]-'0')*10+int(lead[1]-'0')] {
+			return false
+		}
+	}
 	f.key = append(append(append(append(f.key[:0], '+'), cc...), a...), b...)
-	if sh := f.shape; sh != nil && (sh.PhoneLens&(1<<len(f.key)) == 0 || !sh.PhoneLead[int(f.key[1]-'0')*10+int(f.key[2]-'0')] || !sh.mayHold(FieldPhone, f.key)) {
+	if sh := f.shape; sh != nil && !sh.mayHold(FieldPhone, f.key) {
 		return false
 	}
 	if seeds := f.lookup(FieldPhone, f.key); len(seeds) > 0 {

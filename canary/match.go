@@ -134,7 +134,9 @@ func (m *Matcher) Match(ctx context.Context, ev Event) ([]Hit, error) {
 }
 
 func (m *Matcher) putFinder(f *finder) {
-	f.hits, f.pos = f.hits[:0], f.pos[:0]
+	clear(f.hits) // hits may quote the event's text: do not keep it alive
+	clear(f.seeds)
+	f.hits, f.pos, f.seeds = f.hits[:0], f.pos[:0], f.seeds[:0]
 	f.ctx, f.once = nil, false
 	m.scratch.Put(f)
 }
@@ -154,7 +156,9 @@ type finder struct {
 	offset bool   // label carries "@offset"
 	base   int    // stream offset of text[0], for Scan
 	once   bool   // report each seed and field once (Match), or every occurrence (Scan)
+	view   bool   // the text is an event's string, so hits may quote it without a copy
 	shape  *Shape // what the registry holds, if it says; nil: no filtering
+	seeds  []Seed // scratch for MemoryRegistry lookups
 }
 
 func (f *finder) reset(ctx context.Context) {
@@ -176,7 +180,7 @@ func (f *finder) scan(label, s string, withOffset bool) {
 	if len(s) > maxEventField {
 		s = s[:maxEventField]
 	}
-	f.label, f.offset, f.base = label, withOffset, 0
+	f.label, f.offset, f.base, f.view = label, withOffset, 0, true
 	text := bytesOf(s)
 	f.findAll(text, 0, len(text))
 }
@@ -210,10 +214,14 @@ func (f *finder) add(field Field, raw []byte, pos int, seeds []Seed, conf Confid
 	if f.once && len(f.hits) >= maxEventHits {
 		return
 	}
-	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf,
+	value := string(raw)
+	if f.view {
+		value = stringOf(raw) // raw lies in the event's own immutable strings
+	}
+	h := Hit{Seed: seeds[0], Field: field, Value: value, Evidence: f.evidence(pos), Confidence: conf,
 		Part: f.label, Offset: int64(f.base + pos)}
 	if len(seeds) > 1 {
-		h.Confidence, h.Candidates = Ambiguous, seeds
+		h.Confidence, h.Candidates = Ambiguous, slices.Clone(seeds) // seeds may be the finder's scratch
 	}
 	f.hits = append(f.hits, h)
 	f.pos = append(f.pos, pos)
@@ -241,6 +249,10 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 	}
 	// The registry contract forbids retaining value, so a view of the buffer
 	// avoids a copy per candidate.
+	if r, ok := f.m.reg.(*MemoryRegistry); ok {
+		f.seeds = r.appendLookup(f.seeds[:0], field, stringOf(value))
+		return f.seeds
+	}
 	seeds, err := f.m.reg.Lookup(f.ctx, field, stringOf(value))
 	if err != nil {
 		f.err = fmt.Errorf("canary: registry lookup: %w", err)

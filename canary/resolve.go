@@ -59,13 +59,11 @@ type nameContext struct {
 }
 
 // newNameContext splits text into words as NormalizeName would, noting how
-// each was written and what separates it from the one before.
+// each was written and what separates it from the one before. ASCII words
+// stay views of text, compared without regard to case, so a line costs one
+// allocation, not one per word.
 func newNameContext(text string) *nameContext {
 	c := &nameContext{words: make([]textWord, 0, len(text)/6+1)}
-	// Words are written into one buffer and cut from one string, so a line
-	// costs a few allocations, not one per word.
-	buf := make([]byte, 0, len(text))
-	var offs []int
 	g := gapTight
 	for i := 0; i < len(text); {
 		r, size := rune(text[i]), 1
@@ -93,39 +91,32 @@ func newNameContext(text string) *nameContext {
 		first, _ := utf8.DecodeRuneInString(tok)
 		upper := unicode.IsUpper(first)
 		if ascii {
-			// One ASCII word: NormalizeName's form without its Unicode passes.
-			if start, nb := len(buf), norm.AppendASCIIName(buf, tok); len(nb) > start {
-				buf = nb
-				offs = append(offs, start)
-				c.words = append(c.words, textWord{upper: upper, gap: g})
+			// An apostrophe belongs to a name inside it (O'Brien), not at its edges.
+			if w := strings.TrimRight(tok, "'"); w != "" {
+				c.words = append(c.words, textWord{w: w, upper: upper, gap: g})
 				g = gapTight
 			}
 		} else {
 			for _, w := range strings.Fields(norm.Name(tok)) {
-				offs = append(offs, len(buf))
-				buf = append(buf, w...)
-				c.words = append(c.words, textWord{upper: upper, gap: g})
+				c.words = append(c.words, textWord{w: w, upper: upper, gap: g})
 				g = gapTight
 			}
 		}
 		i = j
 	}
-	all := string(buf)
-	for k := range c.words {
-		end := len(all)
-		if k+1 < len(offs) {
-			end = offs[k+1]
-		}
-		c.words[k].w = all[offs[k]:end]
-	}
 	if len(c.words) > 64 {
 		c.index = map[string][]int{}
 		for k, w := range c.words {
-			c.index[w.w] = append(c.index[w.w], k)
+			key := strings.ToLower(w.w)
+			c.index[key] = append(c.index[key], k)
 		}
 	}
 	return c
 }
+
+// sameWord compares a word of a context with a word of a name, both in
+// NormalizeName form but for ASCII case.
+func sameWord(a, b string) bool { return len(a) == len(b) && strings.EqualFold(a, b) }
 
 func isWordRune(r rune) bool {
 	return r == '\'' || r == '’' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
@@ -155,10 +146,10 @@ func (c *nameContext) find(ws []string) []int {
 	}
 	var at []int
 	if c.index != nil {
-		at = c.index[ws[0]]
+		at = c.index[strings.ToLower(ws[0])]
 	} else {
 		for k, w := range c.words {
-			if w.w == ws[0] {
+			if sameWord(w.w, ws[0]) {
 				at = append(at, k)
 			}
 		}
@@ -178,7 +169,7 @@ func (c *nameContext) phraseAt(k int, ws []string) bool {
 		return false
 	}
 	for j, w := range ws {
-		if c.words[k+j].w != w || j > 0 && c.words[k+j].gap == gapBreak {
+		if !sameWord(c.words[k+j].w, w) || j > 0 && c.words[k+j].gap == gapBreak {
 			return false
 		}
 	}
@@ -190,35 +181,28 @@ type candidateName struct {
 	given, family []string
 }
 
-// candidateNames normalizes the candidates' names into one buffer, cut into
-// words once: a few allocations for any number of candidates.
+// candidateNames splits the candidates' names into words as NormalizeName
+// would; ASCII words stay views of the names.
 func candidateNames(seeds []Seed) []candidateName {
-	buf := make([]byte, 0, 32*len(seeds))
-	var offs []int                          // word start offsets in buf
-	parts := make([]int, 0, 2*len(seeds)+1) // word index where each part starts
+	words := make([]string, 0, 3*len(seeds))
+	parts := make([]int, 0, 2*len(seeds)+1) // where each name part's words start
 	for _, s := range seeds {
 		for _, part := range [2]string{s.Name.Given, s.Name.Family} {
-			parts = append(parts, len(offs))
-			start := len(buf)
-			if norm.IsASCII(part) {
-				buf = norm.AppendASCIIName(buf, part)
-			} else {
-				buf = append(buf, norm.Name(part)...)
+			parts = append(parts, len(words))
+			if !norm.IsASCII(part) {
+				words = append(words, strings.Fields(norm.Name(part))...)
+				continue
 			}
-			for k := start; k < len(buf); k++ {
-				if k == start || buf[k-1] == ' ' {
-					offs = append(offs, k)
+			for w := range strings.FieldsFuncSeq(part, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '\'')
+			}) {
+				if w = strings.Trim(w, "'"); w != "" {
+					words = append(words, w)
 				}
 			}
-			buf = append(buf, ' ')
 		}
 	}
-	parts = append(parts, len(offs))
-	all := string(buf)
-	words := make([]string, len(offs))
-	for k, o := range offs {
-		words[k] = all[o : o+strings.IndexByte(all[o:], ' ')]
-	}
+	parts = append(parts, len(words))
 	out := make([]candidateName, len(seeds))
 	for i := range out {
 		out[i] = candidateName{words[parts[2*i]:parts[2*i+1]], words[parts[2*i+1]:parts[2*i+2]]}
@@ -226,11 +210,15 @@ func candidateNames(seeds []Seed) []candidateName {
 	return out
 }
 
+func sameWords(a, b []string) bool {
+	return slices.EqualFunc(a, b, sameWord)
+}
+
 // sharedPart reports whether a candidate other than self has ws as its
 // given or family name.
 func sharedPart(cands []candidateName, self int, ws []string) bool {
 	for j, o := range cands {
-		if j != self && (slices.Equal(o.given, ws) || slices.Equal(o.family, ws)) {
+		if j != self && (sameWords(o.given, ws) || sameWords(o.family, ws)) {
 			return true
 		}
 	}
@@ -290,7 +278,7 @@ func (c *nameContext) strangerAt(k int, g gap, known func(string) bool) bool {
 		return false
 	}
 	w := c.words[k]
-	return w.upper && w.gap <= g && known(w.w)
+	return w.upper && w.gap <= g && known(strings.ToLower(w.w))
 }
 
 // strangerBefore is strangerAt for the word before the name at k; a name
@@ -300,7 +288,7 @@ func (c *nameContext) strangerBefore(k int, g gap, known func(string) bool) bool
 		return false
 	}
 	w := c.words[k-1]
-	return w.upper && c.words[k].gap == g && known(w.w)
+	return w.upper && c.words[k].gap == g && known(strings.ToLower(w.w))
 }
 
 func knownGiven(w string) bool {
@@ -316,8 +304,13 @@ func knownFamily(w string) bool {
 // ordered best evidence first (registry order among equals).
 func resolveShared(h Hit, c *nameContext) Hit {
 	cands := candidateNames(h.Candidates)
-	scores := make([]int, len(cands))
-	blocked := make([]bool, len(cands))
+	var scoreBuf [16]int
+	var blockedBuf [16]bool
+	scores, blocked := scoreBuf[:0], blockedBuf[:0]
+	if len(cands) > len(scoreBuf) {
+		scores, blocked = make([]int, 0, len(cands)), make([]bool, 0, len(cands))
+	}
+	scores, blocked = scores[:len(cands)], blocked[:len(cands)]
 	best, atBest, withAny := evNone, 0, 0
 	for i := range cands {
 		scores[i], blocked[i] = c.evidence(cands, i)
@@ -350,15 +343,19 @@ func resolveShared(h Hit, c *nameContext) Hit {
 		h.Seed, h.Candidates, h.Confidence = h.Candidates[winner], nil, Likely
 		return h
 	}
-	order := make([]int, len(cands))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return scores[b] - scores[a] })
-	sorted := make([]Seed, len(order))
-	for i, k := range order {
-		sorted[i] = h.Candidates[k]
-	}
-	h.Candidates, h.Seed = sorted, sorted[0]
+	// Best evidence first, in place: the hit owns its candidates.
+	sortByScore(h.Candidates, scores)
+	h.Seed = h.Candidates[0]
 	return h
+}
+
+// sortByScore orders seeds by descending score, stably: an insertion sort,
+// since candidate lists are short and mostly in order already.
+func sortByScore(seeds []Seed, scores []int) {
+	for i := 1; i < len(seeds); i++ {
+		for j := i; j > 0 && scores[j] > scores[j-1]; j-- {
+			seeds[j], seeds[j-1] = seeds[j-1], seeds[j]
+			scores[j], scores[j-1] = scores[j-1], scores[j]
+		}
+	}
 }

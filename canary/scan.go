@@ -171,7 +171,7 @@ func (m *Matcher) scanJob(ctx context.Context, j *scanJob) {
 	f := m.scratch.Get().(*finder)
 	defer m.putFinder(f)
 	f.reset(ctx)
-	f.label, f.offset, f.base = "", false, 0
+	f.label, f.offset, f.base, f.view = "", false, 0, false
 	f.findAll(j.buf, j.lo, j.hi)
 	if f.err != nil {
 		j.err = f.err

@@ -114,7 +114,10 @@ type scanJob struct {
 	err    error
 }
 
-var scanBufs = sync.Pool{New: func() any { b := make([]byte, 0, scanCore+2*scanContext); return &b }}
+var (
+	scanBufs = sync.Pool{New: func() any { b := make([]byte, 0, scanCore+2*scanContext); return &b }}
+	readBufs = sync.Pool{New: func() any { b := make([]byte, scanCore); return &b }}
+)
 
 func (j *scanJob) release() {
 	b := j.buf[:0]
@@ -125,8 +128,12 @@ func (j *scanJob) release() {
 // readChunks cuts r into jobs. A job is sent once the bytes after its core are
 // read, so its right context is complete.
 func (m *Matcher) readChunks(ctx context.Context, r io.Reader, jobs chan<- *scanJob, workers int) error {
-	cur := make([]byte, scanCore)
-	next := make([]byte, scanCore)
+	// Read buffers are pooled too: many scans are of small texts, where two
+	// fresh MiB a call would cost more than the search.
+	cp, np := readBufs.Get().(*[]byte), readBufs.Get().(*[]byte)
+	defer readBufs.Put(cp)
+	defer readBufs.Put(np)
+	cur, next := (*cp)[:scanCore], (*np)[:scanCore]
 	var tail []byte // last scanContext bytes before cur
 	n, err := io.ReadFull(r, cur)
 	var offset int64

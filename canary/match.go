@@ -106,9 +106,10 @@ const (
 // email, phone number or ticket reference in its subject or body, in any
 // formatting. Each seed and field is reported once, from the first place seen
 // (to, from, envelope, subject, body). A phone number shared by several seeds
-// resolves to the seed whose name appears in the text; otherwise the hit is
-// Ambiguous and lists them. Names alone never make a hit. An event that touches
-// no seed gives no hits and no error.
+// resolves to one of them only on names in the subject and body that name it
+// alone (see the package doc); otherwise the hit is Ambiguous and lists them,
+// best evidence first. Names alone never make a hit. An event that touches no
+// seed gives no hits and no error.
 func (m *Matcher) Match(ctx context.Context, ev Event) ([]Hit, error) {
 	if ev.Channel < ChannelEmail || ev.Channel > ChannelText {
 		return nil, fmt.Errorf("%w: event channel %d", ErrInvalidInput, ev.Channel)

@@ -294,6 +294,34 @@ func TestMatchSharedNumberResolution(t *testing.T) {
 	}
 }
 
+// A seed known by one name has no full name: its name beside any word is
+// only a partial match, which another candidate's name makes ambiguous.
+func TestMatchSharedNumberOneName(t *testing.T) {
+	reg := canary.NewMemoryRegistry()
+	prince, other := canarytest.Seed(600, "crm/us"), canarytest.Seed(601, "crm/us")
+	prince.Name = canary.Name{Given: "Prince"}
+	other.Name = canary.Name{Given: "Odette", Family: "Vance"}
+	prince.Phone, other.Phone = "+17025550188", "+17025550188"
+	require.NoError(t, reg.Add(context.Background(), prince, other))
+	m, err := canary.NewMatcher(reg)
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		text string
+		want canary.Confidence
+		why  string
+	}{
+		{"Prince Vance 702-555-0188", canary.Ambiguous, "one candidate's given name beside the other's family name"},
+		{"Prince Charming 702-555-0188", canary.Likely, "the one name alone, nothing else named"},
+	} {
+		matched, scanned := matchAndScan(t, m, tt.text)
+		for _, hits := range [][]canary.Hit{matched, scanned} {
+			require.Len(t, hits, 1, tt.why)
+			assert.Equal(t, tt.want, hits[0].Confidence, "%q: %s", tt.text, tt.why)
+			assert.Equal(t, prince.ID, hits[0].Seed.ID, "%q: %s", tt.text, tt.why)
+		}
+	}
+}
+
 // In a dump, each shared-number hit is resolved by its own line alone: a
 // name on the next row says nothing about this one.
 func TestScanSharedNumberByLine(t *testing.T) {

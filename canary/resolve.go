@@ -232,6 +232,9 @@ func (c *nameContext) evidence(cands []candidateName, self int) (score int, bloc
 	givenAt, familyAt := c.find(n.given), c.find(n.family)
 	gl, fl := len(n.given), len(n.family)
 	for _, g := range givenAt {
+		if fl == 0 {
+			break // a seed with one name has no full name to find
+		}
 		after := g + gl
 		if c.joined(after) && c.phraseAt(after, n.family) || // Mary Yee
 			c.isInitial(after) && c.joined(after) && c.joined(after+1) && c.phraseAt(after+1, n.family) || // Mary J. Yee

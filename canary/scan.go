@@ -19,7 +19,7 @@ import (
 // in stream order, with Hit.Line and Hit.Offset set (and Evidence "line L byte B").
 //
 // Every occurrence is reported: a seed that appears twice gives two hits. A
-// phone number shared by seeds resolves by the names on the same line.
+// phone number shared by seeds resolves by the names on its own line alone.
 // Scan stops at the first error from r, fn or ctx and returns it.
 func (m *Matcher) Scan(ctx context.Context, r io.Reader, fn func(Hit) error) error {
 	if r == nil || fn == nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/honeyseed/honeyseed/canary/internal/find"
 	"github.com/honeyseed/honeyseed/canary/internal/memindex"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
@@ -58,45 +59,30 @@ type Registry interface {
 	Retire(ctx context.Context, id uuid.UUID, at time.Time) error
 }
 
-// Key is one value a registry indexes a seed under.
-type Key struct {
-	Field Field
-	Value string // lookup key of the normalized value (norm.EmailKey for email)
+// Validate reports whether s is a seed a registry can hold: an ID, a
+// placement, a value to trip on, bounded fields and plausible times, and an
+// email, phone (E.164, as the Generator emits it) and ticket that normalize.
+// The error wraps ErrInvalidSeed, ErrInvalidEmail, ErrInvalidPhone or
+// ErrInvalidTicket. Registries call it in Add.
+func (s Seed) Validate() error {
+	_, err := s.keys()
+	return err
 }
 
-// Keys validates s and returns the keys a registry indexes it under: its email,
-// phone and ticket, each normalized and reduced to its lookup key. The phone must
-// already be in E.164 form, as the Generator emits it.
-func (s Seed) Keys() ([]Key, error) {
+// keys validates s and returns the keys a registry indexes it under: its
+// email, phone and ticket, each normalized and reduced to its lookup key.
+func (s Seed) keys() ([]norm.Key, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	keys := make([]Key, 0, 3)
-	if s.Email != "" {
-		e, err := NormalizeEmail(s.Email)
-		if err != nil {
-			return nil, fmt.Errorf("seed %s: %w", s.ID, err)
-		}
-		keys = append(keys, Key{FieldEmail, norm.EmailKey(e)})
-	}
-	if s.Phone != "" {
-		if !norm.CanonicalE164(s.Phone) {
-			p, err := NormalizePhone(s.Phone, "")
-			if err != nil {
-				return nil, fmt.Errorf("seed %s: %w", s.ID, err)
-			}
-			if p != s.Phone {
-				return nil, fmt.Errorf("seed %s: %w %q: not in E.164 form (%s)", s.ID, ErrInvalidPhone, s.Phone, p)
-			}
-		}
-		keys = append(keys, Key{FieldPhone, s.Phone})
-	}
-	if s.Ticket != "" {
-		t, err := NormalizeTicket(s.Ticket)
-		if err != nil {
-			return nil, fmt.Errorf("seed %s: %w", s.ID, err)
-		}
-		keys = append(keys, Key{FieldTicket, t})
+	keys, field, reason := norm.SeedKeys(s.Email, s.Phone, s.Ticket)
+	switch field {
+	case norm.FieldEmail:
+		return nil, fmt.Errorf("seed %s: %w %q: %s", s.ID, ErrInvalidEmail, norm.Clip(s.Email), reason)
+	case norm.FieldPhone:
+		return nil, fmt.Errorf("seed %s: %w %q: %s", s.ID, ErrInvalidPhone, norm.Clip(s.Phone), reason)
+	case norm.FieldTicket:
+		return nil, fmt.Errorf("seed %s: %w %q: %s", s.ID, ErrInvalidTicket, norm.Clip(s.Ticket), reason)
 	}
 	return keys, nil
 }
@@ -122,7 +108,7 @@ type MemoryRegistry struct {
 	ticket     memindex.OrdTable // by normalized ticket: one seed each
 	phone      map[string]uint32 // first ordinal with that number
 	next       []uint32          // next ordinal sharing the number, or none
-	shape      atomic.Pointer[Shape]
+	shape      atomic.Pointer[find.Shape]
 }
 
 // record is a seed as MemoryRegistry holds it: times as Unix nanoseconds, the
@@ -149,12 +135,12 @@ const (
 )
 
 var (
-	_ Registry = (*MemoryRegistry)(nil)
-	_ Shaper   = (*MemoryRegistry)(nil)
+	_ Registry    = (*MemoryRegistry)(nil)
+	_ find.Shaper = (*MemoryRegistry)(nil)
 )
 
-// Shape implements Shaper.
-func (r *MemoryRegistry) Shape() *Shape { return r.shape.Load() }
+// Shape summarizes what the registry holds, for the Matcher's prefilter.
+func (r *MemoryRegistry) Shape() *find.Shape { return r.shape.Load() }
 
 // NewMemoryRegistry returns an empty in-memory registry.
 func NewMemoryRegistry() *MemoryRegistry {
@@ -297,15 +283,15 @@ func (r *MemoryRegistry) Len() int {
 
 // publishBatch bounds how long one Add holds the write lock, so that a large
 // Add delays concurrent lookups by microseconds, not seconds.
-const publishBatch = 4096
+const publishBatch = memindex.PublishBatch
 
 // Add implements Registry.
 func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	// Validation and normalization, the costly part, run before any lock.
-	keys := make([][]Key, len(seeds))
+	keys := make([][]norm.Key, len(seeds))
 	batch := make(map[any]uuid.UUID, 3*len(seeds))
 	for i, s := range seeds {
-		k, err := s.Keys()
+		k, err := s.keys()
 		if err != nil {
 			return err
 		}
@@ -314,11 +300,11 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 		}
 		batch[s.ID] = s.ID
 		for _, key := range k {
-			if key.Field == FieldPhone {
+			if key.Field == norm.FieldPhone {
 				continue
 			}
 			if other, dup := batch[key]; dup {
-				return fmt.Errorf("%w: seeds %s and %s share a %s", ErrDuplicate, other, s.ID, key.Field)
+				return fmt.Errorf("%w: seeds %s and %s share a %s", ErrDuplicate, other, s.ID, Field(key.Field))
 			}
 			batch[key] = s.ID
 		}
@@ -337,12 +323,12 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 			return fmt.Errorf("%w: ID %s already registered", ErrDuplicate, s.ID)
 		}
 		for _, key := range keys[i] {
-			if key.Field == FieldPhone {
+			if key.Field == norm.FieldPhone {
 				continue
 			}
-			if o, dup := r.find(key.Field, []byte(key.Value)); dup {
+			if o, dup := r.find(Field(key.Field), []byte(key.Value)); dup {
 				r.mu.RUnlock()
-				return fmt.Errorf("%w: seed %s has the %s of seed %s", ErrDuplicate, s.ID, key.Field, r.recs.at(o).id)
+				return fmt.Errorf("%w: seed %s has the %s of seed %s", ErrDuplicate, s.ID, Field(key.Field), r.recs.at(o).id)
 			}
 		}
 	}
@@ -352,7 +338,7 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	// admits the batch before any of it can be found.
 	sh := r.shape.Load()
 	for _, k := range keys {
-		sh = sh.with(k)
+		sh = sh.With(k)
 	}
 	r.shape.Store(r.withFilters(sh, keys))
 	for lo := 0; lo < len(seeds); lo += publishBatch {
@@ -366,7 +352,7 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	return nil
 }
 
-func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
+func (r *MemoryRegistry) insertLocked(s Seed, keys []norm.Key) {
 	o := uint32(r.recs.len())
 	p, ok := r.placeIdx[s.Placement]
 	if !ok {
@@ -383,8 +369,8 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
 	r.next = append(r.next, none)
 	r.byID.Insert(maphash.Bytes(r.hash, s.ID[:]), o)
 	for _, k := range keys {
-		if k.Field != FieldPhone {
-			r.index(k.Field).Insert(maphash.String(r.hash, k.Value), o)
+		if k.Field != norm.FieldPhone {
+			r.index(Field(k.Field)).Insert(maphash.String(r.hash, k.Value), o)
 			continue
 		}
 		if head, ok := r.phone[k.Value]; ok {

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // lockSeeds is what registry writers lock on PostgreSQL: one table is enough to
@@ -30,19 +31,20 @@ type sealedSeed struct {
 	id     uuid.UUID
 	idMAC  mac
 	n      int
-	keys   [3]mac // keys[:n]: MACs of the lookup keys from Seed.Keys
+	keys   [3]mac // keys[:n]: MACs of the lookup keys from norm.SeedKeys
 	fields [3]canary.Field
 	args   [3]any // id_mac, keys, sealed: boxed by the sealing workers, not the inserter
 }
 
 func (ks *keySet) sealSeed(s canary.Seed, buf *[]byte) (sealedSeed, error) {
-	keys, err := s.Keys()
-	if err != nil {
+	if err := s.Validate(); err != nil {
 		return sealedSeed{}, fmt.Errorf("sqlstore: %w", err)
 	}
+	keys, _, _ := norm.SeedKeys(s.Email, s.Phone, s.Ticket) // valid: Validate normalized them
 	r := sealedSeed{id: s.ID, idMAC: ks.idMAC(domainSeedID, s.ID)}
 	for _, k := range keys {
-		r.keys[r.n], r.fields[r.n] = ks.keyMAC(k.Field, k.Value), k.Field
+		f := canary.Field(k.Field)
+		r.keys[r.n], r.fields[r.n] = ks.keyMAC(f, k.Value), f
 		r.n++
 	}
 	*buf = appendSeed((*buf)[:0], s)

@@ -10,6 +10,9 @@
 //	honeyseed alerts
 //	honeyseed retire   -id <seed ID>
 //
+// A command exits 0 on success (and for -h), 1 when it fails and 2 for a wrong
+// command line; an error is printed once, to standard error.
+//
 // Every command opens the registry given by -registry (a SQLite file, default
 // honeyseed.db) or -postgres (a DSN); its secret comes from $HONEYSEED_SECRET or
 // the key file given by -key (default honeyseed.key, created with mode 0600).

@@ -271,10 +271,10 @@ func buildSinks(cfgs map[string]sinkConfig, logger *slog.Logger) (map[string]can
 		var err error
 		switch sc.Type {
 		case "slog":
-			s = sink.NewSlog(logger, nil)
+			s = sink.NewSlog(logger, sink.SlogOptions{})
 		case "jsonl":
 			var j *sink.JSONLines
-			j, err = sink.OpenJSONLines(sc.Path, nil)
+			j, err = sink.OpenJSONLines(sc.Path, sink.JSONLinesOptions{})
 			if err == nil {
 				closers = append(closers, j)
 				s = j
@@ -282,15 +282,15 @@ func buildSinks(cfgs map[string]sinkConfig, logger *slog.Logger) (map[string]can
 		case "webhook":
 			var sec inbound.Secret
 			if sec, err = secretFrom(name+".secret_env", sc.SecretEnv); err == nil {
-				s, err = sink.NewWebhook(sc.URL, string(sec), nil)
+				s, err = sink.NewWebhook(sc.URL, string(sec), sink.WebhookOptions{})
 			}
 		case "slack":
 			var url inbound.Secret
 			if url, err = secretFrom(name+".url_env", sc.URLEnv); err == nil {
-				s, err = sink.NewSlack(string(url), nil)
+				s, err = sink.NewSlack(string(url), sink.SlackOptions{})
 			}
 		case "syslog":
-			s, err = sink.NewSyslog(sc.Network, sc.Addr, nil)
+			s, err = sink.NewSyslog(sc.Network, sc.Addr, sink.SyslogOptions{})
 		default:
 			err = fmt.Errorf("serve: sink %q: unknown type %q (slog, jsonl, webhook, slack, syslog)", name, sc.Type)
 		}
@@ -301,7 +301,7 @@ func buildSinks(cfgs map[string]sinkConfig, logger *slog.Logger) (map[string]can
 		sinks[name] = s
 	}
 	if len(sinks) == 0 {
-		sinks["log"] = sink.NewSlog(logger, nil) // alerts must reach someone
+		sinks["log"] = sink.NewSlog(logger, sink.SlogOptions{}) // alerts must reach someone
 	}
 	return sinks, closeAll, nil
 }

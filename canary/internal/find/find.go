@@ -1,4 +1,4 @@
-package canary
+package find
 
 import (
 	"bytes"
@@ -8,10 +8,15 @@ import (
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
-// Candidate extraction: the text is searched for the three shapes a seed value
-// can take. Every candidate is normalized with the same functions used at
-// registration and looked up; the registry decides, so extraction may be
-// generous but must not miss a shape.
+// Package find is the matcher's engine: it searches text for the three
+// shapes a seed value can take (addresses around '@' and "%40", phone-shaped
+// digit runs read in every E.164 reading, ticket-shaped tokens and their
+// tails), normalizes each candidate with package norm, and reports it to the
+// caller, which looks it up. The registry decides, so extraction may be
+// generous but must not miss a shape. A Shape of what the registry holds
+// drops most candidates of a dump before they are normalized.
+//
+// canary.Matcher wraps it: events, hits, confidence of addresses, names.
 
 const (
 	maxLocalScan  = 4 * norm.MaxLocalLen // bytes scanned left of '@' (UTF-8 locals)
@@ -19,6 +24,48 @@ const (
 	maxRunDigits  = 15 // E.164 maximum
 	minRunDigits  = 7
 )
+
+// Field and Confidence are numbered as canary's.
+type (
+	Field      = norm.Field
+	Confidence uint8
+)
+
+// Confidences a reading can have.
+const (
+	Exact Confidence = iota + 1
+	Likely
+)
+
+// Region is a region whose national numbers are read.
+type Region struct {
+	Code  string // "GB"
+	CC    string // country calling code, "44"
+	Trunk string // national prefix, "0"
+}
+
+// Reporter takes the candidates a Finder reads. normalized is the candidate
+// in canonical form (for email, not yet reduced to its lookup key), raw the
+// text it was read from at pos; both are valid only during the call.
+// Candidate reports whether a seed has it, so that the Finder stops trying
+// other readings of the same text.
+type Reporter interface {
+	Candidate(field Field, normalized, raw []byte, pos int, conf Confidence) bool
+}
+
+// Finder holds the settings and scratch state of one search. It is not safe
+// for concurrent use; callers pool them.
+type Finder struct {
+	Regions []Region // the first is the default: its national numbers need no trunk prefix
+	Shape   *Shape   // what the registry holds; nil: no filtering
+	// PrecheckDomains checks an address's domain against Shape before
+	// normalizing the whole address: a saving in a dump, where most addresses
+	// are on domains no seed uses; a cost in an event, which has few.
+	PrecheckDomains bool
+	Report          Reporter
+
+	norm, digits, key []byte
+}
 
 var (
 	localByte  [256]bool // may stand in a local part as written in text
@@ -45,9 +92,20 @@ func init() {
 	}
 }
 
+// FindAll reports the candidates whose trigger lies in text[lo:hi]; they may
+// read context before lo and after hi.
+func (f *Finder) FindAll(text []byte, lo, hi int) {
+	if f.Shape == nil || len(f.Shape.EmailDomains) > 0 {
+		f.findEmails(text, lo, hi)
+	}
+	if f.Shape == nil || f.Shape.PhoneLens != 0 || f.Shape.TicketLens != 0 {
+		f.findDigits(text, lo, hi)
+	}
+}
+
 // findEmails looks for addresses around each '@' in text[lo:hi], and around
 // each URL-encoded "%40".
-func (f *finder) findEmails(text []byte, lo, hi int) {
+func (f *Finder) findEmails(text []byte, lo, hi int) {
 	for i := lo; i < hi; {
 		j := bytes.IndexByte(text[i:hi], '@')
 		if j < 0 {
@@ -69,7 +127,7 @@ func (f *finder) findEmails(text []byte, lo, hi int) {
 }
 
 // emailAt tries the address whose '@' spans text[at:after].
-func (f *finder) emailAt(text []byte, at, after int) {
+func (f *Finder) emailAt(text []byte, at, after int) {
 	start := at
 	for start > 0 && at-start < maxLocalScan && localByte[text[start-1]] {
 		start--
@@ -90,16 +148,13 @@ func (f *finder) emailAt(text []byte, at, after int) {
 	f.tryEmail(text[start:end], start)
 }
 
-func (f *finder) tryEmail(raw []byte, pos int) {
-	if f.shape != nil && !f.once {
-		// Most addresses in a dump are on domains no seed uses: check the
-		// domain before normalizing the whole address. (An event has few
-		// addresses: there the check would cost more than it saves.)
+func (f *Finder) tryEmail(raw []byte, pos int) {
+	if f.Shape != nil && f.PrecheckDomains {
 		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
 		if norm.IsASCII(stringOf(domain)) {
 			var reason string
 			f.key, reason = norm.AppendDomain(f.key[:0], stringOf(domain))
-			if reason != "" || !f.shape.EmailDomains[string(f.key)] {
+			if reason != "" || !f.Shape.EmailDomains[string(f.key)] {
 				return
 			}
 		}
@@ -107,39 +162,18 @@ func (f *finder) tryEmail(raw []byte, pos int) {
 	f.matchEmail(raw, pos, stringOf(raw))
 }
 
-// matchEmail normalizes addr, the address written as raw, and records a hit if
-// a seed has it.
-func (f *finder) matchEmail(raw []byte, pos int, addr string) {
+// matchEmail normalizes addr, the address written as raw, and reports it.
+func (f *Finder) matchEmail(raw []byte, pos int, addr string) {
 	var reason string
 	if f.norm, reason = norm.AppendEmail(f.norm[:0], addr); reason != "" {
 		return
 	}
-	if seeds := f.lookup(FieldEmail, f.norm); len(seeds) > 0 {
-		f.add(FieldEmail, raw, pos, seeds, f.emailConfidence(seeds[0]))
-	}
-}
-
-// emailConfidence compares the address seen (in f.norm) with the seed's.
-func (f *finder) emailConfidence(s Seed) Confidence {
-	if s.Email == string(f.norm) { // planted in canonical form, as the Generator does
-		return Exact
-	}
-	var reason string
-	f.key, reason = norm.AppendEmail(f.key[:0], s.Email)
-	if reason != "" || bytes.Equal(f.key, f.norm) {
-		return Exact
-	}
-	// Same lookup key, other dots.
-	at := bytes.LastIndexByte(f.norm, '@')
-	if at >= 0 && f.m.dotInsensitive[string(f.norm[at+1:])] {
-		return Exact
-	}
-	return Likely
+	f.Report.Candidate(norm.FieldEmail, f.norm, raw, pos, Exact)
 }
 
 // encodedEmailAt decodes an address written with percent escapes around the
 // "%40" at text[at:at+3], as in mailto links and query strings.
-func (f *finder) encodedEmailAt(text []byte, at int) {
+func (f *Finder) encodedEmailAt(text []byte, at int) {
 	start := at
 	for start > 0 && at-start < 3*maxLocalScan && (localByte[text[start-1]] || text[start-1] == '%') {
 		start--
@@ -160,10 +194,10 @@ func (f *finder) encodedEmailAt(text []byte, at int) {
 
 // findDigits visits each run of digits in text[lo:hi]: the seed of a phone
 // number and of a ticket reference.
-func (f *finder) findDigits(text []byte, lo, hi int) {
+func (f *Finder) findDigits(text []byte, lo, hi int) {
 	runEnd := 0 // phone runs already read
-	tickets := f.shape == nil || f.shape.TicketLens != 0
-	phones := f.shape == nil || f.shape.PhoneLens != 0
+	tickets := f.Shape == nil || f.Shape.TicketLens != 0
+	phones := f.Shape == nil || f.Shape.PhoneLens != 0
 	for i := lo; i < hi; i++ {
 		// Skip eight bytes at a time while none is a digit.
 		for i+8 <= hi && !hasDigit(binary.LittleEndian.Uint64(text[i:])) {
@@ -202,8 +236,8 @@ const (
 // that ends at a word's end is read, so "TM-10424187X" is not "TM-10424187".
 // Anchoring each ticket at its first digit reads each once, in Match and in
 // every chunk of a Scan.
-func (f *finder) ticketAt(text []byte, i int) {
-	sh := f.shape
+func (f *Finder) ticketAt(text []byte, i int) {
+	sh := f.Shape
 	if sh != nil && !sh.ticketDigitFirst {
 		// Every registered ticket starts with a letter: a letter must stand
 		// before this digit, across a few separators at most. Most digit
@@ -235,7 +269,7 @@ func (f *finder) ticketAt(text []byte, i int) {
 
 // ticketFrom looks up each ticket-shaped token that starts at text[p] and
 // reaches the digit at text[i], up to each word's end. It reports a hit.
-func (f *finder) ticketFrom(text []byte, p, i int) bool {
+func (f *Finder) ticketFrom(text []byte, p, i int) bool {
 	n, seps := 0, 0
 	for q := p; q < len(text); q++ {
 		c := text[q]
@@ -253,16 +287,15 @@ func (f *finder) ticketFrom(text []byte, p, i int) bool {
 		if q < i || q+1 < len(text) && alnum[text[q+1]] {
 			continue // no digit yet, or not a word's end
 		}
-		if f.shape != nil && (f.shape.TicketLens&(1<<n) == 0) {
+		if f.Shape != nil && (f.Shape.TicketLens&(1<<n) == 0) {
 			continue
 		}
 		var reason string
 		f.norm, reason = norm.AppendTicket(f.norm[:0], stringOf(text[p:q+1]))
-		if reason != "" || f.shape != nil && !f.shape.mayHold(FieldTicket, f.norm) {
+		if reason != "" || f.Shape != nil && !f.Shape.MayHold(norm.FieldTicket, f.norm) {
 			continue
 		}
-		if seeds := f.lookup(FieldTicket, f.norm); len(seeds) > 0 {
-			f.add(FieldTicket, text[p:q+1], p, seeds, Exact)
+		if f.Report.Candidate(norm.FieldTicket, f.norm, text[p:q+1], p, Exact) {
 			return true
 		}
 	}
@@ -296,16 +329,16 @@ const (
 // tried from each group in turn, longest first; after a hit the next window
 // starts after it. A group glued to letters ("ID4155550132", "9am") belongs
 // to a word and is no part of a number. It returns where the run ends.
-func (f *finder) phoneAt(text []byte, i int) int {
+func (f *Finder) phoneAt(text []byte, i int) int {
 	end, digits := runDigits(text, i)
 	minDigits := minRunDigits
-	if f.shape != nil {
+	if f.Shape != nil {
 		// Most runs in a dump (ids, dates, times) are too short to hold any
 		// registered number.
-		if digits < f.shape.PhoneMinDigits {
+		if digits < f.Shape.PhoneMinDigits {
 			return end
 		}
-		minDigits = max(minDigits, f.shape.PhoneMinDigits)
+		minDigits = max(minDigits, f.Shape.PhoneMinDigits)
 	}
 	lead, plus := phoneLead(text, i)
 	glued := i > 0 && alnum[text[i-1]]
@@ -374,7 +407,7 @@ func phoneLead(text []byte, i int) (int, plusMark) {
 // phoneWindows collects the groups from the one at text[a] while they fit in
 // one number, and looks up the readings of each window of them, longest
 // first. It returns the end of the window that hit and its digits, or -1.
-func (f *finder) phoneWindows(text []byte, a, rawStart int, plus plusMark, minDigits int) (int, int) {
+func (f *Finder) phoneWindows(text []byte, a, rawStart int, plus plusMark, minDigits int) (int, int) {
 	const budget = maxRunDigits + 1 // +1: room for a trunk "0" written after the country code
 	var ends, counts [budget]int
 	k := 0
@@ -459,12 +492,12 @@ func runDigits(text []byte, i int) (end, digits int) {
 //   - and international written without "+", Likely.
 //
 // A loose plus counts for nothing: its number is read as if it were not there.
-func (f *finder) phoneDigits(raw []byte, pos int, plus plusMark, d []byte) bool {
+func (f *Finder) phoneDigits(raw []byte, pos int, plus plusMark, d []byte) bool {
 	if plus == tightPlus {
 		return f.tryInternational(raw, pos, d, Exact)
 	}
 	switch {
-	case bytes.HasPrefix(d, []byte("011")) && f.m.regions[0].cc == "1":
+	case bytes.HasPrefix(d, []byte("011")) && f.Regions[0].CC == "1":
 		if f.tryInternational(raw, pos, d[3:], Exact) {
 			return true
 		}
@@ -478,16 +511,16 @@ func (f *finder) phoneDigits(raw []byte, pos int, plus plusMark, d []byte) bool 
 
 // tryNational looks up d as a national number of the default region, or of
 // another region when written with its trunk prefix.
-func (f *finder) tryNational(raw []byte, pos int, d []byte) bool {
-	for k, r := range f.m.regions {
+func (f *Finder) tryNational(raw []byte, pos int, d []byte) bool {
+	for k, r := range f.Regions {
 		national := d
-		hasTrunk := r.trunk != "" && bytes.HasPrefix(d, []byte(r.trunk))
+		hasTrunk := r.Trunk != "" && bytes.HasPrefix(d, []byte(r.Trunk))
 		if hasTrunk {
-			national = d[len(r.trunk):]
+			national = d[len(r.Trunk):]
 		} else if k > 0 {
 			continue // another country's number is read only with its trunk prefix
 		}
-		if f.tryPhone(raw, pos, Likely, r.cc, national, nil) {
+		if f.tryPhone(raw, pos, Likely, r.CC, national, nil) {
 			return true
 		}
 	}
@@ -496,7 +529,7 @@ func (f *finder) tryNational(raw []byte, pos int, d []byte) bool {
 
 // tryInternational looks up d as a number written after its international
 // prefix, with or without a trunk "0" after the country code.
-func (f *finder) tryInternational(raw []byte, pos int, d []byte, conf Confidence) bool {
+func (f *Finder) tryInternational(raw []byte, pos int, d []byte, conf Confidence) bool {
 	if len(d) == 0 || d[0] == '0' {
 		return false
 	}
@@ -512,12 +545,12 @@ func (f *finder) tryInternational(raw []byte, pos int, d []byte, conf Confidence
 }
 
 // tryPhone looks up "+" cc a b, after the shape's cheap checks.
-func (f *finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b []byte) bool {
+func (f *Finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b []byte) bool {
 	n := len(cc) + len(a) + len(b)
 	if n < minRunDigits || n > maxRunDigits {
 		return false
 	}
-	if sh := f.shape; sh != nil {
+	if sh := f.Shape; sh != nil {
 		// The cheap checks first, on the digits as they are.
 		if sh.PhoneLens&(1<<(n+1)) == 0 {
 			return false
@@ -532,12 +565,8 @@ func (f *finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b 
 		}
 	}
 	f.key = append(append(append(append(f.key[:0], '+'), cc...), a...), b...)
-	if sh := f.shape; sh != nil && !sh.mayHold(FieldPhone, f.key) {
+	if sh := f.Shape; sh != nil && !sh.MayHold(norm.FieldPhone, f.key) {
 		return false
 	}
-	if seeds := f.lookup(FieldPhone, f.key); len(seeds) > 0 {
-		f.add(FieldPhone, raw, pos, seeds, conf)
-		return true
-	}
-	return false
+	return f.Report.Candidate(norm.FieldPhone, f.key, raw, pos, conf)
 }

@@ -9,9 +9,10 @@ import (
 )
 
 // Package find is the matcher's engine: it searches text for the three
-// shapes a seed value can take (addresses around '@' and "%40", phone-shaped
-// digit runs read in every E.164 reading, ticket-shaped tokens and their
-// tails), normalizes each candidate with package norm, and reports it to the
+// shapes a seed value can take (addresses around '@' and "%40", every window
+// of whole digit groups of a phone-shaped run read in every E.164 reading,
+// ticket-shaped tokens from each word to each word's end), normalizes each
+// candidate with package norm, and reports it to the
 // caller, which looks it up. The registry decides, so extraction may be
 // generous but must not miss a shape. A Shape of what the registry holds
 // drops most candidates of a dump before they are normalized.

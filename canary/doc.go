@@ -87,15 +87,18 @@
 //	go test -run X -bench 'Match1M|NormalizePhoneParse' ./canary/        # Match; libphonenumber's parse
 //	go test -run X -bench BenchmarkWatcher1M ./canary/watch/            # watch.Watcher without the alert write
 //
-// Measured on a shared 2-core machine at load average 20 to 23, so read the
-// ratios, not the absolute figures (128 MiB dumps, a seed row in every 200):
+// Measured on a shared 2-core machine at load average 6 to 9, so read the
+// ratios more than the absolute figures (128 MiB dumps, a seed row in every
+// 200; the CSV figure at 1M seeds varied from 39 to 250 MB/s between runs):
 //
-//	Scan, SQL INSERTs, 40 seeds     31 MB/s   grep -F -f  344 MB/s
-//	Scan, CSV export, 40 seeds      12 MB/s   grep -F -f   67 MB/s
-//	Scan, SQL INSERTs, 1M seeds     15 MB/s   grep -F -f  1.3 MB/s
-//	Scan, CSV export, 1M seeds      14 MB/s   grep -F -f  0.7 MB/s
-//	Watcher, email hit, 1M seeds    2.8 µs CPU an event
-//	Watcher, SMS hit, 1M seeds      9.2 µs CPU   libphonenumber Parse 10.2 µs CPU
+//	Scan, SQL INSERTs, 40 seeds     274 MB/s   grep -F -f  1512 MB/s
+//	Scan, CSV export, 40 seeds      170 MB/s   grep -F -f   626 MB/s
+//	Scan, SQL INSERTs, 1M seeds     133 MB/s   grep -F -f   8.0 MB/s
+//	Scan, CSV export, 1M seeds       39 MB/s   grep -F -f   6.0 MB/s
+//	Match, email hit, 1M seeds      0.9 µs
+//	Match, SMS hit, shared number   2.1 µs     libphonenumber Parse  9.5 µs
+//	Watcher, email hit, 1M seeds    2.5 µs CPU
+//	Watcher, SMS hit, 1M seeds     10.3 µs CPU  libphonenumber Parse  8.5 µs CPU
 //
 // # Threat model
 //

@@ -106,6 +106,7 @@ var commands = []command{
 	{"scan", "search dumps for seed values and say which placement leaked", scan},
 	{"serve", "run the SMTP receiver and webhook endpoints, alerting to sinks", serve},
 	{"alerts", "list recorded alerts, suppressed ones included", alerts},
+	{"mailboxes", "plan mailboxes to create at a provider, and record the ones created", mailboxesCmd},
 	{"retire", "mark a seed as no longer planted (it still trips)", retire},
 }
 

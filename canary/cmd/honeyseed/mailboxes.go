@@ -21,6 +21,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary/internal/gen"
 	"github.com/honeyseed/honeyseed/canary/internal/names"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
+	"github.com/honeyseed/honeyseed/canary/plant"
 )
 
 // defaultMailboxFile is where "mailboxes add" records the owned mailboxes.
@@ -51,8 +52,20 @@ func mailboxesPlan(args []string, stdout io.Writer) error {
 	provider := fs.String("provider", "", "the provider's mail domain, e.g. gmail.com (required)")
 	region := fs.String("region", "US", "population the names are drawn from: US, GB or ES")
 	seedHex := fs.String("seed", "", "64 hex digits for reproducible output (tests); default crypto-random")
+	host := fs.String("host", "", "a host's CSV export `file` to learn the pattern mix from (default: the measured mix)")
+	format := fs.String("format", "plain", "the export's format: zendesk, salesforce, hubspot or plain")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	patterns := canary.DefaultEmailPatterns()
+	if *host != "" {
+		learned, err := learnPatterns(*host, *format)
+		if err != nil {
+			return err
+		}
+		if len(learned) > 0 {
+			patterns = learned
+		}
 	}
 	domain, reason := norm.AppendDomain(nil, strings.TrimSpace(*provider))
 	switch {
@@ -81,7 +94,7 @@ func mailboxesPlan(args []string, stdout io.Writer) error {
 	var lp gen.LocalParts
 	cum := 0.0 // cumulative weights, in pattern order
 	for p := canary.GivenDotFamily; p <= canary.InitialFamilyDigits; p++ {
-		if w := canary.DefaultEmailPatterns()[p]; w > 0 {
+		if w := patterns[p]; w > 0 {
 			cum += w
 			lp.Patterns = append(lp.Patterns, gen.Pattern(p))
 			lp.Weights = append(lp.Weights, cum)
@@ -107,6 +120,28 @@ func mailboxesPlan(args []string, stdout io.Writer) error {
 		fmt.Fprintf(tw, "%s@%s\t%s\t%s\t%d\n", local, domain, given, family, born)
 	}
 	return tw.Flush()
+}
+
+// learnPatterns learns the local-part pattern mix of a host's CSV export.
+func learnPatterns(path, format string) (map[canary.EmailPattern]float64, error) {
+	cf, err := plant.ParseCSVFormat(format)
+	if err != nil {
+		return nil, usageErr("mailboxes plan: -format: %v", err)
+	}
+	m, err := plant.ExportMapping(cf)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("mailboxes plan: -host: %w", err)
+	}
+	defer f.Close()
+	shape, err := plant.LearnCSV(context.Background(), f, m, plant.LearnOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("mailboxes plan: -host %s: %w", path, err)
+	}
+	return shape.EmailPatterns, nil
 }
 
 // providerAccepts reports whether a provider would let a user register

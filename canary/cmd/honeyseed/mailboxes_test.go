@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,4 +114,28 @@ func TestMailboxesAdd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, addrs, cfg.Mailboxes)
 	assert.Equal(t, "720h0m0s", cfg.PhoneQuarantine.String())
+}
+
+func TestMailboxesPlanLearnsTheHostsMix(t *testing.T) {
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("given_name,family_name,email,phone,ticket,created_at\n")
+	i := 0
+	for _, given := range []string{"James", "Mary", "John", "Patricia", "Robert", "Linda", "Michael", "Barbara"} {
+		for _, family := range []string{"Smith", "Johnson", "Williams", "Brown", "Jones"} {
+			i++
+			l := strings.ToLower(given + "." + family)
+			fmt.Fprintf(&csv, "%s,%s,%s@mail.example,,T-%04d,2025-03-%02dT10:00:00Z\n", given, family, l, i, 1+i%28)
+		}
+	}
+	host := filepath.Join(dir, "export.csv")
+	require.NoError(t, os.WriteFile(host, []byte(csv.String()), 0o600))
+	code, out, errOut := runCode("mailboxes", "plan", "-n", "10", "-provider", "mail.example", "-host", host, "-seed", planSeed)
+	require.Equal(t, exitOK, code, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 11)
+	for _, l := range lines[1:] {
+		local, _, _ := strings.Cut(strings.Fields(l)[0], "@")
+		assert.Contains(t, local, ".", "every host address is given.family, so is every proposal: %s", local)
+	}
 }

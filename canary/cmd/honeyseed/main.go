@@ -8,7 +8,7 @@
 //	honeyseed scan     dump.sql [more files...]          (or - for standard input)
 //	honeyseed serve    -config serve.json
 //	honeyseed alerts
-//	honeyseed mailboxes plan -n 20 -provider gmail.com [-region US]
+//	honeyseed mailboxes plan -n 20 -provider gmail.com [-region US] [-host export.csv -format zendesk]
 //	honeyseed mailboxes add  -address ADDR -imap-host HOST [-user U] -password-env NAME [-file mailboxes.json]
 //	honeyseed mailboxes add  -from new-mailboxes.json [-file mailboxes.json]
 //	honeyseed retire   -id <seed ID>
@@ -36,7 +36,8 @@
 //
 // A seed at gmail.com or outlook.com is safe only on a mailbox the operator
 // created. "mailboxes plan" proposes identities and local parts in the
-// default pattern mix, valid at the provider (Gmail: 6 to 30 letters, digits
+// host's pattern mix (learned from its CSV export with -host, from 20
+// addresses up; else the default mix), valid at the provider (Gmail: 6 to 30 letters, digits
 // and dots), for the operator to register by hand; it writes nothing. Once
 // created, "mailboxes add" records each in the mailbox file (default
 // mailboxes.json): a JSON array of inbound.IMAPMailbox (address, host, port,

@@ -46,8 +46,18 @@
 //   - structure: how many lookup keys each seed has (one to three, so which
 //     seeds have a phone number or ticket), and which seeds share a phone
 //     number (their rows carry the same MAC);
-//   - the sink names of pending deliveries, their attempt counts, and the
-//     length of each sealed record.
+//   - the sink names of pending deliveries and their attempt counts;
+//   - the size class of each sealed record, not its length: seeds are padded
+//     to 256 bytes, or the next power of two for a seed with large extra
+//     fields, and alerts to 1 KiB or the next power of two, so the length of a
+//     placement name, a customer name or an address does not show (records
+//     sealed before padding keep their lengths until [Store.Rotate] re-seals them).
+//
+// Row counts, key counts, delivery times and alert counts stay visible
+// because hiding them would cost what the store is for: rows must be found
+// by seq to poll, keys by MAC to look up, deliveries by time to retry. None
+// of them is a value a host row holds, so none narrows down which rows are
+// canaries beyond "a seed with a phone number and a ticket".
 //
 // Without the secret none of this says which customer rows of the host are
 // canaries: the MACs cannot be computed, nor tested against guesses, without

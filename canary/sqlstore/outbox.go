@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,9 +81,14 @@ func (s *Store) outboxWrite(ctx context.Context, op string, fn func(tx *sql.Tx, 
 	}
 }
 
-// Record implements canary.Outbox. On PostgreSQL, processes recording one alert
-// ID at once are ordered by the unique ID column: one inserts, the others wait
-// for it, then lock the row and merge.
+// Record implements canary.Outbox. On SQLite, Records that arrive while
+// another is being written are committed together in the next transaction
+// (group commit): each still returns only once its alert is durable (the
+// database is synced on every commit, synchronous=FULL), but one sync serves
+// them all. Each runs in its own savepoint, so one that fails leaves the others
+// stored. On PostgreSQL, processes recording one alert ID at once are ordered
+// by the unique ID column: one inserts, the others wait for it, then lock the
+// row and merge.
 func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (bool, error) {
 	if a.ID == uuid.Nil {
 		return false, fmt.Errorf("sqlstore: %w: alert has no ID", canary.ErrInvalidInput)
@@ -92,38 +99,147 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (boo
 	if err != nil {
 		return false, err
 	}
-	var created bool
-	err = s.outboxWrite(ctx, "recording alert", func(tx *sql.Tx, ks *keySet) error {
-		created = false
-		idm := ks.idMAC(domainAlertID, a.ID)
-		var seq int64
-		ins, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertAlert))
-		if err != nil {
-			return dbError("recording alert", err)
+	r := &recordReq{ctx: ctx, alert: a, plain: plain, sinks: sinks}
+	if s.dialect.postgres {
+		err := s.recordBatch(ctx, []*recordReq{r})
+		return r.created, errors.Join(err, r.err)
+	}
+	return s.group.record(s, r)
+}
+
+// recordReq is one Record call waiting for, or in, a group commit.
+type recordReq struct {
+	ctx     context.Context
+	alert   canary.Alert
+	plain   []byte // its encoding, for a new row
+	sinks   []string
+	created bool
+	err     error         // this record's own failure
+	done    chan struct{} // closed when created and err are final
+	lead    chan struct{} // closed when this caller is to write the next batch
+}
+
+// maxGroup bounds how many Records one transaction carries.
+const maxGroup = 256
+
+// groupCommit queues Records while one transaction is being written; whoever
+// finds no writer becomes it, and hands the role to the first queued caller
+// when done, so no caller writes for others indefinitely.
+type groupCommit struct {
+	mu      sync.Mutex
+	queue   []*recordReq
+	writing bool
+}
+
+func (g *groupCommit) record(s *Store, r *recordReq) (bool, error) {
+	r.done, r.lead = make(chan struct{}), make(chan struct{})
+	g.mu.Lock()
+	g.queue = append(g.queue, r)
+	leader := !g.writing
+	g.writing = true
+	g.mu.Unlock()
+	if !leader {
+		select {
+		case <-r.done:
+			return r.created, r.err
+		case <-r.lead:
 		}
-		err = ins.QueryRowContext(ctx, idm[:], ks.seal(nil, kindAlert, idm, "", plain)).Scan(&seq)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return s.mergeAlert(ctx, tx, ks, idm, a)
-		case err != nil:
-			return dbError("recording alert", err)
+	}
+	for {
+		g.mu.Lock()
+		n := min(len(g.queue), maxGroup)
+		batch := slices.Clone(g.queue[:n])
+		g.queue = slices.Delete(g.queue, 0, n)
+		g.mu.Unlock()
+		// The batch is written for every caller in it: one caller's
+		// cancellation must not undo the others' alerts.
+		err := s.recordBatch(context.WithoutCancel(r.ctx), batch)
+		mine := false
+		for _, b := range batch {
+			if err != nil {
+				b.created, b.err = false, err
+			}
+			mine = mine || b == r
+			if b != r {
+				close(b.done)
+			}
 		}
-		created = true
-		if a.Suppressed {
-			return nil
+		if !mine {
+			continue // r is further down the queue, and still this caller's to write
 		}
-		del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
-		if err != nil {
-			return dbError("recording alert", err)
+		g.mu.Lock()
+		if len(g.queue) == 0 {
+			g.writing = false
+		} else {
+			close(g.queue[0].lead)
 		}
-		for _, sink := range sinks {
-			if _, err := del.ExecContext(ctx, seq, sink, unixNano(a.FirstSeen)); err != nil {
+		g.mu.Unlock()
+		return r.created, r.err
+	}
+}
+
+// recordBatch writes the records of batch in one transaction, each in its own
+// savepoint when there are several. A record whose caller has given up is
+// skipped. The error is the transaction's; each record's own is in its err.
+func (s *Store) recordBatch(ctx context.Context, batch []*recordReq) error {
+	return s.outboxWrite(ctx, "recording alert", func(tx *sql.Tx, ks *keySet) error {
+		for _, r := range batch {
+			r.created, r.err = false, nil
+			if err := r.ctx.Err(); err != nil {
+				r.err = fmt.Errorf("sqlstore: recording alert: %w", err)
+				continue
+			}
+			if len(batch) == 1 {
+				r.err = s.recordLocked(ctx, tx, ks, r)
+				return r.err
+			}
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT record"); err != nil {
+				return dbError("recording alert", err)
+			}
+			if r.err = s.recordLocked(ctx, tx, ks, r); r.err != nil {
+				r.created = false
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO record"); err != nil {
+					return dbError("recording alert", err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE record"); err != nil {
 				return dbError("recording alert", err)
 			}
 		}
 		return nil
 	})
-	return created, err
+}
+
+// recordLocked writes one alert inside recordBatch's transaction.
+func (s *Store) recordLocked(ctx context.Context, tx *sql.Tx, ks *keySet, r *recordReq) error {
+	a := r.alert
+	idm := ks.idMAC(domainAlertID, a.ID)
+	var seq int64
+	ins, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertAlert))
+	if err != nil {
+		return dbError("recording alert", err)
+	}
+	err = ins.QueryRowContext(ctx, idm[:], ks.seal(nil, kindAlert, idm, "", r.plain)).Scan(&seq)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return s.mergeAlert(ctx, tx, ks, idm, a)
+	case err != nil:
+		return dbError("recording alert", err)
+	}
+	r.created = true
+	if a.Suppressed {
+		return nil
+	}
+	del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
+	if err != nil {
+		return dbError("recording alert", err)
+	}
+	for _, sink := range r.sinks {
+		if _, err := del.ExecContext(ctx, seq, sink, unixNano(a.FirstSeen)); err != nil {
+			return dbError("recording alert", err)
+		}
+	}
+	return nil
 }
 
 // mergeAlert folds a into the stored alert with its ID, under a row lock.

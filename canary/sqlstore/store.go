@@ -82,6 +82,7 @@ type Store struct {
 	bySeq   *sql.Stmt // the hit path's one query
 
 	stmts map[string]*sql.Stmt // the outbox's queries, prepared by Open
+	group groupCommit          // SQLite: concurrent Records share a transaction
 
 	// Lock order: regMu, syncMu, then a write transaction (txMu on SQLite).
 	// Holding syncMu while waiting for the database's write lock cannot

@@ -29,6 +29,11 @@ type Shaper interface {
 	Shape() *Shape
 }
 
+// With returns a Shape that also admits keys: sh itself when it already does,
+// else a copy (sh may be nil, the Shape that admits nothing). A registry
+// outside this package builds its Shape with it from the keys it holds.
+func (sh *Shape) With(keys ...Key) *Shape { return sh.with(keys) }
+
 // with returns a copy of sh (or a new Shape) that also admits keys, or sh
 // itself when it already does, so registries publish a new Shape only on change.
 func (sh *Shape) with(keys []Key) *Shape {

@@ -4,11 +4,14 @@ import (
 	"sync"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/filter"
 )
 
 // index maps the MACs of lookup keys and IDs to the seq of the seed rows that
 // carry them, so that a Lookup that finds nothing never reaches the database.
-// It holds only what the tables hold, minus the sealed seeds.
+// It holds only what the tables hold, minus the sealed seeds. In front of the
+// maps, a Bloom filter of the keys' tags (keyed SipHash, see keySet.tag)
+// turns away almost every value that is no key before its HMAC is computed.
 //
 // Add reserves its batch in the index while its transaction runs: entries
 // above visible are pending, invisible to readers, and either become visible
@@ -21,13 +24,18 @@ type index struct {
 	keys    map[mac]int64   // lookup key → first seq with it
 	more    map[mac][]int64 // further seqs sharing a key (phone numbers), in order added
 	ids     map[mac]int64   // ID → seq
+	filter  *filter.Bloom   // tags of every key indexed, pending included
+	tags    []uint64        // the same tags, to rebuild the filter larger
+	// unfiltered: a row has no tags (written before there were filters), so
+	// the filter cannot rule anything out. Open fills them in.
+	unfiltered bool
 	last    int64           // highest seq indexed, pending included
 	visible int64           // highest seq readers see; the refresher polls for more
 	count   int             // seeds visible
 }
 
 func newIndex(ks *keySet) *index {
-	return &index{ks: ks, keys: make(map[mac]int64), more: make(map[mac][]int64), ids: make(map[mac]int64)}
+	return &index{ks: ks, keys: make(map[mac]int64), more: make(map[mac][]int64), ids: make(map[mac]int64), filter: filter.NewBloom(0)}
 }
 
 // growFor makes room for n more seeds at once when the index is empty, so
@@ -40,6 +48,8 @@ func (x *index) growFor(n int) {
 	}
 	x.ids = make(map[mac]int64, n)
 	x.keys = make(map[mac]int64, 3*n) // at most three keys a seed
+	x.filter = filter.NewBloom(3 * n)
+	x.tags = make([]uint64, 0, 3*n)
 }
 
 // entry is one seed row as the index sees it.
@@ -47,6 +57,7 @@ type entry struct {
 	seq  int64
 	id   mac
 	keys []mac
+	tags []uint64 // nil: the row has none
 }
 
 // publishBatch bounds how long one publish holds the write lock (about a
@@ -60,7 +71,7 @@ func (x *index) publish(entries []entry) {
 		hi := min(lo+publishBatch, len(entries))
 		x.mu.Lock()
 		for _, e := range entries[lo:hi] {
-			x.insertLocked(e.seq, e.id, e.keys)
+			x.insertLocked(e.seq, e.id, e.keys, e.tags)
 			x.visible, x.count = e.seq, x.count+1
 		}
 		x.mu.Unlock()
@@ -82,11 +93,24 @@ func (x *index) reserveLocked(seq int64, r *sealedSeed) (clash int64, field cana
 			return other, r.fields[i]
 		}
 	}
-	x.insertLocked(seq, r.idMAC, r.keys[:r.n])
+	x.insertLocked(seq, r.idMAC, r.keys[:r.n], r.tags[:r.n])
 	return 0, 0
 }
 
-func (x *index) insertLocked(seq int64, id mac, keys []mac) {
+func (x *index) insertLocked(seq int64, id mac, keys []mac, tags []uint64) {
+	if tags == nil {
+		x.unfiltered = true
+	}
+	for _, t := range tags {
+		x.filter.Add(t)
+	}
+	x.tags = append(x.tags, tags...)
+	if x.filter.Full() {
+		x.filter = filter.NewBloom(2 * len(x.tags))
+		for _, t := range x.tags {
+			x.filter.Add(t)
+		}
+	}
 	x.ids[id] = seq
 	for _, k := range keys {
 		if _, shared := x.keys[k]; shared {
@@ -135,11 +159,16 @@ func (x *index) keySet() *keySet {
 
 // find computes the MAC of a lookup and appends the seqs of the seeds indexed
 // under it to dst, with the keys used: in one critical section, so that a
-// concurrent Rotate cannot pair new keys with the old index.
+// concurrent Rotate cannot pair new keys with the old index. A value the
+// filter does not admit costs its tag, not its MAC.
 func (x *index) find(f canary.Field, normalized string, dst []int64) (*keySet, mac, []int64) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	k := x.ks.keyMAC(f, normalized)
+	t, ok := x.ks.tag(f, normalized)
+	if !ok || !x.unfiltered && !x.filter.Contains(t) {
+		return x.ks, mac{}, dst
+	}
+	k, _ := x.ks.keyMAC(f, normalized)
 	return x.ks, k, x.seqsLocked(k, dst)
 }
 
@@ -184,6 +213,7 @@ func (x *index) replace(y *index) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.ks, x.keys, x.more, x.ids = y.ks, y.keys, y.more, y.ids
+	x.filter, x.tags, x.unfiltered = y.filter, y.tags, y.unfiltered
 	x.last, x.visible, x.count = y.last, y.visible, y.count
 }
 

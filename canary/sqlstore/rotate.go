@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"maps"
+	"slices"
 	"context"
 	"database/sql"
 	"fmt"
@@ -43,6 +45,11 @@ func (s *Store) Rotate(ctx context.Context, newSecret Secret) error {
 		if err := s.rotateSeeds(ctx, tx, old, nks, fresh); err != nil {
 			return err
 		}
+		if len(s.shapeKeys) > 0 {
+			if err := s.writeShape(ctx, tx, nks, slices.Collect(maps.Keys(s.shapeKeys))); err != nil {
+				return err
+			}
+		}
 		if err := s.rotateAlerts(ctx, tx, old, nks); err != nil {
 			return err
 		}
@@ -63,7 +70,7 @@ func (s *Store) Rotate(ctx context.Context, newSecret Secret) error {
 }
 
 func (s *Store) rotateSeeds(ctx context.Context, tx *sql.Tx, old, nks *keySet, fresh *index) error {
-	update, err := tx.PrepareContext(ctx, s.dialect.q(`UPDATE honeyseed_seeds SET id_mac = ?, keys = ?, sealed = ? WHERE seq = ?`))
+	update, err := tx.PrepareContext(ctx, s.dialect.q(`UPDATE honeyseed_seeds SET id_mac = ?, keys = ?, sealed = ?, tags = ? WHERE seq = ?`))
 	if err != nil {
 		return dbError("rotating secret", err)
 	}
@@ -80,10 +87,10 @@ func (s *Store) rotateSeeds(ctx context.Context, tx *sql.Tx, old, nks *keySet, f
 			if err != nil {
 				return fmt.Errorf("%w (rotating secret: the seed no longer validates)", err)
 			}
-			if _, err := update.ExecContext(ctx, r.args[0], r.args[1], r.args[2], seqs[i]); err != nil {
+			if _, err := update.ExecContext(ctx, r.args[0], r.args[1], r.args[2], r.args[3], seqs[i]); err != nil {
 				return dbError("rotating secret", err)
 			}
-			entries[i] = entry{seq: seqs[i], id: r.idMAC, keys: r.keys[:r.n]}
+			entries[i] = entry{seq: seqs[i], id: r.idMAC, keys: r.keys[:r.n], tags: r.tags[:r.n]}
 		}
 		fresh.publish(entries)
 		if len(seeds) < rotatePage {

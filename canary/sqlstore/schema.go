@@ -12,7 +12,7 @@ import (
 
 // schemaVersion is the schema this code writes. migrations[v] takes a database
 // from version v to v+1; version 0 is an empty database.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // The tables, in SQLite's spelling: dialect.ddl rewrites the types for
 // PostgreSQL. Nothing here holds a value in clear (see the package doc's
@@ -50,6 +50,11 @@ CREATE TABLE honeyseed_deliveries (
 	last_error BLOB,             -- sealed: a sink's error may quote the alert
 	UNIQUE (alert_seq, sink)
 );`,
+	1: `
+-- Keyed SipHash tags of each seed's lookup keys, 8 bytes each, sorted: what
+-- the in-memory filter is built from at Open. NULL in rows written before
+-- this version, until Open fills them in.
+ALTER TABLE honeyseed_seeds ADD COLUMN tags BLOB;`,
 }
 
 // dialect holds what differs between SQLite and PostgreSQL.

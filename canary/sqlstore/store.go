@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"encoding/binary"
 	"context"
 	"crypto/hmac"
 	"database/sql"
@@ -84,6 +85,9 @@ type Store struct {
 	stmts map[string]*sql.Stmt // the outbox's queries, prepared by Open
 	group groupCommit          // SQLite: concurrent Records share a transaction
 
+	shape     atomic.Pointer[canary.Shape] // what the seeds hold, for the matcher's prefilter
+	shapeKeys map[canary.Key]bool          // the shape row's stand-ins (see shape.go); guarded by syncMu
+
 	// Lock order: regMu, syncMu, then a write transaction (txMu on SQLite).
 	// Holding syncMu while waiting for the database's write lock cannot
 	// deadlock: the refresher, its only other user, just reads, and neither
@@ -129,7 +133,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	db.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	s := &Store{db: db, dialect: d, idx: newIndex(ks), cache: newSeedCache(max(1, orDefault(opts.CacheSize, defaultCacheSize)/2))}
+	s := &Store{db: db, dialect: d, idx: newIndex(ks), cache: newSeedCache(max(1, orDefault(opts.CacheSize, defaultCacheSize)/2)), shapeKeys: map[canary.Key]bool{}}
 	if err := s.init(ctx, ks); err != nil {
 		db.Close()
 		return nil, err
@@ -153,6 +157,9 @@ func (s *Store) init(ctx context.Context, ks *keySet) error {
 		return dbError("opening database", err)
 	}
 	if err := s.prepareOutbox(ctx); err != nil {
+		return err
+	}
+	if err := s.fillTags(ctx); err != nil {
 		return err
 	}
 	// Changes logged before now concern seeds this store has not cached.
@@ -317,8 +324,14 @@ func (s *Store) catchUpLocked(ctx context.Context, q querier) error {
 		return s.rotatedElsewhere()
 	}
 
+	before := s.idx.visibleSeq()
 	if err := s.loadSeedsLocked(ctx, q); err != nil {
 		return err
+	}
+	if s.idx.visibleSeq() != before {
+		if _, err := s.loadShapeLocked(ctx, q, ks); err != nil {
+			return err
+		}
 	}
 
 	rows, err := q.QueryContext(ctx, s.dialect.q(`SELECT rev, seq FROM honeyseed_seed_changes WHERE rev > ? ORDER BY rev`), s.rev)
@@ -371,7 +384,7 @@ func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 		}
 		s.idx.growFor(int(n))
 	}
-	rows, err := q.QueryContext(ctx, s.dialect.q(`SELECT seq, id_mac, keys FROM honeyseed_seeds WHERE seq > ? ORDER BY seq`), after)
+	rows, err := q.QueryContext(ctx, s.dialect.q(`SELECT seq, id_mac, keys, tags FROM honeyseed_seeds WHERE seq > ? ORDER BY seq`), after)
 	if err != nil {
 		return dbError("loading index", err)
 	}
@@ -394,20 +407,21 @@ func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 func scanEntries(rows *sql.Rows, batches chan<- []entry) error {
 	var (
 		batch []entry
-		keys  []mac // one allocation for the keys of a batch
+		keys  []mac    // one allocation for the keys of a batch
+		tags  []uint64 // and one for their tags
 	)
 	for rows.Next() {
 		if batch == nil {
-			batch, keys = make([]entry, 0, publishBatch), make([]mac, 0, 3*publishBatch)
+			batch, keys, tags = make([]entry, 0, publishBatch), make([]mac, 0, 3*publishBatch), make([]uint64, 0, 3*publishBatch)
 		}
 		var (
-			e       entry
-			id, key sql.RawBytes
+			e            entry
+			id, key, tag sql.RawBytes
 		)
-		if err := rows.Scan(&e.seq, &id, &key); err != nil {
+		if err := rows.Scan(&e.seq, &id, &key, &tag); err != nil {
 			return dbError("loading index", err)
 		}
-		if len(id) != len(mac{}) || len(key)%len(mac{}) != 0 || len(key) == 0 {
+		if len(id) != len(mac{}) || len(key)%len(mac{}) != 0 || len(key) == 0 || tag != nil && len(tag) != len(key)/2 {
 			return fmt.Errorf("%w: loading index: seed row %d has malformed MACs", ErrCorrupt, e.seq)
 		}
 		e.id = mac(id)
@@ -416,6 +430,13 @@ func scanEntries(rows *sql.Rows, batches chan<- []entry) error {
 			keys = append(keys, mac(key[i:]))
 		}
 		e.keys = keys[start:len(keys):len(keys)]
+		if tag != nil {
+			start := len(tags)
+			for i := 0; i < len(tag); i += 8 {
+				tags = append(tags, binary.LittleEndian.Uint64(tag[i:]))
+			}
+			e.tags = tags[start:len(tags):len(tags)]
+		}
 		batch = append(batch, e)
 		if len(batch) == publishBatch {
 			batches <- batch

@@ -464,11 +464,20 @@ func TestKeyMACMatchesLookupKey(t *testing.T) {
 		{canary.FieldTicket, "TM10000001"},
 		{canary.FieldTicket, "A.B.1"},
 	} {
-		want := ks.keyMAC(tc.f, canary.LookupKey(tc.f, tc.value))
-		assert.Equal(t, want, ks.keyMAC(tc.f, tc.value), "%s %q: keyMAC applies LookupKey itself", tc.f, tc.value)
+		want, ok := ks.keyMAC(tc.f, canary.LookupKey(tc.f, tc.value))
+		require.True(t, ok)
+		got, ok := ks.keyMAC(tc.f, tc.value)
+		require.True(t, ok)
+		assert.Equal(t, want, got, "%s %q: keyMAC applies LookupKey itself", tc.f, tc.value)
+		wantTag, _ := ks.tag(tc.f, canary.LookupKey(tc.f, tc.value))
+		gotTag, _ := ks.tag(tc.f, tc.value)
+		assert.Equal(t, wantTag, gotTag, "%s %q: and so does tag", tc.f, tc.value)
 	}
-	assert.NotEqual(t, ks.keyMAC(canary.FieldEmail, "TM10000001"), ks.keyMAC(canary.FieldTicket, "TM10000001"),
-		"the field is part of the MAC")
+	email, _ := ks.keyMAC(canary.FieldEmail, "TM10000001")
+	ticket, _ := ks.keyMAC(canary.FieldTicket, "TM10000001")
+	assert.NotEqual(t, email, ticket, "the field is part of the MAC")
+	_, ok := ks.keyMAC(canary.FieldEmail, strings.Repeat("x", 300)+"@mail.example")
+	assert.False(t, ok, "a value longer than any normalized one has no MAC")
 }
 
 func TestSecretSources(t *testing.T) {

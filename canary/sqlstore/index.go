@@ -19,19 +19,19 @@ import (
 // index thus doubles as the duplicate check of the batch, and publishing a
 // million seeds costs nothing after the commit.
 type index struct {
-	mu      sync.RWMutex
-	ks      *keySet         // the keys every MAC here was made with; Rotate swaps both
-	keys    map[mac]int64   // lookup key → first seq with it
-	more    map[mac][]int64 // further seqs sharing a key (phone numbers), in order added
-	ids     map[mac]int64   // ID → seq
-	filter  *filter.Bloom   // tags of every key indexed, pending included
-	tags    []uint64        // the same tags, to rebuild the filter larger
+	mu     sync.RWMutex
+	ks     *keySet         // the keys every MAC here was made with; Rotate swaps both
+	keys   map[mac]int64   // lookup key → first seq with it
+	more   map[mac][]int64 // further seqs sharing a key (phone numbers), in order added
+	ids    map[mac]int64   // ID → seq
+	filter *filter.Bloom   // tags of every key indexed, pending included
+	tags   []uint64        // the same tags, to rebuild the filter larger
 	// unfiltered: a row has no tags (written before there were filters), so
 	// the filter cannot rule anything out. Open fills them in.
 	unfiltered bool
-	last    int64           // highest seq indexed, pending included
-	visible int64           // highest seq readers see; the refresher polls for more
-	count   int             // seeds visible
+	last       int64 // highest seq indexed, pending included
+	visible    int64 // highest seq readers see; the refresher polls for more
+	count      int   // seeds visible
 }
 
 func newIndex(ks *keySet) *index {

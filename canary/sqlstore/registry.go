@@ -2,10 +2,10 @@ package sqlstore
 
 import (
 	"bytes"
-	"encoding/binary"
 	"context"
 	"crypto/hmac"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"

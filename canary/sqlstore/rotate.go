@@ -1,11 +1,11 @@
 package sqlstore
 
 import (
-	"maps"
-	"slices"
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/honeyseed/honeyseed/canary"
 )

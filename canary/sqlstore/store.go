@@ -1,10 +1,10 @@
 package sqlstore
 
 import (
-	"encoding/binary"
 	"context"
 	"crypto/hmac"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"

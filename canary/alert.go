@@ -2,12 +2,13 @@ package canary
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 )
 
-// Alert is what a Watcher raises when an event touches seeds: the evidence a
+// Alert is what a watch.Watcher raises when an event touches seeds: the evidence a
 // security team needs to act, and what it needs to find the leak.
 type Alert struct {
 	ID      uuid.UUID // stable across redeliveries: sinks deduplicate on it
@@ -36,6 +37,32 @@ type Alert struct {
 
 	// Attribution ranks the placements that may have leaked the seeds, most likely first.
 	Attribution []Suspect
+}
+
+// Clone returns a copy of a that shares no slice or map with it.
+func (a Alert) Clone() Alert {
+	a.Seeds = cloneSeeds(a.Seeds)
+	a.Hits = slices.Clone(a.Hits)
+	for i := range a.Hits {
+		a.Hits[i].Seed = a.Hits[i].Seed.Clone()
+		a.Hits[i].Candidates = cloneSeeds(a.Hits[i].Candidates)
+	}
+	a.Evidence = slices.Clone(a.Evidence)
+	a.EventIDs = slices.Clone(a.EventIDs)
+	a.Attribution = slices.Clone(a.Attribution)
+	for i := range a.Attribution {
+		a.Attribution[i].Seeds = slices.Clone(a.Attribution[i].Seeds)
+		a.Attribution[i].Reasons = slices.Clone(a.Attribution[i].Reasons)
+	}
+	return a
+}
+
+func cloneSeeds(seeds []Seed) []Seed {
+	out := slices.Clone(seeds)
+	for i := range out {
+		out[i] = out[i].Clone()
+	}
+	return out
 }
 
 // Suspect is one placement that may have leaked tripped seeds, with the window in

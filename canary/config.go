@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Config says what seeds a Generator makes. Only EmailDomains is required; every
@@ -18,7 +20,10 @@ type Config struct {
 
 	// DotInsensitiveDomains are EmailDomains whose mailboxes ignore dots in the
 	// local part, as Gmail does; a contact to "jsmith@" for the seed
-	// "j.smith@" there is an Exact hit rather than a Likely one.
+	// "j.smith@" there is an Exact hit rather than a Likely one (pass them to
+	// the Matcher with WithDotInsensitiveDomains, as the CLI does). For
+	// uniqueness the generator and the registries treat every domain so: two
+	// seeds never differ only by dots, whatever this says.
 	DotInsensitiveDomains []string
 
 	// PhonePool holds numbers the operator owns and answers, in any format
@@ -213,11 +218,11 @@ func (c Config) validated() (Config, []string, error) {
 	}
 	domains := make([]string, 0, len(c.EmailDomains))
 	for i, d := range c.EmailDomains {
-		norm, reason := appendDomain(nil, strings.TrimSpace(d))
+		nb, reason := norm.AppendDomain(nil, strings.TrimSpace(d))
 		if reason != "" {
 			return c, nil, bad(fmt.Sprintf("EmailDomains[%d]", i), "%q: %s", d, reason)
 		}
-		nd := string(norm)
+		nd := string(nb)
 		if slices.Contains(publicMailboxDomains, nd) {
 			return c, nil, bad(fmt.Sprintf("EmailDomains[%d]", i), "%q is a public mailbox provider: its addresses belong to strangers", d)
 		}
@@ -227,8 +232,8 @@ func (c Config) validated() (Config, []string, error) {
 		domains = append(domains, nd)
 	}
 	for i, d := range c.DotInsensitiveDomains {
-		norm, reason := appendDomain(nil, strings.TrimSpace(d))
-		if reason != "" || !slices.Contains(domains, string(norm)) {
+		nd, reason := norm.AppendDomain(nil, strings.TrimSpace(d))
+		if reason != "" || !slices.Contains(domains, string(nd)) {
 			return c, nil, bad(fmt.Sprintf("DotInsensitiveDomains[%d]", i), "%q is not one of EmailDomains", d)
 		}
 	}
@@ -256,7 +261,7 @@ func (c Config) validated() (Config, []string, error) {
 		if digits < 4 || digits > 18 {
 			return c, nil, bad("TicketFormat", "%q needs 4 to 18 '#' digits", c.TicketFormat)
 		}
-		if _, reason := appendTicket(nil, strings.ReplaceAll(c.TicketFormat, "#", "0")); reason != "" {
+		if _, reason := norm.AppendTicket(nil, strings.ReplaceAll(c.TicketFormat, "#", "0")); reason != "" {
 			return c, nil, bad("TicketFormat", "%q: %s", c.TicketFormat, reason)
 		}
 		limit := pow10(digits) - 1

@@ -22,10 +22,11 @@
 // operator owns and answers; [DemoConfig] uses only reserved domains and
 // numbers reserved for fiction, and is safe in tests and demos.
 //
-// To run it as a service, a [Watcher] takes events from the receivers in
-// package inbound (SMTP, Twilio, SendGrid, Mailgun, Postmark, signed JSON),
-// records an [Alert] in an [Outbox] before acknowledging, and delivers it to
-// [Sink] values (package sink: slog, JSON lines, webhook, Slack, syslog).
+// To run it as a service, a watch.Watcher (package watch) takes events from
+// the receivers in package inbound (SMTP, Twilio, SendGrid, Mailgun, Postmark,
+// signed JSON), records an [Alert] in an outbox before acknowledging, and
+// delivers it to [Sink] values (package sink: slog, JSON lines, webhook,
+// Slack, syslog).
 // [Matcher.Scan] searches a leaked dump of any size, and [Attribute] ranks the
 // placements that could have leaked the tripped seeds.
 //
@@ -78,7 +79,7 @@
 //
 // # Concurrency
 //
-// [MemoryRegistry], [Matcher], [Generator] and [Watcher] are safe for
+// [MemoryRegistry], [Matcher], [Generator] and watch.Watcher are safe for
 // concurrent use. Adding seeds never blocks matching for longer than the
 // publication of a prepared batch of 4,096.
 //

@@ -79,7 +79,12 @@ type Hit struct {
 	Seed       Seed       // for an Ambiguous hit, the first candidate
 	Field      Field      // FieldEmail, FieldPhone, FieldTicket, FieldName
 	Value      string     // the raw text that matched
-	Evidence   string     // where it was seen: "to", "from", "subject@12", "body@1234"
+	Evidence   string     // where it was seen, for people: "to", "from", "subject@12", "body@1234", "line 3 byte 80"
 	Confidence Confidence // how sure the match is
 	Candidates []Seed     // every seed an Ambiguous hit may be; nil otherwise
+
+	// Where it was seen, for programs; Evidence says the same in words.
+	Part   string // the part of the event: "to", "envelope", "from", "subject" or "body"; "" for Scan
+	Offset int64  // byte offset of Value in Part (Match) or in the stream (Scan)
+	Line   int    // 1-based line of Value in the stream, for Scan; 0 for Match
 }

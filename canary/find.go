@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"net/url"
 	"unsafe"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Candidate extraction: the text is searched for the three shapes a seed value
@@ -13,11 +15,11 @@ import (
 // generous but must not miss a shape.
 
 const (
-	maxLocalScan  = 4 * maxLocalLen // bytes scanned left of '@' (UTF-8 locals)
+	maxLocalScan  = 4 * norm.MaxLocalLen // bytes scanned left of '@' (UTF-8 locals)
 	maxDomainScan = 255
 	maxRunDigits  = 15 // E.164 maximum
 	minRunDigits  = 7
-	maxTicketScan = 2 * maxTicketLen
+	maxTicketScan = 2 * norm.MaxTicketLen
 )
 
 var (
@@ -32,7 +34,7 @@ func init() {
 		b := byte(c)
 		isAlnum := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 		alnum[c] = isAlnum
-		localByte[c] = isAlnum || b >= 0x80 || bytes.IndexByte([]byte("!#$%&'*+/=?^_`{|}~-."), b) >= 0
+		localByte[c] = norm.IsLocalChar(norm.Lower(b)) || b >= 0x80 || b == '+' // as written: any case, a +tag
 		domainByte[c] = isAlnum || b >= 0x80 || b == '-' || b == '.'
 		ticketByte[c] = isAlnum || b == '-' || b == '_' || b == '#' || b == '/' || b == '.' || b == ':'
 	}
@@ -94,9 +96,9 @@ func (f *finder) tryEmail(raw []byte, pos int) {
 		// domain before normalizing the whole address. (An event has few
 		// addresses: there the check would cost more than it saves.)
 		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
-		if isASCII(unsafe.String(&domain[0], len(domain))) {
+		if norm.IsASCII(unsafe.String(&domain[0], len(domain))) {
 			var reason string
-			f.key, reason = appendDomain(f.key[:0], unsafe.String(&domain[0], len(domain)))
+			f.key, reason = norm.AppendDomain(f.key[:0], unsafe.String(&domain[0], len(domain)))
 			if reason != "" || !f.shape.EmailDomains[string(f.key)] {
 				return
 			}
@@ -109,7 +111,7 @@ func (f *finder) tryEmail(raw []byte, pos int) {
 // a seed has it.
 func (f *finder) matchEmail(raw []byte, pos int, addr string) {
 	var reason string
-	if f.norm, reason = appendEmail(f.norm[:0], addr); reason != "" {
+	if f.norm, reason = norm.AppendEmail(f.norm[:0], addr); reason != "" {
 		return
 	}
 	if seeds := f.lookup(FieldEmail, f.norm); len(seeds) > 0 {
@@ -123,7 +125,7 @@ func (f *finder) emailConfidence(s Seed) Confidence {
 		return Exact
 	}
 	var reason string
-	f.key, reason = appendEmail(f.key[:0], s.Email)
+	f.key, reason = norm.AppendEmail(f.key[:0], s.Email)
 	if reason != "" || bytes.Equal(f.key, f.norm) {
 		return Exact
 	}
@@ -240,7 +242,7 @@ func (f *finder) ticketAt(text []byte, i int) {
 			continue
 		}
 		var reason string
-		f.norm, reason = appendTicket(f.norm[:0], unsafe.String(&text[s], end-s))
+		f.norm, reason = norm.AppendTicket(f.norm[:0], unsafe.String(&text[s], end-s))
 		if reason != "" {
 			continue
 		}

@@ -15,12 +15,14 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unsafe"
 
 	"github.com/google/uuid"
 	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/text/unicode/norm"
+	unorm "golang.org/x/text/unicode/norm"
 
 	"github.com/honeyseed/honeyseed/canary/internal/names"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 	"github.com/honeyseed/honeyseed/canary/internal/places"
 )
 
@@ -106,7 +108,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	for i, raw := range c.PhonePool {
 		e164 := raw
 		var err error
-		if !canonicalE164(raw) {
+		if !norm.CanonicalE164(raw) {
 			e164, err = NormalizePhone(raw, c.PhoneRegion)
 		}
 		if err != nil {
@@ -382,24 +384,24 @@ func sharesWord(have, words []uint64) bool {
 // hash collision only makes a number look taken: the generator draws again.
 // The result is scratch, valid until the next call.
 func (g *Generator) nameWords(n Name) []uint64 {
-	var norm []byte
-	if isASCII(n.Given) && isASCII(n.Family) {
-		g.wbuf = appendASCIIName(g.wbuf[:0], n.Given)
-		g.wbuf = appendASCIIName(append(g.wbuf, ' '), n.Family)
-		norm = g.wbuf
+	var words []byte
+	if norm.IsASCII(n.Given) && norm.IsASCII(n.Family) {
+		g.wbuf = norm.AppendASCIIName(g.wbuf[:0], n.Given)
+		g.wbuf = norm.AppendASCIIName(append(g.wbuf, ' '), n.Family)
+		words = g.wbuf
 	} else {
-		norm = []byte(NormalizeName(n.Given + " " + n.Family))
+		words = []byte(norm.Name(n.Given + " " + n.Family))
 	}
 	g.words = g.words[:0]
-	for len(norm) > 0 {
-		i := bytes.IndexByte(norm, ' ')
+	for len(words) > 0 {
+		i := bytes.IndexByte(words, ' ')
 		if i < 0 {
-			i = len(norm)
+			i = len(words)
 		}
 		if i > 0 {
-			g.words = append(g.words, maphash.Bytes(g.hash, norm[:i]))
+			g.words = append(g.words, maphash.Bytes(g.hash, words[:i]))
 		}
-		norm = norm[min(i+1, len(norm)):]
+		words = words[min(i+1, len(words)):]
 	}
 	return g.words
 }
@@ -410,24 +412,18 @@ func (g *Generator) email(tx *genTx, name Name, born int) (string, bool) {
 	domain := g.domains[g.nextDomain()]
 	for range 6 {
 		local := g.localPart(name, born)
-		if len(local) == 0 || len(local) > maxLocalLen || local[0] == '.' || local[len(local)-1] == '.' {
+		if len(local) == 0 || len(local) > norm.MaxLocalLen || local[0] == '.' || local[len(local)-1] == '.' {
 			continue
 		}
 		// localPart writes only lower-case letters, digits, dots and underscores,
-		// and the domain is normalized, so the address is already canonical and
-		// its lookup key is the local part without dots.
-		g.key = g.key[:0]
-		for _, c := range local {
-			if c != '.' {
-				g.key = append(g.key, c)
-			}
-		}
-		g.key = append(append(g.key, '@'), domain...)
+		// and the domain is normalized, so the address is already canonical.
+		local = append(append(local, '@'), domain...)
+		g.key = norm.AppendEmailKey(g.key[:0], unsafe.String(unsafe.SliceData(local), len(local)))
 		h := maphash.Bytes(g.hash, g.key)
 		if _, dup := g.emails[h]; dup {
 			continue
 		}
-		addr := string(append(append(local, '@'), domain...))
+		addr := string(local)
 		if g.registered(FieldEmail, addr) || g.cfg.Exclude != nil && g.cfg.Exclude(FieldEmail, addr) {
 			continue
 		}
@@ -563,12 +559,12 @@ func (g *Generator) appendDigits(b []byte, born int) []byte {
 // asciiName appends the form of a name people type in an address: ASCII
 // letters, lower case, words separated by one space.
 func (g *Generator) asciiName(dst []byte, s string) []byte {
-	if !isASCII(s) {
+	if !norm.IsASCII(s) {
 		return append(dst, g.toASCII(s)...)
 	}
 	start := len(dst)
 	for i := 0; i < len(s); i++ {
-		switch c := lower(s[i]); {
+		switch c := norm.Lower(s[i]); {
 		case c >= 'a' && c <= 'z':
 			dst = append(dst, c)
 		case c == ' ' && len(dst) > start && dst[len(dst)-1] != ' ':
@@ -588,7 +584,7 @@ func (g *Generator) toASCII(s string) string {
 		return a
 	}
 	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+	for _, r := range unorm.NFD.String(strings.ToLower(s)) {
 		switch {
 		case r >= 'a' && r <= 'z':
 			b.WriteRune(r)
@@ -714,7 +710,7 @@ func (g *Generator) tryTicket(tx *genTx, n uint64) (string, bool, error) {
 	c := &g.cfg
 	t := FormatTicket(c.TicketFormat, n)
 	var reason string
-	g.key, reason = appendTicket(g.key[:0], t)
+	g.key, reason = norm.AppendTicket(g.key[:0], t)
 	if reason != "" {
 		return "", false, fmt.Errorf("%w: TicketFormat %q gives %q: %s", ErrInvalidConfig, c.TicketFormat, t, reason)
 	}

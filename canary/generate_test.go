@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/honeyseed/honeyseed/canary/internal/names"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -46,7 +47,7 @@ func TestGenerateIsSafeAndUnique(t *testing.T) {
 			domain := e[strings.LastIndexByte(e, '@')+1:]
 			require.Contains(t, cfg.EmailDomains, domain, "only configured domains")
 			domains[domain]++
-			key := LookupKey(FieldEmail, e)
+			key := norm.EmailKey(e)
 			assert.False(t, emails[key], "email %s unique, dots ignored", s.Email)
 			emails[key] = true
 			assert.True(t, pool[s.Phone], "phone %s from the pool", s.Phone)

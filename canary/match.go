@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Matcher finds seeds in events and text. It is safe for concurrent use and
@@ -59,14 +61,25 @@ func WithRegions(regions ...string) MatcherOption {
 func WithDotInsensitiveDomains(domains ...string) MatcherOption {
 	return func(m *Matcher) error {
 		for _, d := range domains {
-			norm, reason := appendDomain(nil, d)
+			nd, reason := norm.AppendDomain(nil, d)
 			if reason != "" {
 				return fmt.Errorf("%w: WithDotInsensitiveDomains %q: %s", ErrInvalidConfig, d, reason)
 			}
-			m.dotInsensitive[string(norm)] = true
+			m.dotInsensitive[string(nd)] = true
 		}
 		return nil
 	}
+}
+
+// Regions returns the regions whose national formats the Matcher reads, the
+// default first. A watch.Watcher reads senders and own numbers with them, so
+// one setting governs every reading of a national number.
+func (m *Matcher) Regions() []string {
+	out := make([]string, len(m.regions))
+	for i, r := range m.regions {
+		out[i] = r.code
+	}
+	return out
 }
 
 // NewMatcher returns a Matcher over reg.
@@ -200,7 +213,8 @@ func (f *finder) add(field Field, raw []byte, pos int, seeds []Seed, conf Confid
 	if f.once && len(f.hits) >= maxEventHits {
 		return
 	}
-	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf}
+	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf,
+		Part: f.label, Offset: int64(f.base + pos)}
 	if len(seeds) > 1 {
 		h.Confidence, h.Candidates = Ambiguous, seeds
 	}
@@ -273,7 +287,7 @@ func resolveShared(h Hit, words map[string]bool) Hit {
 // wordSet returns the normalized words of text.
 func wordSet(text string) map[string]bool {
 	set := map[string]bool{}
-	for _, w := range strings.Fields(NormalizeName(text)) {
+	for _, w := range strings.Fields(norm.Name(text)) {
 		set[w] = true
 	}
 	return set
@@ -283,17 +297,17 @@ func wordSet(text string) map[string]bool {
 func mentions(words map[string]bool, n Name) bool {
 	var buf [128]byte
 	for _, part := range [2]string{n.Given, n.Family} {
-		var norm []byte
-		if isASCII(part) {
-			norm = appendASCIIName(buf[:0], part) // the common case, without allocating
+		var nb []byte
+		if norm.IsASCII(part) {
+			nb = norm.AppendASCIIName(buf[:0], part) // the common case, without allocating
 		} else {
-			norm = []byte(NormalizeName(part))
+			nb = []byte(norm.Name(part))
 		}
-		if len(norm) == 0 {
+		if len(nb) == 0 {
 			continue
 		}
 		all := true
-		for w := range bytes.SplitSeq(norm, []byte{' '}) {
+		for w := range bytes.SplitSeq(nb, []byte{' '}) {
 			all = all && words[string(w)]
 		}
 		if all {

@@ -2,6 +2,7 @@ package canary_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -76,9 +77,18 @@ func TestMatchFindsEveryFormatting(t *testing.T) {
 		}
 		assert.Equal(t, tt.seed, h.Seed.ID, tt.why)
 		assert.Equal(t, tt.evidence, h.Evidence, tt.why)
+		assert.Equal(t, tt.evidence, structuredEvidence(h), "%s: the fields say what Evidence says", tt.why)
 		assert.Equal(t, tt.conf, h.Confidence, tt.why)
 		assert.NotEmpty(t, h.Value, tt.why)
 	}
+}
+
+// structuredEvidence writes a Match hit's Part and Offset as Evidence does.
+func structuredEvidence(h canary.Hit) string {
+	if h.Part == "subject" || h.Part == "body" {
+		return fmt.Sprintf("%s@%d", h.Part, h.Offset)
+	}
+	return h.Part
 }
 
 func TestMatchSharedNumberAmbiguous(t *testing.T) {

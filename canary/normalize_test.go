@@ -6,6 +6,8 @@ import (
 	"github.com/nyaruka/phonenumbers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 func TestNormalizeEmail(t *testing.T) {
@@ -150,15 +152,6 @@ func TestNormalizeName(t *testing.T) {
 	}
 }
 
-func TestLookupKey(t *testing.T) {
-	assert.Equal(t, "jsmith@mail.example", LookupKey(FieldEmail, "j.smith@mail.example"))
-	assert.Equal(t, "jsmith@mail.example", LookupKey(FieldEmail, "jsmith@mail.example"))
-	assert.Equal(t, "+14155550132", LookupKey(FieldPhone, "+14155550132"))
-	assert.Equal(t, "a.b", LookupKey(FieldEmail, "a.b"), "no @: returned as is")
-	buf := appendLookupKey(nil, FieldEmail, "j.s.mith@mail.example")
-	assert.Equal(t, LookupKey(FieldEmail, "j.s.mith@mail.example"), string(buf))
-}
-
 // FuzzNormalizeEmail checks that normalization never panics, is idempotent, and
 // that the matcher's buffer path agrees with the exported function.
 func FuzzNormalizeEmail(f *testing.F) {
@@ -174,7 +167,7 @@ func FuzzNormalizeEmail(f *testing.F) {
 		again, err := NormalizeEmail(got)
 		require.NoError(t, err, "normalized form %q must be valid", got)
 		require.Equal(t, got, again, "idempotent")
-		require.Equal(t, LookupKey(FieldEmail, got), string(appendLookupKey(nil, FieldEmail, got)))
+		require.Equal(t, norm.EmailKey(got), string(norm.AppendEmailKey(nil, got)))
 	})
 }
 

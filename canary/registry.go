@@ -8,13 +8,14 @@ import (
 	"iter"
 	"maps"
 	"math"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"github.com/google/uuid"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Registry stores seeds and finds them by value.
@@ -29,7 +30,7 @@ import (
 // never handed to another seed.
 type Registry interface {
 	// Add registers seeds, all or none. A seed whose ID, email or ticket has the
-	// LookupKey of one already registered, or of another seed in the same call, is
+	// lookup key of one already registered, or of another seed in the same call, is
 	// refused with an error wrapping ErrDuplicate; an invalid seed with one wrapping
 	// ErrInvalidSeed, ErrInvalidEmail, ErrInvalidPhone or ErrInvalidTicket. On
 	// error nothing was added. The registry keeps copies: callers may reuse seeds.
@@ -37,7 +38,8 @@ type Registry interface {
 
 	// Lookup returns the seeds whose field f has the given normalized value (as
 	// returned by NormalizeEmail, NormalizePhone or NormalizeTicket), compared by
-	// LookupKey. Several seeds can share a phone number. A value no seed has gives
+	// lookup key: the normalized value, for email without the dots of the local
+	// part, so "j.smith@" finds "jsmith@". Several seeds can share a phone number. A value no seed has gives
 	// (nil, nil). FieldName gives ErrUnsupportedField: names are not unique and
 	// never alert on their own. Implementations must not retain value, and should
 	// not allocate when nothing is found: the Matcher calls Lookup for every
@@ -59,11 +61,11 @@ type Registry interface {
 // Key is one value a registry indexes a seed under.
 type Key struct {
 	Field Field
-	Value string // LookupKey of the normalized value
+	Value string // lookup key of the normalized value (norm.EmailKey for email)
 }
 
 // Keys validates s and returns the keys a registry indexes it under: its email,
-// phone and ticket, each normalized and passed through LookupKey. The phone must
+// phone and ticket, each normalized and reduced to its lookup key. The phone must
 // already be in E.164 form, as the Generator emits it.
 func (s Seed) Keys() ([]Key, error) {
 	if err := s.validate(); err != nil {
@@ -75,10 +77,10 @@ func (s Seed) Keys() ([]Key, error) {
 		if err != nil {
 			return nil, fmt.Errorf("seed %s: %w", s.ID, err)
 		}
-		keys = append(keys, Key{FieldEmail, LookupKey(FieldEmail, e)})
+		keys = append(keys, Key{FieldEmail, norm.EmailKey(e)})
 	}
 	if s.Phone != "" {
-		if !canonicalE164(s.Phone) {
+		if !norm.CanonicalE164(s.Phone) {
 			p, err := NormalizePhone(s.Phone, "")
 			if err != nil {
 				return nil, fmt.Errorf("seed %s: %w", s.ID, err)
@@ -115,7 +117,7 @@ type MemoryRegistry struct {
 	placeIdx   map[string]uint32 // placement -> index
 	hash       maphash.Seed
 	byID       ordTable          // ordinal by ID
-	email      ordTable          // by LookupKey of the email: one seed each
+	email      ordTable          // by lookup key of the email: one seed each
 	ticket     ordTable          // by normalized ticket: one seed each
 	phone      map[string]uint32 // first ordinal with that number
 	next       []uint32          // next ordinal sharing the number, or none
@@ -208,24 +210,16 @@ func (r *MemoryRegistry) findID(id uuid.UUID) (uint32, bool) {
 // emailKey and ticketKey append the lookup keys of a stored record.
 func (r *MemoryRegistry) emailKey(dst []byte, o uint32) []byte {
 	start := len(dst)
-	norm, reason := appendEmail(dst, r.recs.str(o, textEmail))
+	var buf [128]byte
+	n, reason := norm.AppendEmail(buf[:0], r.recs.str(o, textEmail))
 	if reason != "" {
-		return dst
+		return dst[:start]
 	}
-	// Drop the dots of the local part in place: LookupKey.
-	at := bytes.LastIndexByte(norm[start:], '@') + start
-	w := start
-	for i := start; i < len(norm); i++ {
-		if norm[i] != '.' || i > at {
-			norm[w] = norm[i]
-			w++
-		}
-	}
-	return norm[:w]
+	return norm.AppendEmailKey(dst, unsafe.String(unsafe.SliceData(n), len(n)))
 }
 
 func (r *MemoryRegistry) ticketKey(dst []byte, o uint32) []byte {
-	t, _ := appendTicket(dst, r.recs.str(o, textTicket))
+	t, _ := norm.AppendTicket(dst, r.recs.str(o, textTicket))
 	return t
 }
 
@@ -239,20 +233,8 @@ func (r *MemoryRegistry) index(f Field) *ordTable {
 // emailIsKey reports whether the record's email, as planted, is key once the
 // dots of its local part are dropped: true for canonical addresses.
 func (r *MemoryRegistry) emailIsKey(o uint32, key []byte) bool {
-	email := r.recs.str(o, textEmail)
-	at := strings.LastIndexByte(email, '@')
-	k := 0
-	for i := 0; i < len(email); i++ {
-		c := email[i]
-		if c == '.' && i < at {
-			continue
-		}
-		if k >= len(key) || key[k] != c {
-			return false
-		}
-		k++
-	}
-	return k == len(key)
+	var buf [128]byte
+	return bytes.Equal(norm.AppendEmailKey(buf[:0], r.recs.str(o, textEmail)), key)
 }
 
 // recordChunks stores records in fixed chunks, so a growing registry never
@@ -449,7 +431,10 @@ func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]S
 	var buf [128]byte
 	switch f {
 	case FieldEmail, FieldTicket:
-		key := appendLookupKey(buf[:0], f, value)
+		key := append(buf[:0], value...)
+		if f == FieldEmail {
+			key = norm.AppendEmailKey(buf[:0], value)
+		}
 		r.mu.RLock()
 		defer r.mu.RUnlock()
 		o, ok := r.find(f, key)

@@ -10,7 +10,3 @@ import (
 func TestMemoryRegistryConformance(t *testing.T) {
 	canarytest.TestRegistry(t, func(*testing.T) canary.Registry { return canary.NewMemoryRegistry() })
 }
-
-func TestMemoryOutboxConformance(t *testing.T) {
-	canarytest.TestOutbox(t, func(*testing.T) canary.Outbox { return canary.NewMemoryOutbox() })
-}

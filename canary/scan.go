@@ -16,7 +16,7 @@ import (
 // a body. It is made for leaked dumps and exports of any size: memory stays
 // bounded (a few MiB per core), values split across read boundaries are found,
 // and chunks are searched on every core while fn is called from one goroutine,
-// in stream order, with Evidence "line L byte B".
+// in stream order, with Hit.Line and Hit.Offset set (and Evidence "line L byte B").
 //
 // Every occurrence is reported: a seed that appears twice gives two hits. A
 // phone number shared by seeds resolves by the names on the same line.
@@ -71,7 +71,8 @@ func (m *Matcher) Scan(ctx context.Context, r io.Reader, fn func(Hit) error) err
 				break
 			}
 			for i, h := range j.hits {
-				h.Evidence = fmt.Sprintf("line %d byte %d", line+j.lineOf[i], j.offset+int64(j.posOf[i]))
+				h.Line, h.Offset = line+j.lineOf[i], j.offset+int64(j.posOf[i])
+				h.Evidence = fmt.Sprintf("line %d byte %d", h.Line, h.Offset)
 				if err = fn(h); err != nil {
 					cancel()
 					break

@@ -57,6 +57,9 @@ func TestScanAcrossBoundaries(t *testing.T) {
 		require.Len(t, hits, 1, "pad %d", pad)
 		assert.Equal(t, seeds[1].ID, hits[0].Seed.ID)
 		assert.Equal(t, fmt.Sprintf("line 1 byte %d", pad+1), hits[0].Evidence)
+		assert.Equal(t, 1, hits[0].Line)
+		assert.Equal(t, int64(pad+1), hits[0].Offset)
+		assert.Empty(t, hits[0].Part, "a stream has no parts")
 	}
 	hits := scanAll(t, m, iotest.OneByteReader(strings.NewReader("call +1 415 555 0132 now")))
 	require.Len(t, hits, 1)
@@ -72,7 +75,7 @@ func TestScanEveryOccurrenceInOrder(t *testing.T) {
 	require.Len(t, hits, 3000)
 	for i, h := range hits {
 		assert.Equal(t, seeds[1+i%2].ID, h.Seed.ID, "hit %d in stream order", i)
-		if !assert.True(t, strings.HasPrefix(h.Evidence, fmt.Sprintf("line %d ", i+1)), h.Evidence) {
+		if !assert.Equal(t, i+1, h.Line, h.Evidence) || !assert.True(t, strings.HasPrefix(h.Evidence, fmt.Sprintf("line %d ", i+1)), h.Evidence) {
 			break
 		}
 	}

@@ -87,23 +87,8 @@ func (sh *Shape) with(keys []Key) *Shape {
 	return out
 }
 
-// admitsTicket reports whether a ticket token as written could normalize to a
-// ticket of the shape: by its count of letters and digits and its first one.
-func (sh *Shape) admitsTicket(tok []byte) bool {
-	n := 0
-	var first byte
-	for _, c := range tok {
-		if alnum[c] {
-			if n == 0 {
-				first = c
-			}
-			n++
-		}
-	}
-	return sh.admitsTicketTail(n, first)
-}
-
-// admitsTicketTail is admitsTicket for a token of n letters and digits starting with first.
+// admitsTicketTail reports whether a ticket token as written, of n letters and
+// digits starting with first, could normalize to a ticket of the shape.
 func (sh *Shape) admitsTicketTail(n int, first byte) bool {
 	if first >= 'a' && first <= 'z' {
 		first -= 'a' - 'A'

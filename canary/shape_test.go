@@ -25,9 +25,9 @@ func TestShapeWith(t *testing.T) {
 	assert.False(t, sh.EmailDomains["inbox.example"], "a published Shape never changes")
 	assert.True(t, grown.EmailDomains["inbox.example"] && grown.EmailDomains["mail.example"])
 
-	assert.True(t, sh.admitsTicket([]byte("tm-10400132")))
-	assert.False(t, sh.admitsTicket([]byte("SR-1040013")), "other first letter")
-	assert.False(t, sh.admitsTicket([]byte("TM-104001")), "other length")
+	assert.True(t, sh.admitsTicketTail(10, 't'), "tm-10400132: ten letters and digits, first T in any case")
+	assert.False(t, sh.admitsTicketTail(10, 'S'), "SR-1040013: other first letter")
+	assert.False(t, sh.admitsTicketTail(8, 'T'), "TM-104001: other length")
 }
 
 // noShape hides MemoryRegistry's Shaper: the matcher must find the same hits

@@ -14,15 +14,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
-// TestOutbox runs the Outbox contract against fresh outboxes made by
-// newOutbox, one per subtest.
+// TestOutbox runs the watch.Outbox contract against fresh outboxes made by
+// newOutbox, one per subtest: storage (Record, Update, deliveries) directly,
+// and grouping through watch.Record, which any Outbox must serve alike.
 //
 //	func TestOutboxConformance(t *testing.T) {
-//		canarytest.TestOutbox(t, func(t *testing.T) canary.Outbox { return openStore(t) })
+//		canarytest.TestOutbox(t, func(t *testing.T) watch.Outbox { return openStore(t) })
 //	}
-func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
+func TestOutbox(t *testing.T, newOutbox func(t *testing.T) watch.Outbox) {
 	t.Helper()
 	ctx := context.Background()
 	later := alertTime.Add(time.Hour)
@@ -30,7 +32,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 	t.Run("RecordRoundTrip", func(t *testing.T) {
 		o := newOutbox(t)
 		a := fullAlert()
-		created, err := o.Record(ctx, a, []string{"log"})
+		created, err := watch.Record(ctx, o, a, []string{"log"})
 		require.NoError(t, err)
 		assert.True(t, created)
 		got, err := o.Alert(ctx, a.ID)
@@ -42,7 +44,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 		o := newOutbox(t)
 		a := Alert(1)
 		a.Count = 0
-		_, err := o.Record(ctx, a, nil)
+		_, err := watch.Record(ctx, o, a, nil)
 		require.NoError(t, err)
 		got, err := o.Alert(ctx, a.ID)
 		require.NoError(t, err)
@@ -52,7 +54,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 	t.Run("NewAlertGetsOneDeliveryPerSink", func(t *testing.T) {
 		o := newOutbox(t)
 		a := Alert(1)
-		_, err := o.Record(ctx, a, []string{"slack", "webhook"})
+		_, err := watch.Record(ctx, o, a, []string{"slack", "webhook"})
 		require.NoError(t, err)
 		due, err := o.Due(ctx, later, 10)
 		require.NoError(t, err)
@@ -65,17 +67,61 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 		}
 	})
 
+	t.Run("RecordExistingReturnsStored", func(t *testing.T) {
+		o := newOutbox(t)
+		a := Alert(1)
+		stored, created, err := o.Record(ctx, a, []string{"slack"})
+		require.NoError(t, err)
+		require.True(t, created)
+		AssertAlertEqual(t, a, stored)
+		b := Alert(1)
+		b.EventIDs = []string{"<other@scam.example>"}
+		stored, created, err = o.Record(ctx, b, []string{"slack", "webhook"})
+		require.NoError(t, err)
+		assert.False(t, created, "same ID: not stored again")
+		AssertAlertEqual(t, a, stored)
+		due, err := o.Due(ctx, later, 10)
+		require.NoError(t, err)
+		assert.Len(t, due, 1, "a second Record adds no delivery")
+	})
+
+	t.Run("UpdateIfCount", func(t *testing.T) {
+		o := newOutbox(t)
+		a := Alert(1)
+		_, _, err := o.Record(ctx, a, []string{"slack"})
+		require.NoError(t, err)
+		next := a.Clone()
+		next.Count = 2
+		next.EventIDs = append(next.EventIDs, "<second@scam.example>")
+		ok, err := o.Update(ctx, next, 2)
+		require.NoError(t, err)
+		assert.False(t, ok, "the stored Count is 1, not 2")
+		ok, err = o.Update(ctx, next, 1)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		got, err := o.Alert(ctx, a.ID)
+		require.NoError(t, err)
+		AssertAlertEqual(t, next, got)
+		due, err := o.Due(ctx, later, 10)
+		require.NoError(t, err)
+		require.Len(t, due, 1, "Update adds no delivery")
+		assert.Equal(t, 2, due[0].Alert.Count, "the delivery carries the alert as stored now")
+		unknown := Alert(2)
+		_, err = o.Update(ctx, unknown, 1)
+		assert.ErrorIs(t, err, canary.ErrNotFound)
+	})
+
 	t.Run("MergeGroupsRepeats", func(t *testing.T) {
 		o := newOutbox(t)
 		a := Alert(1)
-		_, err := o.Record(ctx, a, []string{"slack"})
+		_, err := watch.Record(ctx, o, a, []string{"slack"})
 		require.NoError(t, err)
 		b := Alert(1)
 		b.FirstSeen, b.LastSeen = later, later
 		b.EventIDs = []string{"<repeat@scam.example>"}
 		b.Hits[0].Evidence = "body@99"
 		b.Evidence = []string{"second excerpt"}
-		created, err := o.Record(ctx, b, []string{"slack"})
+		created, err := watch.Record(ctx, o, b, []string{"slack"})
 		require.NoError(t, err)
 		assert.False(t, created, "same ID: merged, not new")
 		got, err := o.Alert(ctx, a.ID)
@@ -95,11 +141,11 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 	t.Run("RedeliveryCountsOnce", func(t *testing.T) {
 		o := newOutbox(t)
 		a := Alert(1)
-		_, err := o.Record(ctx, a, nil)
+		_, err := watch.Record(ctx, o, a, nil)
 		require.NoError(t, err)
 		again := Alert(1)
 		again.LastSeen = later
-		created, err := o.Record(ctx, again, nil)
+		created, err := watch.Record(ctx, o, again, nil)
 		require.NoError(t, err)
 		assert.False(t, created)
 		got, err := o.Alert(ctx, a.ID)
@@ -111,36 +157,36 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 	t.Run("MergeIsBounded", func(t *testing.T) {
 		o := newOutbox(t)
 		a := Alert(1)
-		_, err := o.Record(ctx, a, nil)
+		_, err := watch.Record(ctx, o, a, nil)
 		require.NoError(t, err)
 		flood := Alert(1)
 		flood.EventIDs, flood.Hits, flood.Evidence = nil, nil, nil
-		for i := range canary.MaxAlertEventIDs + 10 {
+		for i := range watch.MaxAlertEventIDs + 10 {
 			flood.EventIDs = append(flood.EventIDs, fmt.Sprintf("<flood-%d@scam.example>", i))
 		}
-		for i := range canary.MaxAlertHits + 10 {
+		for i := range watch.MaxAlertHits + 10 {
 			h := a.Hits[0]
 			h.Seed = Seed(1000+i, "crm/eu") // a new seed each: a hit worth keeping
 			h.Evidence = fmt.Sprintf("body@%d", i)
 			flood.Hits = append(flood.Hits, h)
 		}
-		for i := range canary.MaxAlertEvidence + 10 {
+		for i := range watch.MaxAlertEvidence + 10 {
 			flood.Evidence = append(flood.Evidence, fmt.Sprintf("excerpt %d", i))
 		}
-		_, err = o.Record(ctx, flood, nil)
+		_, err = watch.Record(ctx, o, flood, nil)
 		require.NoError(t, err)
 		got, err := o.Alert(ctx, a.ID)
 		require.NoError(t, err)
-		assert.Len(t, got.EventIDs, canary.MaxAlertEventIDs)
-		assert.Len(t, got.Hits, canary.MaxAlertHits)
-		assert.Len(t, got.Evidence, canary.MaxAlertEvidence)
+		assert.Len(t, got.EventIDs, watch.MaxAlertEventIDs)
+		assert.Len(t, got.Hits, watch.MaxAlertHits)
+		assert.Len(t, got.Evidence, watch.MaxAlertEvidence)
 	})
 
 	t.Run("SuppressedRecordedNotDelivered", func(t *testing.T) {
 		o := newOutbox(t)
 		a := Alert(1)
 		a.Suppressed, a.SuppressedBy = true, "own sender support@host.example"
-		created, err := o.Record(ctx, a, []string{"slack"})
+		created, err := watch.Record(ctx, o, a, []string{"slack"})
 		require.NoError(t, err)
 		assert.True(t, created)
 		due, err := o.Due(ctx, later, 10)
@@ -158,7 +204,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 		var want []uuid.UUID
 		for i := range 3 {
 			a := Alert(i)
-			_, err := o.Record(ctx, a, []string{"log"})
+			_, err := watch.Record(ctx, o, a, []string{"log"})
 			require.NoError(t, err)
 			want = append(want, a.ID)
 		}
@@ -176,7 +222,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 	t.Run("DeliveredIsIdempotent", func(t *testing.T) {
 		o := newOutbox(t)
 		a := Alert(1)
-		_, err := o.Record(ctx, a, []string{"slack", "webhook"})
+		_, err := watch.Record(ctx, o, a, []string{"slack", "webhook"})
 		require.NoError(t, err)
 		require.NoError(t, o.Delivered(ctx, a.ID, "slack"))
 		due, err := o.Due(ctx, later, 10)
@@ -194,7 +240,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 	t.Run("FailedReschedules", func(t *testing.T) {
 		o := newOutbox(t)
 		a := Alert(1)
-		_, err := o.Record(ctx, a, []string{"webhook"})
+		_, err := watch.Record(ctx, o, a, []string{"webhook"})
 		require.NoError(t, err)
 		retry := later.Add(time.Hour)
 		require.NoError(t, o.Failed(ctx, a.ID, "webhook", retry, "HTTP 503 from hooks.example"))
@@ -224,7 +270,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 		assert.ErrorIs(t, err, canary.ErrNotFound)
 		a := Alert(1)
 		a.ID = uuid.Nil
-		_, err = o.Record(ctx, a, []string{"log"})
+		_, err = watch.Record(ctx, o, a, []string{"log"})
 		assert.ErrorIs(t, err, canary.ErrInvalidInput, "an alert without ID cannot be deduplicated")
 		assert.Empty(t, alertIDs(t, o))
 	})
@@ -235,7 +281,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 		for i := range 5 {
 			a := Alert(i)
 			a.Suppressed = i == 2
-			_, err := o.Record(ctx, a, []string{"log"})
+			_, err := watch.Record(ctx, o, a, []string{"log"})
 			require.NoError(t, err)
 			want = append(want, a.ID)
 		}
@@ -245,7 +291,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 	t.Run("ResultsAreCopies", func(t *testing.T) {
 		o := newOutbox(t)
 		a, want := fullAlert(), fullAlert()
-		_, err := o.Record(ctx, a, []string{"log"})
+		_, err := watch.Record(ctx, o, a, []string{"log"})
 		require.NoError(t, err)
 		a.Hits[0].Value = "changed by caller after Record"
 		a.EventIDs[0] = "changed"
@@ -275,7 +321,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) canary.Outbox) {
 			wg.Go(func() {
 				a := Alert(1)
 				a.EventIDs = []string{fmt.Sprintf("<concurrent-%d@scam.example>", w)}
-				c, err := o.Record(ctx, a, []string{"slack", "webhook"})
+				c, err := watch.Record(ctx, o, a, []string{"slack", "webhook"})
 				assert.NoError(t, err)
 				if c {
 					created.Add(1)
@@ -308,7 +354,7 @@ func Alert(i int) canary.Alert {
 		Sender:  fmt.Sprintf("refunds%d@scam.example", i),
 		Seeds:   []canary.Seed{s},
 		Hits: []canary.Hit{{
-			Seed: s, Field: canary.FieldEmail, Value: s.Email, Evidence: "to", Confidence: canary.Exact,
+			Seed: s, Field: canary.FieldEmail, Value: s.Email, Evidence: "to", Confidence: canary.Exact, Part: "to",
 		}},
 		FirstSeen: at,
 		LastSeen:  at,
@@ -329,7 +375,7 @@ func fullAlert() canary.Alert {
 	a.Seeds = append(a.Seeds, other)
 	a.Channel = canary.ChannelSMS
 	a.Hits = append(a.Hits, canary.Hit{
-		Seed: a.Seeds[0], Field: canary.FieldPhone, Value: "(201) 555-0107", Evidence: "body@12",
+		Seed: a.Seeds[0], Field: canary.FieldPhone, Value: "(201) 555-0107", Evidence: "body@12", Part: "body", Offset: 12,
 		Confidence: canary.Ambiguous, Candidates: []canary.Seed{a.Seeds[0], other},
 	})
 	a.Hits[0].Seed = a.Seeds[0]
@@ -358,7 +404,7 @@ func AssertAlertEqual(t testing.TB, want, got canary.Alert) bool {
 // normalAlert is a copy of a in a canonical form: times in UTC without
 // monotonic readings, empty slices and maps nil.
 func normalAlert(a canary.Alert) canary.Alert {
-	a = canary.CloneAlert(a)
+	a = a.Clone()
 	a.FirstSeen, a.LastSeen = a.FirstSeen.UTC(), a.LastSeen.UTC()
 	a.Seeds = normalSeeds(a.Seeds)
 	a.Hits = nilIfEmpty(a.Hits)
@@ -400,7 +446,7 @@ func nilIfEmpty[S ~[]E, E any](s S) S {
 	return s
 }
 
-func deliveryIDs(ds []canary.Delivery) []uuid.UUID {
+func deliveryIDs(ds []watch.Delivery) []uuid.UUID {
 	out := make([]uuid.UUID, len(ds))
 	for i, d := range ds {
 		out[i] = d.Alert.ID
@@ -408,7 +454,7 @@ func deliveryIDs(ds []canary.Delivery) []uuid.UUID {
 	return out
 }
 
-func alertIDs(t *testing.T, o canary.Outbox) []uuid.UUID {
+func alertIDs(t *testing.T, o watch.Outbox) []uuid.UUID {
 	t.Helper()
 	var out []uuid.UUID
 	for a, err := range o.Alerts(context.Background()) {

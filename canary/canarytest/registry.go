@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // TestRegistry runs the Registry contract against fresh registries made by
@@ -78,6 +79,32 @@ func TestRegistry(t *testing.T, newRegistry func(t *testing.T) canary.Registry) 
 		}
 		_, err := r.Lookup(ctx, canary.FieldName, "ann lee")
 		assert.ErrorIs(t, err, canary.ErrUnsupportedField)
+	})
+
+	t.Run("KeysAgreeWithNorm", func(t *testing.T) {
+		// A registry compares values by norm's lookup key: a value is found
+		// exactly when its key is the planted value's key.
+		r := newRegistry(t)
+		s := Seed(1, "crm/eu")
+		s.Email = "ann.b.lee@mail.example"
+		require.NoError(t, r.Add(ctx, s))
+		planted := norm.EmailKey(mustEmail(t, s.Email))
+		for _, seen := range []string{"ann.b.lee@mail.example", "annblee@mail.example", "a.n.n.b.l.e.e@mail.example",
+			"ann.b.lee@mail.example.org", "ann.b.le@mail.example", "ann.b.lee@sub.mail.example"} {
+			v := mustEmail(t, seen)
+			got, err := r.Lookup(ctx, canary.FieldEmail, v)
+			require.NoError(t, err, seen)
+			assert.Equal(t, norm.EmailKey(v) == planted, len(got) == 1, "%q found exactly when its key is the planted one", seen)
+			dup := Seed(2, "crm/eu")
+			dup.Email = seen
+			err = r.Add(ctx, dup)
+			if norm.EmailKey(v) == planted {
+				assert.ErrorIs(t, err, canary.ErrDuplicate, "%q has the planted key", seen)
+			} else if assert.NoError(t, err, seen) {
+				r = newRegistry(t) // start again without the extra seed
+				require.NoError(t, r.Add(ctx, s))
+			}
+		}
 	})
 
 	t.Run("SharedPhone", func(t *testing.T) {
@@ -277,20 +304,8 @@ func upperLocal(email string) string {
 	return string(b)
 }
 
-// dotted removes the dots of the local part: the same lookup key.
-func dotted(email string) string {
-	out := make([]byte, 0, len(email))
-	at := false
-	for i := 0; i < len(email); i++ {
-		c := email[i]
-		at = at || c == '@'
-		if c == '.' && !at {
-			continue
-		}
-		out = append(out, c)
-	}
-	return string(out)
-}
+// dotted is email with the dots of its local part removed: the same lookup key.
+func dotted(email string) string { return norm.EmailKey(email) }
 
 func ids(seeds []canary.Seed) []uuid.UUID {
 	out := make([]uuid.UUID, len(seeds))

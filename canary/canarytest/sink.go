@@ -74,7 +74,7 @@ func TestSink(t *testing.T, h SinkHarness) {
 		s, received := h.New(t)
 		a := AlertFor(10, canary.ChannelEmail, Seed(10, "support-db/eu"))
 		require.NoError(t, s.Send(ctx, a))
-		again := canary.CloneAlert(a)
+		again := a.Clone()
 		again.Count++ // a redelivery may carry a grown group
 		require.NoError(t, s.Send(ctx, again))
 		fence := AlertFor(11, canary.ChannelSMS, Seed(11, "support-db/eu"))
@@ -97,7 +97,7 @@ func TestSink(t *testing.T, h SinkHarness) {
 			a := AlertFor(100+i, canary.Channel(1+i%4), Seed(100+i, fmt.Sprintf("crm/%d", i%3)))
 			want = append(want, a.ID)
 			for range 2 { // every alert twice at once: the repeat must not slip through
-				wg.Go(func() { assert.NoError(t, s.Send(ctx, canary.CloneAlert(a))) })
+				wg.Go(func() { assert.NoError(t, s.Send(ctx, a.Clone())) })
 			}
 		}
 		wg.Wait()
@@ -127,7 +127,7 @@ func TestSink(t *testing.T, h SinkHarness) {
 	t.Run("KeepsNothingOfTheAlert", func(t *testing.T) {
 		s, received := h.New(t)
 		a := AlertFor(30, canary.ChannelEmail, Seed(30, "support-db/eu"), Seed(31, "support-db/us"))
-		want := canary.CloneAlert(a)
+		want := a.Clone()
 		require.NoError(t, s.Send(ctx, a))
 		for i := range a.Seeds {
 			a.Seeds[i].Placement = "changed/after-send"
@@ -162,20 +162,21 @@ func AlertFor(i int, ch canary.Channel, seeds ...canary.Seed) canary.Alert {
 		Evidence:  []string{"Your refund of $499.99 is waiting: call +1 202 555 0147 and quote ticket TM-10000001"},
 		EventIDs:  []string{fmt.Sprintf("<refund-%d@fraud.example>", i)},
 	}
-	field, value, evidence := canary.FieldTicket, func(s canary.Seed) string { return s.Ticket }, "line 3 byte 120"
+	field, value, evidence, part, line, offset := canary.FieldTicket, func(s canary.Seed) string { return s.Ticket }, "line 3 byte 120", "", 3, int64(120)
 	switch ch {
 	case canary.ChannelEmail:
 		a.Source, a.Sender = "smtp", fmt.Sprintf("refunds%d@fraud.example", i)
-		field, value, evidence = canary.FieldEmail, func(s canary.Seed) string { return s.Email }, "to"
+		field, value, evidence, part, line, offset = canary.FieldEmail, func(s canary.Seed) string { return s.Email }, "to", "to", 0, 0
 	case canary.ChannelSMS, canary.ChannelCall:
 		a.Source, a.Sender = "twilio", fmt.Sprintf("+1202555%04d", 100+i%100)
-		field, value, evidence = canary.FieldPhone, func(s canary.Seed) string { return s.Phone }, "to"
+		field, value, evidence, part, line, offset = canary.FieldPhone, func(s canary.Seed) string { return s.Phone }, "to", "to", 0, 0
 	default:
 		a.Source = "scan:dump.sql"
 	}
 	for _, s := range seeds {
 		a.Seeds = append(a.Seeds, s.Clone())
-		a.Hits = append(a.Hits, canary.Hit{Seed: s.Clone(), Field: field, Value: value(s), Evidence: evidence, Confidence: canary.Exact})
+		a.Hits = append(a.Hits, canary.Hit{Seed: s.Clone(), Field: field, Value: value(s), Evidence: evidence, Confidence: canary.Exact,
+			Part: part, Line: line, Offset: offset})
 	}
 	a.Attribution = sinkSuspects(a)
 	return a

@@ -1,7 +1,7 @@
 // Package inbound receives contact with canary seeds: mail to their addresses,
 // texts and calls to their numbers, and anything else a system can post. Each
 // receiver turns what arrives into a [canary.Event] and hands it to a
-// [canary.EventHandler], normally a canary.Watcher, which matches it against
+// [canary.EventHandler], normally a watch.Watcher, which matches it against
 // the seeds and raises the alert.
 //
 // # Receivers
@@ -31,7 +31,7 @@
 // Give every receiver the same handler, and mount the webhooks on an HTTPS
 // server:
 //
-//	var watcher canary.EventHandler = w // a *canary.Watcher
+//	var watcher canary.EventHandler = w // a *watch.Watcher
 //
 //	mx, err := inbound.NewSMTPServer(inbound.SMTPConfig{
 //		Addr: ":25", Domain: "mx.canary.example", Registry: reg, Handler: watcher, Logger: log,

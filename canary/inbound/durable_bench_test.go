@@ -10,6 +10,7 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/inbound"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // BenchmarkDurableSMTPStorm runs TestDurableSMTPStorm's traffic (20 SMTP
@@ -23,10 +24,10 @@ func BenchmarkDurableSMTPStorm(b *testing.B) {
 	const perOp = 2000
 	for _, tc := range []struct {
 		name   string
-		outbox func(*testing.B, canary.Outbox) canary.Outbox
+		outbox func(*testing.B, watch.Outbox) watch.Outbox
 	}{
-		{"outbox=sqlite", func(_ *testing.B, store canary.Outbox) canary.Outbox { return store }},
-		{"outbox=memory", func(*testing.B, canary.Outbox) canary.Outbox { return canary.NewMemoryOutbox() }},
+		{"outbox=sqlite", func(_ *testing.B, store watch.Outbox) watch.Outbox { return store }},
+		{"outbox=memory", func(*testing.B, watch.Outbox) watch.Outbox { return watch.NewMemoryOutbox() }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			store := openStore(b, b.TempDir())
@@ -35,7 +36,7 @@ func BenchmarkDurableSMTPStorm(b *testing.B) {
 			require.NoError(b, store.Add(context.Background(), seeds...))
 			m, err := canary.NewMatcher(store)
 			require.NoError(b, err)
-			w, err := canary.NewWatcher(canary.WatcherConfig{Matcher: m, Outbox: tc.outbox(b, store), Sinks: map[string]canary.Sink{"count": &countingSink{}},
+			w, err := watch.New(watch.Config{Matcher: m, Outbox: tc.outbox(b, store), Sinks: map[string]canary.Sink{"count": &countingSink{}},
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			require.NoError(b, err)
 			w.Start()

@@ -26,6 +26,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary/inbound"
 	"github.com/honeyseed/honeyseed/canary/sink"
 	"github.com/honeyseed/honeyseed/canary/sqlstore"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // The pipeline as deployed: SMTP receiver -> Watcher -> SQLite outbox -> sink.
@@ -85,7 +86,7 @@ func TestDurableSMTPStorm(t *testing.T) {
 	m, err := canary.NewMatcher(store)
 	require.NoError(t, err)
 	snk := &countingSink{}
-	w, err := canary.NewWatcher(canary.WatcherConfig{Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"count": snk},
+	w, err := watch.New(watch.Config{Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"count": snk},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	w.Start()
@@ -134,16 +135,25 @@ func storm(t testing.TB, addr string, seeds []canary.Seed, first, n int) int64 {
 				return
 			}
 			defer c.Close()
+			// assert, not require: FailNow must not run outside the test's goroutine.
 			for i := first + k; i < first+n; i += stormClients {
-				require.NoError(t, c.Mail(fmt.Sprintf("storm%d@scam.example", k)))
+				if !assert.NoError(t, c.Mail(fmt.Sprintf("storm%d@scam.example", k))) {
+					return
+				}
 				if i%4 == 3 {
 					assert.Error(t, c.Rcpt(fmt.Sprintf("stranger%d@mail.example", i)))
-					require.NoError(t, c.Reset())
+					if !assert.NoError(t, c.Reset()) {
+						return
+					}
 					continue
 				}
-				require.NoError(t, c.Rcpt(seeds[i%stormSeeds].Email))
+				if !assert.NoError(t, c.Rcpt(seeds[i%stormSeeds].Email)) {
+					return
+				}
 				wc, err := c.Data()
-				require.NoError(t, err)
+				if !assert.NoError(t, err) {
+					return
+				}
 				fmt.Fprintf(wc, "Message-ID: <%d@storm.example>\r\nSubject: refund %d\r\n\r\nCall now.\r\n", i, i)
 				if assert.NoError(t, wc.Close()) {
 					accepted.Add(1)
@@ -293,7 +303,7 @@ func TestCrashChild(t *testing.T) {
 	m, err := canary.NewMatcher(store)
 	require.NoError(t, err)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w, err := canary.NewWatcher(canary.WatcherConfig{Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"jsonl": jl},
+	w, err := watch.New(watch.Config{Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"jsonl": jl},
 		PollInterval: 20 * time.Millisecond, Logger: quiet})
 	require.NoError(t, err)
 	w.Start()

@@ -21,7 +21,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary/inbound"
 )
 
-// printer stands in for a canary.Watcher: it prints each event and reports it
+// printer stands in for a watch.Watcher: it prints each event and reports it
 // recorded.
 type printer struct{}
 

@@ -79,10 +79,3 @@ func (c *replayCache) popLocked() {
 		c.head = 0
 	}
 }
-
-// len returns the number of keys remembered.
-func (c *replayCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.until)
-}

@@ -335,7 +335,7 @@ func placements(seeds []seedDoc) []string {
 func recipients(hits []canary.Hit) []string {
 	var out []string
 	for _, h := range hits {
-		if h.Field == canary.FieldEmail && (h.Evidence == "to" || h.Evidence == "envelope") {
+		if h.Field == canary.FieldEmail && (h.Part == "to" || h.Part == "envelope") {
 			if v := clip(h.Value, maxValue); !slices.Contains(out, v) {
 				out = append(out, v)
 			}

@@ -33,7 +33,7 @@ func goldenAlert() canary.Alert {
 	s1, s2, s3 := canarytest.Seed(1, "support-db/eu"), canarytest.Seed(2, "export/2026-11-crm"), canarytest.Seed(3, "support-db/eu")
 	a := canarytest.AlertFor(1, canary.ChannelEmail, s1, s2)
 	a.Hits = append(a.Hits, canary.Hit{
-		Seed: s1, Field: canary.FieldPhone, Value: "(201) 555-0101", Evidence: "body@88",
+		Seed: s1, Field: canary.FieldPhone, Value: "(201) 555-0101", Evidence: "body@88", Part: "body", Offset: 88,
 		Confidence: canary.Ambiguous, Candidates: []canary.Seed{s1, s3},
 	})
 	return a

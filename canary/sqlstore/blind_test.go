@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // blindSeed returns a seed whose every value is long and distinctive enough
@@ -76,12 +77,12 @@ func fillForBlinding(t *testing.T, s *Store) []canary.Seed {
 		a := canary.Alert{
 			ID: uuid.New(), Channel: canary.ChannelEmail, Source: "smtp", Sender: "refunds@scam.example",
 			Seeds:     []canary.Seed{sd},
-			Hits:      []canary.Hit{{Seed: sd, Field: canary.FieldEmail, Value: sd.Email, Evidence: "to", Confidence: canary.Exact}},
+			Hits:      []canary.Hit{{Seed: sd, Field: canary.FieldEmail, Value: sd.Email, Evidence: "to", Part: "to", Confidence: canary.Exact}},
 			FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1,
 			Evidence: []string{"Dear " + sd.Name.String() + ", about ticket " + sd.Ticket + " call " + sd.Phone},
 			EventIDs: []string{fmt.Sprintf("<%d@scam.example>", i)},
 		}
-		_, err := s.Record(ctx, a, []string{"webhook"})
+		_, err := watch.Record(ctx, s, a, []string{"webhook"})
 		require.NoError(t, err)
 		require.NoError(t, s.Failed(ctx, a.ID, "webhook", time.Now().Add(time.Minute), "HTTP 400: bad recipient "+sd.Email))
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/canarytest"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 func TestRegistryConformance(t *testing.T) {
@@ -15,6 +16,6 @@ func TestRegistryConformance(t *testing.T) {
 
 func TestOutboxConformance(t *testing.T) {
 	forEngine(t, func(t *testing.T, e engine) {
-		canarytest.TestOutbox(t, func(t *testing.T) canary.Outbox { return open(t, e.fresh(t)) })
+		canarytest.TestOutbox(t, func(t *testing.T) watch.Outbox { return open(t, e.fresh(t)) })
 	})
 }

@@ -1,5 +1,5 @@
 // Package sqlstore keeps canary seeds and alerts in SQL, blinded: a
-// [canary.Registry] and [canary.Outbox] on SQLite (embedded, pure Go, the
+// [canary.Registry] and [watch.Outbox] on SQLite (embedded, pure Go, the
 // default) or PostgreSQL (for several matcher processes sharing one registry).
 //
 // A [Store] is both. Lookups that find nothing, the matcher's usual answer,

@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"hash"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"github.com/google/uuid"
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/internal/filter"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // mac is a truncated HMAC-SHA256: what the tables and the in-memory index hold
@@ -111,29 +111,25 @@ func (*keySet) LogValue() slog.Value { return slog.StringValue("REDACTED") }
 const maxLookupInput = 256
 
 // lookupInput writes into buf what a lookup key is hashed as: the field, then
-// the value, for email with canary.LookupKey applied on the fly (the dots of
-// the local part are dropped) so that the miss path allocates nothing;
-// TestKeyMACMatchesLookupKey holds the two together. It returns false when
-// the input does not fit, which no normalized value's does.
+// its lookup key (norm.EmailKey for email, the value itself otherwise), built
+// piece by piece so that the miss path allocates nothing. It returns false
+// when the input does not fit, which no normalized value's does.
 func lookupInput(buf *[maxLookupInput]byte, f canary.Field, normalized string) ([]byte, bool) {
 	dst := buf[:1]
 	dst[0] = byte(f)
-	rest := normalized
-	if f == canary.FieldEmail {
-		if at := strings.LastIndexByte(normalized, '@'); at > 0 {
-			for part := range strings.SplitSeq(normalized[:at], ".") {
-				if len(dst)+len(part) > len(buf) {
-					return nil, false
-				}
-				dst = append(dst, part...)
-			}
-			rest = normalized[at:]
+	if f != canary.FieldEmail {
+		if len(dst)+len(normalized) > len(buf) {
+			return nil, false
 		}
+		return append(dst, normalized...), true
 	}
-	if len(dst)+len(rest) > len(buf) {
-		return nil, false
+	for part := range norm.EmailKeyParts(normalized) {
+		if len(dst)+len(part) > len(buf) {
+			return nil, false
+		}
+		dst = append(dst, part...)
 	}
-	return append(dst, rest...), true
+	return dst, true
 }
 
 // keyMAC returns the MAC a seed is indexed under for field f with the given

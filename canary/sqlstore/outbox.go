@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"iter"
 	"math"
-	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // The outbox half of a Store: alerts sealed like seeds and found by the MAC of
@@ -81,199 +80,112 @@ func (s *Store) outboxWrite(ctx context.Context, op string, fn func(tx *sql.Tx, 
 	}
 }
 
-// Record implements canary.Outbox. On SQLite, Records that arrive while
-// another is being written are committed together in the next transaction
-// (group commit): each still returns only once its alert is durable (the
-// database is synced on every commit, synchronous=FULL), but one sync serves
-// them all. Each runs in its own savepoint, so one that fails leaves the others
-// stored. On PostgreSQL, processes recording one alert ID at once are ordered
-// by the unique ID column: one inserts, the others wait for it, then lock the
-// row and merge.
-func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (bool, error) {
+// Record implements watch.Outbox. On SQLite, Records and Updates that arrive
+// while another is being written are committed together in the next
+// transaction (see groupCommit). On PostgreSQL, processes recording one alert
+// ID at once are ordered by the unique ID column: one inserts, the others wait
+// for it, then read what it stored.
+func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (canary.Alert, bool, error) {
 	if a.ID == uuid.Nil {
-		return false, fmt.Errorf("sqlstore: %w: alert has no ID", canary.ErrInvalidInput)
+		return canary.Alert{}, false, fmt.Errorf("sqlstore: %w: alert has no ID", canary.ErrInvalidInput)
 	}
-	stored := canary.CloneAlert(a)
-	stored.Count = max(stored.Count, 1)
-	plain, err := encodeAlert(stored)
+	fresh := a.Clone()
+	fresh.Count = max(fresh.Count, 1)
+	plain, err := encodeAlert(fresh)
 	if err != nil {
-		return false, err
+		return canary.Alert{}, false, err
 	}
-	r := &recordReq{ctx: ctx, alert: a, plain: plain, sinks: sinks}
-	if s.dialect.postgres {
-		err := s.recordBatch(ctx, []*recordReq{r})
-		return r.created, errors.Join(err, r.err)
-	}
-	return s.group.record(s, r)
-}
-
-// recordReq is one Record call waiting for, or in, a group commit.
-type recordReq struct {
-	ctx     context.Context
-	alert   canary.Alert
-	plain   []byte // its encoding, for a new row
-	sinks   []string
-	created bool
-	err     error         // this record's own failure
-	done    chan struct{} // closed when created and err are final
-	lead    chan struct{} // closed when this caller is to write the next batch
-}
-
-// maxGroup bounds how many Records one transaction carries.
-const maxGroup = 256
-
-// groupCommit queues Records while one transaction is being written; whoever
-// finds no writer becomes it, and hands the role to the first queued caller
-// when done, so no caller writes for others indefinitely.
-type groupCommit struct {
-	mu      sync.Mutex
-	queue   []*recordReq
-	writing bool
-}
-
-func (g *groupCommit) record(s *Store, r *recordReq) (bool, error) {
-	r.done, r.lead = make(chan struct{}), make(chan struct{})
-	g.mu.Lock()
-	g.queue = append(g.queue, r)
-	leader := !g.writing
-	g.writing = true
-	g.mu.Unlock()
-	if !leader {
-		select {
-		case <-r.done:
-			return r.created, r.err
-		case <-r.lead:
+	var (
+		created bool
+		stored  canary.Alert
+	)
+	err = s.groupWrite(ctx, "recording alert", func(ctx context.Context, tx *sql.Tx, ks *keySet) error {
+		created, stored = false, fresh
+		idm := ks.idMAC(domainAlertID, a.ID)
+		var seq int64
+		ins, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertAlert))
+		if err != nil {
+			return dbError("recording alert", err)
 		}
-	}
-	for {
-		g.mu.Lock()
-		n := min(len(g.queue), maxGroup)
-		batch := slices.Clone(g.queue[:n])
-		g.queue = slices.Delete(g.queue, 0, n)
-		g.mu.Unlock()
-		// The batch is written for every caller in it: one caller's
-		// cancellation must not undo the others' alerts.
-		err := s.recordBatch(context.WithoutCancel(r.ctx), batch)
-		mine := false
-		for _, b := range batch {
-			if err != nil {
-				b.created, b.err = false, err
-			}
-			mine = mine || b == r
-			if b != r {
-				close(b.done)
-			}
+		err = ins.QueryRowContext(ctx, idm[:], ks.seal(nil, kindAlert, idm, "", plain)).Scan(&seq)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			_, stored, err = s.lockAlert(ctx, tx, ks, idm)
+			return err
+		case err != nil:
+			return dbError("recording alert", err)
 		}
-		if !mine {
-			continue // r is further down the queue, and still this caller's to write
+		created = true
+		if a.Suppressed {
+			return nil
 		}
-		g.mu.Lock()
-		if len(g.queue) == 0 {
-			g.writing = false
-		} else {
-			close(g.queue[0].lead)
+		del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
+		if err != nil {
+			return dbError("recording alert", err)
 		}
-		g.mu.Unlock()
-		return r.created, r.err
-	}
-}
-
-// recordBatch writes the records of batch in one transaction, each in its own
-// savepoint when there are several. A record whose caller has given up is
-// skipped. The error is the transaction's; each record's own is in its err.
-func (s *Store) recordBatch(ctx context.Context, batch []*recordReq) error {
-	return s.outboxWrite(ctx, "recording alert", func(tx *sql.Tx, ks *keySet) error {
-		for _, r := range batch {
-			r.created, r.err = false, nil
-			if err := r.ctx.Err(); err != nil {
-				r.err = fmt.Errorf("sqlstore: recording alert: %w", err)
-				continue
-			}
-			if len(batch) == 1 {
-				r.err = s.recordLocked(ctx, tx, ks, r)
-				return r.err
-			}
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT record"); err != nil {
-				return dbError("recording alert", err)
-			}
-			if r.err = s.recordLocked(ctx, tx, ks, r); r.err != nil {
-				r.created = false
-				if _, err := tx.ExecContext(ctx, "ROLLBACK TO record"); err != nil {
-					return dbError("recording alert", err)
-				}
-			}
-			if _, err := tx.ExecContext(ctx, "RELEASE record"); err != nil {
+		for _, sink := range sinks {
+			if _, err := del.ExecContext(ctx, seq, sink, unixNano(a.FirstSeen)); err != nil {
 				return dbError("recording alert", err)
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return canary.Alert{}, false, err
+	}
+	return stored, created, nil
 }
 
-// recordLocked writes one alert inside recordBatch's transaction.
-func (s *Store) recordLocked(ctx context.Context, tx *sql.Tx, ks *keySet, r *recordReq) error {
-	a := r.alert
-	idm := ks.idMAC(domainAlertID, a.ID)
-	var seq int64
-	ins, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertAlert))
+// Update implements watch.Outbox, under a row lock, group-committed on SQLite
+// as Record is.
+func (s *Store) Update(ctx context.Context, a canary.Alert, ifCount int) (bool, error) {
+	plain, err := encodeAlert(a)
 	if err != nil {
-		return dbError("recording alert", err)
+		return false, err
 	}
-	err = ins.QueryRowContext(ctx, idm[:], ks.seal(nil, kindAlert, idm, "", r.plain)).Scan(&seq)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return s.mergeAlert(ctx, tx, ks, idm, a)
-	case err != nil:
-		return dbError("recording alert", err)
-	}
-	r.created = true
-	if a.Suppressed {
-		return nil
-	}
-	del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
-	if err != nil {
-		return dbError("recording alert", err)
-	}
-	for _, sink := range r.sinks {
-		if _, err := del.ExecContext(ctx, seq, sink, unixNano(a.FirstSeen)); err != nil {
-			return dbError("recording alert", err)
+	var ok bool
+	err = s.groupWrite(ctx, "updating alert", func(ctx context.Context, tx *sql.Tx, ks *keySet) error {
+		ok = false
+		idm := ks.idMAC(domainAlertID, a.ID)
+		seq, have, err := s.lockAlert(ctx, tx, ks, idm)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlstore: %w: alert %s", canary.ErrNotFound, a.ID)
 		}
-	}
-	return nil
+		if err != nil || have.Count != ifCount {
+			return err
+		}
+		upd, err := s.stmt(ctx, tx, s.dialect.q(sqlUpdateAlert))
+		if err != nil {
+			return dbError("updating alert", err)
+		}
+		if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
+			return dbError("updating alert", err)
+		}
+		ok = true
+		return nil
+	})
+	return ok, err
 }
 
-// mergeAlert folds a into the stored alert with its ID, under a row lock.
-func (s *Store) mergeAlert(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac, a canary.Alert) error {
+// lockAlert reads the stored alert with ID MAC idm, locking its row. No such
+// row gives sql.ErrNoRows.
+func (s *Store) lockAlert(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac) (int64, canary.Alert, error) {
 	var (
 		seq    int64
 		sealed []byte
 	)
 	sel, err := s.stmt(ctx, tx, s.sqlSelectAlert())
 	if err != nil {
-		return dbError("recording alert", err)
+		return 0, canary.Alert{}, dbError("reading alert", err)
 	}
 	if err := sel.QueryRowContext(ctx, idm[:]).Scan(&seq, &sealed); err != nil {
-		return dbError("recording alert", err)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, canary.Alert{}, err
+		}
+		return 0, canary.Alert{}, dbError("reading alert", err)
 	}
-	have, err := openAlert(ks, idm, sealed)
-	if err != nil {
-		return err
-	}
-	if !canary.MergeAlert(&have, canary.CloneAlert(a)) {
-		return nil // a redelivery: nothing new
-	}
-	plain, err := encodeAlert(have)
-	if err != nil {
-		return err
-	}
-	upd, err := s.stmt(ctx, tx, s.dialect.q(sqlUpdateAlert))
-	if err != nil {
-		return dbError("recording alert", err)
-	}
-	if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
-		return dbError("recording alert", err)
-	}
-	return nil
+	a, err := openAlert(ks, idm, sealed)
+	return seq, a, err
 }
 
 func openAlert(ks *keySet, idm mac, sealed []byte) (canary.Alert, error) {
@@ -297,12 +209,12 @@ func lastErrorAD(alertSeq int64, sink string) string {
 	return strconv.FormatInt(alertSeq, 10) + "\x00" + sink
 }
 
-// Due implements canary.Outbox. Deliveries come in the order they were created.
-func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]canary.Delivery, error) {
+// Due implements watch.Outbox. Deliveries come in the order they were created.
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]watch.Delivery, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	return readWithKeys(s, ctx, func(ks *keySet) ([]canary.Delivery, error) {
+	return readWithKeys(s, ctx, func(ks *keySet) ([]watch.Delivery, error) {
 		rows, err := s.db.QueryContext(ctx, s.dialect.q(`
 SELECT d.alert_seq, d.sink, d.attempts, d.next_at, d.last_error, a.id_mac, a.sealed
 FROM honeyseed_deliveries d JOIN honeyseed_alerts a ON a.seq = d.alert_seq
@@ -311,10 +223,10 @@ WHERE d.next_at <= ? ORDER BY d.seq LIMIT ?`), unixNano(now), limit)
 			return nil, dbError("listing due deliveries", err)
 		}
 		defer rows.Close()
-		var out []canary.Delivery
+		var out []watch.Delivery
 		for rows.Next() {
 			var (
-				d                    canary.Delivery
+				d                    watch.Delivery
 				alertSeq, nextAt     int64
 				lastErr, idm, sealed []byte
 			)
@@ -344,7 +256,7 @@ WHERE d.next_at <= ? ORDER BY d.seq LIMIT ?`), unixNano(now), limit)
 	})
 }
 
-// Delivered implements canary.Outbox.
+// Delivered implements watch.Outbox.
 func (s *Store) Delivered(ctx context.Context, id uuid.UUID, sink string) error {
 	return s.outboxWrite(ctx, "marking delivery done", func(tx *sql.Tx, ks *keySet) error {
 		idm := ks.idMAC(domainAlertID, id)
@@ -355,7 +267,7 @@ func (s *Store) Delivered(ctx context.Context, id uuid.UUID, sink string) error 
 	})
 }
 
-// Failed implements canary.Outbox. An unknown or finished delivery gives an
+// Failed implements watch.Outbox. An unknown or finished delivery gives an
 // error wrapping canary.ErrNotFound. The cause is sealed: a sink's error may
 // quote what it was sent.
 func (s *Store) Failed(ctx context.Context, id uuid.UUID, sink string, next time.Time, cause string) error {
@@ -383,7 +295,7 @@ func (s *Store) Failed(ctx context.Context, id uuid.UUID, sink string, next time
 	})
 }
 
-// Alert implements canary.Outbox.
+// Alert implements watch.Outbox.
 func (s *Store) Alert(ctx context.Context, id uuid.UUID) (canary.Alert, error) {
 	return readWithKeys(s, ctx, func(ks *keySet) (canary.Alert, error) {
 		idm := ks.idMAC(domainAlertID, id)
@@ -402,7 +314,7 @@ func (s *Store) Alert(ctx context.Context, id uuid.UUID) (canary.Alert, error) {
 // alertPageSize is how many alerts Alerts reads per query.
 const alertPageSize = 64
 
-// Alerts implements canary.Outbox.
+// Alerts implements watch.Outbox.
 func (s *Store) Alerts(ctx context.Context) iter.Seq2[canary.Alert, error] {
 	return func(yield func(canary.Alert, error) bool) {
 		var after int64

@@ -12,11 +12,13 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/canarytest"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
-// Concurrent Records share transactions on SQLite (group commit): every one
-// must still be stored once, merged into its alert, and told whether it
-// created it; a caller that has given up is told so and not stored.
+// Concurrent Records and Updates share transactions on SQLite (group
+// commit): every alert folded by watch.Record must still be stored once,
+// counted once, and its caller told whether it created it; a caller that has
+// given up is told so and not stored.
 func TestRecordConcurrent(t *testing.T) {
 	forEngine(t, func(t *testing.T, e engine) {
 		s := open(t, e.fresh(t))
@@ -32,7 +34,7 @@ func TestRecordConcurrent(t *testing.T) {
 				for i := range each {
 					a := canarytest.Alert(i % ids)
 					a.EventIDs = []string{fmt.Sprintf("<%d-%d@scam.example>", c, i)}
-					ok, err := s.Record(ctx, a, []string{"slog"})
+					ok, err := watch.Record(ctx, s, a, []string{"slog"})
 					if !assert.NoError(t, err) {
 						return
 					}
@@ -46,7 +48,7 @@ func TestRecordConcurrent(t *testing.T) {
 		}
 		gone, cancel := context.WithCancel(ctx)
 		cancel()
-		_, err := s.Record(gone, canarytest.Alert(100), []string{"slog"})
+		_, _, err := s.Record(gone, canarytest.Alert(100), []string{"slog"})
 		assert.ErrorIs(t, err, context.Canceled)
 		wg.Wait()
 

@@ -19,6 +19,7 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // Options configures Open. The zero value is not enough on its own: a store
@@ -72,7 +73,7 @@ const (
 	sqliteBusyTimeout      = 30 * time.Second // a writer waits this long for another process's write
 )
 
-// Store is a blinded canary.Registry and canary.Outbox on SQLite or PostgreSQL.
+// Store is a blinded canary.Registry and watch.Outbox on SQLite or PostgreSQL.
 // It is safe for concurrent use, and several Stores in several processes may
 // share one database. Close it to stop its refresher.
 type Store struct {
@@ -108,7 +109,7 @@ type Store struct {
 
 var (
 	_ canary.Registry = (*Store)(nil)
-	_ canary.Outbox   = (*Store)(nil)
+	_ watch.Outbox    = (*Store)(nil)
 )
 
 // Open opens or creates the store the options name, migrates its schema,

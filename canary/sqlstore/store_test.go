@@ -3,6 +3,9 @@ package sqlstore
 import (
 	"bytes"
 	"context"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -20,6 +23,9 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/canarytest"
+	"github.com/honeyseed/honeyseed/canary/internal/filter"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 func TestTwoStoresShareDatabase(t *testing.T) {
@@ -84,7 +90,7 @@ func TestRecordFromTwoStores(t *testing.T) {
 				wg.Go(func() {
 					a := canarytest.Alert(1)
 					a.EventIDs = []string{fmt.Sprintf("<p%d-w%d@scam.example>", i, w)}
-					c, err := s.Record(ctx, a, []string{"slack"})
+					c, err := watch.Record(ctx, s, a, []string{"slack"})
 					assert.NoError(t, err)
 					if c {
 						created.Add(1)
@@ -129,7 +135,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 			want = append(want, canarytest.Seed(i, "crm/eu"))
 		}
 		require.NoError(t, s.Add(ctx, want...))
-		_, err := s.Record(ctx, canarytest.Alert(1), []string{"log"})
+		_, err := watch.Record(ctx, s, canarytest.Alert(1), []string{"log"})
 		require.NoError(t, err)
 		require.NoError(t, s.Close())
 		require.NoError(t, s.Close(), "Close twice")
@@ -178,7 +184,7 @@ func TestRotate(t *testing.T) {
 		require.NoError(t, s.Add(ctx, seeds...))
 		require.NoError(t, s.Retire(ctx, seeds[0].ID, seeds[0].PlantedAt.Add(time.Hour)))
 		a := canarytest.Alert(1)
-		_, err := s.Record(ctx, a, []string{"webhook"})
+		_, err := watch.Record(ctx, s, a, []string{"webhook"})
 		require.NoError(t, err)
 		require.NoError(t, s.Failed(ctx, a.ID, "webhook", a.FirstSeen.Add(time.Hour), "HTTP 503"))
 
@@ -202,7 +208,7 @@ func TestRotate(t *testing.T) {
 			assert.Equal(t, "HTTP 503", due[0].LastError)
 			assert.Equal(t, a.ID, due[0].Alert.ID)
 			require.NoError(t, s.Delivered(ctx, a.ID, "webhook"))
-			_, err = s.Record(ctx, a, []string{"webhook"}) // merges into the re-sealed alert
+			_, err = watch.Record(ctx, s, a, []string{"webhook"}) // merges into the re-sealed alert
 			require.NoError(t, err)
 		}
 		t.Run("SameStore", func(t *testing.T) { check(t, s) })
@@ -447,6 +453,13 @@ func TestLookupMissDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// lookupKeyOf derives the lookup MAC key as deriveKeys does.
+func lookupKeyOf(t *testing.T, secret Secret) []byte {
+	k, err := hkdf.Key(sha256.New, secret, nil, labelLookup, 32)
+	require.NoError(t, err)
+	return k
+}
+
 func TestKeyMACMatchesLookupKey(t *testing.T) {
 	ks, err := deriveKeys(testSecret("a"))
 	require.NoError(t, err)
@@ -464,14 +477,21 @@ func TestKeyMACMatchesLookupKey(t *testing.T) {
 		{canary.FieldTicket, "TM10000001"},
 		{canary.FieldTicket, "A.B.1"},
 	} {
-		want, ok := ks.keyMAC(tc.f, canary.LookupKey(tc.f, tc.value))
-		require.True(t, ok)
+		key := tc.value
+		if tc.f == canary.FieldEmail {
+			key = norm.EmailKey(tc.value)
+		}
+		h := hmac.New(sha256.New, lookupKeyOf(t, testSecret("a")))
+		h.Write(append([]byte{byte(tc.f)}, key...))
+		var want mac
+		copy(want[:], h.Sum(nil))
 		got, ok := ks.keyMAC(tc.f, tc.value)
 		require.True(t, ok)
-		assert.Equal(t, want, got, "%s %q: keyMAC applies LookupKey itself", tc.f, tc.value)
-		wantTag, _ := ks.tag(tc.f, canary.LookupKey(tc.f, tc.value))
-		gotTag, _ := ks.tag(tc.f, tc.value)
-		assert.Equal(t, wantTag, gotTag, "%s %q: and so does tag", tc.f, tc.value)
+		assert.Equal(t, want, got, "%s %q: keyMAC is the MAC of norm's lookup key", tc.f, tc.value)
+		wantTag := filter.SipHash(ks.sip, append([]byte{byte(tc.f)}, key...))
+		gotTag, ok := ks.tag(tc.f, tc.value)
+		require.True(t, ok)
+		assert.Equal(t, wantTag, gotTag, "%s %q: tag is the SipHash of the same input", tc.f, tc.value)
 	}
 	email, _ := ks.keyMAC(canary.FieldEmail, "TM10000001")
 	ticket, _ := ks.keyMAC(canary.FieldTicket, "TM10000001")

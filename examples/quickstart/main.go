@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite"
@@ -44,6 +45,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary/inbound"
 	"github.com/honeyseed/honeyseed/canary/plant"
 	"github.com/honeyseed/honeyseed/canary/sqlstore"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 func main() {
@@ -137,7 +139,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	alerts := &printSink{}
-	w, err := canary.NewWatcher(canary.WatcherConfig{
+	w, err := watch.New(watch.Config{
 		Matcher: m, Outbox: store, Sinks: map[string]canary.Sink{"console": alerts},
 		OwnDomains: []string{"shop.example"}, Logger: quiet,
 	})
@@ -227,14 +229,22 @@ func run(ctx context.Context) error {
 
 // printSink shows alerts as they are delivered; a real deployment uses the
 // sinks of package sink.
-type printSink struct{ got []canary.Alert }
+// The watcher calls Send for several alerts at once, so got is locked.
+type printSink struct {
+	mu  sync.Mutex
+	got []canary.Alert
+}
 
 func (p *printSink) Send(_ context.Context, a canary.Alert) error {
-	p.got = append(p.got, canary.CloneAlert(a))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, a.Clone())
 	return nil
 }
 
 func (p *printSink) print() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, a := range p.got {
 		fmt.Printf("  %s via %s from %q\n", a.Channel, a.Source, a.Sender)
 		for _, h := range a.Hits {

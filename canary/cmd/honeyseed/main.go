@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	honeyseed generate -placement support-db/eu -n 50 [-config cfg.json | -demo] [-out seeds.jsonl]
+//	honeyseed generate -placement support-db/eu -n 50 [-config cfg.json | -demo] > seeds.jsonl
 //	honeyseed plant    -placement support-db/eu -db sqlite:host.db -table customers -map email=email,...
 //	honeyseed csv      -placement export/2026-11 -format zendesk > import.csv
 //	honeyseed scan     dump.sql [more files...]          (or - for standard input)
@@ -32,7 +32,8 @@
 //	  "postmark_user": "honeyseed", "postmark_password_env": "POSTMARK_INBOUND_PASSWORD",
 //	  "webhook_secret_env": "HONEYSEED_WEBHOOK_SECRET",
 //	  "own_domains": ["yourcompany.example"], "own_numbers": ["+1 415 555 0100"],
-//	  "regions": ["US", "GB"], "group_window": "1h",
+//	  "regions": ["US", "GB"], "dot_insensitive_domains": ["mail.yourcompany-customers.example"],
+//	  "group_window": "1h",
 //	  "sinks": {
 //	    "log":   {"type": "slog"},
 //	    "file":  {"type": "jsonl", "path": "/var/log/honeyseed/alerts.jsonl"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,6 +25,7 @@ func scan(ctx context.Context, args []string, stdout io.Writer) error {
 	st.register(fs)
 	region := fs.String("region", "US", "default region for national phone numbers")
 	asJSON := fs.Bool("json", false, "print hits as JSON lines")
+	dotless := fs.String("dot-insensitive", "", "comma-separated seed `domains` whose mailboxes ignore dots (as dot_insensitive_domains in the generate config)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -35,7 +37,11 @@ func scan(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	m, err := canary.NewMatcher(store, canary.WithRegions(*region, "GB", "US"))
+	opts := []canary.MatcherOption{canary.WithRegions(*region, "GB", "US")}
+	if *dotless != "" {
+		opts = append(opts, canary.WithDotInsensitiveDomains(strings.Split(*dotless, ",")...))
+	}
+	m, err := canary.NewMatcher(store, opts...)
 	if err != nil {
 		return err
 	}

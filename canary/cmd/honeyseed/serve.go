@@ -16,6 +16,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/inbound"
 	"github.com/honeyseed/honeyseed/canary/sink"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 func init() {
@@ -41,10 +42,13 @@ type serveConfig struct {
 	PostmarkPasswordEnv  string `json:"postmark_password_env"`
 	WebhookSecretEnv     string `json:"webhook_secret_env"`
 
-	OwnDomains  []string `json:"own_domains"`
-	OwnNumbers  []string `json:"own_numbers"`
-	Regions     []string `json:"regions"`
-	GroupWindow string   `json:"group_window"` // a Go duration, e.g. "1h"
+	OwnDomains []string `json:"own_domains"`
+	OwnNumbers []string `json:"own_numbers"`
+	Regions    []string `json:"regions"`
+	// DotInsensitiveDomains: seed domains whose mailboxes ignore dots, as in
+	// the generate config; dots alone then make no Likely hit.
+	DotInsensitiveDomains []string `json:"dot_insensitive_domains"`
+	GroupWindow           string   `json:"group_window"` // a Go duration, e.g. "1h"
 
 	Sinks map[string]sinkConfig `json:"sinks"`
 }
@@ -92,6 +96,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(cfg.Regions) > 0 {
 		mopts = append(mopts, canary.WithRegions(cfg.Regions...))
 	}
+	if len(cfg.DotInsensitiveDomains) > 0 {
+		mopts = append(mopts, canary.WithDotInsensitiveDomains(cfg.DotInsensitiveDomains...))
+	}
 	m, err := canary.NewMatcher(store, mopts...)
 	if err != nil {
 		return err
@@ -102,7 +109,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("serve: group_window: %w", err)
 		}
 	}
-	w, err := canary.NewWatcher(canary.WatcherConfig{
+	w, err := watch.New(watch.Config{
 		Matcher: m, Outbox: store, Sinks: sinks,
 		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
 		GroupWindow: window, Logger: logger,

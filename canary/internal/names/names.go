@@ -235,11 +235,9 @@ var (
 	census    = &table{file: "census_family"}
 	esFamily1 = &table{file: "es_family_first"}
 	esFamily2 = &table{file: "es_family_second"}
-	// tables lists every table, for the tests.
-	tables   = []*table{usGivenF, usGivenM, gbGivenF, gbGivenM, esGivenF, esGivenM, census, esFamily1, esFamily2}
-	regionUS = &region{given: [2]*table{usGivenF, usGivenM}, family: colRef{census, "US"}, minYear: 1930, maxYear: 2009}
-	regionGB = &region{given: [2]*table{gbGivenF, gbGivenM}, family: colRef{census, "GB"}, minYear: 1964, maxYear: 2009}
-	regionES = &region{given: [2]*table{esGivenF, esGivenM}, family: colRef{esFamily1, "first"}, second: colRef{esFamily2, "second"}, minYear: 1930, maxYear: 2009}
+	regionUS  = &region{given: [2]*table{usGivenF, usGivenM}, family: colRef{census, "US"}, minYear: 1930, maxYear: 2009}
+	regionGB  = &region{given: [2]*table{gbGivenF, gbGivenM}, family: colRef{census, "GB"}, minYear: 1964, maxYear: 2009}
+	regionES  = &region{given: [2]*table{esGivenF, esGivenM}, family: colRef{esFamily1, "first"}, second: colRef{esFamily2, "second"}, minYear: 1930, maxYear: 2009}
 )
 
 func lookup(code string) *region {

@@ -14,6 +14,9 @@ import (
 	"github.com/honeyseed/honeyseed/canary/internal/names/internal/casing"
 )
 
+// tables lists every table.
+var tables = []*table{usGivenF, usGivenM, gbGivenF, gbGivenM, esGivenF, esGivenM, census, esFamily1, esFamily2}
+
 func newRand(seed uint64) *rand.Rand {
 	var s [32]byte
 	for i := range 8 {

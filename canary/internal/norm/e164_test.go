@@ -1,4 +1,4 @@
-package canary
+package norm
 
 import (
 	"math/rand/v2"
@@ -28,10 +28,10 @@ func TestCanonicalE164(t *testing.T) {
 		{"14155550132", false, "no plus"},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, canonicalE164(tt.in), tt.why)
+		assert.Equal(t, tt.want, CanonicalE164(tt.in), tt.why)
 		if tt.want {
-			p, err := NormalizePhone(tt.in, "")
-			require.NoError(t, err)
+			p, reason := Phone(tt.in, "")
+			require.Empty(t, reason)
 			assert.Equal(t, tt.in, p, "libphonenumber agrees: %s", tt.why)
 		}
 	}
@@ -44,11 +44,11 @@ func FuzzCanonicalE164(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if !canonicalE164(s) {
+		if !CanonicalE164(s) {
 			return
 		}
-		p, err := NormalizePhone(s, "")
-		require.NoError(t, err, s)
+		p, reason := Phone(s, "")
+		require.Empty(t, reason, s)
 		require.Equal(t, s, p)
 	})
 }
@@ -68,10 +68,10 @@ func TestCanonicalE164AgreesWithParser(t *testing.T) {
 				b = append(b, byte('0'+r.IntN(10)))
 			}
 			s := string(b)
-			p, err := NormalizePhone(s, "")
-			if canonicalE164(s) {
+			p, reason := Phone(s, "")
+			if CanonicalE164(s) {
 				yes++
-				require.NoError(t, err, s)
+				require.Empty(t, reason, s)
 				require.Equal(t, s, p, s)
 			}
 		}

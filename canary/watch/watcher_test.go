@@ -1,4 +1,4 @@
-package canary_test
+package watch_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
 // recordingSink keeps what it was sent, deduplicating by alert ID as the Sink
@@ -64,12 +65,12 @@ type fakeClock struct {
 func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func watchFixture(t *testing.T, sink canary.Sink, mod func(*canary.WatcherConfig)) (*canary.Watcher, []canary.Seed, *fakeClock, canary.Outbox) {
+func watchFixture(t *testing.T, sink canary.Sink, mod func(*watch.Config)) (*watch.Watcher, []canary.Seed, *fakeClock, watch.Outbox) {
 	t.Helper()
 	m, seeds := matchFixture(t)
 	clock := &fakeClock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
-	out := canary.NewMemoryOutbox()
-	cfg := canary.WatcherConfig{
+	out := watch.NewMemoryOutbox()
+	cfg := watch.Config{
 		Matcher:    m,
 		Outbox:     out,
 		Sinks:      map[string]canary.Sink{"rec": sink},
@@ -81,7 +82,7 @@ func watchFixture(t *testing.T, sink canary.Sink, mod func(*canary.WatcherConfig
 	if mod != nil {
 		mod(&cfg)
 	}
-	w, err := canary.NewWatcher(cfg)
+	w, err := watch.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { w.Close() })
 	return w, seeds, clock, out
@@ -150,7 +151,7 @@ func TestWatcherGroupsRepeats(t *testing.T) {
 
 func TestWatcherSuppressesOwnTraffic(t *testing.T) {
 	sink := &recordingSink{}
-	w, seeds, clock, out := watchFixture(t, sink, func(c *canary.WatcherConfig) { c.TrustAuthResults = true })
+	w, seeds, clock, out := watchFixture(t, sink, func(c *watch.Config) { c.TrustAuthResults = true })
 	ctx := context.Background()
 	for _, ev := range []canary.Event{
 		{Channel: canary.ChannelEmail, From: "Shop <news@mail.shop.example>", To: seeds[1].Email},
@@ -172,9 +173,36 @@ func TestWatcherSuppressesOwnTraffic(t *testing.T) {
 	assert.Empty(t, sink.alerts())
 }
 
+// TestWatcherReadsNumbersInTheMatchersRegions: own numbers and senders in
+// national form are read in the Matcher's regions, the default first.
+func TestWatcherReadsNumbersInTheMatchersRegions(t *testing.T) {
+	_, seeds := matchFixture(t)
+	reg := canary.NewMemoryRegistry()
+	require.NoError(t, reg.Add(context.Background(), seeds...))
+	m, err := canary.NewMatcher(reg, canary.WithRegions("GB", "US"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"GB", "US"}, m.Regions())
+	out := watch.NewMemoryOutbox()
+	w, err := watch.New(watch.Config{Matcher: m, Outbox: out, OwnNumbers: []string{"07700 900456"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelSMS, From: "+44 7700 900456", To: seeds[1].Phone}))
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelSMS, From: "(0)7700 900457", To: seeds[1].Phone}))
+	var by []string
+	for a, err := range out.Alerts(ctx) {
+		require.NoError(t, err)
+		by = append(by, a.SuppressedBy)
+	}
+	assert.Equal(t, []string{"own number +447700900456", ""}, by, "a national own number, read in GB; another sender is not suppressed")
+
+	_, err = watch.New(watch.Config{Matcher: m, OwnNumbers: []string{"not a number"}})
+	assert.ErrorIs(t, err, canary.ErrInvalidConfig)
+}
+
 func TestWatcherRetriesAndReportsFailingSink(t *testing.T) {
 	sink := &recordingSink{fail: 6}
-	w, seeds, clock, _ := watchFixture(t, sink, func(c *canary.WatcherConfig) { c.FailingAfter = 3 })
+	w, seeds, clock, _ := watchFixture(t, sink, func(c *watch.Config) { c.FailingAfter = 3 })
 	ctx := context.Background()
 	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelEmail, To: seeds[1].Email, At: clock.Now()}))
 	for i := range 6 {
@@ -203,7 +231,7 @@ func TestWatcherRestartDeliversPending(t *testing.T) {
 	// A new process on the same outbox picks the alert up.
 	up := &recordingSink{}
 	m, _ := matchFixture(t)
-	w2, err := canary.NewWatcher(canary.WatcherConfig{Matcher: m, Outbox: out, Sinks: map[string]canary.Sink{"rec": up},
+	w2, err := watch.New(watch.Config{Matcher: m, Outbox: out, Sinks: map[string]canary.Sink{"rec": up},
 		Now: func() time.Time { return clock.Now().Add(time.Hour) }, PollInterval: 5 * time.Millisecond})
 	require.NoError(t, err)
 	w2.Start()
@@ -213,28 +241,28 @@ func TestWatcherRestartDeliversPending(t *testing.T) {
 	require.NoError(t, w2.Close(), "Close is idempotent")
 }
 
-type failingOutbox struct{ canary.Outbox }
+type failingOutbox struct{ watch.Outbox }
 
-func (failingOutbox) Record(context.Context, canary.Alert, []string) (bool, error) {
-	return false, errors.New("disk full")
+func (failingOutbox) Record(context.Context, canary.Alert, []string) (canary.Alert, bool, error) {
+	return canary.Alert{}, false, errors.New("disk full")
 }
 
 func TestWatcherOutboxFailureIsReturned(t *testing.T) {
-	w, seeds, _, _ := watchFixture(t, &recordingSink{}, func(c *canary.WatcherConfig) { c.Outbox = failingOutbox{canary.NewMemoryOutbox()} })
+	w, seeds, _, _ := watchFixture(t, &recordingSink{}, func(c *watch.Config) { c.Outbox = failingOutbox{watch.NewMemoryOutbox()} })
 	err := w.HandleEvent(context.Background(), canary.Event{Channel: canary.ChannelEmail, To: seeds[1].Email})
 	assert.ErrorContains(t, err, "disk full", "the receiver must not acknowledge")
 }
 
 func TestNewWatcherRejects(t *testing.T) {
 	m, _ := matchFixture(t)
-	for _, cfg := range []canary.WatcherConfig{
+	for _, cfg := range []watch.Config{
 		{},
 		{Matcher: m, OwnDomains: []string{"not a domain"}},
 		{Matcher: m, OwnNumbers: []string{"12"}},
 		{Matcher: m, Sinks: map[string]canary.Sink{"": &recordingSink{}}},
 		{Matcher: m, MinBackoff: time.Minute, MaxBackoff: time.Second},
 	} {
-		_, err := canary.NewWatcher(cfg)
+		_, err := watch.New(cfg)
 		assert.ErrorIs(t, err, canary.ErrInvalidConfig, fmt.Sprintf("%+v", cfg))
 	}
 }

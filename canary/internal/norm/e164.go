@@ -1,4 +1,4 @@
-package canary
+package norm
 
 import (
 	"strconv"
@@ -6,7 +6,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-// canonicalE164 reports, without libphonenumber's parser, whether s is already
+// CanonicalE164 reports, without libphonenumber's parser, whether s is already
 // the E.164 form that NormalizePhone(s, "") would return, for the countries
 // whose parsing rules are simple enough to restate here: the number must not
 // begin with a trunk prefix that the parser would strip (or, for Australia, a
@@ -15,7 +15,7 @@ import (
 //
 // Registries check every seed's number on Add, and Parse costs tens of
 // microseconds, so a million seeds would take half a minute without it.
-func canonicalE164(s string) bool {
+func CanonicalE164(s string) bool {
 	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
 		return false
 	}

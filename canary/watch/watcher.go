@@ -1,6 +1,7 @@
-package canary
+package watch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,13 +15,17 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/honeyseed/honeyseed/canary"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
-// WatcherConfig configures a Watcher. Matcher is required; every other field
-// has a documented default.
-type WatcherConfig struct {
+// Config configures a Watcher. Matcher is required; every other field has a
+// documented default.
+type Config struct {
 	// Matcher finds the seeds an event touches. Required.
-	Matcher *Matcher
+	Matcher *canary.Matcher
 
 	// Outbox keeps alerts until every sink has them. Default: a MemoryOutbox,
 	// which loses undelivered alerts on a crash; use sqlstore for durability.
@@ -28,11 +33,12 @@ type WatcherConfig struct {
 
 	// Sinks receive alerts, by name. The names identify deliveries in the
 	// outbox, so keep them stable across restarts.
-	Sinks map[string]Sink
+	Sinks map[string]canary.Sink
 
 	// OwnDomains and OwnNumbers are the operator's own senders: mail from those
 	// domains and calls or texts from those numbers raise suppressed alerts,
-	// recorded but not sent (tests, the operator's own campaigns).
+	// recorded but not sent (tests, the operator's own campaigns). Numbers may
+	// be national, read in the Matcher's regions (canary.WithRegions).
 	OwnDomains []string
 	OwnNumbers []string
 	// TrustAuthResults suppresses mail whose Authentication-Results header (added
@@ -66,7 +72,7 @@ type WatcherConfig struct {
 	Now func() time.Time
 
 	// Attribution tunes the attribution attached to each alert.
-	Attribution AttributeOptions
+	Attribution canary.AttributeOptions
 }
 
 // Watcher is the pipeline: Event -> Match -> Alert -> Outbox -> Sinks.
@@ -77,7 +83,8 @@ type WatcherConfig struct {
 // undelivered alerts in a durable outbox are sent when a Watcher starts again.
 // A Watcher is safe for concurrent use. Close stops the dispatcher.
 type Watcher struct {
-	cfg        WatcherConfig
+	cfg        Config
+	regions    []string // the Matcher's, default first: how national numbers are read
 	sinkNames  []string
 	ownDomains map[string]bool
 	ownNumbers map[string]bool
@@ -103,12 +110,12 @@ type SinkHealth struct {
 	Failing     bool      // Failures reached FailingAfter
 }
 
-var _ EventHandler = (*Watcher)(nil)
+var _ canary.EventHandler = (*Watcher)(nil)
 
-// NewWatcher checks cfg and returns a Watcher. Call Start to deliver alerts.
-func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
+// New checks cfg and returns a Watcher. Call Start to deliver alerts.
+func New(cfg Config) (*Watcher, error) {
 	if cfg.Matcher == nil {
-		return nil, fmt.Errorf("%w: WatcherConfig.Matcher is required", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: watch.Config.Matcher is required", canary.ErrInvalidConfig)
 	}
 	if cfg.Outbox == nil {
 		cfg.Outbox = NewMemoryOutbox()
@@ -123,7 +130,7 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 		cfg.MaxBackoff = 5 * time.Minute
 	}
 	if cfg.MaxBackoff < cfg.MinBackoff {
-		return nil, fmt.Errorf("%w: WatcherConfig.MaxBackoff %v is below MinBackoff %v", ErrInvalidConfig, cfg.MaxBackoff, cfg.MinBackoff)
+		return nil, fmt.Errorf("%w: watch.Config.MaxBackoff %v is below MinBackoff %v", canary.ErrInvalidConfig, cfg.MaxBackoff, cfg.MinBackoff)
 	}
 	if cfg.FailingAfter <= 0 {
 		cfg.FailingAfter = 5
@@ -142,6 +149,7 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 	}
 	w := &Watcher{
 		cfg:        cfg,
+		regions:    cfg.Matcher.Regions(),
 		ownDomains: map[string]bool{},
 		ownNumbers: map[string]bool{},
 		wake:       make(chan struct{}, 1),
@@ -151,23 +159,23 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 	}
 	for name, s := range cfg.Sinks {
 		if name == "" || s == nil {
-			return nil, fmt.Errorf("%w: WatcherConfig.Sinks: empty name or nil sink", ErrInvalidConfig)
+			return nil, fmt.Errorf("%w: watch.Config.Sinks: empty name or nil sink", canary.ErrInvalidConfig)
 		}
 		w.sinkNames = append(w.sinkNames, name)
 		w.health[name] = &SinkHealth{Sink: name}
 	}
 	sort.Strings(w.sinkNames)
 	for i, d := range cfg.OwnDomains {
-		norm, reason := appendDomain(nil, strings.TrimSpace(d))
+		nd, reason := norm.AppendDomain(nil, strings.TrimSpace(d))
 		if reason != "" {
-			return nil, fmt.Errorf("%w: WatcherConfig.OwnDomains[%d] %q: %s", ErrInvalidConfig, i, d, reason)
+			return nil, fmt.Errorf("%w: watch.Config.OwnDomains[%d] %q: %s", canary.ErrInvalidConfig, i, d, reason)
 		}
-		w.ownDomains[string(norm)] = true
+		w.ownDomains[string(nd)] = true
 	}
 	for i, n := range cfg.OwnNumbers {
-		e, err := NormalizePhone(n, "")
+		e, err := w.phone(n)
 		if err != nil {
-			return nil, fmt.Errorf("%w: WatcherConfig.OwnNumbers[%d]: %w", ErrInvalidConfig, i, err)
+			return nil, fmt.Errorf("%w: watch.Config.OwnNumbers[%d]: %w", canary.ErrInvalidConfig, i, err)
 		}
 		w.ownNumbers[e] = true
 	}
@@ -178,7 +186,7 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 // outbox before returning. It returns nil for an event that touches no seed.
 // An error means nothing was recorded: the receiver should refuse the message
 // temporarily so that the sender retries.
-func (w *Watcher) HandleEvent(ctx context.Context, ev Event) error {
+func (w *Watcher) HandleEvent(ctx context.Context, ev canary.Event) error {
 	if ev.At.IsZero() {
 		ev.At = w.cfg.Now()
 	}
@@ -190,8 +198,8 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev Event) error {
 		return nil
 	}
 	a := w.alertFor(ev, hits)
-	if _, err := w.cfg.Outbox.Record(ctx, a, w.sinkNames); err != nil {
-		return fmt.Errorf("canary: recording alert: %w", err)
+	if _, err := Record(ctx, w.cfg.Outbox, a, w.sinkNames); err != nil {
+		return fmt.Errorf("watch: recording alert: %w", err)
 	}
 	select {
 	case w.wake <- struct{}{}:
@@ -202,13 +210,13 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev Event) error {
 
 // alertFor builds the alert for ev, with an ID that repeats within a group
 // window so that repeats, across processes too, merge into one alert.
-func (w *Watcher) alertFor(ev Event, hits []Hit) Alert {
-	var seeds []Seed
+func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
+	var seeds []canary.Seed
 	seen := map[uuid.UUID]bool{}
 	for _, h := range hits {
 		cands := h.Candidates
 		if len(cands) == 0 {
-			cands = []Seed{h.Seed}
+			cands = []canary.Seed{h.Seed}
 		}
 		for _, s := range cands {
 			if !seen[s.ID] {
@@ -222,11 +230,11 @@ func (w *Watcher) alertFor(ev Event, hits []Hit) Alert {
 		ids[i] = s.ID.String()
 	}
 	sort.Strings(ids)
-	sender := senderKey(ev)
+	sender := w.senderKey(ev)
 	window := ev.At.UTC().Truncate(w.cfg.GroupWindow).Unix()
 	key := strings.Join(ids, ",") + "|" + ev.Channel.String() + "|" + sender + "|" + strconv.FormatInt(window, 10)
 
-	a := Alert{
+	a := canary.Alert{
 		ID:          uuid.NewSHA1(alertNamespace, []byte(key)),
 		Channel:     ev.Channel,
 		Source:      ev.Source,
@@ -239,7 +247,7 @@ func (w *Watcher) alertFor(ev Event, hits []Hit) Alert {
 		LastSeen:    ev.At,
 		Count:       1,
 		Evidence:    excerpts(ev, hits),
-		Attribution: Attribute(seeds, ev.At, w.cfg.Attribution),
+		Attribution: canary.Attribute(seeds, ev.At, w.cfg.Attribution),
 	}
 	if ev.ID != "" {
 		a.EventIDs = []string{ev.ID}
@@ -252,19 +260,36 @@ func (w *Watcher) alertFor(ev Event, hits []Hit) Alert {
 var alertNamespace = uuid.MustParse("2b0f5c1e-8a7d-5e4b-9c3a-6f1d2e7a9b40")
 
 // senderKey is the sender in a form that ignores formatting.
-func senderKey(ev Event) string {
-	if e, err := NormalizeEmail(ev.From); err == nil {
+func (w *Watcher) senderKey(ev canary.Event) string {
+	if e, err := canary.NormalizeEmail(ev.From); err == nil {
 		return e
 	}
-	if p, err := NormalizePhone(ev.From, "US"); err == nil {
+	if p, err := w.phone(ev.From); err == nil {
 		return p
 	}
 	return strings.ToLower(strings.TrimSpace(ev.From))
 }
 
+// phone reads a number in international form or national in one of the
+// Matcher's regions, the default first.
+func (w *Watcher) phone(s string) (string, error) {
+	var first error
+	for _, r := range w.regions {
+		p, err := canary.NormalizePhone(s, r)
+		if err == nil {
+			return p, nil
+		}
+		first = cmp.Or(first, err)
+	}
+	if first == nil {
+		return canary.NormalizePhone(s, "")
+	}
+	return "", first
+}
+
 // ownTraffic reports whether ev, from sender (its senderKey), comes from the
 // operator's own senders, and which rule says so.
-func (w *Watcher) ownTraffic(ev Event, sender string) (bool, string) {
+func (w *Watcher) ownTraffic(ev canary.Event, sender string) (bool, string) {
 	if at := strings.LastIndexByte(sender, '@'); at >= 0 {
 		domain := sender[at+1:]
 		for d := range w.ownDomains {
@@ -316,23 +341,22 @@ func clipUTF8(s string, n int) string {
 // excerptRadius bounds the text kept around a hit: enough to read, never the message.
 const excerptRadius = 60
 
-func excerpts(ev Event, hits []Hit) []string {
+func excerpts(ev canary.Event, hits []canary.Hit) []string {
 	var out []string
 	for _, h := range hits {
 		if len(out) >= MaxAlertEvidence {
 			break
 		}
-		label, off, hasOff := strings.Cut(h.Evidence, "@")
 		text := ""
-		switch label {
+		switch h.Part {
 		case "subject":
 			text = ev.Subject
 		case "body":
 			text = ev.Body
 		}
-		pos, err := strconv.Atoi(off)
-		if !hasOff || err != nil || text == "" || pos > len(text) {
-			out = append(out, fmt.Sprintf("%s: %s", h.Evidence, clip(h.Value)))
+		pos := int(h.Offset)
+		if text == "" || h.Offset < 0 || h.Offset > int64(len(text)) {
+			out = append(out, fmt.Sprintf("%s: %s", h.Evidence, norm.Clip(h.Value)))
 			continue
 		}
 		lo, hi := max(0, pos-excerptRadius), min(len(text), pos+len(h.Value)+excerptRadius)
@@ -407,7 +431,7 @@ func (w *Watcher) Flush(ctx context.Context) int {
 	for ctx.Err() == nil {
 		due, err := w.cfg.Outbox.Due(ctx, w.cfg.Now(), 64)
 		if err != nil {
-			w.cfg.Logger.Error("canary: reading due deliveries", "err", err)
+			w.cfg.Logger.Error("watch: reading due deliveries", "err", err)
 			return delivered
 		}
 		if len(due) == 0 {
@@ -453,7 +477,7 @@ func (w *Watcher) deliver(ctx context.Context, d Delivery) bool {
 	}
 	if err := w.cfg.Outbox.Delivered(ctx, d.Alert.ID, d.Sink); err != nil {
 		// The sink has it; a redelivery after this is absorbed by its idempotency.
-		w.cfg.Logger.Error("canary: marking delivery done", "alert", d.Alert.ID, "sink", d.Sink, "err", err)
+		w.cfg.Logger.Error("watch: marking delivery done", "alert", d.Alert.ID, "sink", d.Sink, "err", err)
 	}
 	w.mu.Lock()
 	h := w.health[d.Sink]
@@ -473,12 +497,12 @@ func (w *Watcher) failed(ctx context.Context, d Delivery, err error) {
 	if errors.As(err, &ra) && ra.RetryDelay() > backoff {
 		backoff = min(ra.RetryDelay(), w.cfg.MaxBackoff)
 	}
-	permanent := errors.Is(err, ErrSinkPermanent)
+	permanent := errors.Is(err, canary.ErrSinkPermanent)
 	if permanent {
 		backoff = w.cfg.MaxBackoff
 	}
 	if ferr := w.cfg.Outbox.Failed(ctx, d.Alert.ID, d.Sink, w.cfg.Now().Add(backoff), err.Error()); ferr != nil {
-		w.cfg.Logger.Error("canary: recording failed delivery", "alert", d.Alert.ID, "sink", d.Sink, "err", ferr)
+		w.cfg.Logger.Error("watch: recording failed delivery", "alert", d.Alert.ID, "sink", d.Sink, "err", ferr)
 	}
 	w.mu.Lock()
 	h := w.health[d.Sink]
@@ -495,7 +519,7 @@ func (w *Watcher) failed(ctx context.Context, d Delivery, err error) {
 	if failing {
 		level = slog.LevelError
 	}
-	w.cfg.Logger.Log(ctx, level, "canary: sink failed; will retry", "sink", d.Sink, "alert", d.Alert.ID,
+	w.cfg.Logger.Log(ctx, level, "watch: sink failed; will retry", "sink", d.Sink, "alert", d.Alert.ID,
 		"attempt", d.Attempts+1, "retry_in", backoff, "err", err)
 }
 

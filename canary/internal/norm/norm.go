@@ -1,0 +1,483 @@
+// Package norm is the one normalization per field (email, phone, ticket,
+// name) and the lookup-key derivation, used when a seed is registered, when
+// the generator checks uniqueness, and when text is matched, so that what was
+// planted and what is seen compare equal. Package canary's Normalize*
+// functions wrap it with typed errors; the registries (MemoryRegistry,
+// sqlstore) and the matcher call it directly.
+//
+// The functions report why a value is not one as a reason string rather than
+// an error, so that the matcher's miss path does not allocate; callers wrap
+// the reason in their own sentinel error.
+package norm
+
+import (
+	"fmt"
+	"iter"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/net/idna"
+	unorm "golang.org/x/text/unicode/norm"
+
+	"github.com/honeyseed/honeyseed/canary/internal/fold"
+)
+
+// Limits on what the normalizers accept. Longer input is not a value of that kind.
+const (
+	MaxEmailLen  = 254 // RFC 5321 path limit
+	MaxLocalLen  = 64
+	MaxPhoneLen  = 64 // room for separators, a "tel:" prefix and an extension
+	MaxTicketLen = 40
+)
+
+// AppendEmail appends the canonical form of the address s to dst: the address
+// alone (display names, angle brackets, "mailto:" and surrounding punctuation
+// removed), NFKC-normalized, with look-alike characters from other scripts
+// folded to Latin and invisible characters dropped, lower-cased, without a
+// "+tag", and with the domain in IDNA ASCII form. For gmail.com and
+// googlemail.com, whose mailboxes ignore dots, the dots of the local part are
+// removed too. It reports why s is not an address instead of an error so that
+// the matcher's miss path does not allocate; on failure dst is returned as given.
+func AppendEmail(dst []byte, s string) ([]byte, string) {
+	s = unwrapAddress(s)
+	if len(s) > 4*MaxEmailLen {
+		return dst, "too long"
+	}
+	if !utf8.ValidString(s) {
+		return dst, "not valid UTF-8"
+	}
+	if !IsASCII(s) {
+		s = FoldText(s)
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return dst, "no @"
+	}
+	local, domain := s[:at], s[at+1:]
+	if plus := strings.IndexByte(local, '+'); plus >= 0 {
+		local = local[:plus]
+	}
+	switch {
+	case local == "":
+		return dst, "empty local part"
+	case len(local) > MaxLocalLen:
+		return dst, "local part too long"
+	case domain == "":
+		return dst, "empty domain"
+	}
+	if strings.HasPrefix(local, `"`) && strings.HasSuffix(local, `"`) && len(local) > 1 {
+		local = local[1 : len(local)-1]
+	}
+	start := len(dst)
+	for i := 0; i < len(local); {
+		c := local[i]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(local[i:])
+			if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r) {
+				return dst[:start], "invalid character in local part"
+			}
+			dst = append(dst, local[i:i+n]...)
+			i += n
+			continue
+		}
+		c = Lower(c)
+		if !localChar[c] {
+			return dst[:start], "invalid character in local part"
+		}
+		dst = append(dst, c)
+		i++
+	}
+	if dst[start] == '.' || dst[len(dst)-1] == '.' {
+		return dst[:start], "local part starts or ends with a dot"
+	}
+	localEnd := len(dst)
+	dst = append(dst, '@')
+	var reason string
+	dst, reason = AppendDomain(dst, domain)
+	if reason != "" {
+		return dst[:start], reason
+	}
+	if d := string(dst[localEnd+1:]); d == "gmail.com" || d == "googlemail.com" {
+		addr := string(dst[start:localEnd]) + "@gmail.com"
+		dst = AppendEmailKey(dst[:start], addr)
+	}
+	return dst, ""
+}
+
+// AppendDomain appends the lower-case IDNA ASCII form of domain, or reports why
+// it is not a domain.
+func AppendDomain(dst []byte, domain string) ([]byte, string) {
+	domain = strings.TrimSuffix(domain, ".")
+	if !IsASCII(domain) {
+		a, err := idna.Lookup.ToASCII(domain)
+		if err != nil {
+			return dst, "invalid international domain"
+		}
+		domain = a
+	}
+	if len(domain) > 253 {
+		return dst, "domain too long"
+	}
+	start := len(dst)
+	labels, labelStart := 0, len(dst)
+	for i := 0; i <= len(domain); i++ {
+		if i == len(domain) || domain[i] == '.' {
+			label := dst[labelStart:]
+			if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+				return dst[:start], "invalid domain label"
+			}
+			labels++
+			if i < len(domain) {
+				dst = append(dst, '.')
+				labelStart = len(dst)
+			}
+			continue
+		}
+		c := Lower(domain[i])
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return dst[:start], "invalid character in domain"
+		}
+		dst = append(dst, c)
+	}
+	if labels < 2 {
+		return dst[:start], "domain has no dot"
+	}
+	tld := dst[labelStart:]
+	if allDigits(tld) {
+		return dst[:start], "domain is an address literal"
+	}
+	return dst, ""
+}
+
+// unwrapAddress strips what surrounds an address in headers, links and prose:
+// `"Ann Lee" <ann@x.example>`, `mailto:ann@x.example?subject=hi`, `(ann@x.example).`.
+func unwrapAddress(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, ">") {
+		if i := strings.LastIndexByte(s, '<'); i >= 0 {
+			s = s[i+1 : len(s)-1]
+		}
+	}
+	if len(s) > 7 && strings.EqualFold(s[:7], "mailto:") {
+		s = s[7:]
+		if q := strings.IndexByte(s, '?'); q >= 0 {
+			s = s[:q]
+		}
+	}
+	lo, hi := 0, len(s)
+	for lo < hi && wrapByte[s[lo]] {
+		lo++
+	}
+	for hi > lo && wrapByte[s[hi-1]] {
+		hi--
+	}
+	return s[lo:hi]
+}
+
+// wrapByte marks what surrounds an address in prose and markup.
+var wrapByte = func() (t [256]bool) {
+	for _, c := range []byte(" \t\r\n\"'()<>[]{},;:!?.") {
+		t[c] = true
+	}
+	return t
+}()
+
+// Phone returns the E.164 form ("+14155550132") of a phone number written in
+// any common format: "+1 (415) 555-0132", "415.555.0132", "1-415-555-0132",
+// "tel:+14155550132", "+44 (0)7700 900123", "0044 7700 900123". region is the
+// ISO 3166 code ("US", "GB") for numbers written in national form; "" accepts
+// only international forms. Parsing is libphonenumber's (nyaruka/phonenumbers);
+// the number must be possible for its country, but need not be in service, so
+// ranges reserved for fiction are accepted. It reports why s is not a number
+// instead of an error.
+func Phone(s, region string) (string, string) {
+	if len(s) > MaxPhoneLen {
+		return "", "too long"
+	}
+	if !utf8.ValidString(s) {
+		return "", "not valid UTF-8"
+	}
+	region = strings.ToUpper(region)
+	if region == "" {
+		region = "ZZ" // libphonenumber's "unknown region": international forms only
+	} else if phonenumbers.GetCountryCodeForRegion(region) == 0 {
+		return "", fmt.Sprintf("unknown region %q", region)
+	}
+	key := phoneCacheKey{s, region}
+	if e164, ok := phoneCache.get(key); ok {
+		return e164, ""
+	}
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return "", err.Error()
+	}
+	if !phonenumbers.IsPossibleNumber(n) {
+		return "", "not a possible number for its country"
+	}
+	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	if !CanonicalE164(e164) {
+		// libphonenumber can format a national number it would parse back
+		// differently ("00000000" in AX): such a number has no one form.
+		if again, err := phonenumbers.Parse(e164, "ZZ"); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 {
+			return "", "no stable international form"
+		}
+	}
+	phoneCache.put(key, e164)
+	return e164, ""
+}
+
+// libphonenumber's Parse costs tens of microseconds; registries re-check every
+// seed's number, and pools are small, so results are memoized in a bounded map.
+var phoneCache = &boundedCache[phoneCacheKey, string]{max: 1 << 14}
+
+type phoneCacheKey struct{ s, region string }
+
+type boundedCache[K comparable, V any] struct {
+	mu  sync.Mutex
+	m   map[K]V
+	max int
+}
+
+func (c *boundedCache[K, V]) get(k K) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *boundedCache[K, V]) put(k K, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= c.max {
+		c.m = make(map[K]V) // dropping everything keeps the bound without LRU bookkeeping
+	}
+	c.m[k] = v
+}
+
+// AppendTicket appends the canonical form of a ticket reference: look-alikes
+// folded, upper case, letters and digits only, so "tm-0001 2345", "TM#00012345"
+// and "TM-00012345" compare equal. A reference holds at least one digit and
+// between 4 and 40 letters and digits; otherwise it reports why.
+func AppendTicket(dst []byte, s string) ([]byte, string) {
+	if len(s) > 4*MaxTicketLen {
+		return dst, "too long"
+	}
+	if !utf8.ValidString(s) {
+		return dst, "not valid UTF-8"
+	}
+	if !IsASCII(s) {
+		s = FoldText(s)
+	}
+	start, digits := len(dst), 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case c >= 'A' && c <= 'Z':
+		case c == '-' || c == '_' || c == '#' || c == '/' || c == '.' || c == ' ' || c == ':':
+			continue
+		default:
+			return dst[:start], "invalid character"
+		}
+		dst = append(dst, c)
+	}
+	switch n := len(dst) - start; {
+	case digits == 0:
+		return dst[:start], "no digit"
+	case n < 4:
+		return dst[:start], "too short"
+	case n > MaxTicketLen:
+		return dst[:start], "too long"
+	}
+	return dst, ""
+}
+
+// Name returns the form in which names are compared: NFKC, look-alikes
+// folded, accents removed, lower case, words separated by one space. "José
+// GARCÍA-López" becomes "jose garcia lopez". It never fails: any text has a form.
+func Name(s string) string {
+	if IsASCII(s) {
+		return normalizeASCIIName(s)
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, " ")
+	}
+	s = FoldText(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	word := func(w string) {
+		// An apostrophe belongs to a name inside it (O'Brien), not at its edges ('Ann').
+		if w = strings.Trim(w, "'"); w != "" {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(w)
+		}
+	}
+	var cur strings.Builder
+	for _, r := range unorm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’':
+			if r == '’' {
+				r = '\''
+			}
+			cur.WriteRune(r)
+		default:
+			word(cur.String())
+			cur.Reset()
+		}
+	}
+	word(cur.String())
+	return b.String()
+}
+
+// normalizeASCIIName is Name for ASCII text, without the Unicode passes.
+func normalizeASCIIName(s string) string {
+	return string(AppendASCIIName(make([]byte, 0, len(s)), s))
+}
+
+// AppendASCIIName appends Name(s) for ASCII s.
+func AppendASCIIName(b []byte, s string) []byte {
+	base := len(b)
+	start := base // of the current word in b
+	flush := func() {
+		w := b[start:]
+		for len(w) > 0 && w[len(w)-1] == '\'' {
+			w = w[:len(w)-1]
+		}
+		lead := 0
+		for lead < len(w) && w[lead] == '\'' {
+			lead++
+		}
+		n := copy(b[start:], w[lead:])
+		b = b[:start+n]
+		if n > 0 {
+			b = append(b, ' ')
+		}
+		start = len(b)
+	}
+	for i := 0; i < len(s); i++ {
+		c := Lower(s[i])
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '\'' {
+			b = append(b, c)
+			continue
+		}
+		flush()
+	}
+	flush()
+	if len(b) > base {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// FoldText applies the steps every text field shares: NFKC (full-width and
+// compatibility forms), lower case, then look-alike folding.
+func FoldText(s string) string {
+	return fold.Skeleton(strings.ToLower(unorm.NFKC.String(s)))
+}
+
+// EmailKey returns the key a registry indexes a normalized address under. Keys
+// are what registries compare: two values with one key are one seed to them.
+// The dots of the local part are dropped, so "j.smith@" and "jsmith@" find the
+// same seed (the matcher then says whether the dots differed). Phone numbers
+// and tickets are their own keys.
+func EmailKey(normalized string) string {
+	if !strings.Contains(normalized, ".") {
+		return normalized
+	}
+	return string(AppendEmailKey(make([]byte, 0, len(normalized)), normalized))
+}
+
+// AppendEmailKey appends EmailKey(normalized) to dst, for the allocation-free
+// miss path.
+func AppendEmailKey(dst []byte, normalized string) []byte {
+	for part := range EmailKeyParts(normalized) {
+		dst = append(dst, part...)
+	}
+	return dst
+}
+
+// EmailKeyParts yields the pieces of normalized that make its EmailKey, in
+// order: the local part between its dots, then the '@' and the domain. It is
+// the one statement of the dot rule; EmailKey, AppendEmailKey, the gmail rule
+// and sqlstore's keyed MAC all use it.
+func EmailKeyParts(normalized string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		at := strings.LastIndexByte(normalized, '@')
+		start := 0
+		for i := 0; i < at; i++ {
+			if normalized[i] == '.' {
+				if i > start && !yield(normalized[start:i]) {
+					return
+				}
+				start = i + 1
+			}
+		}
+		if start < len(normalized) {
+			yield(normalized[start:])
+		}
+	}
+}
+
+// localChar marks the ASCII characters allowed in an unquoted local part (RFC 5322 atext and dot).
+var localChar = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "!#$%&'*/=?^_`{|}~-." {
+		t[c] = true
+	}
+	return t
+}()
+
+// Lower lower-cases an ASCII letter.
+// IsLocalChar reports whether c may stand in an unquoted local part as
+// NormalizeEmail writes it (lower case). The matcher derives from it what may
+// stand in one as written in text.
+func IsLocalChar(c byte) bool { return localChar[c] }
+
+func Lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// IsASCII reports whether s is ASCII.
+func IsASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// Clip bounds user input quoted in an error message.
+func Clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	return strings.ToValidUTF8(s[:max], "") + "…"
+}

@@ -1,0 +1,95 @@
+package watch
+
+import (
+	"context"
+	"slices"
+
+	"github.com/honeyseed/honeyseed/canary"
+)
+
+// Grouping: repeats of one alert (same ID: same seeds, channel, sender and
+// window) are folded into the stored alert, so a flood of scam messages is one
+// alert with a count. The policy lives here alone; an Outbox only stores.
+
+// Bounds on what one grouped alert keeps, so a flood of repeats costs bounded space.
+const (
+	MaxAlertHits     = 64
+	MaxAlertEvidence = 16
+	MaxAlertEventIDs = 256
+)
+
+// Record stores a in o, folding it into the alert already stored with its ID:
+// Count grows by a.Count unless every one of a.EventIDs was already recorded (a
+// redelivered message counts once), FirstSeen and LastSeen widen, and new hits,
+// evidence and event IDs are appended within MaxAlertHits, MaxAlertEvidence and
+// MaxAlertEventIDs. Every sink in sinks gets a pending delivery of a new,
+// unsuppressed alert; a fold adds none (sinks hear of a group once). created
+// reports whether a was new. Concurrent writers, in one process or several,
+// each have their fold counted: a fold that loses a race is read and done again.
+func Record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (created bool, err error) {
+	stored, created, err := o.Record(ctx, a, sinks)
+	for err == nil && !created {
+		folded := stored.Clone()
+		if !merge(&folded, a.Clone()) {
+			return false, nil // a redelivery: nothing new
+		}
+		var ok bool
+		if ok, err = o.Update(ctx, folded, stored.Count); ok || err != nil {
+			break
+		}
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		stored, err = o.Alert(ctx, a.ID)
+	}
+	return created, err
+}
+
+// merge folds b into a as Record describes, and reports whether b brought a
+// new event. Hits already present (same seed and field) and evidence already
+// kept are not added again.
+func merge(a *canary.Alert, b canary.Alert) (changed bool) {
+	fresh := len(b.EventIDs) == 0
+	for _, id := range b.EventIDs {
+		if !slices.Contains(a.EventIDs, id) {
+			fresh = true
+			if len(a.EventIDs) < MaxAlertEventIDs {
+				a.EventIDs = append(a.EventIDs, id)
+			}
+		}
+	}
+	if !fresh {
+		return false
+	}
+	a.Count += max(b.Count, 1)
+	if b.LastSeen.After(a.LastSeen) {
+		a.LastSeen = b.LastSeen
+	}
+	if b.FirstSeen.Before(a.FirstSeen) {
+		a.FirstSeen = b.FirstSeen
+	}
+	// A repeat adds what is new: a seed or field not hit before, an excerpt
+	// not kept yet. The count says how often; the alert stays small.
+	for _, h := range b.Hits {
+		if len(a.Hits) >= MaxAlertHits {
+			break
+		}
+		if !slices.ContainsFunc(a.Hits, func(x canary.Hit) bool { return x.Seed.ID == h.Seed.ID && x.Field == h.Field }) {
+			a.Hits = append(a.Hits, h)
+		}
+	}
+	for _, e := range b.Evidence {
+		if len(a.Evidence) >= MaxAlertEvidence {
+			break
+		}
+		if !slices.Contains(a.Evidence, e) {
+			a.Evidence = append(a.Evidence, e)
+		}
+	}
+	for _, s := range b.Seeds {
+		if !slices.ContainsFunc(a.Seeds, func(x canary.Seed) bool { return x.ID == s.ID }) {
+			a.Seeds = append(a.Seeds, s)
+		}
+	}
+	return true
+}

@@ -3,8 +3,31 @@
 // default) or PostgreSQL (for several matcher processes sharing one registry).
 //
 // A [Store] is both. Lookups that find nothing, the matcher's usual answer,
-// are served from an in-memory index of keyed MACs without touching the
-// database or allocating; a hit reads and opens one row.
+// are served from memory without touching the database or allocating: a
+// Bloom filter of keyed 64-bit tags turns away almost all of them for the
+// price of one SipHash, and the few it admits pay for the HMAC and the index
+// of keyed MACs behind it; a hit reads and opens one row. The store is also a
+// [canary.Shaper], so the matcher skips, before normalizing them, the
+// candidates in a dump that cannot be seeds.
+//
+// # The filter and the shape
+//
+// Each seed row carries, beside the HMACs of its lookup keys, their tags:
+// SipHash-2-4 of the same input under a 128-bit key derived from the secret
+// with HKDF. Open builds the filter from the tags column and the index from
+// the MAC columns without opening a single sealed seed; Add, and the refresh
+// that picks up other processes' seeds, extend both. Like the MACs, the tags
+// reveal nothing without the secret, and the filter, built from them and
+// kept in memory only, reveals no more.
+//
+// The [canary.Shape] (the seeds' email domains, the lengths and leading
+// digits of their phone numbers, the lengths and first characters of their
+// tickets) is kept as one sealed row beside the seeds, widened by every Add
+// that adds to it, and held in memory in clear once opened: it names the
+// operator's own domains and the lengths of values, no seed's value.
+//
+// A database written before the tags existed (schema version 1) is completed
+// by its first Open with this version, which opens every seed once.
 //
 // # Starting
 //
@@ -45,7 +68,7 @@
 //     were added; delivery rows carry their next attempt time in clear;
 //   - structure: how many lookup keys each seed has (one to three, so which
 //     seeds have a phone number or ticket), and which seeds share a phone
-//     number (their rows carry the same MAC);
+//     number (their rows carry the same MAC and the same tag);
 //   - the sink names of pending deliveries and their attempt counts;
 //   - the size class of each sealed record, not its length: seeds are padded
 //     to 256 bytes, or the next power of two for a seed with large extra
@@ -117,6 +140,16 @@
 // microseconds on SQLite, about 150 on PostgreSQL) unless the seed is cached;
 // Open loads the index of a million seeds in two to four seconds, into about
 // 120 MB.
+//
+// # Durability of alerts
+//
+// Record and Update return only once the alert is committed and synced
+// (SQLite's synchronous=FULL in WAL mode, PostgreSQL's default commit): an
+// acknowledged alert survives a crash or a power loss. On SQLite, writes that
+// arrive while another is being committed wait and then share the next
+// transaction and its one sync, each in its own savepoint (group commit), so
+// that a storm of mail from many senders costs a sync per batch rather than
+// per message.
 //
 // # Differences from the in-memory implementations
 //

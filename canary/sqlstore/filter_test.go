@@ -82,35 +82,46 @@ func TestFilterTurnsAwayMisses(t *testing.T) {
 	}
 }
 
-// A database written before seeds carried filter tags (schema version 1)
-// opens: the tags and the shape row are filled in once, and every seed is
-// still found.
+// A database written before seeds carried filter tags (schema version 1), or
+// rows an older process wrote since, open: the tags, the packed index and the
+// shape row are filled in once, and every seed is still found.
 func TestOpenFillsInTags(t *testing.T) {
 	ctx := context.Background()
-	forEngine(t, func(t *testing.T, e engine) {
-		opts := e.fresh(t)
-		s := open(t, opts)
-		seeds := []canary.Seed{canarytest.Seed(1, "crm/eu"), canarytest.Seed(2, "crm/eu")}
-		require.NoError(t, s.Add(ctx, seeds...))
-		want := s.Shape()
-		_, err := s.db.Exec(`UPDATE honeyseed_seeds SET tags = NULL`)
-		require.NoError(t, err)
-		_, err = s.db.Exec(`DELETE FROM honeyseed_meta WHERE name = 'shape'`)
-		require.NoError(t, err)
-		require.NoError(t, s.Close())
+	for _, tc := range []struct {
+		name   string
+		revert []string
+	}{
+		{"schema 1", []string{`DROP TABLE honeyseed_index`, `ALTER TABLE honeyseed_seeds DROP COLUMN tags`,
+			`UPDATE honeyseed_schema_version SET version = 1`, `DELETE FROM honeyseed_meta WHERE name = 'shape'`}},
+		{"rows without tags", []string{`DELETE FROM honeyseed_index`, `UPDATE honeyseed_seeds SET tags = NULL`}},
+	} {
+		forEngine(t, func(t *testing.T, e engine) {
+			opts := e.fresh(t)
+			s := open(t, opts)
+			seeds := []canary.Seed{canarytest.Seed(1, "crm/eu"), canarytest.Seed(2, "crm/eu")}
+			require.NoError(t, s.Add(ctx, seeds...))
+			want := s.Shape()
+			for _, q := range tc.revert {
+				_, err := s.db.Exec(q)
+				require.NoError(t, err, q)
+			}
+			require.NoError(t, s.Close())
 
-		s = open(t, opts)
-		assert.Equal(t, want, s.Shape(), "the shape is rebuilt from the seeds")
-		assert.False(t, s.idx.unfiltered, "every row has its tags again")
-		for _, sd := range seeds {
-			ticket, err := canary.NormalizeTicket(sd.Ticket)
-			require.NoError(t, err)
-			got, err := s.Lookup(ctx, canary.FieldTicket, ticket)
-			require.NoError(t, err)
-			assert.Len(t, got, 1, "found through the filter")
-		}
-		var missing int
-		require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM honeyseed_seeds WHERE tags IS NULL`).Scan(&missing))
-		assert.Zero(t, missing)
-	})
+			s = open(t, opts)
+			assert.Equal(t, want, s.Shape(), "%s: the shape is rebuilt from the seeds", tc.name)
+			assert.False(t, s.idx.unfiltered, "%s: every row has its tags again", tc.name)
+			for _, sd := range seeds {
+				ticket, err := canary.NormalizeTicket(sd.Ticket)
+				require.NoError(t, err)
+				got, err := s.Lookup(ctx, canary.FieldTicket, ticket)
+				require.NoError(t, err)
+				assert.Len(t, got, 1, "%s: found through the filter", tc.name)
+			}
+			var missing, packed int
+			require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM honeyseed_seeds WHERE tags IS NULL`).Scan(&missing))
+			assert.Zero(t, missing, tc.name)
+			require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM honeyseed_index`).Scan(&packed))
+			assert.NotZero(t, packed, "%s: the next Open reads the packed index", tc.name)
+		})
+	}
 }

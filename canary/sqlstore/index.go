@@ -150,6 +150,13 @@ func (x *index) abandonLocked(seq int64, r *sealedSeed) {
 	x.last = min(x.last, seq-1)
 }
 
+// unfilteredNow reports whether some row indexed has no tags.
+func (x *index) unfilteredNow() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.unfiltered
+}
+
 // keySet returns the keys the index is made with.
 func (x *index) keySet() *keySet {
 	x.mu.RLock()

@@ -190,6 +190,9 @@ func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
 				}
 				c.rows[j].args = [4]any{} // the inserter holds them until flushed
 			}
+			if err := s.writePacked(ctx, tx, "adding seeds", sealedEntries(base+int64(ci*sealChunk)+1, c.rows)); err != nil {
+				return err
+			}
 			if testHookChunkInserted != nil {
 				testHookChunkInserted()
 			}

@@ -74,6 +74,9 @@ func (s *Store) rotateSeeds(ctx context.Context, tx *sql.Tx, old, nks *keySet, f
 	if err != nil {
 		return dbError("rotating secret", err)
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM honeyseed_index`); err != nil {
+		return dbError("rotating secret", err)
+	}
 	defer update.Close()
 	var buf []byte
 	for after := int64(0); ; {
@@ -91,6 +94,9 @@ func (s *Store) rotateSeeds(ctx context.Context, tx *sql.Tx, old, nks *keySet, f
 				return dbError("rotating secret", err)
 			}
 			entries[i] = entry{seq: seqs[i], id: r.idMAC, keys: r.keys[:r.n], tags: r.tags[:r.n]}
+		}
+		if err := s.writePacked(ctx, tx, "rotating secret", entries); err != nil {
+			return err
 		}
 		fresh.publish(entries)
 		if len(seeds) < rotatePage {

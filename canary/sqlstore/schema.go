@@ -54,7 +54,18 @@ CREATE TABLE honeyseed_deliveries (
 -- Keyed SipHash tags of each seed's lookup keys, 8 bytes each, sorted: what
 -- the in-memory filter is built from at Open. NULL in rows written before
 -- this version, until Open fills them in.
-ALTER TABLE honeyseed_seeds ADD COLUMN tags BLOB;`,
+ALTER TABLE honeyseed_seeds ADD COLUMN tags BLOB;
+-- What Open loads the index from: the MACs and tags of the seed rows lo..hi,
+-- packed into one value per batch written (see packEntries), so that Open
+-- reads a few hundred values rather than every seed row. Nothing here is not
+-- also in honeyseed_seeds.
+CREATE TABLE honeyseed_index (
+	lo     INTEGER PRIMARY KEY,
+	hi     INTEGER NOT NULL,
+	packed BLOB NOT NULL
+);
+-- Tells Open to fill in the tags, the index and the shape row.
+INSERT INTO honeyseed_meta (name, value) VALUES ('fill_tags', '1');`,
 }
 
 // dialect holds what differs between SQLite and PostgreSQL.

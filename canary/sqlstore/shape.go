@@ -175,20 +175,30 @@ func validShapeKey(k canary.Key) bool {
 // the shape row: it opens every seed once, in one transaction, to compute
 // them. Later Opens read them. A seed that no longer validates keeps no tags,
 // which leaves the filter open (see index.unfiltered) rather than hiding it.
+//
+// It runs when the migration to schema 2 left its mark in honeyseed_meta, or
+// when loading the index met a row without tags (written by an older
+// process), and reloads the index after.
 func (s *Store) fillTags(ctx context.Context) error {
-	var missing, seeds int
-	var hasShape bool
-	err := s.db.QueryRowContext(ctx, `SELECT
-	(SELECT COUNT(*) FROM honeyseed_seeds WHERE tags IS NULL),
-	(SELECT COUNT(*) FROM honeyseed_seeds),
-	EXISTS (SELECT 1 FROM honeyseed_meta WHERE name = 'shape')`).Scan(&missing, &seeds, &hasShape)
+	var mark int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM honeyseed_meta WHERE name = 'fill_tags'`).Scan(&mark)
 	if err != nil {
 		return dbError("checking filter tags", err)
 	}
-	if missing == 0 && (hasShape || seeds == 0) {
+	if mark == 0 && !s.idx.unfilteredNow() {
 		return nil
 	}
 	ks := s.idx.keySet()
+	if err := s.fillTagsWith(ctx, ks); err != nil {
+		return err
+	}
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	s.idx.replace(newIndex(ks))
+	return s.catchUpLocked(ctx, s.db)
+}
+
+func (s *Store) fillTagsWith(ctx context.Context, ks *keySet) error {
 	s.regMu.Lock()
 	defer s.regMu.Unlock()
 	return s.write(ctx, "filling in filter tags", lockSeeds, func(tx *sql.Tx, _ *sql.Conn) error {
@@ -197,30 +207,44 @@ func (s *Store) fillTags(ctx context.Context) error {
 			return dbError("filling in filter tags", err)
 		}
 		defer update.Close()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM honeyseed_index`); err != nil {
+			return dbError("filling in filter tags", err)
+		}
 		stand := map[canary.Key]bool{}
+		var buf []byte
 		for after := int64(0); ; {
 			page, seqs, err := s.rotationPage(ctx, tx, ks, after)
 			if err != nil {
 				return err
 			}
+			var entries []entry // packed index rows hold no gap
 			for i, sd := range page {
-				keys, err := sd.Keys()
-				if err != nil {
+				r, err := ks.sealSeed(sd, &buf)
+				if err != nil { // no longer validates: no tags, and a gap in the packed rows
+					if err := s.writePacked(ctx, tx, "filling in filter tags", entries); err != nil {
+						return err
+					}
+					entries = nil
 					continue
 				}
-				tags := make([]uint64, len(keys))
-				for j, k := range keys {
-					tags[j], _ = ks.tag(k.Field, k.Value)
-					stand[shapeKey(k)] = true
+				for _, k := range r.shape[:r.n] {
+					stand[k] = true
 				}
-				if _, err := update.ExecContext(ctx, appendTags(nil, tags), seqs[i]); err != nil {
+				if _, err := update.ExecContext(ctx, r.args[3], seqs[i]); err != nil {
 					return dbError("filling in filter tags", err)
 				}
+				entries = append(entries, sealedEntries(seqs[i], []sealedSeed{r})...)
+			}
+			if err := s.writePacked(ctx, tx, "filling in filter tags", entries); err != nil {
+				return err
 			}
 			if len(page) < rotatePage {
 				break
 			}
 			after = seqs[len(seqs)-1]
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM honeyseed_meta WHERE name = 'fill_tags'`); err != nil {
+			return dbError("filling in filter tags", err)
 		}
 		return s.writeShape(ctx, tx, ks, slices.Collect(maps.Keys(stand)))
 	})

@@ -160,14 +160,14 @@ func (s *Store) init(ctx context.Context, ks *keySet) error {
 	if err := s.prepareOutbox(ctx); err != nil {
 		return err
 	}
-	if err := s.fillTags(ctx); err != nil {
-		return err
-	}
 	// Changes logged before now concern seeds this store has not cached.
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(rev), 0) FROM honeyseed_seed_changes`).Scan(&s.rev); err != nil {
 		return dbError("opening database", err)
 	}
-	return s.Refresh(ctx)
+	if err := s.Refresh(ctx); err != nil {
+		return err
+	}
+	return s.fillTags(ctx)
 }
 
 // orDefault returns v, or def when v is zero.
@@ -373,9 +373,9 @@ func (s *Store) explain(ctx context.Context, err error) error {
 	return err
 }
 
-// loadSeedsLocked indexes the seed rows after the last one indexed. Reading
-// rows and inserting them in the index run on two goroutines, which halves
-// the time to open a large store.
+// loadSeedsLocked indexes the seed rows after the last one indexed: from the
+// packed index rows, then from any seed rows they do not cover. Reading rows
+// and inserting them in the index run on two goroutines.
 func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 	after := s.idx.visibleSeq()
 	if after == 0 {
@@ -385,6 +385,10 @@ func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 		}
 		s.idx.growFor(int(n))
 	}
+	if err := s.loadPackedLocked(ctx, q); err != nil {
+		return err
+	}
+	after = s.idx.visibleSeq()
 	rows, err := q.QueryContext(ctx, s.dialect.q(`SELECT seq, id_mac, keys, tags FROM honeyseed_seeds WHERE seq > ? ORDER BY seq`), after)
 	if err != nil {
 		return dbError("loading index", err)

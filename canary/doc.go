@@ -83,11 +83,24 @@
 // concurrent use. Adding seeds never blocks matching for longer than the
 // publication of a prepared batch of 4,096.
 //
+// # Package map
+//
+// This package is the vocabulary: [Seed], [Name], [Event], [Hit], [Alert],
+// [Field], [Channel], [Confidence], [Registry], [Sink], [EventHandler], the
+// errors, the Normalize functions, [Config] and [DemoConfig], and the thin
+// public [Generator], [Matcher], [MemoryRegistry] and [Attribute]. The
+// machinery lives in internal packages: internal/norm holds the one
+// normalization and lookup-key rule per field, internal/find the matcher's
+// candidate search, internal/memindex MemoryRegistry's table and arenas.
+// Package watch is the delivery pipeline (Watcher, Outbox, grouping).
+//
 // # Names in the core API
 //
 // The names and meanings of the core API in the design are kept. Additions:
-// [Hit.Confidence] and [Hit.Candidates], [Event.ID], [Event.Header],
-// [Event.Envelope] and [Event.Remote], and [Registry.Lookup] refusing
-// [FieldName] with [ErrUnsupportedField], because names are neither unique
-// nor blinded-indexable.
+// [Hit.Confidence], [Hit.Candidates] and where a hit was seen as fields
+// ([Hit.Part], [Hit.Offset], [Hit.Line]; [Hit.Evidence] says it in words),
+// [Event.ID], [Event.Header], [Event.Envelope] and [Event.Remote],
+// [Seed.Validate], [Alert.Clone], [Matcher.Regions], and [Registry.Lookup]
+// refusing [FieldName] with [ErrUnsupportedField], because names are neither
+// unique nor blinded-indexable.
 package canary

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 	"unicode"
-	"unsafe"
 
 	"github.com/google/uuid"
 	"github.com/nyaruka/phonenumbers"
@@ -418,7 +417,7 @@ func (g *Generator) email(tx *genTx, name Name, born int) (string, bool) {
 		// localPart writes only lower-case letters, digits, dots and underscores,
 		// and the domain is normalized, so the address is already canonical.
 		local = append(append(local, '@'), domain...)
-		g.key = norm.AppendEmailKey(g.key[:0], unsafe.String(unsafe.SliceData(local), len(local)))
+		g.key = norm.AppendEmailKey(g.key[:0], stringOf(local))
 		h := maphash.Bytes(g.hash, g.key)
 		if _, dup := g.emails[h]; dup {
 			continue

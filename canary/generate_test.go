@@ -63,7 +63,7 @@ func TestGenerateIsSafeAndUnique(t *testing.T) {
 			assert.NotEmpty(t, s.Fields["company"])
 			assert.Equal(t, placement, s.Placement)
 			assert.Equal(t, testNow, s.PlantedAt)
-			_, err = s.Keys()
+			err = s.Validate()
 			assert.NoError(t, err, "every seed registers")
 		}
 	}

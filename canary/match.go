@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/honeyseed/honeyseed/canary/internal/find"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
@@ -19,15 +19,9 @@ import (
 // are matched from the next call on.
 type Matcher struct {
 	reg            Registry
-	regions        []phoneRegion // the first is the default for national numbers
+	regions        []find.Region // the first is the default for national numbers
 	dotInsensitive map[string]bool
 	scratch        sync.Pool // *finder
-}
-
-type phoneRegion struct {
-	code  string // "GB"
-	cc    string // country calling code, "44"
-	trunk string // national prefix, "0"
 }
 
 // MatcherOption configures a Matcher.
@@ -49,7 +43,7 @@ func WithRegions(regions ...string) MatcherOption {
 			if cc == 0 {
 				return fmt.Errorf("%w: WithRegions: unknown region %q", ErrInvalidConfig, r)
 			}
-			m.regions = append(m.regions, phoneRegion{r, fmt.Sprint(cc), phonenumbers.GetNddPrefixForRegion(r, true)})
+			m.regions = append(m.regions, find.Region{Code: r, CC: fmt.Sprint(cc), Trunk: phonenumbers.GetNddPrefixForRegion(r, true)})
 		}
 		return nil
 	}
@@ -77,7 +71,7 @@ func WithDotInsensitiveDomains(domains ...string) MatcherOption {
 func (m *Matcher) Regions() []string {
 	out := make([]string, len(m.regions))
 	for i, r := range m.regions {
-		out[i] = r.code
+		out[i] = r.Code
 	}
 	return out
 }
@@ -94,7 +88,11 @@ func NewMatcher(reg Registry, opts ...MatcherOption) (*Matcher, error) {
 			return nil, err
 		}
 	}
-	m.scratch.New = func() any { return &finder{m: m} }
+	m.scratch.New = func() any {
+		f := &finder{m: m}
+		f.fnd.Report = f
+		return f
+	}
 	return m, nil
 }
 
@@ -141,34 +139,65 @@ func (m *Matcher) putFinder(f *finder) {
 	m.scratch.Put(f)
 }
 
-// finder holds the scratch state of one Match or one scanned chunk.
+// finder holds the scratch state of one Match or one scanned chunk: the
+// engine (package internal/find) reads candidates, and Candidate looks each
+// up and records the hit.
 type finder struct {
-	m         *Matcher
-	ctx       context.Context
-	err       error
-	norm      []byte // normalized candidate
-	digits    []byte
-	key       []byte
-	groups    []int
-	pos       []int // buffer position of each hit
-	hits      []Hit
-	label     string
-	offset    bool // label carries "@offset"
-	base      int  // stream offset of text[0], for Scan
-	ticketEnd int
-	once      bool   // report each seed and field once (Match), or every occurrence (Scan)
-	shape     *Shape // what the registry holds, if it says; nil: no filtering
+	m      *Matcher
+	fnd    find.Finder
+	ctx    context.Context
+	err    error
+	key    []byte
+	pos    []int // buffer position of each hit
+	hits   []Hit
+	label  string
+	offset bool // label carries "@offset"
+	base   int  // stream offset of text[0], for Scan
+	once   bool // report each seed and field once (Match), or every occurrence (Scan)
 }
 
 func (f *finder) reset(ctx context.Context) {
 	f.ctx, f.err, f.hits, f.pos = ctx, nil, f.hits[:0], f.pos[:0]
-	f.shape = nil
-	if sh, ok := f.m.reg.(Shaper); ok {
-		f.shape = sh.Shape()
-		if f.shape == nil {
-			f.shape = &Shape{} // an empty registry: nothing can match
+	f.fnd.Regions, f.fnd.Shape = f.m.regions, nil
+	if sh, ok := f.m.reg.(find.Shaper); ok {
+		f.fnd.Shape = sh.Shape()
+		if f.fnd.Shape == nil {
+			f.fnd.Shape = &find.Shape{} // an empty registry: nothing can match
 		}
 	}
+}
+
+// Candidate implements find.Reporter: it looks the candidate up and records
+// a hit if a seed has it.
+func (f *finder) Candidate(field find.Field, normalized, raw []byte, pos int, conf find.Confidence) bool {
+	seeds := f.lookup(Field(field), normalized)
+	if len(seeds) == 0 {
+		return false
+	}
+	c := Confidence(conf)
+	if Field(field) == FieldEmail {
+		c = f.emailConfidence(seeds[0], normalized)
+	}
+	f.add(Field(field), raw, pos, seeds, c)
+	return true
+}
+
+// emailConfidence compares the address seen, normalized, with the seed's.
+func (f *finder) emailConfidence(s Seed, normalized []byte) Confidence {
+	if s.Email == string(normalized) { // planted in canonical form, as the Generator does
+		return Exact
+	}
+	var reason string
+	f.key, reason = norm.AppendEmail(f.key[:0], s.Email)
+	if reason != "" || bytes.Equal(f.key, normalized) {
+		return Exact
+	}
+	// Same lookup key, other dots.
+	at := bytes.LastIndexByte(normalized, '@')
+	if at >= 0 && f.m.dotInsensitive[string(normalized[at+1:])] {
+		return Exact
+	}
+	return Likely
 }
 
 // scan looks for seed values in s. withOffset labels hits "label@offset".
@@ -180,19 +209,9 @@ func (f *finder) scan(label, s string, withOffset bool) {
 		s = s[:maxEventField]
 	}
 	f.label, f.offset, f.base = label, withOffset, 0
-	text := unsafe.Slice(unsafe.StringData(s), len(s))
-	f.findAll(text, 0, len(text))
-}
-
-// findAll looks for candidates whose trigger lies in text[lo:hi]; they may read
-// context before lo and after hi.
-func (f *finder) findAll(text []byte, lo, hi int) {
-	if f.shape == nil || len(f.shape.EmailDomains) > 0 {
-		f.findEmails(text, lo, hi)
-	}
-	if f.shape == nil || f.shape.PhoneLens != 0 || f.shape.TicketLens != 0 {
-		f.findDigits(text, lo, hi)
-	}
+	text := bytesOf(s)
+	f.fnd.PrecheckDomains = false // an event has few addresses
+	f.fnd.FindAll(text, 0, len(text))
 }
 
 // evidence names where a hit was seen.
@@ -244,7 +263,7 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 	}
 	// The registry contract forbids retaining value, so a view of the buffer
 	// avoids a copy per candidate.
-	seeds, err := f.m.reg.Lookup(f.ctx, field, unsafe.String(&value[0], len(value)))
+	seeds, err := f.m.reg.Lookup(f.ctx, field, stringOf(value))
 	if err != nil {
 		f.err = fmt.Errorf("canary: registry lookup: %w", err)
 		return nil

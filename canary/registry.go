@@ -11,10 +11,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/google/uuid"
 
+	"github.com/honeyseed/honeyseed/canary/internal/find"
+	"github.com/honeyseed/honeyseed/canary/internal/memindex"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
@@ -58,45 +59,30 @@ type Registry interface {
 	Retire(ctx context.Context, id uuid.UUID, at time.Time) error
 }
 
-// Key is one value a registry indexes a seed under.
-type Key struct {
-	Field Field
-	Value string // lookup key of the normalized value (norm.EmailKey for email)
+// Validate reports whether s is a seed a registry can hold: an ID, a
+// placement, a value to trip on, bounded fields and plausible times, and an
+// email, phone (E.164, as the Generator emits it) and ticket that normalize.
+// The error wraps ErrInvalidSeed, ErrInvalidEmail, ErrInvalidPhone or
+// ErrInvalidTicket. Registries call it in Add.
+func (s Seed) Validate() error {
+	_, err := s.keys()
+	return err
 }
 
-// Keys validates s and returns the keys a registry indexes it under: its email,
-// phone and ticket, each normalized and reduced to its lookup key. The phone must
-// already be in E.164 form, as the Generator emits it.
-func (s Seed) Keys() ([]Key, error) {
+// keys validates s and returns the keys a registry indexes it under: its
+// email, phone and ticket, each normalized and reduced to its lookup key.
+func (s Seed) keys() ([]norm.Key, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	keys := make([]Key, 0, 3)
-	if s.Email != "" {
-		e, err := NormalizeEmail(s.Email)
-		if err != nil {
-			return nil, fmt.Errorf("seed %s: %w", s.ID, err)
-		}
-		keys = append(keys, Key{FieldEmail, norm.EmailKey(e)})
-	}
-	if s.Phone != "" {
-		if !norm.CanonicalE164(s.Phone) {
-			p, err := NormalizePhone(s.Phone, "")
-			if err != nil {
-				return nil, fmt.Errorf("seed %s: %w", s.ID, err)
-			}
-			if p != s.Phone {
-				return nil, fmt.Errorf("seed %s: %w %q: not in E.164 form (%s)", s.ID, ErrInvalidPhone, s.Phone, p)
-			}
-		}
-		keys = append(keys, Key{FieldPhone, s.Phone})
-	}
-	if s.Ticket != "" {
-		t, err := NormalizeTicket(s.Ticket)
-		if err != nil {
-			return nil, fmt.Errorf("seed %s: %w", s.ID, err)
-		}
-		keys = append(keys, Key{FieldTicket, t})
+	keys, field, reason := norm.SeedKeys(s.Email, s.Phone, s.Ticket)
+	switch field {
+	case norm.FieldEmail:
+		return nil, fmt.Errorf("seed %s: %w %q: %s", s.ID, ErrInvalidEmail, norm.Clip(s.Email), reason)
+	case norm.FieldPhone:
+		return nil, fmt.Errorf("seed %s: %w %q: %s", s.ID, ErrInvalidPhone, norm.Clip(s.Phone), reason)
+	case norm.FieldTicket:
+		return nil, fmt.Errorf("seed %s: %w %q: %s", s.ID, ErrInvalidTicket, norm.Clip(s.Ticket), reason)
 	}
 	return keys, nil
 }
@@ -113,25 +99,23 @@ type MemoryRegistry struct {
 
 	mu         sync.RWMutex
 	recs       recordChunks      // by ordinal, in the order added
+	text       memindex.Texts    // each record's given and family name, email, phone, ticket
 	placements []string          // record.placement indexes it
 	placeIdx   map[string]uint32 // placement -> index
 	hash       maphash.Seed
-	byID       ordTable          // ordinal by ID
-	email      ordTable          // by lookup key of the email: one seed each
-	ticket     ordTable          // by normalized ticket: one seed each
+	byID       memindex.OrdTable // ordinal by ID
+	email      memindex.OrdTable // by lookup key of the email: one seed each
+	ticket     memindex.OrdTable // by normalized ticket: one seed each
 	phone      map[string]uint32 // first ordinal with that number
 	next       []uint32          // next ordinal sharing the number, or none
-	shape      atomic.Pointer[Shape]
+	shape      atomic.Pointer[find.Shape]
 }
 
 // record is a seed as MemoryRegistry holds it: times as Unix nanoseconds, the
-// placement as an index, the text fields as one run of bytes in its chunk's
-// arena (given name, family name, email, phone, ticket, by length).
+// placement as an index; its text fields are in r.text under the same ordinal.
 type record struct {
 	id                        uuid.UUID
 	placement                 uint32
-	text                      uint32 // offset in the chunk's arena
-	lens                      [5]uint16
 	fields                    map[string]string
 	created, planted, expires int64
 }
@@ -151,12 +135,12 @@ const (
 )
 
 var (
-	_ Registry = (*MemoryRegistry)(nil)
-	_ Shaper   = (*MemoryRegistry)(nil)
+	_ Registry    = (*MemoryRegistry)(nil)
+	_ find.Shaper = (*MemoryRegistry)(nil)
 )
 
-// Shape implements Shaper.
-func (r *MemoryRegistry) Shape() *Shape { return r.shape.Load() }
+// Shape summarizes what the registry holds, for the Matcher's prefilter.
+func (r *MemoryRegistry) Shape() *find.Shape { return r.shape.Load() }
 
 // NewMemoryRegistry returns an empty in-memory registry.
 func NewMemoryRegistry() *MemoryRegistry {
@@ -173,8 +157,8 @@ func NewMemoryRegistry() *MemoryRegistry {
 // byte comparison when the value was planted in canonical form, else by
 // normalizing it again into a stack buffer.
 func (r *MemoryRegistry) find(f Field, key []byte) (uint32, bool) {
-	for p := r.index(f).probe(maphash.Bytes(r.hash, key)); ; {
-		o, ok := p.next()
+	for p := r.index(f).Probe(maphash.Bytes(r.hash, key)); ; {
+		o, ok := p.Next()
 		if !ok {
 			return 0, false
 		}
@@ -196,8 +180,8 @@ func (r *MemoryRegistry) find(f Field, key []byte) (uint32, bool) {
 
 // findID returns the ordinal of the seed with that ID.
 func (r *MemoryRegistry) findID(id uuid.UUID) (uint32, bool) {
-	for p := r.byID.probe(maphash.Bytes(r.hash, id[:])); ; {
-		o, ok := p.next()
+	for p := r.byID.Probe(maphash.Bytes(r.hash, id[:])); ; {
+		o, ok := p.Next()
 		if !ok {
 			return 0, false
 		}
@@ -211,19 +195,19 @@ func (r *MemoryRegistry) findID(id uuid.UUID) (uint32, bool) {
 func (r *MemoryRegistry) emailKey(dst []byte, o uint32) []byte {
 	start := len(dst)
 	var buf [128]byte
-	n, reason := norm.AppendEmail(buf[:0], r.recs.str(o, textEmail))
+	n, reason := norm.AppendEmail(buf[:0], r.text.String(o, textEmail))
 	if reason != "" {
 		return dst[:start]
 	}
-	return norm.AppendEmailKey(dst, unsafe.String(unsafe.SliceData(n), len(n)))
+	return norm.AppendEmailKey(dst, stringOf(n))
 }
 
 func (r *MemoryRegistry) ticketKey(dst []byte, o uint32) []byte {
-	t, _ := norm.AppendTicket(dst, r.recs.str(o, textTicket))
+	t, _ := norm.AppendTicket(dst, r.text.String(o, textTicket))
 	return t
 }
 
-func (r *MemoryRegistry) index(f Field) *ordTable {
+func (r *MemoryRegistry) index(f Field) *memindex.OrdTable {
 	if f == FieldEmail {
 		return &r.email
 	}
@@ -234,55 +218,29 @@ func (r *MemoryRegistry) index(f Field) *ordTable {
 // dots of its local part are dropped: true for canonical addresses.
 func (r *MemoryRegistry) emailIsKey(o uint32, key []byte) bool {
 	var buf [128]byte
-	return bytes.Equal(norm.AppendEmailKey(buf[:0], r.recs.str(o, textEmail)), key)
+	return bytes.Equal(norm.AppendEmailKey(buf[:0], r.text.String(o, textEmail)), key)
 }
 
 // recordChunks stores records in fixed chunks, so a growing registry never
-// holds a half-empty doubled array, and their text in one byte arena per
-// chunk, without a string header or an allocation per field.
+// holds a half-empty doubled array.
 type recordChunks struct {
 	chunks [][]record
-	arenas [][]byte // append-only: bytes once written never change
 	n      int
 }
-
-const recordChunk = 4096
 
 func (c *recordChunks) len() int { return c.n }
 
 func (c *recordChunks) at(o uint32) *record {
-	return &c.chunks[o/recordChunk][o%recordChunk]
+	return &c.chunks[o/memindex.Chunk][o%memindex.Chunk]
 }
 
-func (c *recordChunks) append(r record, text ...string) {
-	if c.n%recordChunk == 0 {
-		c.chunks = append(c.chunks, make([]record, 0, recordChunk))
-		c.arenas = append(c.arenas, make([]byte, 0, 64*recordChunk))
+func (c *recordChunks) append(r record) {
+	if c.n%memindex.Chunk == 0 {
+		c.chunks = append(c.chunks, make([]record, 0, memindex.Chunk))
 	}
 	last := len(c.chunks) - 1
-	r.text = uint32(len(c.arenas[last]))
-	for k, t := range text {
-		r.lens[k] = uint16(len(t)) // Seed.validate bounds each field
-		c.arenas[last] = append(c.arenas[last], t...)
-	}
 	c.chunks[last] = append(c.chunks[last], r)
 	c.n++
-}
-
-// str returns text field k of record o. It points into the arena, which is
-// never written over, so the string stays valid and immutable.
-func (c *recordChunks) str(o uint32, k int) string {
-	r := c.at(o)
-	off := int(r.text)
-	for _, n := range r.lens[:k] {
-		off += int(n)
-	}
-	n := int(r.lens[k])
-	if n == 0 {
-		return ""
-	}
-	arena := c.arenas[o/recordChunk]
-	return unsafe.String(&arena[off], n)
 }
 
 func packTime(t time.Time) int64 {
@@ -305,10 +263,10 @@ func (r *MemoryRegistry) seedLocked(o uint32) Seed {
 	return Seed{
 		ID:        rec.id,
 		Placement: r.placements[rec.placement],
-		Name:      Name{Given: r.recs.str(o, textGiven), Family: r.recs.str(o, textFamily)},
-		Email:     r.recs.str(o, textEmail),
-		Phone:     r.recs.str(o, textPhone),
-		Ticket:    r.recs.str(o, textTicket),
+		Name:      Name{Given: r.text.String(o, textGiven), Family: r.text.String(o, textFamily)},
+		Email:     r.text.String(o, textEmail),
+		Phone:     r.text.String(o, textPhone),
+		Ticket:    r.text.String(o, textTicket),
 		Fields:    maps.Clone(rec.fields),
 		CreatedAt: unpackTime(rec.created),
 		PlantedAt: unpackTime(rec.planted),
@@ -330,10 +288,10 @@ const publishBatch = 4096
 // Add implements Registry.
 func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	// Validation and normalization, the costly part, run before any lock.
-	keys := make([][]Key, len(seeds))
+	keys := make([][]norm.Key, len(seeds))
 	batch := make(map[any]uuid.UUID, 3*len(seeds))
 	for i, s := range seeds {
-		k, err := s.Keys()
+		k, err := s.keys()
 		if err != nil {
 			return err
 		}
@@ -342,11 +300,11 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 		}
 		batch[s.ID] = s.ID
 		for _, key := range k {
-			if key.Field == FieldPhone {
+			if key.Field == norm.FieldPhone {
 				continue
 			}
 			if other, dup := batch[key]; dup {
-				return fmt.Errorf("%w: seeds %s and %s share a %s", ErrDuplicate, other, s.ID, key.Field)
+				return fmt.Errorf("%w: seeds %s and %s share a %s", ErrDuplicate, other, s.ID, Field(key.Field))
 			}
 			batch[key] = s.ID
 		}
@@ -365,12 +323,12 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 			return fmt.Errorf("%w: ID %s already registered", ErrDuplicate, s.ID)
 		}
 		for _, key := range keys[i] {
-			if key.Field == FieldPhone {
+			if key.Field == norm.FieldPhone {
 				continue
 			}
-			if o, dup := r.find(key.Field, []byte(key.Value)); dup {
+			if o, dup := r.find(Field(key.Field), []byte(key.Value)); dup {
 				r.mu.RUnlock()
-				return fmt.Errorf("%w: seed %s has the %s of seed %s", ErrDuplicate, s.ID, key.Field, r.recs.at(o).id)
+				return fmt.Errorf("%w: seed %s has the %s of seed %s", ErrDuplicate, s.ID, Field(key.Field), r.recs.at(o).id)
 			}
 		}
 	}
@@ -380,7 +338,7 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	// admits the batch before any of it can be found.
 	sh := r.shape.Load()
 	for _, k := range keys {
-		sh = sh.with(k)
+		sh = sh.With(k)
 	}
 	r.shape.Store(sh)
 	for lo := 0; lo < len(seeds); lo += publishBatch {
@@ -394,7 +352,7 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	return nil
 }
 
-func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
+func (r *MemoryRegistry) insertLocked(s Seed, keys []norm.Key) {
 	o := uint32(r.recs.len())
 	p, ok := r.placeIdx[s.Placement]
 	if !ok {
@@ -406,12 +364,13 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []Key) {
 		id: s.ID, placement: p,
 		fields:  maps.Clone(s.Fields),
 		created: packTime(s.CreatedAt), planted: packTime(s.PlantedAt), expires: packTime(s.ExpiresAt),
-	}, s.Name.Given, s.Name.Family, s.Email, s.Phone, s.Ticket)
+	})
+	r.text.Append([memindex.TextFields]string{s.Name.Given, s.Name.Family, s.Email, s.Phone, s.Ticket}) // Seed.validate bounds each below MaxText
 	r.next = append(r.next, none)
-	r.byID.insert(maphash.Bytes(r.hash, s.ID[:]), o)
+	r.byID.Insert(maphash.Bytes(r.hash, s.ID[:]), o)
 	for _, k := range keys {
-		if k.Field != FieldPhone {
-			r.index(k.Field).insert(maphash.String(r.hash, k.Value), o)
+		if k.Field != norm.FieldPhone {
+			r.index(Field(k.Field)).Insert(maphash.String(r.hash, k.Value), o)
 			continue
 		}
 		if head, ok := r.phone[k.Value]; ok {

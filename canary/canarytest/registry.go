@@ -107,6 +107,41 @@ func TestRegistry(t *testing.T, newRegistry func(t *testing.T) canary.Registry) 
 		}
 	})
 
+	t.Run("LookupRetainsNoValue", func(t *testing.T) {
+		// The Matcher hands Lookup a view of its scratch buffer and writes the
+		// buffer again after the call (Registry.Lookup must not retain value):
+		// a registry that keeps the value, in its state or its results, fails.
+		r := newRegistry(t)
+		a, b := Seed(1, "crm/eu"), Seed(2, "crm/eu")
+		require.NoError(t, r.Add(ctx, a, b))
+		for _, tc := range []struct {
+			f      canary.Field
+			va, vb string // values of a and b, of one length
+		}{
+			{canary.FieldEmail, mustEmail(t, a.Email), mustEmail(t, b.Email)},
+			{canary.FieldPhone, a.Phone, b.Phone},
+			{canary.FieldTicket, mustTicket(t, a.Ticket), mustTicket(t, b.Ticket)},
+		} {
+			require.Len(t, tc.vb, len(tc.va))
+			buf := []byte(tc.va)
+			got, err := r.Lookup(ctx, tc.f, view(buf))
+			require.NoError(t, err, tc.f)
+			require.Len(t, got, 1, tc.f)
+			copy(buf, tc.vb) // the matcher reuses its buffer
+			AssertSeedEqual(t, a, got[0])
+			again, err := r.Lookup(ctx, tc.f, tc.vb)
+			require.NoError(t, err)
+			if assert.Len(t, again, 1, tc.f) {
+				assert.Equal(t, b.ID, again[0].ID, "%s: the value seen before the buffer changed is not remembered", tc.f)
+			}
+			again, err = r.Lookup(ctx, tc.f, tc.va)
+			require.NoError(t, err)
+			if assert.Len(t, again, 1, tc.f) {
+				assert.Equal(t, a.ID, again[0].ID, tc.f)
+			}
+		}
+	})
+
 	t.Run("SharedPhone", func(t *testing.T) {
 		r := newRegistry(t)
 		a, b, c := Seed(1, "crm/eu"), Seed(2, "crm/eu"), Seed(3, "crm/eu")

@@ -297,7 +297,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	store := openStore(t, dir)
 	defer store.Close()
-	jl, err := sink.OpenJSONLines(filepath.Join(dir, "alerts.jsonl"), nil)
+	jl, err := sink.OpenJSONLines(filepath.Join(dir, "alerts.jsonl"), sink.JSONLinesOptions{})
 	require.NoError(t, err)
 	defer jl.Close()
 	m, err := canary.NewMatcher(store)

@@ -46,13 +46,13 @@ func TestConformance(t *testing.T) {
 
 func newSlogHarness(t *testing.T) (canary.Sink, func() []canarytest.Receipt) {
 	var buf lockedBuffer
-	s := sink.NewSlog(slog.New(slog.NewJSONHandler(&buf, nil)), nil)
+	s := sink.NewSlog(slog.New(slog.NewJSONHandler(&buf, nil)), sink.SlogOptions{})
 	return s, func() []canarytest.Receipt { return receiptsFromLines(t, buf.Bytes()) }
 }
 
 func newJSONLinesHarness(t *testing.T) (canary.Sink, func() []canarytest.Receipt) {
 	path := t.TempDir() + "/alerts.jsonl"
-	s, err := sink.OpenJSONLines(path, nil)
+	s, err := sink.OpenJSONLines(path, sink.JSONLinesOptions{})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s, func() []canarytest.Receipt { return receiptsFromLines(t, readFile(t, path)) }
@@ -60,7 +60,7 @@ func newJSONLinesHarness(t *testing.T) (canary.Sink, func() []canarytest.Receipt
 
 func newWebhookHarness(t *testing.T) (canary.Sink, func() []canarytest.Receipt) {
 	rec := newWebhookReceiver(t, testSecret)
-	s, err := sink.NewWebhook(rec.URL, testSecret, &sink.WebhookOptions{Now: fixedNow})
+	s, err := sink.NewWebhook(rec.URL, testSecret, sink.WebhookOptions{Now: fixedNow})
 	require.NoError(t, err)
 	return s, func() []canarytest.Receipt {
 		var out []canarytest.Receipt
@@ -73,7 +73,7 @@ func newWebhookHarness(t *testing.T) (canary.Sink, func() []canarytest.Receipt) 
 
 func newSlackHarness(t *testing.T) (canary.Sink, func() []canarytest.Receipt) {
 	rec := newRecorder(t, http.StatusOK, "ok")
-	s, err := sink.NewSlack(rec.URL+"/services/T000/B000/XXXXXXXX", nil)
+	s, err := sink.NewSlack(rec.URL+"/services/T000/B000/XXXXXXXX", sink.SlackOptions{})
 	require.NoError(t, err)
 	return s, func() []canarytest.Receipt {
 		var out []canarytest.Receipt
@@ -86,7 +86,7 @@ func newSlackHarness(t *testing.T) (canary.Sink, func() []canarytest.Receipt) {
 
 func newSyslogHarness(t *testing.T, network string) (canary.Sink, func() []canarytest.Receipt) {
 	l := newSyslogListener(t, network)
-	s, err := sink.NewSyslog(network, l.Addr, &sink.SyslogOptions{Now: fixedNow})
+	s, err := sink.NewSyslog(network, l.Addr, sink.SyslogOptions{Now: fixedNow})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s, func() []canarytest.Receipt {

@@ -4,13 +4,13 @@
 // and then calls the sinks, retrying with backoff, so a sink only has to
 // deliver one alert well and say when it could not.
 //
-//	jsonl, err := sink.OpenJSONLines("/var/log/honeyseed/alerts.jsonl", nil)
-//	hook, err := sink.NewWebhook("https://siem.example/hooks/honeyseed", os.Getenv("HONEYSEED_WEBHOOK_SECRET"), nil)
-//	chat, err := sink.NewSlack(os.Getenv("HONEYSEED_SLACK_WEBHOOK"), nil)
-//	sys, err := sink.NewSyslog("tcp", "siem.example:514", nil)
-//	logs := sink.NewSlog(logger, nil)
+//	jsonl, err := sink.OpenJSONLines("/var/log/honeyseed/alerts.jsonl", sink.JSONLinesOptions{})
+//	hook, err := sink.NewWebhook("https://siem.example/hooks/honeyseed", os.Getenv("HONEYSEED_WEBHOOK_SECRET"), sink.WebhookOptions{})
+//	chat, err := sink.NewSlack(os.Getenv("HONEYSEED_SLACK_WEBHOOK"), sink.SlackOptions{})
+//	sys, err := sink.NewSyslog("tcp", "siem.example:514", sink.SyslogOptions{})
+//	logs := sink.NewSlog(logger, sink.SlogOptions{})
 //
-// Every constructor takes an options struct whose zero value (or nil) is
+// Every constructor takes an options struct, by value, whose zero value is
 // ready to use; each field says its default.
 //
 // # Sinks

@@ -17,7 +17,7 @@ import (
 
 func ExampleJSONLines() {
 	var out bytes.Buffer
-	s := sink.NewJSONLines(&out, nil)
+	s := sink.NewJSONLines(&out, sink.JSONLinesOptions{})
 	a := canarytest.AlertFor(2, canary.ChannelSMS)
 	ctx := context.Background()
 	_ = s.Send(ctx, a)
@@ -52,7 +52,7 @@ func ExampleSlog() {
 		return a
 	}
 	l := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: short}))
-	s := sink.NewSlog(l, nil)
+	s := sink.NewSlog(l, sink.SlogOptions{})
 	_ = s.Send(context.Background(), canarytest.AlertFor(3, canary.ChannelCall))
 	// Output:
 	// level=WARN msg="canary call from \"+12025550103\" touched 1 seed in support-db/eu (3 events); likely leak: support-db/eu (100%)" @timestamp=2026-11-03T14:08:00Z ecs.version=8.11.0 event.kind=alert event.category=[intrusion_detection] event.type=[info] event.action=canary-contact event.id=368ce654-9056-5817-b740-553b6776e1f5 event.module=honeyseed event.dataset=honeyseed.alert event.provider=twilio event.start=2026-11-03T14:08:00Z event.end=2026-11-03T14:28:00Z event.duration=1200000000000 rule.name="canary record contacted" rule.ruleset=honeyseed rule.description="A planted canary customer record was contacted or found: the data it was planted in has left." observer.vendor=honeyseed observer.product=honeyseed source.address=+12025550103
@@ -61,7 +61,7 @@ func ExampleSlog() {
 // A dispatcher tells a failure worth retrying, and when, from one it should
 // report to a person.
 func ExampleHTTPError() {
-	w, err := sink.NewWebhook("https://siem.example/hooks/honeyseed", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", nil)
+	w, err := sink.NewWebhook("https://siem.example/hooks/honeyseed", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", sink.WebhookOptions{})
 	if err != nil {
 		panic(err)
 	}
@@ -81,7 +81,7 @@ func ExampleHTTPError() {
 }
 
 func ExampleNewSyslog() {
-	s, err := sink.NewSyslog("tcp", "siem.example:6514", &sink.SyslogOptions{
+	s, err := sink.NewSyslog("tcp", "siem.example:6514", sink.SyslogOptions{
 		Facility: sink.FacilityLocal4,
 		Labels:   map[string]string{"env": "prod"},
 	})

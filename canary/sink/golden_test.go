@@ -67,7 +67,7 @@ func TestDocumentGolden(t *testing.T) {
 
 func TestSlackGolden(t *testing.T) {
 	rec := newRecorder(t, http.StatusOK, "ok")
-	s, err := sink.NewSlack(rec.URL+"/services/T000/B000/XXXXXXXX", nil)
+	s, err := sink.NewSlack(rec.URL+"/services/T000/B000/XXXXXXXX", sink.SlackOptions{})
 	require.NoError(t, err)
 	require.NoError(t, s.Send(context.Background(), goldenAlert()))
 	require.Len(t, rec.Requests(), 1)

@@ -51,10 +51,7 @@ var _ canary.Sink = (*JSONLines)(nil)
 
 // NewJSONLines returns a sink that writes to w. The caller keeps w: Close does
 // not close it.
-func NewJSONLines(w io.Writer, opts *JSONLinesOptions) *JSONLines {
-	if opts == nil {
-		opts = &JSONLinesOptions{}
-	}
+func NewJSONLines(w io.Writer, opts JSONLinesOptions) *JSONLines {
 	return &JSONLines{w: w, labels: opts.Labels, dedup: newDedup("json lines", opts.RecentIDs)}
 }
 
@@ -62,10 +59,7 @@ func NewJSONLines(w io.Writer, opts *JSONLinesOptions) *JSONLines {
 // and returns a sink that writes to it. It reads back the end of an existing
 // file, so that an alert already written there before a restart is not written
 // again, and starts on a fresh line if the last one was cut short by a crash.
-func OpenJSONLines(path string, opts *JSONLinesOptions) (*JSONLines, error) {
-	if opts == nil {
-		opts = &JSONLinesOptions{}
-	}
+func OpenJSONLines(path string, opts JSONLinesOptions) (*JSONLines, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sink: json lines: %w", err)

@@ -26,7 +26,7 @@ func readFile(t *testing.T, path string) []byte {
 
 func TestOpenJSONLinesFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "alerts.jsonl")
-	j, err := sink.OpenJSONLines(path, nil)
+	j, err := sink.OpenJSONLines(path, sink.JSONLinesOptions{})
 	require.NoError(t, err)
 	st, err := os.Stat(path)
 	require.NoError(t, err)
@@ -45,12 +45,12 @@ func TestOpenJSONLinesRemembersAcrossRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "alerts.jsonl")
 	first, second := canarytest.AlertFor(1, canary.ChannelEmail), canarytest.AlertFor(2, canary.ChannelSMS)
 
-	j, err := sink.OpenJSONLines(path, nil)
+	j, err := sink.OpenJSONLines(path, sink.JSONLinesOptions{})
 	require.NoError(t, err)
 	require.NoError(t, j.Send(ctx, first))
 	require.NoError(t, j.Close())
 
-	j, err = sink.OpenJSONLines(path, &sink.JSONLinesOptions{NoSync: true})
+	j, err = sink.OpenJSONLines(path, sink.JSONLinesOptions{NoSync: true})
 	require.NoError(t, err)
 	defer j.Close()
 	require.NoError(t, j.Send(ctx, first), "a resend after the restart")
@@ -66,7 +66,7 @@ func TestOpenJSONLinesRemembersAcrossRestart(t *testing.T) {
 func TestOpenJSONLinesAfterTornLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "alerts.jsonl")
 	require.NoError(t, os.WriteFile(path, []byte(`{"event":{"id":"cut sh`), 0o600))
-	j, err := sink.OpenJSONLines(path, nil)
+	j, err := sink.OpenJSONLines(path, sink.JSONLinesOptions{})
 	require.NoError(t, err)
 	defer j.Close()
 	a := canarytest.AlertFor(1, canary.ChannelEmail)
@@ -93,7 +93,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 
 func TestJSONLinesWriteFailure(t *testing.T) {
 	var w failingWriter
-	j := sink.NewJSONLines(&w, nil)
+	j := sink.NewJSONLines(&w, sink.JSONLinesOptions{})
 	a := canarytest.AlertFor(1, canary.ChannelEmail)
 	err := j.Send(context.Background(), a)
 	assert.ErrorContains(t, err, "sink: json lines: disk full")
@@ -107,14 +107,14 @@ func TestJSONLinesKeepsCallersWriter(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "out.jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
-	j := sink.NewJSONLines(f, nil)
+	j := sink.NewJSONLines(f, sink.JSONLinesOptions{})
 	require.NoError(t, j.Close())
 	_, err = f.WriteString("still open\n")
 	assert.NoError(t, err, "Close leaves a writer given to NewJSONLines open")
 }
 
 func BenchmarkJSONLinesSend(b *testing.B) {
-	j := sink.NewJSONLines(io.Discard, &sink.JSONLinesOptions{RecentIDs: -1})
+	j := sink.NewJSONLines(io.Discard, sink.JSONLinesOptions{RecentIDs: -1})
 	a := canarytest.AlertFor(1, canary.ChannelEmail, canarytest.Seed(1, "support-db/eu"), canarytest.Seed(2, "export/2026-11-crm"))
 	ctx := context.Background()
 	for b.Loop() {

@@ -56,10 +56,7 @@ var _ canary.Sink = (*Slack)(nil)
 // NewSlack returns a sink that posts to the incoming webhook url
 // ("https://hooks.slack.com/services/..."). The URL is a secret: anyone who
 // has it can post to the channel, so error messages name only its host.
-func NewSlack(url string, opts *SlackOptions) (*Slack, error) {
-	if opts == nil {
-		opts = &SlackOptions{}
-	}
+func NewSlack(url string, opts SlackOptions) (*Slack, error) {
 	p, err := newPoster("slack", url, opts.Client, cmp.Or(opts.Timeout, 10*time.Second), opts.AllowHTTP)
 	if err != nil {
 		return nil, err

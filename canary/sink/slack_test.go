@@ -24,7 +24,7 @@ const slackPath = "/services/T000/B000/XXXXXXXXXXXXXXXX" // a Slack webhook's pa
 func slackSend(t *testing.T, a canary.Alert) []byte {
 	t.Helper()
 	rec := newRecorder(t, http.StatusOK, "ok")
-	s, err := sink.NewSlack(rec.URL+slackPath, nil)
+	s, err := sink.NewSlack(rec.URL+slackPath, sink.SlackOptions{})
 	require.NoError(t, err)
 	require.NoError(t, s.Send(context.Background(), a))
 	require.Len(t, rec.Requests(), 1)
@@ -118,7 +118,7 @@ func TestSlackStatus(t *testing.T) {
 		{http.StatusInternalServerError, "", "rollup_error", false, 0, "Slack's own failure passes"},
 	} {
 		rec := newRecorderWith(t, tc.status, tc.answer, map[string]string{"Retry-After": tc.header})
-		s, err := sink.NewSlack(rec.URL+slackPath, nil)
+		s, err := sink.NewSlack(rec.URL+slackPath, sink.SlackOptions{})
 		require.NoError(t, err)
 		err = s.Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail))
 		var he *sink.HTTPError
@@ -135,7 +135,7 @@ func TestSlackErrorHidesURL(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens here now
-	s, err := sink.NewSlack("http://"+addr+slackPath, nil)
+	s, err := sink.NewSlack("http://"+addr+slackPath, sink.SlackOptions{})
 	require.NoError(t, err)
 	err = s.Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail))
 	require.Error(t, err)
@@ -153,7 +153,7 @@ func TestNewSlackConfig(t *testing.T) {
 		{"http://hooks.slack.example/services/T000/B000/XXXXXXXX", "plain http off loopback"},
 		{"https://", "no host"},
 	} {
-		_, err := sink.NewSlack(tc.url, nil)
+		_, err := sink.NewSlack(tc.url, sink.SlackOptions{})
 		assert.ErrorIs(t, err, sink.ErrInvalidConfig, tc.why)
 		if err != nil {
 			assert.NotContains(t, err.Error(), "XXXXXXXX", tc.why)

@@ -35,12 +35,9 @@ type Slog struct {
 var _ canary.Sink = (*Slog)(nil)
 
 // NewSlog returns a sink that logs to l, or to slog.Default() when l is nil.
-func NewSlog(l *slog.Logger, opts *SlogOptions) *Slog {
+func NewSlog(l *slog.Logger, opts SlogOptions) *Slog {
 	if l == nil {
 		l = slog.Default()
-	}
-	if opts == nil {
-		opts = &SlogOptions{}
 	}
 	s := &Slog{h: l.Handler(), level: opts.Level, labels: opts.Labels, dedup: newDedup("slog", opts.RecentIDs)}
 	if s.level == nil {

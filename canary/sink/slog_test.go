@@ -17,7 +17,7 @@ import (
 
 func TestSlogRecord(t *testing.T) {
 	var buf bytes.Buffer
-	s := sink.NewSlog(slog.New(slog.NewTextHandler(&buf, nil)), nil)
+	s := sink.NewSlog(slog.New(slog.NewTextHandler(&buf, nil)), sink.SlogOptions{})
 	a := canarytest.AlertFor(2, canary.ChannelSMS)
 	require.NoError(t, s.Send(context.Background(), a))
 	line := buf.String()
@@ -41,7 +41,7 @@ func (failingHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (failingHandler) Handle(context.Context, slog.Record) error { return errors.New("log disk full") }
 
 func TestSlogHandlerError(t *testing.T) {
-	s := sink.NewSlog(slog.New(failingHandler{slog.DiscardHandler}), &sink.SlogOptions{Level: slog.LevelError})
+	s := sink.NewSlog(slog.New(failingHandler{slog.DiscardHandler}), sink.SlogOptions{Level: slog.LevelError})
 	err := s.Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail))
 	assert.ErrorContains(t, err, "sink: slog: log disk full", "the handler's error comes back to be retried")
 }
@@ -49,8 +49,8 @@ func TestSlogHandlerError(t *testing.T) {
 func TestSlogLevel(t *testing.T) {
 	var buf bytes.Buffer
 	l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}))
-	require.NoError(t, sink.NewSlog(l, nil).Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail)))
+	require.NoError(t, sink.NewSlog(l, sink.SlogOptions{}).Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail)))
 	assert.Empty(t, buf.String(), "a handler not enabled at Warn drops the alert")
-	require.NoError(t, sink.NewSlog(l, &sink.SlogOptions{Level: slog.LevelError}).Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail)))
+	require.NoError(t, sink.NewSlog(l, sink.SlogOptions{Level: slog.LevelError}).Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail)))
 	assert.Contains(t, buf.String(), "level=ERROR")
 }

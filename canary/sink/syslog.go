@@ -130,10 +130,7 @@ var _ canary.Sink = (*Syslog)(nil)
 // NewSyslog returns a sink that sends to addr ("host:port") over network:
 // "udp", "udp4", "udp6", "tcp", "tcp4" or "tcp6". It connects on the first
 // Send, so a syslog server that is down at start delays alerts, not startup.
-func NewSyslog(network, addr string, opts *SyslogOptions) (*Syslog, error) {
-	if opts == nil {
-		opts = &SyslogOptions{}
-	}
+func NewSyslog(network, addr string, opts SyslogOptions) (*Syslog, error) {
 	s := &Syslog{
 		network: network,
 		addr:    addr,

@@ -148,7 +148,7 @@ func TestSyslogFormat(t *testing.T) {
 	for _, network := range []string{"udp", "tcp"} {
 		t.Run(network, func(t *testing.T) {
 			l := newSyslogListener(t, network)
-			s, err := sink.NewSyslog(network, l.Addr, &sink.SyslogOptions{Hostname: "mx1.corp.example", ProcID: "4242", Now: fixedNow})
+			s, err := sink.NewSyslog(network, l.Addr, sink.SyslogOptions{Hostname: "mx1.corp.example", ProcID: "4242", Now: fixedNow})
 			require.NoError(t, err)
 			defer s.Close()
 			a := canarytest.AlertFor(1, canary.ChannelEmail, canarytest.Seed(1, "support-db/eu"), canarytest.Seed(2, "export/2026-11-crm"))
@@ -175,7 +175,7 @@ func TestSyslogFormat(t *testing.T) {
 
 func TestSyslogOptions(t *testing.T) {
 	l := newSyslogListener(t, "udp")
-	s, err := sink.NewSyslog("udp", l.Addr, &sink.SyslogOptions{Facility: sink.FacilityLocal4, Severity: sink.SeverityWarning, AppName: "canary-watch"})
+	s, err := sink.NewSyslog("udp", l.Addr, sink.SyslogOptions{Facility: sink.FacilityLocal4, Severity: sink.SeverityWarning, AppName: "canary-watch"})
 	require.NoError(t, err)
 	require.NoError(t, s.Send(context.Background(), canarytest.AlertFor(1, canary.ChannelText)))
 	m := awaitMessages(t, l, 1)[0]
@@ -204,7 +204,7 @@ func TestSyslogBounded(t *testing.T) {
 		{hostile, 480, true, "the smallest limit, with a long sender that tries to close the SD element"},
 	} {
 		l := newSyslogListener(t, "udp")
-		s, err := sink.NewSyslog("udp", l.Addr, &sink.SyslogOptions{MaxSize: tc.max, Now: fixedNow})
+		s, err := sink.NewSyslog("udp", l.Addr, sink.SyslogOptions{MaxSize: tc.max, Now: fixedNow})
 		require.NoError(t, err)
 		require.NoError(t, s.Send(context.Background(), tc.a), tc.why)
 		m := awaitMessages(t, l, 1)[0]
@@ -233,7 +233,7 @@ func TestSyslogTCPReconnects(t *testing.T) {
 		}, "a wrapped connection (TLS): a read with a short deadline"},
 	} {
 		l := newSyslogListener(t, "tcp")
-		s, err := sink.NewSyslog("tcp", l.Addr, &sink.SyslogOptions{Dial: tc.dial})
+		s, err := sink.NewSyslog("tcp", l.Addr, sink.SyslogOptions{Dial: tc.dial})
 		require.NoError(t, err)
 		ctx := context.Background()
 		require.NoError(t, s.Send(ctx, canarytest.AlertFor(1, canary.ChannelEmail)), tc.why)
@@ -253,7 +253,7 @@ func TestSyslogServerDown(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens here now
-	s, err := sink.NewSyslog("tcp", addr, nil)
+	s, err := sink.NewSyslog("tcp", addr, sink.SyslogOptions{})
 	require.NoError(t, err, "the sink connects on first use")
 	err = s.Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail))
 	assert.ErrorContains(t, err, "sink: syslog: connecting to "+addr)
@@ -261,7 +261,7 @@ func TestSyslogServerDown(t *testing.T) {
 
 func TestSyslogClosed(t *testing.T) {
 	l := newSyslogListener(t, "tcp")
-	s, err := sink.NewSyslog("tcp", l.Addr, nil)
+	s, err := sink.NewSyslog("tcp", l.Addr, sink.SyslogOptions{})
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close(), "Close is idempotent")
@@ -283,7 +283,7 @@ func TestNewSyslogConfig(t *testing.T) {
 		{"tcp", "127.0.0.1:514", sink.SyslogOptions{AppName: strings.Repeat("a", 49)}, "APP-NAME is at most 48"},
 		{"tcp", "127.0.0.1:514", sink.SyslogOptions{ProcID: "pid\n1"}, "a newline in PROCID"},
 	} {
-		_, err := sink.NewSyslog(tc.network, tc.addr, &tc.opts)
+		_, err := sink.NewSyslog(tc.network, tc.addr, tc.opts)
 		assert.ErrorIs(t, err, sink.ErrInvalidConfig, tc.why)
 	}
 }
@@ -293,7 +293,7 @@ func FuzzSyslogMessage(f *testing.F) {
 	f.Add(`"] \ [x@1 a="b"]`, "\x00\xff\n", `crm/"eu"]`, 8192)
 	f.Fuzz(func(t *testing.T, sender, evidence, placement string, size int) {
 		size = 480 + int(uint(size)%8000)
-		s, err := sink.NewSyslog("udp", "127.0.0.1:514", &sink.SyslogOptions{MaxSize: size, Now: fixedNow})
+		s, err := sink.NewSyslog("udp", "127.0.0.1:514", sink.SyslogOptions{MaxSize: size, Now: fixedNow})
 		require.NoError(t, err)
 		a := canarytest.AlertFor(1, canary.ChannelSMS, canarytest.Seed(1, placement))
 		a.Sender, a.Evidence = sender, []string{evidence}
@@ -316,7 +316,7 @@ func BenchmarkSyslogTCPSend(b *testing.B) {
 			io.Copy(io.Discard, c)
 		}
 	}()
-	s, err := sink.NewSyslog("tcp", ln.Addr().String(), &sink.SyslogOptions{RecentIDs: -1})
+	s, err := sink.NewSyslog("tcp", ln.Addr().String(), sink.SyslogOptions{RecentIDs: -1})
 	require.NoError(b, err)
 	defer s.Close()
 	a := canarytest.AlertFor(1, canary.ChannelEmail)

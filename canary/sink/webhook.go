@@ -70,10 +70,7 @@ func (*webhookKeys) LogValue() slog.Value { return slog.StringValue("REDACTED") 
 // NewWebhook returns a sink that posts to url, signing with secret, given as
 // "whsec_" followed by the base64 of 24 to 64 random bytes. Error messages
 // never repeat the secret.
-func NewWebhook(url, secret string, opts *WebhookOptions) (*Webhook, error) {
-	if opts == nil {
-		opts = &WebhookOptions{}
-	}
+func NewWebhook(url, secret string, opts WebhookOptions) (*Webhook, error) {
 	p, err := newPoster("webhook", url, opts.Client, cmp.Or(opts.Timeout, 30*time.Second), opts.AllowHTTP)
 	if err != nil {
 		return nil, err

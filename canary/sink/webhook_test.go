@@ -105,7 +105,7 @@ func (r *webhookReceiver) Bodies() [][]byte {
 
 func TestWebhookDelivers(t *testing.T) {
 	rec := newRecorder(t, http.StatusOK, "")
-	w, err := sink.NewWebhook(rec.URL+"/hooks/canary", testSecret, &sink.WebhookOptions{Now: fixedNow, Labels: map[string]string{"env": "test"}})
+	w, err := sink.NewWebhook(rec.URL+"/hooks/canary", testSecret, sink.WebhookOptions{Now: fixedNow, Labels: map[string]string{"env": "test"}})
 	require.NoError(t, err)
 	a := canarytest.AlertFor(1, canary.ChannelEmail)
 	require.NoError(t, w.Send(context.Background(), a))
@@ -126,7 +126,7 @@ func TestWebhookDelivers(t *testing.T) {
 func TestWebhookSecretRotation(t *testing.T) {
 	const next = "whsec_" + "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" // bytes 0..31
 	rec := newRecorder(t, http.StatusOK, "")
-	w, err := sink.NewWebhook(rec.URL, next, &sink.WebhookOptions{PreviousSecret: testSecret, Now: fixedNow})
+	w, err := sink.NewWebhook(rec.URL, next, sink.WebhookOptions{PreviousSecret: testSecret, Now: fixedNow})
 	require.NoError(t, err)
 	require.NoError(t, w.Send(context.Background(), canarytest.AlertFor(1, canary.ChannelSMS)))
 	r := rec.Requests()[0]
@@ -159,7 +159,7 @@ func TestHTTPStatus(t *testing.T) {
 			w.WriteHeader(tc.status)
 			w.Write([]byte(tc.answer))
 		}))
-		w, err := sink.NewWebhook(srv.URL, testSecret, &sink.WebhookOptions{Now: fixedNow})
+		w, err := sink.NewWebhook(srv.URL, testSecret, sink.WebhookOptions{Now: fixedNow})
 		require.NoError(t, err)
 		err = w.Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail))
 		srv.Close()
@@ -180,7 +180,7 @@ func TestHTTPErrorBodyBounded(t *testing.T) {
 		w.Write([]byte("line one\nFAKE LOG LINE\x1b[31m" + strings.Repeat("x", 100000)))
 	}))
 	defer srv.Close()
-	w, err := sink.NewWebhook(srv.URL, testSecret, nil)
+	w, err := sink.NewWebhook(srv.URL, testSecret, sink.WebhookOptions{})
 	require.NoError(t, err)
 	err = w.Send(context.Background(), canarytest.AlertFor(1, canary.ChannelEmail))
 	var he *sink.HTTPError
@@ -193,17 +193,17 @@ func TestHTTPErrorBodyBounded(t *testing.T) {
 func TestNewWebhookConfig(t *testing.T) {
 	for _, tc := range []struct {
 		url, secret string
-		opts        *sink.WebhookOptions
+		opts        sink.WebhookOptions
 		why         string
 	}{
-		{"https://siem.example/hook", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", nil, "the secret lacks whsec_"},
-		{"https://siem.example/hook", "whsec_not base64!", nil, "not base64"},
-		{"https://siem.example/hook", "whsec_" + base64.StdEncoding.EncodeToString(make([]byte, 16)), nil, "16 bytes is under the 24 the spec asks"},
-		{"https://siem.example/hook", "whsec_" + base64.StdEncoding.EncodeToString(make([]byte, 65)), nil, "65 bytes is over the 64 the spec allows"},
-		{"https://siem.example/hook", testSecret, &sink.WebhookOptions{PreviousSecret: "whsec_short"}, "a bad previous secret"},
-		{"ftp://siem.example/hook", testSecret, nil, "not http(s)"},
-		{"/hook", testSecret, nil, "not absolute"},
-		{"http://siem.example/hook", testSecret, nil, "plain http off loopback"},
+		{"https://siem.example/hook", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", sink.WebhookOptions{}, "the secret lacks whsec_"},
+		{"https://siem.example/hook", "whsec_not base64!", sink.WebhookOptions{}, "not base64"},
+		{"https://siem.example/hook", "whsec_" + base64.StdEncoding.EncodeToString(make([]byte, 16)), sink.WebhookOptions{}, "16 bytes is under the 24 the spec asks"},
+		{"https://siem.example/hook", "whsec_" + base64.StdEncoding.EncodeToString(make([]byte, 65)), sink.WebhookOptions{}, "65 bytes is over the 64 the spec allows"},
+		{"https://siem.example/hook", testSecret, sink.WebhookOptions{PreviousSecret: "whsec_short"}, "a bad previous secret"},
+		{"ftp://siem.example/hook", testSecret, sink.WebhookOptions{}, "not http(s)"},
+		{"/hook", testSecret, sink.WebhookOptions{}, "not absolute"},
+		{"http://siem.example/hook", testSecret, sink.WebhookOptions{}, "plain http off loopback"},
 	} {
 		_, err := sink.NewWebhook(tc.url, tc.secret, tc.opts)
 		assert.ErrorIs(t, err, sink.ErrInvalidConfig, tc.why)
@@ -213,13 +213,13 @@ func TestNewWebhookConfig(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		url  string
-		opts *sink.WebhookOptions
+		opts sink.WebhookOptions
 		why  string
 	}{
-		{"https://siem.example/hook", nil, "https"},
-		{"http://127.0.0.1:8080/hook", nil, "plain http to loopback"},
-		{"http://[::1]:8080/hook", nil, "plain http to IPv6 loopback"},
-		{"http://siem.internal.example/hook", &sink.WebhookOptions{AllowHTTP: true}, "plain http when allowed"},
+		{"https://siem.example/hook", sink.WebhookOptions{}, "https"},
+		{"http://127.0.0.1:8080/hook", sink.WebhookOptions{}, "plain http to loopback"},
+		{"http://[::1]:8080/hook", sink.WebhookOptions{}, "plain http to IPv6 loopback"},
+		{"http://siem.internal.example/hook", sink.WebhookOptions{AllowHTTP: true}, "plain http when allowed"},
 	} {
 		_, err := sink.NewWebhook(tc.url, testSecret, tc.opts)
 		assert.NoError(t, err, tc.why)
@@ -227,7 +227,7 @@ func TestNewWebhookConfig(t *testing.T) {
 }
 
 func TestWebhookHidesSecret(t *testing.T) {
-	w, err := sink.NewWebhook("https://siem.example/hook", testSecret, nil)
+	w, err := sink.NewWebhook("https://siem.example/hook", testSecret, sink.WebhookOptions{})
 	require.NoError(t, err)
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(testSecret, "whsec_"))
 	require.NoError(t, err)
@@ -239,7 +239,7 @@ func TestWebhookHidesSecret(t *testing.T) {
 
 func TestWebhookLeavesClientAlone(t *testing.T) {
 	c := &http.Client{Timeout: time.Second}
-	_, err := sink.NewWebhook("https://siem.example/hook", testSecret, &sink.WebhookOptions{Client: c})
+	_, err := sink.NewWebhook("https://siem.example/hook", testSecret, sink.WebhookOptions{Client: c})
 	require.NoError(t, err)
 	assert.Nil(t, c.CheckRedirect, "the caller's client is copied, not changed")
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // lockSeeds is what registry writers lock on PostgreSQL: one table is enough to
@@ -31,26 +32,27 @@ type sealedSeed struct {
 	id     uuid.UUID
 	idMAC  mac
 	n      int
-	keys   [3]mac // keys[:n]: MACs of the lookup keys from Seed.Keys
+	keys   [3]mac // keys[:n]: MACs of the lookup keys from norm.SeedKeys
 	tags   [3]uint64
 	fields [3]canary.Field
-	shape  [3]canary.Key // what each key adds to the Shape (see shapeKey)
-	args   [4]any        // id_mac, keys, sealed, tags: boxed by the sealing workers, not the inserter
+	shape  [3]norm.Key // what each key adds to the Shape (see shapeKey)
+	args   [4]any      // id_mac, keys, sealed, tags: boxed by the sealing workers, not the inserter
 }
 
 func (ks *keySet) sealSeed(s canary.Seed, buf *[]byte) (sealedSeed, error) {
-	keys, err := s.Keys()
-	if err != nil {
+	if err := s.Validate(); err != nil {
 		return sealedSeed{}, fmt.Errorf("sqlstore: %w", err)
 	}
+	keys, _, _ := norm.SeedKeys(s.Email, s.Phone, s.Ticket) // valid: Validate normalized them
 	r := sealedSeed{id: s.ID, idMAC: ks.idMAC(domainSeedID, s.ID)}
 	for _, k := range keys {
+		f := canary.Field(k.Field)
 		var ok bool
-		if r.keys[r.n], ok = ks.keyMAC(k.Field, k.Value); !ok {
-			return sealedSeed{}, fmt.Errorf("sqlstore: %w: seed %s: %s of %d bytes", canary.ErrInvalidSeed, s.ID, k.Field, len(k.Value))
+		if r.keys[r.n], ok = ks.keyMAC(f, k.Value); !ok {
+			return sealedSeed{}, fmt.Errorf("sqlstore: %w: seed %s: %s of %d bytes", canary.ErrInvalidSeed, s.ID, f, len(k.Value))
 		}
-		r.tags[r.n], _ = ks.tag(k.Field, k.Value)
-		r.fields[r.n], r.shape[r.n] = k.Field, shapeKey(k)
+		r.tags[r.n], _ = ks.tag(f, k.Value)
+		r.fields[r.n], r.shape[r.n] = f, shapeKey(k)
 		r.n++
 	}
 	*buf = appendSeed((*buf)[:0], s)
@@ -159,7 +161,7 @@ func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
 	defer s.syncMu.Unlock()
 	var base int64 // the seq before the batch's first
 	reserved := 0  // seeds of the batch pending in the index
-	var shapeAdded []canary.Key
+	var shapeAdded []norm.Key
 	err := s.write(ctx, "adding seeds", lockSeeds, func(tx *sql.Tx, conn *sql.Conn) error {
 		if err := s.catchUpLocked(ctx, tx); err != nil {
 			return err

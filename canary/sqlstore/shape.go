@@ -10,10 +10,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/find"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
-// The store's canary.Shape, the matcher's prefilter, is built from the keys
+// The store's find.Shape, the matcher's prefilter, is built from the keys
 // of its seeds, which are sealed. So that Open need not unseal a million
 // seeds to build it, the store keeps a summary beside them: one sealed row in
 // honeyseed_meta, named "shape", holding a stand-in key for each distinct
@@ -32,28 +33,28 @@ const shapeEncodingV1 = 1
 // shapeKey returns the stand-in for k that adds to a Shape what k adds: the
 // domain alone for an email, zeros after what a Shape keeps of a phone
 // number or a ticket.
-func shapeKey(k canary.Key) canary.Key {
+func shapeKey(k norm.Key) norm.Key {
 	switch k.Field {
-	case canary.FieldEmail:
-		return canary.Key{Field: k.Field, Value: k.Value[strings.LastIndexByte(k.Value, '@'):]}
-	case canary.FieldPhone:
-		return canary.Key{Field: k.Field, Value: k.Value[:3] + strings.Repeat("0", len(k.Value)-3)}
+	case norm.FieldEmail:
+		return norm.Key{Field: k.Field, Value: k.Value[strings.LastIndexByte(k.Value, '@'):]}
+	case norm.FieldPhone:
+		return norm.Key{Field: k.Field, Value: k.Value[:3] + strings.Repeat("0", len(k.Value)-3)}
 	}
-	return canary.Key{Field: k.Field, Value: k.Value[:1] + strings.Repeat("0", len(k.Value)-1)}
+	return norm.Key{Field: k.Field, Value: k.Value[:1] + strings.Repeat("0", len(k.Value)-1)}
 }
 
-// Shape implements canary.Shaper: nil until the store has seeds.
-func (s *Store) Shape() *canary.Shape { return s.shape.Load() }
+// Shape implements find.Shaper: nil until the store has seeds.
+func (s *Store) Shape() *find.Shape { return s.shape.Load() }
 
-var _ canary.Shaper = (*Store)(nil)
+var _ find.Shaper = (*Store)(nil)
 
 // widenShapeLocked writes the shape row in tx when the stand-ins of Add's
 // chunks add to it, and publishes the wider Shape at once (admitting more
 // than the registry holds is allowed; less is not). It returns what they
 // added, for commitShapeLocked once the transaction has committed. The
 // caller holds syncMu.
-func (s *Store) widenShapeLocked(ctx context.Context, tx *sql.Tx, ks *keySet, chunks []*sealedChunk) ([]canary.Key, error) {
-	var added []canary.Key
+func (s *Store) widenShapeLocked(ctx context.Context, tx *sql.Tx, ks *keySet, chunks []*sealedChunk) ([]norm.Key, error) {
+	var added []norm.Key
 	for _, c := range chunks {
 		for i := range c.rows {
 			for _, k := range c.rows[i].shape[:c.rows[i].n] {
@@ -70,19 +71,19 @@ func (s *Store) widenShapeLocked(ctx context.Context, tx *sql.Tx, ks *keySet, ch
 	if err := s.writeShape(ctx, tx, ks, all); err != nil {
 		return nil, err
 	}
-	s.shape.Store(s.shape.Load().With(added...))
+	s.shape.Store(s.shape.Load().With(added))
 	return added, nil
 }
 
 // commitShapeLocked records that the shape row now holds added.
-func (s *Store) commitShapeLocked(added []canary.Key) {
+func (s *Store) commitShapeLocked(added []norm.Key) {
 	for _, k := range added {
 		s.shapeKeys[k] = true
 	}
 }
 
-func (s *Store) writeShape(ctx context.Context, tx *sql.Tx, ks *keySet, keys []canary.Key) error {
-	slices.SortFunc(keys, func(a, b canary.Key) int {
+func (s *Store) writeShape(ctx context.Context, tx *sql.Tx, ks *keySet, keys []norm.Key) error {
+	slices.SortFunc(keys, func(a, b norm.Key) int {
 		if a.Field != b.Field {
 			return int(a.Field) - int(b.Field)
 		}
@@ -122,7 +123,7 @@ func (s *Store) loadShapeLocked(ctx context.Context, q querier, ks *keySet) (boo
 	if err != nil {
 		return false, fmt.Errorf("%w: shape: %v", ErrCorrupt, err)
 	}
-	var added []canary.Key
+	var added []norm.Key
 	for _, k := range keys {
 		if !s.shapeKeys[k] {
 			s.shapeKeys[k] = true
@@ -130,12 +131,12 @@ func (s *Store) loadShapeLocked(ctx context.Context, q querier, ks *keySet) (boo
 		}
 	}
 	if len(added) > 0 {
-		s.shape.Store(s.shape.Load().With(added...))
+		s.shape.Store(s.shape.Load().With(added))
 	}
 	return true, nil
 }
 
-func decodeShape(b []byte) ([]canary.Key, error) {
+func decodeShape(b []byte) ([]norm.Key, error) {
 	d := decoder{b: b}
 	if d.byte() != shapeEncodingV1 {
 		return nil, errBadRecord
@@ -144,9 +145,9 @@ func decodeShape(b []byte) ([]canary.Key, error) {
 	if n > uint64(len(d.b)) {
 		return nil, errBadRecord
 	}
-	keys := make([]canary.Key, 0, n)
+	keys := make([]norm.Key, 0, n)
 	for range n {
-		k := canary.Key{Field: canary.Field(d.byte()), Value: d.string()}
+		k := norm.Key{Field: norm.Field(d.byte()), Value: d.string()}
 		if d.err != nil || !validShapeKey(k) {
 			return nil, errBadRecord
 		}
@@ -158,14 +159,14 @@ func decodeShape(b []byte) ([]canary.Key, error) {
 	return keys, nil
 }
 
-// validShapeKey checks what canary.Shape.With relies on.
-func validShapeKey(k canary.Key) bool {
+// validShapeKey checks what find.Shape.With relies on.
+func validShapeKey(k norm.Key) bool {
 	switch k.Field {
-	case canary.FieldEmail:
+	case norm.FieldEmail:
 		return strings.HasPrefix(k.Value, "@")
-	case canary.FieldPhone:
+	case norm.FieldPhone:
 		return len(k.Value) >= 4 && len(k.Value) < 32 && k.Value[0] == '+' && k.Value[1] >= '0' && k.Value[1] <= '9' && k.Value[2] >= '0' && k.Value[2] <= '9'
-	case canary.FieldTicket:
+	case norm.FieldTicket:
 		return len(k.Value) >= 1 && len(k.Value) < 64
 	}
 	return false
@@ -210,7 +211,7 @@ func (s *Store) fillTagsWith(ctx context.Context, ks *keySet) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM honeyseed_index`); err != nil {
 			return dbError("filling in filter tags", err)
 		}
-		stand := map[canary.Key]bool{}
+		stand := map[norm.Key]bool{}
 		var buf []byte
 		for after := int64(0); ; {
 			page, seqs, err := s.rotationPage(ctx, tx, ks, after)

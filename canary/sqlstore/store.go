@@ -19,6 +19,8 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/find"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
@@ -86,8 +88,8 @@ type Store struct {
 	stmts map[string]*sql.Stmt // the outbox's queries, prepared by Open
 	group groupCommit          // SQLite: concurrent Records share a transaction
 
-	shape     atomic.Pointer[canary.Shape] // what the seeds hold, for the matcher's prefilter
-	shapeKeys map[canary.Key]bool          // the shape row's stand-ins (see shape.go); guarded by syncMu
+	shape     atomic.Pointer[find.Shape] // what the seeds hold, for the matcher's prefilter
+	shapeKeys map[norm.Key]bool          // the shape row's stand-ins (see shape.go); guarded by syncMu
 
 	// Lock order: regMu, syncMu, then a write transaction (txMu on SQLite).
 	// Holding syncMu while waiting for the database's write lock cannot
@@ -134,7 +136,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	db.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	s := &Store{db: db, dialect: d, idx: newIndex(ks), cache: newSeedCache(max(1, orDefault(opts.CacheSize, defaultCacheSize)/2)), shapeKeys: map[canary.Key]bool{}}
+	s := &Store{db: db, dialect: d, idx: newIndex(ks), cache: newSeedCache(max(1, orDefault(opts.CacheSize, defaultCacheSize)/2)), shapeKeys: map[norm.Key]bool{}}
 	if err := s.init(ctx, ks); err != nil {
 		db.Close()
 		return nil, err

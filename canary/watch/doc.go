@@ -10,7 +10,7 @@
 //	w, _ := watch.New(watch.Config{
 //		Matcher: m,
 //		Outbox:  store, // a *sqlstore.Store; default an in-memory MemoryOutbox
-//		Sinks:   map[string]canary.Sink{"log": sink.NewSlog(logger, nil)},
+//		Sinks:   map[string]canary.Sink{"log": sink.NewSlog(logger, sink.SlogOptions{})},
 //	})
 //	w.Start()
 //	defer w.Close()

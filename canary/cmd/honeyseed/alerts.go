@@ -11,17 +11,12 @@ import (
 	"github.com/google/uuid"
 )
 
-func init() {
-	register("alerts", "list recorded alerts, suppressed ones included", alerts)
-	register("retire", "mark a seed as no longer planted (it still trips)", retire)
-}
-
-func alerts(ctx context.Context, args []string, stdout io.Writer) error {
+func alerts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("alerts", flag.ContinueOnError)
 	var st storeFlags
 	st.register(fs)
 	asJSON := fs.Bool("json", false, "print alerts as JSON lines")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	store, err := st.open(ctx)
@@ -56,17 +51,17 @@ func alerts(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func retire(ctx context.Context, args []string, stdout io.Writer) error {
+func retire(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("retire", flag.ContinueOnError)
 	var st storeFlags
 	st.register(fs)
 	id := fs.String("id", "", "seed `ID` (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	u, err := uuid.Parse(*id)
 	if err != nil {
-		return fmt.Errorf("retire: -id: %w", err)
+		return usageErr("retire: -id: %v", err)
 	}
 	store, err := st.open(ctx)
 	if err != nil {

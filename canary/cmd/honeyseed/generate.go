@@ -13,10 +13,6 @@ import (
 	"github.com/honeyseed/honeyseed/canary/sqlstore"
 )
 
-func init() {
-	register("generate", "make seeds for a placement and register them", generate)
-}
-
 // fileConfig is the JSON form of canary.Config.
 type fileConfig struct {
 	EmailDomains          []string           `json:"email_domains"`
@@ -58,10 +54,10 @@ func loadConfig(path string) (canary.Config, error) {
 	}, nil
 }
 
-func generate(ctx context.Context, args []string, stdout io.Writer) error {
+func generate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, st, gf := genCommand("generate")
 	seedHex := fs.String("seed", "", "64 hex digits for reproducible output (tests, demos); default crypto-random")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	cfg, err := gf.load()
@@ -71,7 +67,7 @@ func generate(ctx context.Context, args []string, stdout io.Writer) error {
 	if *seedHex != "" {
 		b, err := hex.DecodeString(*seedHex)
 		if err != nil || len(b) != 32 {
-			return fmt.Errorf("generate: -seed needs 64 hex digits")
+			return usageErr("generate: -seed needs 64 hex digits")
 		}
 		copy(cfg.Seed[:], b)
 	}
@@ -90,7 +86,7 @@ func generate(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "honeyseed: registered %d seeds for %s\n", len(seeds), gf.placement)
+	fmt.Fprintf(stderr, "honeyseed: registered %d seeds for %s\n", len(seeds), gf.placement)
 	return nil
 }
 

@@ -10,6 +10,9 @@
 //	honeyseed alerts
 //	honeyseed retire   -id <seed ID>
 //
+// A command exits 0 on success (and for -h), 1 when it fails and 2 for a wrong
+// command line; an error is printed once, to standard error.
+//
 // Every command opens the registry given by -registry (a SQLite file, default
 // honeyseed.db) or -postgres (a DSN); its secret comes from $HONEYSEED_SECRET or
 // the key file given by -key (default honeyseed.key, created with mode 0600).
@@ -55,57 +58,107 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
 )
 
+// command is one subcommand. run writes its output to stdout and its
+// diagnostics to stderr, and returns an error rather than printing it.
 type command struct {
-	summary string
-	run     func(ctx context.Context, args []string, stdout io.Writer) error
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
-var commands = map[string]command{}
-
-func register(name, summary string, run func(context.Context, []string, io.Writer) error) {
-	commands[name] = command{summary, run}
+// commands is the command table, in the order usage lists them.
+var commands = []command{
+	{"generate", "make seeds for a placement and register them", generate},
+	{"plant", "learn a host table's shape, generate seeds like its rows, register and insert them", plantCmd},
+	{"csv", "generate and register seeds, written as a support tool's import CSV", csvCmd},
+	{"scan", "search dumps for seed values and say which placement leaked", scan},
+	{"serve", "run the SMTP receiver and webhook endpoints, alerting to sinks", serve},
+	{"alerts", "list recorded alerts, suppressed ones included", alerts},
+	{"retire", "mark a seed as no longer planted (it still trips)", retire},
 }
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the command failed
+	exitUsage = 2 // the command line was wrong
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "honeyseed:", err)
-		}
-		os.Exit(2)
-	}
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+// run executes the command line args and returns the exit code: 0 on success
+// and for -h, 1 when the command fails, 2 for a usage error. An error is
+// printed once, to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := execute(ctx, args, stdout, stderr)
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "honeyseed:", err)
+		fmt.Fprintln(stderr, "run 'honeyseed -h' for the commands, 'honeyseed <command> -h' for their flags")
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "honeyseed:", err)
+	return exitError
+}
+
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return usageErr("no command")
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
-		if len(args) == 0 {
-			return errors.New("no command")
-		}
 		return nil
 	}
-	c, ok := commands[args[0]]
-	if !ok {
-		usage(os.Stderr)
-		return fmt.Errorf("unknown command %q", args[0])
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
 	}
-	return c.run(ctx, args[1:], stdout)
+	return usageErr("unknown command %q", args[0])
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: honeyseed <command> [flags]\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nrun 'honeyseed <command> -h' for its flags")
+}
+
+// usageError is a wrong command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErr(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// parseFlags parses a command's flags. -h prints the flags to stdout and
+// gives flag.ErrHelp (exit 0); a bad flag gives a usage error, printed once
+// by run.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fmt.Fprintf(stdout, "usage: honeyseed %s [flags]\n", fs.Name())
+		fs.PrintDefaults()
+		return err
+	}
+	if err != nil {
+		return usageErr("%s: %v", fs.Name(), err)
+	}
+	return nil
 }

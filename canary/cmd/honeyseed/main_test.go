@@ -20,9 +20,43 @@ import (
 
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
-	err := run(context.Background(), args, &out)
+	var out, errOut bytes.Buffer
+	err := execute(context.Background(), args, &out, &errOut)
 	return out.String(), err
+}
+
+// TestExitCodes: 0 on success and for -h, 1 when the command fails, 2 for a
+// usage error; an error is printed once, to stderr.
+func TestExitCodes(t *testing.T) {
+	t.Setenv("HONEYSEED_SECRET", "")
+	dir := t.TempDir()
+	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	for _, tc := range []struct {
+		args      []string
+		code      int
+		stdout    string // a part of what is printed there
+		stderrErr bool   // an error line on stderr
+		why       string
+	}{
+		{[]string{"-h"}, exitOK, "commands:", false, "help lists the commands"},
+		{[]string{"scan", "-h"}, exitOK, "-registry", false, "a command's -h lists its flags"},
+		{nil, exitUsage, "", true, "no command"},
+		{[]string{"frobnicate"}, exitUsage, "", true, "unknown command"},
+		{[]string{"scan", "-nosuchflag"}, exitUsage, "", true, "unknown flag"},
+		{append([]string{"retire", "-id", "not-a-uuid"}, reg...), exitUsage, "", true, "a flag value that does not parse"},
+		{append([]string{"retire", "-id", "5b0c6f4e-3c1a-4f7e-9a55-1d2f3e4a5b6c"}, reg...), exitError, "", true, "a command that fails: no such seed"},
+		{append([]string{"alerts"}, reg...), exitOK, "", false, "success"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), tc.args, &out, &errOut)
+		assert.Equal(t, tc.code, code, tc.why)
+		assert.Contains(t, out.String(), tc.stdout, tc.why)
+		if tc.stderrErr {
+			assert.Equal(t, 1, strings.Count(errOut.String(), "honeyseed: "), "%s: one error line on stderr: %q", tc.why, errOut.String())
+		} else {
+			assert.NotContains(t, errOut.String(), "honeyseed: ", tc.why)
+		}
+	}
 }
 
 func TestGenerateScanAlertsRetire(t *testing.T) {

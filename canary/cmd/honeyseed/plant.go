@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,11 +15,6 @@ import (
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/plant"
 )
-
-func init() {
-	register("plant", "learn a host table's shape, generate seeds like its rows, register and insert them", plantCmd)
-	register("csv", "generate and register seeds, written as a support tool's import CSV", csvCmd)
-}
 
 // genFlags are the generator flags plant and csv share with generate.
 type genFlags struct {
@@ -49,23 +43,23 @@ func genCommand(name string) (*flag.FlagSet, *storeFlags, *genFlags) {
 func (g *genFlags) load() (canary.Config, error) {
 	switch {
 	case g.placement == "":
-		return canary.Config{}, errors.New("-placement is required")
+		return canary.Config{}, usageErr("-placement is required")
 	case g.demo && g.config != "":
-		return canary.Config{}, errors.New("give -config or -demo, not both")
+		return canary.Config{}, usageErr("give -config or -demo, not both")
 	case g.demo:
 		return canary.DemoConfig(), nil
 	case g.config != "":
 		return loadConfig(g.config)
 	}
-	return canary.Config{}, errors.New("-config is required (or -demo for reserved, fictional values)")
+	return canary.Config{}, usageErr("-config is required (or -demo for reserved, fictional values)")
 }
 
-func plantCmd(ctx context.Context, args []string, stdout io.Writer) error {
+func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, st, gf := genCommand("plant")
 	dbSpec := fs.String("db", "", "host database: sqlite:`PATH` or postgres:DSN (required)")
 	table := fs.String("table", "", "host table (required)")
 	cols := fs.String("map", "email=email", "column mapping: email=,name= (full name) or given=,family=, phone=, ticket=, created=")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	cfg, err := gf.load()
@@ -73,7 +67,7 @@ func plantCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("plant: %w", err)
 	}
 	if *dbSpec == "" || *table == "" {
-		return errors.New("plant: -db and -table are required")
+		return usageErr("plant: -db and -table are required")
 	}
 	m, err := parseMapping(*table, *cols)
 	if err != nil {
@@ -113,11 +107,11 @@ func plantCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func csvCmd(ctx context.Context, args []string, stdout io.Writer) error {
+func csvCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, st, gf := genCommand("csv")
 	format := fs.String("format", "zendesk", "import format: zendesk, salesforce, hubspot or plain")
 	fields := fs.String("fields", "", "extra columns, comma-separated: city, company, postcode")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	cfg, err := gf.load()

@@ -15,22 +15,18 @@ import (
 	"github.com/honeyseed/honeyseed/canary"
 )
 
-func init() {
-	register("scan", "search dumps for seed values and say which placement leaked", scan)
-}
-
-func scan(ctx context.Context, args []string, stdout io.Writer) error {
+func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
 	var st storeFlags
 	st.register(fs)
 	region := fs.String("region", "US", "default region for national phone numbers")
 	asJSON := fs.Bool("json", false, "print hits as JSON lines")
 	dotless := fs.String("dot-insensitive", "", "comma-separated seed `domains` whose mailboxes ignore dots (as dot_insensitive_domains in the generate config)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return fmt.Errorf("scan: name the files to scan, or - for standard input")
+		return usageErr("scan: name the files to scan, or - for standard input")
 	}
 	store, err := st.open(ctx)
 	if err != nil {
@@ -76,7 +72,7 @@ func scan(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *asJSON || len(order) == 0 {
 		if len(order) == 0 {
-			fmt.Fprintln(os.Stderr, "honeyseed: no seed values found")
+			fmt.Fprintln(stderr, "honeyseed: no seed values found")
 		}
 		return nil
 	}

@@ -19,10 +19,6 @@ import (
 	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
-func init() {
-	register("serve", "run the SMTP receiver and webhook endpoints, alerting to sinks", serve)
-}
-
 // serveConfig is the JSON file of "honeyseed serve". Secrets are never in it:
 // each *_env field names the environment variable that holds one.
 type serveConfig struct {
@@ -63,22 +59,22 @@ type sinkConfig struct {
 	Addr      string `json:"addr"`       // syslog
 }
 
-func serve(ctx context.Context, args []string, stdout io.Writer) error {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var st storeFlags
 	st.register(fs)
 	configPath := fs.String("config", "", "JSON `file` describing receivers and sinks (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if *configPath == "" {
-		return errors.New("serve: -config is required")
+		return usageErr("serve: -config is required")
 	}
 	cfg, err := readServeConfig(*configPath)
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
 	store, err := st.open(ctx)
 	if err != nil {
@@ -143,8 +139,20 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer hs.Close()
-		go func() { errc <- hs.Serve(ln) }()
+		// Stop accepting and let requests in flight finish: a webhook the
+		// watcher is recording is acknowledged, not cut off.
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := hs.Shutdown(sctx); err != nil {
+				hs.Close()
+			}
+		}()
+		go func() {
+			if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
 		logger.Info("honeyseed: webhook endpoints listening", "addr", ln.Addr().String())
 	}
 	if cfg.SMTP.Addr == "" && cfg.HTTP.Addr == "" {
@@ -263,10 +271,10 @@ func buildSinks(cfgs map[string]sinkConfig, logger *slog.Logger) (map[string]can
 		var err error
 		switch sc.Type {
 		case "slog":
-			s = sink.NewSlog(logger, nil)
+			s = sink.NewSlog(logger, sink.SlogOptions{})
 		case "jsonl":
 			var j *sink.JSONLines
-			j, err = sink.OpenJSONLines(sc.Path, nil)
+			j, err = sink.OpenJSONLines(sc.Path, sink.JSONLinesOptions{})
 			if err == nil {
 				closers = append(closers, j)
 				s = j
@@ -274,15 +282,15 @@ func buildSinks(cfgs map[string]sinkConfig, logger *slog.Logger) (map[string]can
 		case "webhook":
 			var sec inbound.Secret
 			if sec, err = secretFrom(name+".secret_env", sc.SecretEnv); err == nil {
-				s, err = sink.NewWebhook(sc.URL, string(sec), nil)
+				s, err = sink.NewWebhook(sc.URL, string(sec), sink.WebhookOptions{})
 			}
 		case "slack":
 			var url inbound.Secret
 			if url, err = secretFrom(name+".url_env", sc.URLEnv); err == nil {
-				s, err = sink.NewSlack(string(url), nil)
+				s, err = sink.NewSlack(string(url), sink.SlackOptions{})
 			}
 		case "syslog":
-			s, err = sink.NewSyslog(sc.Network, sc.Addr, nil)
+			s, err = sink.NewSyslog(sc.Network, sc.Addr, sink.SyslogOptions{})
 		default:
 			err = fmt.Errorf("serve: sink %q: unknown type %q (slog, jsonl, webhook, slack, syslog)", name, sc.Type)
 		}
@@ -293,7 +301,7 @@ func buildSinks(cfgs map[string]sinkConfig, logger *slog.Logger) (map[string]can
 		sinks[name] = s
 	}
 	if len(sinks) == 0 {
-		sinks["log"] = sink.NewSlog(logger, nil) // alerts must reach someone
+		sinks["log"] = sink.NewSlog(logger, sink.SlogOptions{}) // alerts must reach someone
 	}
 	return sinks, closeAll, nil
 }

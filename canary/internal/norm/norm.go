@@ -481,3 +481,54 @@ func Clip(s string) string {
 	}
 	return strings.ToValidUTF8(s[:max], "") + "…"
 }
+
+// Field names a matchable field, numbered as canary.Field.
+type Field uint8
+
+// The fields a registry indexes.
+const (
+	FieldEmail Field = iota + 1
+	FieldPhone
+	FieldTicket
+)
+
+// Key is one value a registry indexes a seed under: the lookup key of the
+// normalized value (EmailKey for email; phones and tickets are their own).
+type Key struct {
+	Field Field
+	Value string
+}
+
+// SeedKeys returns the keys of a seed's email, phone and ticket, each
+// normalized; empty ones have none. The phone must already be in E.164 form.
+// On failure it reports the field and why.
+func SeedKeys(email, phone, ticket string) ([]Key, Field, string) {
+	keys := make([]Key, 0, 3)
+	if email != "" {
+		e, reason := AppendEmail(make([]byte, 0, len(email)), email)
+		if reason != "" {
+			return nil, FieldEmail, reason
+		}
+		keys = append(keys, Key{FieldEmail, EmailKey(string(e))})
+	}
+	if phone != "" {
+		if !CanonicalE164(phone) {
+			p, reason := Phone(phone, "")
+			if reason != "" {
+				return nil, FieldPhone, reason
+			}
+			if p != phone {
+				return nil, FieldPhone, fmt.Sprintf("not in E.164 form (%s)", p)
+			}
+		}
+		keys = append(keys, Key{FieldPhone, phone})
+	}
+	if ticket != "" {
+		t, reason := AppendTicket(make([]byte, 0, len(ticket)), ticket)
+		if reason != "" {
+			return nil, FieldTicket, reason
+		}
+		keys = append(keys, Key{FieldTicket, string(t)})
+	}
+	return keys, 0, ""
+}

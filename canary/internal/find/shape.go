@@ -1,8 +1,10 @@
-package canary
+package find
 
 import (
 	"maps"
 	"strings"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Shape summarizes the values a registry holds: the email domains, the lengths
@@ -23,20 +25,16 @@ type Shape struct {
 	ticketDigitFirst bool // some ticket starts with a digit
 }
 
-// Shaper is implemented by registries that can describe what they hold. Its
-// result must admit every value added before the call returns.
+// Shaper is implemented by registries that can describe what they hold (the
+// matcher looks for it). Its result must admit every value added before the
+// call returns. The type is internal: only registries in this module provide it.
 type Shaper interface {
 	Shape() *Shape
 }
 
-// With returns a Shape that also admits keys: sh itself when it already does,
-// else a copy (sh may be nil, the Shape that admits nothing). A registry
-// outside this package builds its Shape with it from the keys it holds.
-func (sh *Shape) With(keys ...Key) *Shape { return sh.with(keys) }
-
-// with returns a copy of sh (or a new Shape) that also admits keys, or sh
+// With returns a copy of sh (or a new Shape) that also admits keys, or sh
 // itself when it already does, so registries publish a new Shape only on change.
-func (sh *Shape) with(keys []Key) *Shape {
+func (sh *Shape) With(keys []norm.Key) *Shape {
 	out := sh
 	edit := func() *Shape {
 		if out == sh {
@@ -51,12 +49,12 @@ func (sh *Shape) with(keys []Key) *Shape {
 	}
 	for _, k := range keys {
 		switch k.Field {
-		case FieldEmail:
+		case norm.FieldEmail:
 			d := k.Value[strings.LastIndexByte(k.Value, '@')+1:]
 			if out == nil || !out.EmailDomains[d] {
 				edit().EmailDomains[d] = true
 			}
-		case FieldPhone:
+		case norm.FieldPhone:
 			n := len(k.Value)
 			lead := int(k.Value[1]-'0')*10 + int(k.Value[2]-'0')
 			// A national number omits the country code: one digit for NANP (1)
@@ -74,7 +72,7 @@ func (sh *Shape) with(keys []Key) *Shape {
 				e.PhoneLens |= 1 << n
 				e.PhoneLead[lead] = true
 			}
-		case FieldTicket:
+		case norm.FieldTicket:
 			n := len(k.Value)
 			if out == nil || out.TicketLens&(1<<n) == 0 || !out.TicketFirst[k.Value[0]] {
 				e := edit()

@@ -1,4 +1,4 @@
-package canary
+package memindex
 
 import (
 	"math/rand/v2"
@@ -12,17 +12,17 @@ import (
 // hashes collide often (hashes drawn from a small range), through growth.
 func TestOrdTableAgainstMap(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	var tab ordTable
+	var tab OrdTable
 	keyHash := map[uint32]uint64{} // ordinal -> hash
 	for o := range uint32(20_000) {
 		h := uint64(r.Uint32N(15_000)) | uint64(r.Uint32())<<32 // many shared low bits
 		keyHash[o] = h
-		tab.insert(h, o)
+		tab.Insert(h, o)
 	}
 	for o, h := range keyHash {
 		found := false
-		for p := tab.probe(h); ; {
-			c, ok := p.next()
+		for p := tab.Probe(h); ; {
+			c, ok := p.Next()
 			if !ok {
 				break
 			}
@@ -31,9 +31,9 @@ func TestOrdTableAgainstMap(t *testing.T) {
 		}
 		require.True(t, found, "ordinal %d", o)
 	}
-	var empty ordTable
-	p := empty.probe(1)
-	_, ok := p.next()
+	var empty OrdTable
+	p := empty.Probe(1)
+	_, ok := p.Next()
 	assert.False(t, ok)
 	assert.LessOrEqual(t, tab.n*4, len(tab.slots)*3, "load factor at most 3/4")
 }

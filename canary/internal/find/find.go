@@ -1,18 +1,22 @@
-package canary
+package find
 
 import (
 	"bytes"
 	"encoding/binary"
 	"net/url"
-	"unsafe"
 
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
-// Candidate extraction: the text is searched for the three shapes a seed value
-// can take. Every candidate is normalized with the same functions used at
-// registration and looked up; the registry decides, so extraction may be
-// generous but must not miss a shape.
+// Package find is the matcher's engine: it searches text for the three
+// shapes a seed value can take (addresses around '@' and "%40", phone-shaped
+// digit runs read in every E.164 reading, ticket-shaped tokens and their
+// tails), normalizes each candidate with package norm, and reports it to the
+// caller, which looks it up. The registry decides, so extraction may be
+// generous but must not miss a shape. A Shape of what the registry holds
+// drops most candidates of a dump before they are normalized.
+//
+// canary.Matcher wraps it: events, hits, confidence of addresses, names.
 
 const (
 	maxLocalScan  = 4 * norm.MaxLocalLen // bytes scanned left of '@' (UTF-8 locals)
@@ -21,6 +25,50 @@ const (
 	minRunDigits  = 7
 	maxTicketScan = 2 * norm.MaxTicketLen
 )
+
+// Field and Confidence are numbered as canary's.
+type (
+	Field      = norm.Field
+	Confidence uint8
+)
+
+// Confidences a reading can have.
+const (
+	Exact Confidence = iota + 1
+	Likely
+)
+
+// Region is a region whose national numbers are read.
+type Region struct {
+	Code  string // "GB"
+	CC    string // country calling code, "44"
+	Trunk string // national prefix, "0"
+}
+
+// Reporter takes the candidates a Finder reads. normalized is the candidate
+// in canonical form (for email, not yet reduced to its lookup key), raw the
+// text it was read from at pos; both are valid only during the call.
+// Candidate reports whether a seed has it, so that the Finder stops trying
+// other readings of the same text.
+type Reporter interface {
+	Candidate(field Field, normalized, raw []byte, pos int, conf Confidence) bool
+}
+
+// Finder holds the settings and scratch state of one search. It is not safe
+// for concurrent use; callers pool them.
+type Finder struct {
+	Regions []Region // the first is the default: its national numbers need no trunk prefix
+	Shape   *Shape   // what the registry holds; nil: no filtering
+	// PrecheckDomains checks an address's domain against Shape before
+	// normalizing the whole address: a saving in a dump, where most addresses
+	// are on domains no seed uses; a cost in an event, which has few.
+	PrecheckDomains bool
+	Report          Reporter
+
+	norm, digits, key []byte
+	groups            []int
+	ticketEnd         int
+}
 
 var (
 	localByte  [256]bool // may stand in a local part as written in text
@@ -45,9 +93,20 @@ func init() {
 	}
 }
 
+// FindAll reports the candidates whose trigger lies in text[lo:hi]; they may
+// read context before lo and after hi.
+func (f *Finder) FindAll(text []byte, lo, hi int) {
+	if f.Shape == nil || len(f.Shape.EmailDomains) > 0 {
+		f.findEmails(text, lo, hi)
+	}
+	if f.Shape == nil || f.Shape.PhoneLens != 0 || f.Shape.TicketLens != 0 {
+		f.findDigits(text, lo, hi)
+	}
+}
+
 // findEmails looks for addresses around each '@' in text[lo:hi], and around
 // each URL-encoded "%40".
-func (f *finder) findEmails(text []byte, lo, hi int) {
+func (f *Finder) findEmails(text []byte, lo, hi int) {
 	for i := lo; i < hi; {
 		j := bytes.IndexByte(text[i:hi], '@')
 		if j < 0 {
@@ -69,7 +128,7 @@ func (f *finder) findEmails(text []byte, lo, hi int) {
 }
 
 // emailAt tries the address whose '@' spans text[at:after].
-func (f *finder) emailAt(text []byte, at, after int) {
+func (f *Finder) emailAt(text []byte, at, after int) {
 	start := at
 	for start > 0 && at-start < maxLocalScan && localByte[text[start-1]] {
 		start--
@@ -90,56 +149,32 @@ func (f *finder) emailAt(text []byte, at, after int) {
 	f.tryEmail(text[start:end], start)
 }
 
-func (f *finder) tryEmail(raw []byte, pos int) {
-	if f.shape != nil && !f.once {
-		// Most addresses in a dump are on domains no seed uses: check the
-		// domain before normalizing the whole address. (An event has few
-		// addresses: there the check would cost more than it saves.)
+func (f *Finder) tryEmail(raw []byte, pos int) {
+	if f.Shape != nil && f.PrecheckDomains {
 		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
-		if norm.IsASCII(unsafe.String(&domain[0], len(domain))) {
+		if norm.IsASCII(stringOf(domain)) {
 			var reason string
-			f.key, reason = norm.AppendDomain(f.key[:0], unsafe.String(&domain[0], len(domain)))
-			if reason != "" || !f.shape.EmailDomains[string(f.key)] {
+			f.key, reason = norm.AppendDomain(f.key[:0], stringOf(domain))
+			if reason != "" || !f.Shape.EmailDomains[string(f.key)] {
 				return
 			}
 		}
 	}
-	f.matchEmail(raw, pos, unsafe.String(&raw[0], len(raw)))
+	f.matchEmail(raw, pos, stringOf(raw))
 }
 
-// matchEmail normalizes addr, the address written as raw, and records a hit if
-// a seed has it.
-func (f *finder) matchEmail(raw []byte, pos int, addr string) {
+// matchEmail normalizes addr, the address written as raw, and reports it.
+func (f *Finder) matchEmail(raw []byte, pos int, addr string) {
 	var reason string
 	if f.norm, reason = norm.AppendEmail(f.norm[:0], addr); reason != "" {
 		return
 	}
-	if seeds := f.lookup(FieldEmail, f.norm); len(seeds) > 0 {
-		f.add(FieldEmail, raw, pos, seeds, f.emailConfidence(seeds[0]))
-	}
-}
-
-// emailConfidence compares the address seen (in f.norm) with the seed's.
-func (f *finder) emailConfidence(s Seed) Confidence {
-	if s.Email == string(f.norm) { // planted in canonical form, as the Generator does
-		return Exact
-	}
-	var reason string
-	f.key, reason = norm.AppendEmail(f.key[:0], s.Email)
-	if reason != "" || bytes.Equal(f.key, f.norm) {
-		return Exact
-	}
-	// Same lookup key, other dots.
-	at := bytes.LastIndexByte(f.norm, '@')
-	if at >= 0 && f.m.dotInsensitive[string(f.norm[at+1:])] {
-		return Exact
-	}
-	return Likely
+	f.Report.Candidate(norm.FieldEmail, f.norm, raw, pos, Exact)
 }
 
 // encodedEmailAt decodes an address written with percent escapes around the
 // "%40" at text[at:at+3], as in mailto links and query strings.
-func (f *finder) encodedEmailAt(text []byte, at int) {
+func (f *Finder) encodedEmailAt(text []byte, at int) {
 	start := at
 	for start > 0 && at-start < 3*maxLocalScan && (localByte[text[start-1]] || text[start-1] == '%') {
 		start--
@@ -160,11 +195,11 @@ func (f *finder) encodedEmailAt(text []byte, at int) {
 
 // findDigits visits each run of digits in text[lo:hi]: the seed of a phone
 // number and of a ticket reference.
-func (f *finder) findDigits(text []byte, lo, hi int) {
+func (f *Finder) findDigits(text []byte, lo, hi int) {
 	f.ticketEnd = 0
 	runEnd := 0 // phone runs already read
-	tickets := f.shape == nil || f.shape.TicketLens != 0
-	phones := f.shape == nil || f.shape.PhoneLens != 0
+	tickets := f.Shape == nil || f.Shape.TicketLens != 0
+	phones := f.Shape == nil || f.Shape.PhoneLens != 0
 	for i := lo; i < hi; i++ {
 		// Skip eight bytes at a time while none is a digit.
 		for i+8 <= hi && !hasDigit(binary.LittleEndian.Uint64(text[i:])) {
@@ -192,8 +227,8 @@ func (f *finder) findDigits(text []byte, lo, hi int) {
 // ticketAt tries the ticket-shaped token around the digit at text[i]: the whole
 // token, and each tail of it that starts after a separator ("Ticket#TM-0001"
 // holds "TM-0001").
-func (f *finder) ticketAt(text []byte, i int) {
-	if sh := f.shape; sh != nil && !sh.ticketDigitFirst && (i == 0 || !ticketByte[text[i-1]]) {
+func (f *Finder) ticketAt(text []byte, i int) {
+	if sh := f.Shape; sh != nil && !sh.ticketDigitFirst && (i == 0 || !ticketByte[text[i-1]]) {
 		// The token starts at this digit and every registered ticket starts
 		// with a letter: only a tail starting with a letter could be one. A
 		// token of digits and separators alone (a date, a time, an id) has
@@ -224,7 +259,7 @@ func (f *finder) ticketAt(text []byte, i int) {
 	// Letters and digits from each position to the end, counted once from the
 	// right, so the shape check of every tail is constant time.
 	remaining := 0
-	if f.shape != nil {
+	if f.Shape != nil {
 		for k := start; k < end; k++ {
 			if alnum[text[k]] {
 				remaining++
@@ -238,16 +273,15 @@ func (f *finder) ticketAt(text []byte, i int) {
 		if s > start && (alnum[text[s-1]] || !alnum[text[s]]) {
 			continue // tails start at a letter or digit after a separator
 		}
-		if f.shape != nil && !f.shape.admitsTicketTail(remaining, text[s]) {
+		if f.Shape != nil && !f.Shape.admitsTicketTail(remaining, text[s]) {
 			continue
 		}
 		var reason string
-		f.norm, reason = norm.AppendTicket(f.norm[:0], unsafe.String(&text[s], end-s))
+		f.norm, reason = norm.AppendTicket(f.norm[:0], stringOf(text[s:end]))
 		if reason != "" {
 			continue
 		}
-		if seeds := f.lookup(FieldTicket, f.norm); len(seeds) > 0 {
-			f.add(FieldTicket, text[s:end], s, seeds, Exact)
+		if f.Report.Candidate(norm.FieldTicket, f.norm, text[s:end], s, Exact) {
 			return
 		}
 	}
@@ -255,7 +289,7 @@ func (f *finder) ticketAt(text []byte, i int) {
 
 // phoneAt reads the phone-shaped run that contains the digit at text[i] and
 // looks up its E.164 readings. It returns where the run ends.
-func (f *finder) phoneAt(text []byte, i int) int {
+func (f *Finder) phoneAt(text []byte, i int) int {
 	start := i
 	plus := false
 	// What may precede the first digit: "+", "(", "tel:".
@@ -275,10 +309,10 @@ func (f *finder) phoneAt(text []byte, i int) int {
 	if start > 0 && alnum[text[start-1]] && !isTelPrefix(text[:start]) {
 		return f.skipRun(text, i) // inside an identifier: "ID4155550132"
 	}
-	if f.shape != nil {
+	if f.Shape != nil {
 		// Count the run's digits first: most runs in a dump (ids, dates,
 		// times) are too short to be any registered number.
-		if end, digits := runDigits(text, i); digits < f.shape.PhoneMinDigits {
+		if end, digits := runDigits(text, i); digits < f.Shape.PhoneMinDigits {
 			return end
 		}
 	}
@@ -376,7 +410,7 @@ func runDigits(text []byte, i int) (end, digits int) {
 	return end, digits
 }
 
-func (f *finder) skipRun(text []byte, i int) int {
+func (f *Finder) skipRun(text []byte, i int) int {
 	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
 		i++
 	}
@@ -394,13 +428,13 @@ func isTelPrefix(b []byte) bool {
 //   - otherwise national in the default region (trunk prefix optional), or in
 //     another region when written with its trunk prefix, Likely;
 //   - and international written without "+", Likely.
-func (f *finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
+func (f *Finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
 	if plus {
 		f.tryInternational(raw, pos, d, Exact)
 		return
 	}
 	switch {
-	case bytes.HasPrefix(d, []byte("011")) && f.m.regions[0].cc == "1":
+	case bytes.HasPrefix(d, []byte("011")) && f.Regions[0].CC == "1":
 		if f.tryInternational(raw, pos, d[3:], Exact) {
 			return
 		}
@@ -409,15 +443,15 @@ func (f *finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
 			return
 		}
 	}
-	for k, r := range f.m.regions {
+	for k, r := range f.Regions {
 		national := d
-		hasTrunk := r.trunk != "" && bytes.HasPrefix(d, []byte(r.trunk))
+		hasTrunk := r.Trunk != "" && bytes.HasPrefix(d, []byte(r.Trunk))
 		if hasTrunk {
-			national = d[len(r.trunk):]
+			national = d[len(r.Trunk):]
 		} else if k > 0 {
 			continue // another country's number is read only with its trunk prefix
 		}
-		if f.tryPhone(raw, pos, Likely, r.cc, national, nil) {
+		if f.tryPhone(raw, pos, Likely, r.CC, national, nil) {
 			return
 		}
 	}
@@ -426,7 +460,7 @@ func (f *finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
 
 // tryInternational looks up d as a number written after its international
 // prefix, with or without a trunk "0" after the country code.
-func (f *finder) tryInternational(raw []byte, pos int, d []byte, conf Confidence) bool {
+func (f *Finder) tryInternational(raw []byte, pos int, d []byte, conf Confidence) bool {
 	if len(d) == 0 || d[0] == '0' {
 		return false
 	}
@@ -442,18 +476,14 @@ func (f *finder) tryInternational(raw []byte, pos int, d []byte, conf Confidence
 }
 
 // tryPhone looks up "+" cc a b, after the shape's cheap checks.
-func (f *finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b []byte) bool {
+func (f *Finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b []byte) bool {
 	n := len(cc) + len(a) + len(b)
 	if n < minRunDigits || n > maxRunDigits {
 		return false
 	}
 	f.key = append(append(append(append(f.key[:0], '+'), cc...), a...), b...)
-	if sh := f.shape; sh != nil && (sh.PhoneLens&(1<<len(f.key)) == 0 || !sh.PhoneLead[int(f.key[1]-'0')*10+int(f.key[2]-'0')]) {
+	if sh := f.Shape; sh != nil && (sh.PhoneLens&(1<<len(f.key)) == 0 || !sh.PhoneLead[int(f.key[1]-'0')*10+int(f.key[2]-'0')]) {
 		return false
 	}
-	if seeds := f.lookup(FieldPhone, f.key); len(seeds) > 0 {
-		f.add(FieldPhone, raw, pos, seeds, conf)
-		return true
-	}
-	return false
+	return f.Report.Candidate(norm.FieldPhone, f.key, raw, pos, conf)
 }

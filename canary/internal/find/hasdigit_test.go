@@ -1,4 +1,4 @@
-package canary
+package find
 
 import (
 	"encoding/binary"

@@ -21,9 +21,9 @@ import (
 type index struct {
 	mu     sync.RWMutex
 	ks     *keySet         // the keys every MAC here was made with; Rotate swaps both
-	keys   map[mac]int64   // lookup key → first seq with it
+	keys   macTable        // lookup key → first seq with it
 	more   map[mac][]int64 // further seqs sharing a key (phone numbers), in order added
-	ids    map[mac]int64   // ID → seq
+	ids    macTable        // ID → seq
 	filter *filter.Bloom   // tags of every key indexed, pending included
 	tags   []uint64        // the same tags, to rebuild the filter larger
 	// unfiltered: a row has no tags (written before there were filters), so
@@ -35,7 +35,7 @@ type index struct {
 }
 
 func newIndex(ks *keySet) *index {
-	return &index{ks: ks, keys: make(map[mac]int64), more: make(map[mac][]int64), ids: make(map[mac]int64), filter: filter.NewBloom(0)}
+	return &index{ks: ks, more: make(map[mac][]int64), filter: filter.NewBloom(0)}
 }
 
 // growFor makes room for n more seeds at once when the index is empty, so
@@ -43,11 +43,11 @@ func newIndex(ks *keySet) *index {
 func (x *index) growFor(n int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if len(x.ids) > 0 || n <= 0 {
+	if x.ids.len() > 0 || n <= 0 {
 		return
 	}
-	x.ids = make(map[mac]int64, n)
-	x.keys = make(map[mac]int64, 3*n) // at most three keys a seed
+	x.ids = newMACTable(n)
+	x.keys = newMACTable(2 * n) // an email and a ticket each; phone numbers are mostly shared
 	x.filter = filter.NewBloom(3 * n)
 	x.tags = make([]uint64, 0, 3*n)
 }
@@ -82,14 +82,14 @@ func (x *index) publish(entries []entry) {
 // key other than its phone number is already indexed, pending or visible: then
 // it returns the seq holding it and which field (zero for the ID) clashed.
 func (x *index) reserveLocked(seq int64, r *sealedSeed) (clash int64, field canary.Field) {
-	if other, ok := x.ids[r.idMAC]; ok {
+	if other, ok := x.ids.get(r.idMAC); ok {
 		return other, 0
 	}
 	for i, k := range r.keys[:r.n] {
 		if r.fields[i] == canary.FieldPhone {
 			continue
 		}
-		if other, ok := x.keys[k]; ok {
+		if other, ok := x.keys.get(k); ok {
 			return other, r.fields[i]
 		}
 	}
@@ -111,12 +111,12 @@ func (x *index) insertLocked(seq int64, id mac, keys []mac, tags []uint64) {
 			x.filter.Add(t)
 		}
 	}
-	x.ids[id] = seq
+	x.ids.put(id, seq)
 	for _, k := range keys {
-		if _, shared := x.keys[k]; shared {
+		if _, shared := x.keys.get(k); shared {
 			x.more[k] = append(x.more[k], seq)
 		} else {
-			x.keys[k] = seq
+			x.keys.put(k, seq)
 		}
 	}
 	x.last = max(x.last, seq)
@@ -133,8 +133,8 @@ func (x *index) commit(last int64) {
 // abandonLocked removes the pending entry r at seq. Entries must be removed
 // newest first, so that each is the last of any list it shares.
 func (x *index) abandonLocked(seq int64, r *sealedSeed) {
-	if x.ids[r.idMAC] == seq {
-		delete(x.ids, r.idMAC)
+	if got, _ := x.ids.get(r.idMAC); got == seq {
+		x.ids.delete(r.idMAC)
 	}
 	for _, k := range r.keys[:r.n] {
 		if more := x.more[k]; len(more) > 0 && more[len(more)-1] == seq {
@@ -143,8 +143,8 @@ func (x *index) abandonLocked(seq int64, r *sealedSeed) {
 			} else {
 				x.more[k] = more[:len(more)-1]
 			}
-		} else if x.keys[k] == seq {
-			delete(x.keys, k)
+		} else if got, _ := x.keys.get(k); got == seq {
+			x.keys.delete(k)
 		}
 	}
 	x.last = min(x.last, seq-1)
@@ -180,7 +180,7 @@ func (x *index) find(f canary.Field, normalized string, dst []int64) (*keySet, m
 }
 
 func (x *index) seqsLocked(k mac, dst []int64) []int64 {
-	first, ok := x.keys[k]
+	first, ok := x.keys.get(k)
 	if !ok || first > x.visible {
 		return dst
 	}
@@ -197,7 +197,7 @@ func (x *index) seqsLocked(k mac, dst []int64) []int64 {
 func (x *index) seqOfID(id mac) (int64, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	seq, ok := x.ids[id]
+	seq, ok := x.ids.get(id)
 	return seq, ok && seq <= x.visible
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyseed/honeyseed/canary/internal/names"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
@@ -250,7 +251,7 @@ func (c Config) validated() (Config, []string, error) {
 		c.Region = "US"
 	}
 	c.Region = strings.ToUpper(c.Region)
-	if !slices.Contains([]string{"US", "GB", "ES"}, c.Region) {
+	if !slices.Contains(names.Regions(), c.Region) {
 		return c, nil, bad("Region", "%q: supported regions are US, GB and ES", c.Region)
 	}
 	if c.TicketFormat == "" && !c.NoTickets {

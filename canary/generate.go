@@ -14,12 +14,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/nyaruka/phonenumbers"
-	unorm "golang.org/x/text/unicode/norm"
 
+	"github.com/honeyseed/honeyseed/canary/internal/gen"
 	"github.com/honeyseed/honeyseed/canary/internal/names"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 	"github.com/honeyseed/honeyseed/canary/internal/places"
@@ -41,16 +40,11 @@ type Generator struct {
 	held      map[string][]*poolNumber // numbers each placement holds
 	cursor    map[string]int           // where the next seed of a placement starts looking
 	nextFree  int                      // numbers before it are all claimed
-	patterns  []EmailPattern
-	patternW  []float64 // cumulative
-	ascii     map[string]string
-	created   createdTable
-	tx        genTx
+	locals    gen.LocalParts
+	created   gen.CreatedTable
+	tx        gen.Tx
 	key       []byte   // scratch
 	wbuf      []byte   // scratch
-	lbuf      []byte   // scratch: local part
-	gbuf      []byte   // scratch: given name
-	fbuf      []byte   // scratch: family name
 	words     []uint64 // scratch
 }
 
@@ -79,7 +73,6 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		hash:      maphash.MakeSeed(),
 		emails:    make(map[uint64]struct{}, 1024),
 		tickets:   make(map[uint64]struct{}, 1024),
-		ascii:     make(map[string]string),
 		held:      make(map[string][]*poolNumber),
 		cursor:    make(map[string]int),
 	}
@@ -90,16 +83,16 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		}
 	}
 	g.rng = rand.New(rand.NewChaCha8(seed))
-	g.created = newCreatedTable(&g.cfg)
+	g.created = gen.NewCreatedTable(c.CreatedHours, c.CreatedWeekdays, c.CreatedFrom, c.CreatedTo, c.CreatedZone)
 
 	for p := GivenDotFamily; p <= InitialFamilyDigits; p++ {
 		if w := c.EmailPatterns[p]; w > 0 {
 			total := w
-			if n := len(g.patternW); n > 0 {
-				total += g.patternW[n-1]
+			if n := len(g.locals.Weights); n > 0 {
+				total += g.locals.Weights[n-1]
 			}
-			g.patterns = append(g.patterns, p)
-			g.patternW = append(g.patternW, total)
+			g.locals.Patterns = append(g.locals.Patterns, gen.Pattern(p))
+			g.locals.Weights = append(g.locals.Weights, total)
 		}
 	}
 
@@ -182,16 +175,16 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 	// Claims are made in place and undone if the call fails, so a failed
 	// Generate leaves the Generator as it was.
 	tx := &g.tx // reused: its logs keep their capacity between calls
-	tx.sets, tx.uses, tx.other = tx.sets[:0], tx.uses[:0], tx.other[:0]
+	tx.Reset()
 	if err := g.claimNumbers(tx, placement, n); err != nil {
-		tx.rollback()
+		tx.Rollback()
 		return nil, err
 	}
 	out := make([]Seed, 0, n)
 	for range n {
 		s, err := g.one(tx, placement)
 		if err != nil {
-			tx.rollback()
+			tx.Rollback()
 			return nil, err
 		}
 		out = append(out, s)
@@ -199,47 +192,9 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 	return out, nil
 }
 
-// genTx is the undo log of one Generate call.
-type genTx struct {
-	sets []setClaim
-	uses []useClaim
-
-	other []func() // rare claims (a number to a placement)
-}
-
-type setClaim struct {
-	set map[uint64]struct{}
-	key uint64
-}
-
-type useClaim struct {
-	p     *poolNumber
-	words int // len(p.words) before the seed's words were added
-}
-
-func (tx *genTx) rollback() {
-	for i := len(tx.other) - 1; i >= 0; i-- {
-		tx.other[i]()
-	}
-	for i := len(tx.uses) - 1; i >= 0; i-- {
-		u := tx.uses[i]
-		u.p.uses--
-		u.p.words = u.p.words[:u.words]
-	}
-	for _, c := range tx.sets {
-		delete(c.set, c.key)
-	}
-}
-
-// claimSet adds key to set, to be removed on rollback.
-func (tx *genTx) claimSet(set map[uint64]struct{}, key uint64) {
-	set[key] = struct{}{}
-	tx.sets = append(tx.sets, setClaim{set, key})
-}
-
 // claimNumbers gives placement enough numbers for n more seeds at PhoneShare
 // each, as far as the pool allows, so that seeds spread evenly over them.
-func (g *Generator) claimNumbers(tx *genTx, placement string, n int) error {
+func (g *Generator) claimNumbers(tx *gen.Tx, placement string, n int) error {
 	if len(g.numbers) == 0 || n == 0 {
 		return nil
 	}
@@ -265,18 +220,18 @@ func (g *Generator) claimNumbers(tx *genTx, placement string, n int) error {
 	return nil
 }
 
-func (g *Generator) claim(tx *genTx, p *poolNumber, placement string) {
+func (g *Generator) claim(tx *gen.Tx, p *poolNumber, placement string) {
 	p.placement = placement
 	g.held[placement] = append(g.held[placement], p)
 	free := g.nextFree
-	tx.other = append(tx.other, func() {
+	tx.OnRollback(func() {
 		p.placement = ""
 		g.held[placement] = g.held[placement][:len(g.held[placement])-1]
 		g.nextFree = min(g.nextFree, free)
 	})
 }
 
-func (g *Generator) one(tx *genTx, placement string) (Seed, error) {
+func (g *Generator) one(tx *gen.Tx, placement string) (Seed, error) {
 	c := &g.cfg
 	r := g.rng
 	id, err := g.newID()
@@ -313,7 +268,7 @@ func (g *Generator) one(tx *genTx, placement string) (Seed, error) {
 		s.Phone = phone.e164
 		g.use(tx, phone, words)
 	}
-	s.CreatedAt = g.createdAt()
+	s.CreatedAt = g.created.Draw(g.rng, g.cfg.CreatedFrom, g.cfg.CreatedTo)
 	if !c.NoTickets {
 		t, err := g.ticket(tx, s.CreatedAt)
 		if err != nil {
@@ -363,10 +318,8 @@ func (g *Generator) pickNumber(placement string, words []uint64) *poolNumber {
 }
 
 // use records that a seed whose name has words took p.
-func (g *Generator) use(tx *genTx, p *poolNumber, words []uint64) {
-	tx.uses = append(tx.uses, useClaim{p, len(p.words)})
-	p.uses++
-	p.words = append(p.words, words...)
+func (g *Generator) use(tx *gen.Tx, p *poolNumber, words []uint64) {
+	tx.Use(&p.uses, &p.words, words)
 }
 
 func sharesWord(have, words []uint64) bool {
@@ -407,10 +360,10 @@ func (g *Generator) nameWords(n Name) []uint64 {
 
 // email draws an address for name on the next domain and claims it. It reports
 // false when a few patterns in a row were taken, so the caller redraws the name.
-func (g *Generator) email(tx *genTx, name Name, born int) (string, bool) {
+func (g *Generator) email(tx *gen.Tx, name Name, born int) (string, bool) {
 	domain := g.domains[g.nextDomain()]
 	for range 6 {
-		local := g.localPart(name, born)
+		local := g.locals.Draw(g.rng, name.Given, name.Family, born)
 		if len(local) == 0 || len(local) > norm.MaxLocalLen || local[0] == '.' || local[len(local)-1] == '.' {
 			continue
 		}
@@ -426,7 +379,7 @@ func (g *Generator) email(tx *genTx, name Name, born int) (string, bool) {
 		if g.registered(FieldEmail, addr) || g.cfg.Exclude != nil && g.cfg.Exclude(FieldEmail, addr) {
 			continue
 		}
-		tx.claimSet(g.emails, h)
+		tx.ClaimSet(g.emails, h)
 		return addr, true
 	}
 	return "", false
@@ -455,220 +408,9 @@ func (g *Generator) nextDomain() int {
 	return i
 }
 
-// localPart draws a local part for name into scratch memory, valid until the
-// next call; nil when the name has no letters to build one from.
-func (g *Generator) localPart(name Name, born int) []byte {
-	r := g.rng
-	given := g.asciiName(g.gbuf[:0], name.Given)
-	family := g.asciiName(g.fbuf[:0], name.Family)
-	g.gbuf, g.fbuf = given, family
-	if i := bytes.IndexByte(given, ' '); i > 0 {
-		if r.IntN(10) < 6 {
-			given = given[:i] // "maria carmen" is mostly "maria"
-		} else {
-			given = squeeze(given, 0)
-		}
-	}
-	if i := bytes.IndexByte(family, ' '); i > 0 {
-		switch x := r.IntN(10); {
-		case x < 7:
-			family = family[:i] // Spanish: the first surname alone, most often
-		case x < 9:
-			family = squeeze(family, 0)
-		default:
-			family = squeeze(family, '.')
-		}
-	}
-	if len(given) == 0 || len(family) == 0 {
-		return nil
-	}
-	gi := given[:1]
-	x := r.Float64() * g.patternW[len(g.patternW)-1]
-	p := g.patterns[min(sortSearchFloat(g.patternW, x), len(g.patterns)-1)]
-	b := g.lbuf[:0]
-	switch p {
-	case GivenDotFamily:
-		b = append(append(append(b, given...), '.'), family...)
-	case GivenFamily:
-		b = append(append(b, given...), family...)
-	case InitialFamily:
-		b = append(append(b, gi...), family...)
-	case GivenUnderFamily:
-		b = append(append(append(b, given...), '_'), family...)
-	case GivenDigits:
-		b = g.appendDigits(append(b, given...), born)
-	case FamilyInitial:
-		b = append(append(b, family...), gi...)
-	case GivenDotFamilyDigits:
-		b = g.appendDigits(append(append(append(b, given...), '.'), family...), born)
-	case InitialDotFamily:
-		b = append(append(append(b, gi...), '.'), family...)
-	case FamilyGiven:
-		if r.IntN(2) == 0 {
-			b = append(append(append(b, family...), '.'), given...)
-		} else {
-			b = append(append(b, family...), given...)
-		}
-	case GivenInitial:
-		b = append(append(b, given...), family[0])
-	case InitialFamilyDigits:
-		b = g.appendDigits(append(append(b, gi...), family...), born)
-	default:
-		b = append(append(append(b, given...), '.'), family...)
-	}
-	g.lbuf = b
-	return b
-}
-
-// squeeze replaces the spaces of b with sep, or drops them when sep is 0.
-func squeeze(b []byte, sep byte) []byte {
-	w := 0
-	for _, c := range b {
-		switch {
-		case c != ' ':
-			b[w] = c
-			w++
-		case sep != 0:
-			b[w] = sep
-			w++
-		}
-	}
-	return b[:w]
-}
-
-// appendDigits appends what people add to a name: a birth year in two or four
-// digits, or one to four other digits, so no digit count is shared by all.
-func (g *Generator) appendDigits(b []byte, born int) []byte {
-	r := g.rng
-	switch x := r.IntN(100); {
-	case x < 35:
-		return append(b, byte('0'+born/10%10), byte('0'+born%10))
-	case x < 50:
-		return strconv.AppendInt(b, int64(born), 10)
-	case x < 60:
-		return strconv.AppendInt(b, int64(1+r.IntN(9)), 10)
-	case x < 82:
-		return strconv.AppendInt(b, int64(10+r.IntN(90)), 10)
-	case x < 92:
-		return strconv.AppendInt(b, int64(100+r.IntN(900)), 10)
-	}
-	return strconv.AppendInt(b, int64(1000+r.IntN(9000)), 10)
-}
-
-// asciiName appends the form of a name people type in an address: ASCII
-// letters, lower case, words separated by one space.
-func (g *Generator) asciiName(dst []byte, s string) []byte {
-	if !norm.IsASCII(s) {
-		return append(dst, g.toASCII(s)...)
-	}
-	start := len(dst)
-	for i := 0; i < len(s); i++ {
-		switch c := norm.Lower(s[i]); {
-		case c >= 'a' && c <= 'z':
-			dst = append(dst, c)
-		case c == ' ' && len(dst) > start && dst[len(dst)-1] != ' ':
-			dst = append(dst, c)
-		}
-	}
-	if len(dst) > start && dst[len(dst)-1] == ' ' {
-		dst = dst[:len(dst)-1]
-	}
-	return dst
-}
-
-// toASCII turns a name into what people type in an address: accents dropped,
-// letters only, lower case ("María José" -> "maria jose", "O'Brien" -> "obrien").
-func (g *Generator) toASCII(s string) string {
-	if a, ok := g.ascii[s]; ok {
-		return a
-	}
-	var b strings.Builder
-	for _, r := range unorm.NFD.String(strings.ToLower(s)) {
-		switch {
-		case r >= 'a' && r <= 'z':
-			b.WriteRune(r)
-		case r == ' ':
-			b.WriteByte(' ')
-		case unicode.Is(unicode.Mn, r), r == '\'', r == '-', r == '.', r == '’':
-		case r == 'ß':
-			b.WriteString("ss")
-		case r == 'æ':
-			b.WriteString("ae")
-		case r == 'ø':
-			b.WriteByte('o')
-		case r == 'ł':
-			b.WriteByte('l')
-		}
-	}
-	a := strings.Join(strings.Fields(b.String()), " ")
-	if len(g.ascii) < 1<<16 {
-		g.ascii[s] = a
-	}
-	return a
-}
-
-// createdTable is what createdAt draws from, computed once per Generator: the
-// local midnight of every day in the window with its weekday's weight,
-// cumulated, and the hour weights cumulated.
-type createdTable struct {
-	midnight []int64   // Unix seconds of each day's local midnight
-	dayCum   []float64 // cumulative weekday weights of the days
-	hourCum  [24]float64
-}
-
-func newCreatedTable(c *Config) createdTable {
-	hours, days := c.CreatedHours, c.CreatedWeekdays
-	if hours == ([24]float64{}) {
-		hours = defaultHours
-	}
-	if days == ([7]float64{}) {
-		days = defaultWeekdays
-	}
-	var t createdTable
-	total := 0.0
-	for h, w := range hours {
-		total += w
-		t.hourCum[h] = total
-	}
-	from := c.CreatedFrom.In(c.CreatedZone)
-	day := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, c.CreatedZone)
-	total = 0
-	for k := 0; day.Before(c.CreatedTo) && k < 366*50; k++ {
-		total += days[day.Weekday()]
-		t.midnight = append(t.midnight, day.Unix())
-		t.dayCum = append(t.dayCum, total)
-		day = day.AddDate(0, 0, 1)
-	}
-	return t
-}
-
-// createdAt draws a creation time in [CreatedFrom, CreatedTo) weighted by
-// weekday and hour as the host's real sign-ups are.
-func (g *Generator) createdAt() time.Time {
-	c := &g.cfg
-	r := g.rng
-	t := &g.created
-	for range maxAttempts {
-		k := sortSearchFloat(t.dayCum, r.Float64()*t.dayCum[len(t.dayCum)-1])
-		h := sortSearchFloat(t.hourCum[:], r.Float64()*t.hourCum[23])
-		at := time.Unix(t.midnight[min(k, len(t.midnight)-1)]+int64(min(h, 23))*3600+int64(r.IntN(3600)), 0)
-		if !at.Before(c.CreatedFrom) && at.Before(c.CreatedTo) {
-			return at.UTC()
-		}
-	}
-	// A window too narrow for its weights (a few hours at night): uniform.
-	return c.CreatedFrom.Add(time.Duration(r.Int64N(int64(c.CreatedTo.Sub(c.CreatedFrom))))).UTC()
-}
-
-var (
-	defaultHours = [24]float64{0.15, 0.1, 0.08, 0.06, 0.06, 0.1, 0.25, 0.5, 0.9, 1.3, 1.5, 1.5,
-		1.4, 1.4, 1.5, 1.4, 1.3, 1.1, 0.9, 0.8, 0.75, 0.6, 0.45, 0.3}
-	defaultWeekdays = [7]float64{0.55, 1, 1, 1, 0.95, 0.9, 0.6}
-)
-
 // ticket draws a reference whose number follows the creation time through the
 // live range, as a host's sequential ticket numbers do, with some jitter.
-func (g *Generator) ticket(tx *genTx, created time.Time) (string, error) {
+func (g *Generator) ticket(tx *gen.Tx, created time.Time) (string, error) {
 	c := &g.cfg
 	lo, hi := c.TicketMin, c.TicketMax
 	width := hi - lo
@@ -705,7 +447,7 @@ func (g *Generator) ticket(tx *genTx, created time.Time) (string, error) {
 }
 
 // tryTicket claims ticket number n if no seed and no host record has it.
-func (g *Generator) tryTicket(tx *genTx, n uint64) (string, bool, error) {
+func (g *Generator) tryTicket(tx *gen.Tx, n uint64) (string, bool, error) {
 	c := &g.cfg
 	t := FormatTicket(c.TicketFormat, n)
 	var reason string
@@ -720,7 +462,7 @@ func (g *Generator) tryTicket(tx *genTx, n uint64) (string, bool, error) {
 	if g.registered(FieldTicket, string(g.key)) || c.Exclude != nil && c.Exclude(FieldTicket, t) {
 		return "", false, nil
 	}
-	tx.claimSet(g.tickets, h)
+	tx.ClaimSet(g.tickets, h)
 	return t, true, nil
 }
 
@@ -768,20 +510,6 @@ func (g *Generator) uuid() uuid.UUID {
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return u
-}
-
-// sortSearchFloat returns the first index whose cumulative weight exceeds x.
-func sortSearchFloat(cum []float64, x float64) int {
-	lo, hi := 0, len(cum)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if cum[mid] <= x {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo
 }
 
 func firstWord(s string) string {

@@ -85,7 +85,7 @@ func TestGenerateHasNoCommonTell(t *testing.T) {
 		digitCounts[len(trailing.FindString(local))]++
 		shape := regexp.MustCompile(`[a-z]+`).ReplaceAllString(regexp.MustCompile(`\d+`).ReplaceAllString(local, "9"), "a")
 		shapes[shape]++
-		ascii := g.toASCII(s.Name.Given + " " + s.Name.Family)
+		ascii := g.locals.ASCII(s.Name.Given + " " + s.Name.Family)
 		parts := strings.Fields(ascii)
 		assert.True(t, slices.ContainsFunc(parts, func(p string) bool { return strings.Contains(local, p) || strings.HasPrefix(local, p[:1]) }),
 			"local part %q comes from the name %q, not random letters", local, s.Name)

@@ -283,7 +283,7 @@ func (r *MemoryRegistry) Len() int {
 
 // publishBatch bounds how long one Add holds the write lock, so that a large
 // Add delays concurrent lookups by microseconds, not seconds.
-const publishBatch = 4096
+const publishBatch = memindex.PublishBatch
 
 // Add implements Registry.
 func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {

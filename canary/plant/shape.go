@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/names"
 )
 
 // Shape is what Learn infers about the host's rows: formats, ranges and
@@ -87,7 +88,7 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 	if len(s.EmailPatterns) > 0 {
 		cfg.EmailPatterns = maps.Clone(s.EmailPatterns)
 	}
-	if cfg.Region == "" && slices.Contains([]string{"US", "GB", "ES"}, s.PhoneRegion) {
+	if cfg.Region == "" && slices.Contains(names.Regions(), s.PhoneRegion) {
 		cfg.Region = s.PhoneRegion
 	}
 	return cfg

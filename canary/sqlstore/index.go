@@ -5,6 +5,7 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/internal/filter"
+	"github.com/honeyseed/honeyseed/canary/internal/memindex"
 )
 
 // index maps the MACs of lookup keys and IDs to the seq of the seed rows that
@@ -62,7 +63,7 @@ type entry struct {
 
 // publishBatch bounds how long one publish holds the write lock (about a
 // millisecond), so that loading a million seeds never stalls lookups for long.
-const publishBatch = 4096
+const publishBatch = memindex.PublishBatch
 
 // publish adds committed entries, which must be in seq order and newer than
 // x.last, with no batch pending.

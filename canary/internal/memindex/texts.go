@@ -26,6 +26,11 @@ type Texts struct {
 	n      int
 }
 
+// PublishBatch is how many prepared entries an in-memory registry index
+// publishes per hold of its write lock (MemoryRegistry, sqlstore's index): a
+// large load then delays concurrent lookups by about a millisecond at a time.
+const PublishBatch = 4096
+
 // Chunk is how many records share one arena.
 const Chunk = 4096
 

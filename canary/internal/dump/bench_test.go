@@ -27,9 +27,12 @@ func BenchmarkNewReader(b *testing.B) {
 	zw, _ := zstd.NewWriter(&zs)
 	zw.Write(plain.Bytes())
 	zw.Close()
-	direct := map[string]func(io.Reader) (io.Reader, error){
-		"gzip": func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
-		"zstd": func(r io.Reader) (io.Reader, error) { return zstd.NewReader(r) },
+	direct := map[string]func(io.Reader) (io.ReadCloser, error){
+		"gzip": func(r io.Reader) (io.ReadCloser, error) { return gzip.NewReader(r) },
+		"zstd": func(r io.Reader) (io.ReadCloser, error) {
+			d, err := zstd.NewReader(r)
+			return d.IOReadCloser(), err
+		},
 	}
 	for _, tc := range []struct {
 		name string
@@ -58,6 +61,7 @@ func BenchmarkNewReader(b *testing.B) {
 				if _, err := io.Copy(io.Discard, r); err != nil {
 					b.Fatal(err)
 				}
+				r.Close()
 			}
 		})
 	}

@@ -69,6 +69,26 @@ func (t *macTable) put(k mac, seq int64) {
 	}
 }
 
+// putNew stores seq under k unless k is there: then it returns the seq
+// stored and false. One probe where get and put would take two.
+func (t *macTable) putNew(k mac, seq int64) (int64, bool) {
+	if (t.n+1)*4 > len(t.slots)*3 {
+		t.grow()
+	}
+	mask := len(t.slots) - 1
+	for i := t.home(k); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.seq == 0 {
+			*s = macSlot{k, seq}
+			t.n++
+			return seq, true
+		}
+		if s.k == k {
+			return s.seq, false
+		}
+	}
+}
+
 // delete removes k, shifting back the entries after it so that no probe
 // sequence is broken (no tombstones).
 func (t *macTable) delete(k mac) {

@@ -96,6 +96,9 @@ func (s *Store) loadPackedLocked(ctx context.Context, q querier) error {
 		return dbError("loading index", err)
 	}
 	defer rows.Close()
+	// An empty index (Open) is built in one go, from every packed row.
+	var all []entry
+	first := after == 0
 	for rows.Next() {
 		var (
 			lo, hi int64
@@ -105,17 +108,24 @@ func (s *Store) loadPackedLocked(ctx context.Context, q querier) error {
 			return dbError("loading index", err)
 		}
 		if lo > after+1 {
-			return nil // a gap
+			break // a gap
 		}
 		entries, err := unpackEntries(lo, hi, after, packed)
 		if err != nil {
 			return err
 		}
-		s.idx.publish(entries)
+		if first {
+			all = append(all, entries...)
+		} else {
+			s.idx.publish(entries)
+		}
 		after = hi
 	}
 	if err := rows.Err(); err != nil {
 		return dbError("loading index", err)
+	}
+	if first {
+		s.idx.build(all)
 	}
 	return nil
 }

@@ -89,7 +89,7 @@ func (s *Store) writePacked(ctx context.Context, tx *sql.Tx, op string, entries 
 // loadPackedLocked publishes the packed index rows that cover the seqs after
 // the last one indexed, in order, and stops at the first gap: the rows after
 // it (written by an older version) are read one by one.
-func (s *Store) loadPackedLocked(ctx context.Context, q querier) error {
+func (s *Store) loadPackedLocked(ctx context.Context, q querier, expect int) error {
 	after := s.idx.visibleSeq()
 	rows, err := q.QueryContext(ctx, s.dialect.q(`SELECT lo, hi, packed FROM honeyseed_index WHERE hi > ? ORDER BY lo`), after)
 	if err != nil {
@@ -97,8 +97,11 @@ func (s *Store) loadPackedLocked(ctx context.Context, q querier) error {
 	}
 	defer rows.Close()
 	// An empty index (Open) is built in one go, from every packed row.
-	var all []entry
 	first := after == 0
+	var all []entry
+	if first {
+		all = make([]entry, 0, expect)
+	}
 	for rows.Next() {
 		var (
 			lo, hi int64

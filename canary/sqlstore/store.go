@@ -380,14 +380,14 @@ func (s *Store) explain(ctx context.Context, err error) error {
 // and inserting them in the index run on two goroutines.
 func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 	after := s.idx.visibleSeq()
+	var n int64 // seeds expected, when loading from scratch
 	if after == 0 {
-		var n int64
 		if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM honeyseed_seeds`).Scan(&n); err != nil {
 			return dbError("loading index", err)
 		}
 		s.idx.growFor(int(n))
 	}
-	if err := s.loadPackedLocked(ctx, q); err != nil {
+	if err := s.loadPackedLocked(ctx, q, int(n)); err != nil {
 		return err
 	}
 	after = s.idx.visibleSeq()

@@ -65,7 +65,9 @@
 //   - how many seeds and alerts there are, and in what order they were added
 //     (rows are numbered);
 //   - when: file and WAL timestamps, and the ordering of rows, tell when batches
-//     were added; delivery rows carry their next attempt time in clear;
+//     were added (the packed index rows of honeyseed_index, one per 512 seeds
+//     of a batch, show where batches begin); delivery rows carry their next
+//     attempt time in clear;
 //   - structure: how many lookup keys each seed has (one to three, so which
 //     seeds have a phone number or ticket), and which seeds share a phone
 //     number (their rows carry the same MAC and the same tag);

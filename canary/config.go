@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyseed/honeyseed/canary/internal/gen"
 	"github.com/honeyseed/honeyseed/canary/internal/names"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
@@ -132,19 +133,20 @@ type Config struct {
 // EmailPattern is a way people form an email local part.
 type EmailPattern uint8
 
-// The local-part patterns, shown for Jessica Smith born 1987.
+// The local-part patterns, shown for Jessica Smith born 1987. Their numbers
+// are the generator's own (internal/gen), so the two cannot drift apart.
 const (
-	GivenDotFamily       EmailPattern = iota + 1 // jessica.smith
-	GivenFamily                                  // jessicasmith
-	InitialFamily                                // jsmith
-	GivenUnderFamily                             // jessica_smith
-	GivenDigits                                  // jessica87, jessica1987, jessica4412
-	FamilyInitial                                // smithj
-	GivenDotFamilyDigits                         // jessica.smith87
-	InitialDotFamily                             // j.smith
-	FamilyGiven                                  // smithjessica, smith.jessica
-	GivenInitial                                 // jessicas
-	InitialFamilyDigits                          // jsmith1987
+	GivenDotFamily       = EmailPattern(gen.GivenDotFamily)       // jessica.smith
+	GivenFamily          = EmailPattern(gen.GivenFamily)          // jessicasmith
+	InitialFamily        = EmailPattern(gen.InitialFamily)        // jsmith
+	GivenUnderFamily     = EmailPattern(gen.GivenUnderFamily)     // jessica_smith
+	GivenDigits          = EmailPattern(gen.GivenDigits)          // jessica87, jessica1987, jessica4412
+	FamilyInitial        = EmailPattern(gen.FamilyInitial)        // smithj
+	GivenDotFamilyDigits = EmailPattern(gen.GivenDotFamilyDigits) // jessica.smith87
+	InitialDotFamily     = EmailPattern(gen.InitialDotFamily)     // j.smith
+	FamilyGiven          = EmailPattern(gen.FamilyGiven)          // smithjessica, smith.jessica
+	GivenInitial         = EmailPattern(gen.GivenInitial)         // jessicas
+	InitialFamilyDigits  = EmailPattern(gen.InitialFamilyDigits)  // jsmith1987
 )
 
 // DefaultEmailPatterns is the pattern mix used when Config.EmailPatterns is

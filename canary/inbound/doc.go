@@ -32,6 +32,13 @@
 //
 // The HTTP handlers accept POST only and share [Options].
 //
+// # Starting
+//
+// Every config's zero value (with its required fields set) is safe: the
+// limits below apply by default. For several receiver processes, or one that
+// restarts, give the webhooks a shared [ReplayStore] (sqlstore's
+// Store.Replay) in [Options.Replay].
+//
 // # Wiring
 //
 // Give every receiver the same handler, and mount the webhooks on an HTTPS
@@ -45,14 +52,38 @@
 //	go mx.ListenAndServe()
 //	defer mx.Close()
 //
-//	opts := inbound.Options{Handler: watcher, Logger: log}
+//	opts := inbound.Options{Handler: watcher, Logger: log,
+//		PublicBase: "https://hooks.canary.example"}
 //	sms, err := inbound.NewTwilioSMSHandler(inbound.TwilioConfig{
 //		AuthToken: inbound.Secret(os.Getenv("TWILIO_AUTH_TOKEN")),
-//		PublicURL: "https://hooks.canary.example/twilio/sms",
 //		Options:   opts,
 //	})
 //	mux := http.NewServeMux()
-//	mux.Handle("/twilio/sms", sms)
+//	mux.Handle("/twilio/sms", sms) // Twilio's URL: https://hooks.canary.example/twilio/sms
+//
+// # Public URLs and proxies
+//
+// Of the providers, only Twilio signs the URL it requests; Mailgun, SendGrid,
+// Postmark and Standard Webhooks authenticate the body or a credential, and
+// no proxy can break them. For Twilio, each handler checks the signature
+// against [Options.PublicBase] followed by its own request path and query,
+// so one base serves every endpoint. A reverse proxy's Forwarded, or
+// X-Forwarded-Proto and X-Forwarded-Host, headers replace the base's scheme
+// and host only when the request comes from an address in
+// [Options.TrustedProxies]; from anyone else they are ignored, since a
+// caller could otherwise choose the URL its signature is checked against.
+//
+// # TLS
+//
+// A [CertReloader] serves a certificate and key from PEM files, for
+// STARTTLS (SMTPConfig.TLSConfig) and for the HTTPS server of the webhooks,
+// and reads them again on Reload, which a command calls on SIGHUP after a
+// renewal; a broken renewal leaves the old pair in place:
+//
+//	cr, err := inbound.NewCertReloader("/etc/honeyseed/cert.pem", "/etc/honeyseed/key.pem")
+//	mx, err := inbound.NewSMTPServer(inbound.SMTPConfig{..., TLSConfig: cr.TLSConfig()})
+//	hooks := &http.Server{Addr: ":443", Handler: mux, TLSConfig: cr.TLSConfig()}
+//	go hooks.ListenAndServeTLS("", "")
 //
 // # IMAP watcher
 //
@@ -172,8 +203,8 @@
 //
 //   - Authenticity. Twilio requests must carry a valid X-Twilio-Signature
 //     (HMAC-SHA1 under the auth token over the URL and the sorted
-//     parameters); set [TwilioConfig.PublicURL] when a proxy changes the scheme,
-//     host or path the handler sees. Mailgun posts must carry the HMAC-SHA256
+//     parameters); set [Options.PublicBase] when a proxy changes the scheme,
+//     host or path prefix the handler sees. Mailgun posts must carry the HMAC-SHA256
 //     of timestamp and token under the webhook signing key. Standard Webhooks
 //     posts must carry a "v1" HMAC-SHA256 of id, timestamp and body under the
 //     whsec_ secret (at least 24 bytes). SendGrid Inbound Parse and Postmark
@@ -183,32 +214,108 @@
 //     is compared in constant time. Secrets are [Secret] values, which log as
 //     REDACTED. Twilio's SharedKey signing, announced by an
 //     X-Twilio-Webhooks-Signature-Settings header, is not supported.
+//   - Who sent it. What a message claims (From, the envelope sender, a
+//     caller ID) is never proof: scammers forge own addresses to be taken
+//     for the operator. A receiver proves what it can and records it in
+//     Event.Auth, which alone lets a watcher suppress own traffic. Mail
+//     receivers ([SMTPConfig.Auth], [Options.Auth], both a [MailAuth])
+//     verify DKIM signatures with go-msgauth (at most MaxSignatures, DNS
+//     lookups bounded by Timeout and injectable) and count one that passes,
+//     covers From and is aligned with the one From address's domain
+//     (relaxed, or strict when the domain's DMARC policy says adkim=s);
+//     and they believe Authentication-Results fields only from the
+//     authserv-ids in TrustedAuthServIDs, only at the top of the message,
+//     up to the first field of any other id: a DMARC pass for the From
+//     domain, or a DKIM or SPF pass for an aligned domain. SPF is not
+//     checked here (it needs the gateway's view of the client); a gateway
+//     that checks it reports through Authentication-Results. A message
+//     with several From fields or addresses authenticates nothing. A
+//     replay of a genuine signed own message still verifies: it is the
+//     operator's own text. Numbers are never authenticated by Twilio's
+//     handlers, since caller IDs can be spoofed; only a Standard Webhooks
+//     caller, who holds the secret, may vouch for a sender
+//     ([WebhookConfig.TrustSenderAuth]).
 //   - Replay. Mailgun and Standard Webhooks posts carry a timestamp: one
 //     further than the window (default five minutes) from the injectable clock,
-//     either way, is refused, and each token or webhook-id is accepted once
-//     within it, from a bounded cache. Twilio and the unsigned providers carry
-//     no timestamp: a replayed request repeats its carrier ID in Event.ID.
+//     either way, is refused. Each Mailgun token, webhook-id and Twilio
+//     MessageSid or CallSid is accepted once, claimed in the [ReplayStore]
+//     and kept at least for the provider's retry horizon: Mailgun's 8 hours,
+//     72 hours for Standard Webhooks senders (who retry with the same id for
+//     about a day), and 30 days for Twilio, whose signature holds no time and
+//     so verifies forever. The default store is a bounded cache in memory,
+//     which a restart empties; sqlstore's keeps HMACs of the keys in the
+//     database, shared by every receiver on it. The unsigned providers carry
+//     no key to claim: a replayed post repeats its carrier ID in Event.ID.
 //   - Refusals. A forged, stale or replayed request gets 403 and no event; a
 //     malformed one 400; a body over [Options.MaxBodyBytes] 413; a wrong
 //     method 405. The caller is told the status only; the cause goes to the
 //     optional [log/slog.Logger].
 //   - Bounds. Bodies are read through http.MaxBytesReader. The SMTP server
-//     bounds message size (552 past it), recipients (452), line length and
-//     time per command and message. Header fields kept in Event.Header are
-//     bounded in count and bytes, fields and body are cut on a rune boundary,
-//     MIME trees in parts and depth, and every string is valid UTF-8 (invalid
-//     bytes become U+FFFD). Parsing reads each byte a bounded number of times.
+//     bounds message size (552 past it), recipients (452), line length,
+//     connections, memory and time (see [SMTP limits]). Header fields kept in
+//     Event.Header are bounded in count and bytes, fields and body are cut on
+//     a rune boundary, MIME trees in parts and depth, and every string is
+//     valid UTF-8 (invalid bytes become U+FFFD). Parsing reads each byte a
+//     bounded number of times. A 503 to a webhook also comes when the
+//     ReplayStore fails, so the provider retries.
 //   - Nothing lost. The recipient of a message is a seed before its data is
 //     read, so a message is never refused for being malformed: what could not
 //     be read is described under [NoteHeader] in Event.Header, and the rest is
 //     kept. A message too large, or with a line too long, is refused, but the
 //     part that arrived is recorded first.
 //   - Probing. The SMTP server tells a prober which addresses of the canary
-//     domains are seeds, as any mail server does. Every address of those
-//     domains in the stolen data is a seed anyway, so a probe teaches nothing
-//     the data did not; what a careful insider could notice is the domain
-//     itself, which is why seeds use believable domains. A probe that stops
-//     before DATA records no event.
+//     domains are seeds, as any mail server does, but no faster than mailing
+//     them would: see the probe brake below. Every address of those domains
+//     in the stolen data is a seed anyway, so a probe teaches little the data
+//     did not; what a careful insider could notice is the domain itself,
+//     which is why seeds use believable domains. A probe that stops before
+//     DATA records no event.
+//   - Failures are temporary. A time-out, a client gone mid-message, a full
+//     budget or any failure inside the server is answered 4xx with a generic
+//     text (421 and the connection closed when the stream can no longer be
+//     trusted), never a 5xx and never the cause, which goes to the log; the
+//     sender retries. What arrived of a message to a seed is still recorded,
+//     with a note saying it was cut.
+//
+// # SMTP limits
+//
+// The fields of [SMTPConfig], with their defaults; a negative count means no
+// limit:
+//
+//   - MaxMessageBytes 10 MiB, MaxRecipients 50, MaxLineBytes 64 KiB,
+//     MaxHeaderBytes 64 KiB and MaxHeaderFields 256.
+//   - MaxConnections 256 in all and MaxConnectionsPerIP 20 per client (an
+//     IPv4 address or an IPv6 /64). A connection past either is answered
+//     "421 4.7.0" and closed before the greeting.
+//   - ReadTimeout 1 min for each command. DataTimeout 10 min for the whole of
+//     a message and DataIdleTimeout 1 min for each wait within it: past
+//     either, what arrived is recorded and the client told "421 4.4.2". While
+//     more than three quarters of MaxConnections are in use, every wait is cut
+//     to 10 s. WriteTimeout 1 min per reply; HandleTimeout 30 s per registry
+//     lookup, per HandleEvent and per wait for budget.
+//   - MaxInFlightBytes 32 MiB (never less than MaxMessageBytes): the message
+//     data held in memory by all sessions together. Past it, data goes to a
+//     temporary file in SpoolDir, and the message is parsed once the budget
+//     has room for it; one that finds none within HandleTimeout is answered
+//     "452 4.3.1". Parsing and matching take a few times a message's size on
+//     top of it, so peak memory is a small multiple of the budget whatever the
+//     number of clients: with 50 clients sending 10 MiB each at once, a
+//     receiver peaked at about 220 MiB, where it took 1.2 GiB without a
+//     budget (BenchmarkSMTPPeakRSS).
+//   - The probe brake. A connection names TarpitAfter unknown recipients (5)
+//     at full speed; then every RCPT reply, for a seed or not, waits
+//     TarpitDelay (1 s), doubling per further unknown recipient up to
+//     TarpitMaxDelay (30 s). The delay is chosen before the lookup, so it says
+//     nothing of the answer. After MaxUnknownRecipients (20) the next RCPT is
+//     answered "421 4.7.0" and the connection closed, whatever the address,
+//     and RSET or STARTTLS do not reset the count. A client that names
+//     MaxUnknownPerIP (60) unknown recipients within UnknownWindow (1 h), over
+//     any number of connections, has every RCPT answered 421 after
+//     TarpitMaxDelay until the window ends; seed mail from it is deferred, not
+//     lost. Sixty guesses an hour per client is slower than mailing them.
+//   - A message whose data ends with a dot line in bare LFs ("\n.\n") is taken
+//     as ended and answered at once, then the connection is closed, so that
+//     nothing sent after it is read as commands (SMTP smuggling).
 //
 // # Changes to the core API
 //

@@ -114,9 +114,6 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (can
 			return dbError("recording alert", err)
 		}
 		created = true
-		if a.Suppressed {
-			return nil
-		}
 		del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
 		if err != nil {
 			return dbError("recording alert", err)
@@ -159,7 +156,7 @@ func (s *Store) Update(ctx context.Context, a canary.Alert, ifCount int, sinks [
 		if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
 			return dbError("updating alert", err)
 		}
-		if !a.Suppressed && len(sinks) > 0 {
+		if len(sinks) > 0 {
 			del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
 			if err != nil {
 				return dbError("updating alert", err)

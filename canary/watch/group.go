@@ -51,7 +51,7 @@ func (p Updates) withDefaults() Updates {
 // sends an update: Count crossed a power of Factor, or the repeat (at
 // after.LastSeen) came Every or more after the last revision.
 func (p Updates) due(before, after canary.Alert) bool {
-	if p.Off || after.Suppressed {
+	if p.Off {
 		return false
 	}
 	for t := p.Factor; t <= after.Count; {
@@ -80,7 +80,7 @@ func Record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (crea
 // redelivered message counts once), FirstSeen and LastSeen widen, and new hits,
 // evidence and event IDs are appended within MaxAlertHits, MaxAlertEvidence and
 // MaxAlertEventIDs. Every sink in sinks gets a pending delivery of a new,
-// unsuppressed alert; a fold that p says is due raises Revision, sets
+// alert (the Watcher picks the sinks for a suppressed one); a fold that p says is due raises Revision, sets
 // RevisedAt to the repeat's LastSeen and enqueues a delivery to every sink in
 // the same Outbox step (Outbox.Update), so no update is lost to a crash.
 // created reports whether a was new. Concurrent writers, in one process or

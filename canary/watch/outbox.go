@@ -23,7 +23,8 @@ import (
 type Outbox interface {
 	// Record stores a new alert (Count at least 1), durably when it returns nil,
 	// with a pending delivery, due at a.FirstSeen, for every sink in sinks
-	// unless a.Suppressed; it returns a copy of what it stored and true. If an
+	// (for a suppressed alert the Watcher names only the sinks that asked
+	// for those); it returns a copy of what it stored and true. If an
 	// alert with a.ID is already stored, Record stores nothing and returns that
 	// alert and false. An alert without ID is refused with an error wrapping
 	// canary.ErrInvalidInput.
@@ -35,8 +36,7 @@ type Outbox interface {
 	// writer folded meanwhile. An unknown ID gives an error wrapping
 	// canary.ErrNotFound.
 	//
-	// With sinks, and a not suppressed, the update is enqueued again in the
-	// same step: every sink in sinks gets a pending delivery due at a.LastSeen,
+	// With sinks, the update is enqueued again in the same step: every sink in sinks gets a pending delivery due at a.LastSeen,
 	// so that an update is never lost to a crash between the fold and its
 	// delivery. A delivery still pending keeps its attempts and next attempt,
 	// and carries the alert as stored when it goes. Without sinks, Update adds
@@ -110,9 +110,7 @@ func (o *MemoryOutbox) Record(ctx context.Context, a canary.Alert, sinks []strin
 	c.Count = max(c.Count, 1)
 	o.alerts[a.ID] = &c
 	o.order = append(o.order, a.ID)
-	if !a.Suppressed {
-		o.enqueue(a.ID, sinks, a.FirstSeen)
-	}
+	o.enqueue(a.ID, sinks, a.FirstSeen)
 	return c.Clone(), true, nil
 }
 
@@ -128,9 +126,7 @@ func (o *MemoryOutbox) Update(ctx context.Context, a canary.Alert, ifCount int, 
 		return false, nil
 	}
 	*have = a.Clone()
-	if !a.Suppressed {
-		o.enqueue(a.ID, sinks, a.LastSeen)
-	}
+	o.enqueue(a.ID, sinks, a.LastSeen)
 	return true, nil
 }
 

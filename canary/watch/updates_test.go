@@ -157,21 +157,24 @@ func TestUpdatesPolicy(t *testing.T) {
 	}
 }
 
-func TestSuppressedRepeatsSendNoUpdate(t *testing.T) {
+func TestSuppressedRepeatsUpdateOnlySinksThatAsk(t *testing.T) {
 	ctx := context.Background()
-	log := &sendLog{}
-	w, seeds, clock, out := watchFixture(t, log, nil)
+	soc, audit := &sendLog{}, &sendLog{}
+	w, seeds, clock, _ := watchFixture(t, soc, func(c *watch.Config) {
+		c.Sinks["audit"] = audit
+		c.SuppressedSinks = []string{"audit"}
+	})
+	dkim := []canary.SenderAuth{{Domain: "shop.example", Method: "dkim d=shop.example"}}
 	for i := range 12 {
 		require.NoError(t, w.HandleEvent(ctx, canary.Event{
-			Channel: canary.ChannelEmail, From: "news@shop.example", To: seeds[1].Email, At: clock.Now(), ID: fmt.Sprintf("<own-%d@shop.example>", i),
+			Channel: canary.ChannelEmail, From: "news@shop.example", To: seeds[1].Email, At: clock.Now(), Auth: dkim,
+			ID: fmt.Sprintf("<own-%d@shop.example>", i),
 		}))
 		w.Flush(ctx)
 	}
-	assert.Empty(t, log.all(), "the operator's own traffic reaches no sink, updates included")
-	var count int
-	for a, err := range out.Alerts(ctx) {
-		require.NoError(t, err)
-		count = a.Count
+	assert.Empty(t, soc.all(), "the operator's own traffic pages no one, updates included")
+	assert.Equal(t, []int{1, 10}, audit.counts(), "a sink that asks for suppressed alerts gets their updates")
+	for _, a := range audit.all() {
+		assert.True(t, a.Suppressed)
 	}
-	assert.Equal(t, 12, count)
 }

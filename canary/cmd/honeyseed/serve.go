@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
@@ -26,17 +30,52 @@ type serveConfig struct {
 		Addr            string `json:"addr"`   // e.g. ":25"; empty: no SMTP receiver
 		Domain          string `json:"domain"` // the name the receiver greets with
 		MaxMessageBytes int64  `json:"max_message_bytes"`
+		// The receiver's limits (inbound.SMTPConfig; zero or absent: its
+		// defaults; a negative count: no limit). Durations are Go's, e.g. "1m".
+		MaxConnections       int    `json:"max_connections"`
+		MaxConnectionsPerIP  int    `json:"max_connections_per_ip"`
+		MaxInFlightBytes     int64  `json:"max_in_flight_bytes"`
+		SpoolDir             string `json:"spool_dir"`
+		ReadTimeout          string `json:"read_timeout"`
+		DataTimeout          string `json:"data_timeout"`
+		DataIdleTimeout      string `json:"data_idle_timeout"`
+		TarpitAfter          int    `json:"tarpit_after"`
+		MaxUnknownRecipients int    `json:"max_unknown_recipients"`
+		MaxUnknownPerIP      int    `json:"max_unknown_per_ip"`
+		UnknownWindow        string `json:"unknown_window"`
 	} `json:"smtp"`
 	HTTP struct {
-		Addr      string `json:"addr"`       // e.g. ":8080"; empty: no webhook endpoints
-		PublicURL string `json:"public_url"` // the base URL providers call, for Twilio's signature
+		Addr string `json:"addr"` // e.g. ":8443"; empty: no webhook endpoints
+		// PublicBase is the scheme, host and optional path prefix providers
+		// call ("https://hooks.example.com"): Twilio's signed URL of each
+		// endpoint is it and the endpoint's path. PublicURL is its old name.
+		PublicBase string `json:"public_base"`
+		PublicURL  string `json:"public_url"`
+		// TrustedProxies: addresses or CIDR prefixes of the reverse proxies
+		// whose Forwarded / X-Forwarded-Proto / X-Forwarded-Host are believed.
+		TrustedProxies []string `json:"trusted_proxies"`
+		// AllowPlainHTTP permits serving without TLS on an address that is
+		// not loopback; without it serve refuses (the posts carry mail and
+		// credentials). Behind a TLS-terminating proxy on another host, set it.
+		AllowPlainHTTP bool `json:"allow_plain_http"`
 	} `json:"http"`
-	TwilioAuthTokenEnv   string `json:"twilio_auth_token_env"`
-	SendGridTokenEnv     string `json:"sendgrid_token_env"`
-	MailgunSigningKeyEnv string `json:"mailgun_signing_key_env"`
-	PostmarkUser         string `json:"postmark_user"`
-	PostmarkPasswordEnv  string `json:"postmark_password_env"`
-	WebhookSecretEnv     string `json:"webhook_secret_env"`
+	// TLS: PEM certificate chain and key, for STARTTLS on the SMTP
+	// receiver and HTTPS on the webhooks; read again on SIGHUP.
+	TLS struct {
+		CertFile string `json:"cert_file"`
+		KeyFile  string `json:"key_file"`
+	} `json:"tls"`
+	// TrustedAuthServIDs: authserv-ids of upstream mail gateways whose
+	// Authentication-Results are believed (see inbound.MailAuth).
+	TrustedAuthServIDs []string `json:"trusted_authserv_ids"`
+	// SuppressedSinks: sinks that also receive suppressed (own, authenticated) alerts.
+	SuppressedSinks      []string `json:"suppressed_sinks"`
+	TwilioAuthTokenEnv   string   `json:"twilio_auth_token_env"`
+	SendGridTokenEnv     string   `json:"sendgrid_token_env"`
+	MailgunSigningKeyEnv string   `json:"mailgun_signing_key_env"`
+	PostmarkUser         string   `json:"postmark_user"`
+	PostmarkPasswordEnv  string   `json:"postmark_password_env"`
+	WebhookSecretEnv     string   `json:"webhook_secret_env"`
 
 	OwnDomains []string `json:"own_domains"`
 	OwnNumbers []string `json:"own_numbers"`
@@ -108,7 +147,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	w, err := watch.New(watch.Config{
 		Matcher: m, Outbox: store, Sinks: sinks,
 		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
-		GroupWindow: window, Logger: logger,
+		SuppressedSinks: cfg.SuppressedSinks,
+		GroupWindow:     window, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -116,12 +156,49 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	w.Start()
 	defer w.Close()
 
+	var tlsConfig *tls.Config
+	if cfg.TLS.CertFile != "" || cfg.TLS.KeyFile != "" {
+		cr, err := inbound.NewCertReloader(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+		if err != nil {
+			return fmt.Errorf("serve: tls: %w", err)
+		}
+		tlsConfig = cr.TLSConfig()
+		stop := reloadOnHangup(cr, logger)
+		defer stop()
+	}
+	if cfg.HTTP.Addr != "" && tlsConfig == nil && !cfg.HTTP.AllowPlainHTTP && !isLoopbackAddr(cfg.HTTP.Addr) {
+		return fmt.Errorf("serve: http.addr %q is not loopback and no tls.cert_file is set: refusing plain HTTP (set http.allow_plain_http behind a TLS proxy)", cfg.HTTP.Addr)
+	}
+	mailAuth := inbound.MailAuth{TrustedAuthServIDs: cfg.TrustedAuthServIDs}
+
 	errc := make(chan error, 2)
 	if cfg.SMTP.Addr != "" {
-		srv, err := inbound.NewSMTPServer(inbound.SMTPConfig{
-			Addr: cfg.SMTP.Addr, Domain: cfg.SMTP.Domain, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
-			Registry: store, Handler: w, Logger: logger,
-		})
+		sc := cfg.SMTP
+		smtpCfg := inbound.SMTPConfig{
+			Addr: sc.Addr, Domain: sc.Domain, MaxMessageBytes: sc.MaxMessageBytes,
+			MaxConnections: sc.MaxConnections, MaxConnectionsPerIP: sc.MaxConnectionsPerIP,
+			MaxInFlightBytes: sc.MaxInFlightBytes, SpoolDir: sc.SpoolDir,
+			TarpitAfter: sc.TarpitAfter, MaxUnknownRecipients: sc.MaxUnknownRecipients, MaxUnknownPerIP: sc.MaxUnknownPerIP,
+			Registry: store, Handler: w, Logger: logger, TLSConfig: tlsConfig, Auth: mailAuth,
+		}
+		for _, d := range []struct {
+			key string
+			in  string
+			out *time.Duration
+		}{
+			{"read_timeout", sc.ReadTimeout, &smtpCfg.ReadTimeout},
+			{"data_timeout", sc.DataTimeout, &smtpCfg.DataTimeout},
+			{"data_idle_timeout", sc.DataIdleTimeout, &smtpCfg.DataIdleTimeout},
+			{"unknown_window", sc.UnknownWindow, &smtpCfg.UnknownWindow},
+		} {
+			if d.in == "" {
+				continue
+			}
+			if *d.out, err = time.ParseDuration(d.in); err != nil {
+				return fmt.Errorf("serve: smtp.%s: %w", d.key, err)
+			}
+		}
+		srv, err := inbound.NewSMTPServer(smtpCfg)
 		if err != nil {
 			return err
 		}
@@ -130,7 +207,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logger.Info("honeyseed: SMTP receiver listening", "addr", cfg.SMTP.Addr)
 	}
 	if cfg.HTTP.Addr != "" {
-		mux, err := webhookMux(cfg, w, logger)
+		mux, err := webhookMux(cfg, w, store.Replay(), logger)
 		if err != nil {
 			return err
 		}
@@ -138,6 +215,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 		if err != nil {
 			return err
+		}
+		if tlsConfig != nil {
+			ln = tls.NewListener(ln, tlsConfig)
 		}
 		// Stop accepting and let requests in flight finish: a webhook the
 		// watcher is recording is acknowledged, not cut off.
@@ -164,6 +244,42 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case err := <-errc:
 		return err
 	}
+}
+
+// reloadOnHangup reads the certificate files again on every SIGHUP, until
+// the returned func is called.
+func reloadOnHangup(cr *inbound.CertReloader, logger *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-hup:
+				if err := cr.Reload(); err != nil {
+					logger.Error("honeyseed: certificate not reloaded; serving the previous one", "err", err)
+				} else {
+					logger.Info("honeyseed: certificate reloaded", "not_after", cr.NotAfter())
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(hup); close(done) }
+}
+
+// isLoopbackAddr reports whether a listen address binds loopback only.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func readServeConfig(path string) (serveConfig, error) {
@@ -194,9 +310,16 @@ func secretFrom(field, env string) (inbound.Secret, error) {
 }
 
 // webhookMux mounts a handler for each provider the config has a secret for.
-func webhookMux(cfg serveConfig, h canary.EventHandler, logger *slog.Logger) (*http.ServeMux, error) {
+// Accepted deliveries are remembered in replay, which the store shares with
+// every receiver on its database.
+func webhookMux(cfg serveConfig, h canary.EventHandler, replay inbound.ReplayStore, logger *slog.Logger) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	opts := inbound.Options{Handler: h, Logger: logger}
+	opts := inbound.Options{
+		Handler: h, Logger: logger, Replay: replay,
+		PublicBase:     cmp.Or(cfg.HTTP.PublicBase, cfg.HTTP.PublicURL),
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		Auth:           inbound.MailAuth{TrustedAuthServIDs: cfg.TrustedAuthServIDs},
+	}
 	mounted := 0
 	mount := func(path string, handler http.Handler, err error) error {
 		if err != nil {
@@ -209,7 +332,7 @@ func webhookMux(cfg serveConfig, h canary.EventHandler, logger *slog.Logger) (*h
 	if tok, err := secretFrom("twilio_auth_token_env", cfg.TwilioAuthTokenEnv); err != nil {
 		return nil, err
 	} else if tok != "" {
-		tc := inbound.TwilioConfig{AuthToken: tok, PublicURL: cfg.HTTP.PublicURL, Options: opts}
+		tc := inbound.TwilioConfig{AuthToken: tok, Options: opts}
 		sms, err := inbound.NewTwilioSMSHandler(tc)
 		if err := mount("/twilio/sms", sms, err); err != nil {
 			return nil, err

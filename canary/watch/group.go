@@ -79,9 +79,9 @@ func Record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (crea
 // Count grows by a.Count unless every one of a.EventIDs was already recorded (a
 // redelivered message counts once), FirstSeen and LastSeen widen, and new hits,
 // evidence and event IDs are appended within MaxAlertHits, MaxAlertEvidence and
-// MaxAlertEventIDs. Every sink in sinks gets a pending delivery of a new,
-// alert (the Watcher picks the sinks for a suppressed one); a fold that p says is due raises Revision, sets
-// RevisedAt to the repeat's LastSeen and enqueues a delivery to every sink in
+// MaxAlertEventIDs. Every sink in sinks (the Watcher picks them for a
+// suppressed alert) gets a pending delivery of a new alert; a fold that p says
+// is due raises Revision, sets RevisedAt to the repeat's LastSeen and enqueues a delivery to every sink in
 // the same Outbox step (Outbox.Update), so no update is lost to a crash.
 // created reports whether a was new. Concurrent writers, in one process or
 // several, each have their fold counted: a fold that loses a race is read and

@@ -24,6 +24,13 @@ type Alert struct {
 	LastSeen  time.Time // the latest event joined to it
 	Count     int       // events grouped into this alert; at least 1
 
+	// Revision numbers what sinks are sent of this alert: 0 the first, raised
+	// by each update a grouped repeat sends (see package watch). A receiver
+	// keeps, per ID, the document with the highest Revision. RevisedAt is when
+	// the current revision was raised (zero for revision 0: FirstSeen).
+	Revision  int
+	RevisedAt time.Time
+
 	// Evidence holds bounded excerpts around each hit, never a whole message.
 	Evidence []string
 	// EventIDs are the carriers' IDs of the grouped events (Event.ID), so that a

@@ -93,10 +93,10 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) watch.Outbox) {
 		next := a.Clone()
 		next.Count = 2
 		next.EventIDs = append(next.EventIDs, "<second@scam.example>")
-		ok, err := o.Update(ctx, next, 2)
+		ok, err := o.Update(ctx, next, 2, nil)
 		require.NoError(t, err)
 		assert.False(t, ok, "the stored Count is 1, not 2")
-		ok, err = o.Update(ctx, next, 1)
+		ok, err = o.Update(ctx, next, 1, nil)
 		require.NoError(t, err)
 		assert.True(t, ok)
 		got, err := o.Alert(ctx, a.ID)
@@ -107,8 +107,87 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) watch.Outbox) {
 		require.Len(t, due, 1, "Update adds no delivery")
 		assert.Equal(t, 2, due[0].Alert.Count, "the delivery carries the alert as stored now")
 		unknown := Alert(2)
-		_, err = o.Update(ctx, unknown, 1)
+		_, err = o.Update(ctx, unknown, 1, nil)
 		assert.ErrorIs(t, err, canary.ErrNotFound)
+	})
+
+	t.Run("UpdateEnqueuesAgain", func(t *testing.T) {
+		o := newOutbox(t)
+		a := Alert(1)
+		_, _, err := o.Record(ctx, a, []string{"slack", "webhook"})
+		require.NoError(t, err)
+		require.NoError(t, o.Delivered(ctx, a.ID, "slack", 0))
+		require.NoError(t, o.Delivered(ctx, a.ID, "webhook", 0))
+		next := a.Clone()
+		next.Count, next.Revision, next.LastSeen, next.RevisedAt = 10, 1, later, later
+		ok, err := o.Update(ctx, next, 1, []string{"slack", "webhook"})
+		require.NoError(t, err)
+		require.True(t, ok)
+		due, err := o.Due(ctx, later.Add(-time.Nanosecond), 10)
+		require.NoError(t, err)
+		assert.Empty(t, due, "an update is due at its LastSeen, not before")
+		due, err = o.Due(ctx, later, 10)
+		require.NoError(t, err)
+		require.Len(t, due, 2, "an update enqueued with sinks is due again for each")
+		for _, d := range due {
+			assert.Equal(t, a.ID, d.Alert.ID, "an update keeps the alert's ID")
+			assert.Equal(t, 1, d.Alert.Revision, d.Sink)
+			assert.Equal(t, 10, d.Alert.Count, d.Sink)
+		}
+		require.NoError(t, o.Delivered(ctx, a.ID, "slack", 1))
+		require.NoError(t, o.Delivered(ctx, a.ID, "webhook", 1))
+		due, err = o.Due(ctx, later, 10)
+		require.NoError(t, err)
+		assert.Empty(t, due)
+	})
+
+	t.Run("DeliveredKeepsNewerRevision", func(t *testing.T) {
+		o := newOutbox(t)
+		a := Alert(1)
+		_, _, err := o.Record(ctx, a, []string{"webhook"})
+		require.NoError(t, err)
+		due, err := o.Due(ctx, later, 10)
+		require.NoError(t, err)
+		require.Len(t, due, 1)
+		// An update lands while revision 0 is on its way to the sink.
+		next := a.Clone()
+		next.Count, next.Revision, next.LastSeen = 10, 1, later
+		ok, err := o.Update(ctx, next, 1, []string{"webhook"})
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.NoError(t, o.Delivered(ctx, a.ID, "webhook", due[0].Alert.Revision))
+		due, err = o.Due(ctx, later, 10)
+		require.NoError(t, err)
+		require.Len(t, due, 1, "revision 1 is still to be sent after revision 0 was")
+		assert.Equal(t, 1, due[0].Alert.Revision)
+		assert.Equal(t, 0, due[0].Attempts, "a pending delivery keeps its attempts")
+		require.NoError(t, o.Delivered(ctx, a.ID, "webhook", 1))
+		due, err = o.Due(ctx, later, 10)
+		require.NoError(t, err)
+		assert.Empty(t, due)
+	})
+
+	t.Run("RepeatsSendUpdates", func(t *testing.T) {
+		o := newOutbox(t)
+		a := Alert(1)
+		_, err := watch.Record(ctx, o, a, []string{"log"})
+		require.NoError(t, err)
+		sent := drain(t, o, a.LastSeen)
+		require.Len(t, sent, 1)
+		var counts []int
+		for i := 2; i <= 100; i++ {
+			b := Alert(1)
+			b.EventIDs = []string{fmt.Sprintf("<repeat-%d@scam.example>", i)}
+			b.FirstSeen = a.FirstSeen.Add(time.Duration(i) * time.Second)
+			b.LastSeen = b.FirstSeen
+			_, err := watch.Record(ctx, o, b, []string{"log"})
+			require.NoError(t, err)
+			for _, d := range drain(t, o, b.LastSeen) {
+				counts = append(counts, d.Alert.Count)
+				assert.Equal(t, a.ID, d.Alert.ID)
+			}
+		}
+		assert.Equal(t, []int{10, 100}, counts, "updates at the 10th and 100th event, none between")
 	})
 
 	t.Run("MergeGroupsRepeats", func(t *testing.T) {
@@ -234,14 +313,14 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) watch.Outbox) {
 		a := Alert(1)
 		_, err := watch.Record(ctx, o, a, []string{"slack", "webhook"})
 		require.NoError(t, err)
-		require.NoError(t, o.Delivered(ctx, a.ID, "slack"))
+		require.NoError(t, o.Delivered(ctx, a.ID, "slack", 0))
 		due, err := o.Due(ctx, later, 10)
 		require.NoError(t, err)
 		require.Len(t, due, 1)
 		assert.Equal(t, "webhook", due[0].Sink)
-		assert.NoError(t, o.Delivered(ctx, a.ID, "slack"), "marking a finished delivery again")
-		assert.NoError(t, o.Delivered(ctx, uuid.New(), "slack"), "marking an unknown delivery")
-		require.NoError(t, o.Delivered(ctx, a.ID, "webhook"))
+		assert.NoError(t, o.Delivered(ctx, a.ID, "slack", 0), "marking a finished delivery again")
+		assert.NoError(t, o.Delivered(ctx, uuid.New(), "slack", 0), "marking an unknown delivery")
+		require.NoError(t, o.Delivered(ctx, a.ID, "webhook", 0))
 		due, err = o.Due(ctx, later, 10)
 		require.NoError(t, err)
 		assert.Empty(t, due)
@@ -270,7 +349,7 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) watch.Outbox) {
 		assert.Equal(t, 2, due[0].Attempts)
 		assert.Equal(t, "timeout", due[0].LastError)
 		assert.ErrorIs(t, o.Failed(ctx, uuid.New(), "webhook", retry, "x"), canary.ErrNotFound, "unknown alert")
-		require.NoError(t, o.Delivered(ctx, a.ID, "webhook"))
+		require.NoError(t, o.Delivered(ctx, a.ID, "webhook", 0))
 		assert.ErrorIs(t, o.Failed(ctx, a.ID, "webhook", retry, "x"), canary.ErrNotFound, "delivery already done")
 	})
 
@@ -472,4 +551,15 @@ func alertIDs(t *testing.T, o watch.Outbox) []uuid.UUID {
 		out = append(out, a.ID)
 	}
 	return out
+}
+
+// drain returns what is due at now and marks it delivered, as a dispatcher would.
+func drain(t *testing.T, o watch.Outbox, now time.Time) []watch.Delivery {
+	t.Helper()
+	due, err := o.Due(context.Background(), now, 100)
+	require.NoError(t, err)
+	for _, d := range due {
+		require.NoError(t, o.Delivered(context.Background(), d.Alert.ID, d.Sink, d.Alert.Revision))
+	}
+	return due
 }

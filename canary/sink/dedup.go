@@ -3,9 +3,12 @@ package sink
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/google/uuid"
+
+	"github.com/honeyseed/honeyseed/canary"
 )
 
 // defaultRecentIDs is how many sent alert IDs a sink remembers by default.
@@ -110,4 +113,20 @@ func (d *dedup) addLocked(id uuid.UUID) {
 		d.next = (d.next + 1) % d.max
 	}
 	d.ids[id] = struct{}{}
+}
+
+// MessageID names one message a sink sends of a: the alert ID for its first
+// revision, and for each update (Alert.Revision > 0) an ID derived from the
+// alert ID and the revision. Receivers dedupe on it (webhook-id, the JSON-lines
+// sink's memory), so a retried message is dropped while an update, a new
+// message of the same alert, is not; the document carries the alert ID.
+func MessageID(a canary.Alert) uuid.UUID {
+	return messageID(a.ID, a.Revision)
+}
+
+func messageID(id uuid.UUID, revision int) uuid.UUID {
+	if revision <= 0 {
+		return id
+	}
+	return uuid.NewSHA1(id, []byte("revision "+strconv.Itoa(revision)))
 }

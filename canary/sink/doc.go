@@ -34,17 +34,25 @@
 //
 // Delivery is at least once: the dispatcher calls Send again until it returns
 // nil, after a crash too. Every sink here remembers the IDs of the last 4096
-// alerts it delivered (the RecentIDs option) and turns a repeated Send into a
-// no-op, and two concurrent Sends of one alert reach the target once. That
-// covers a process's lifetime. Across restarts:
+// messages it delivered (the RecentIDs option) and turns a repeated Send into a
+// no-op, and two concurrent Sends of one message reach the target once. A
+// message is one revision of an alert ([MessageID]: the alert ID, or for an
+// update a UUID derived from the alert ID and Alert.Revision), so a retry is
+// dropped and an update of a grouped alert (more events, sent by package
+// watch at the 10th, 100th… repeat and at least hourly) is not. That covers a
+// process's lifetime. Across restarts:
 //
-//   - JSONLines opened with OpenJSONLines reads back the IDs in the last MiB
-//     of its file, so it writes a recent alert once, restarts included.
-//   - Webhook sends the alert ID as webhook-id; Standard Webhooks receivers
-//     dedupe on it.
-//   - Every ECS document has the alert ID as event.id; a SIEM can use it as the
-//     document ID (Elasticsearch: an ingest pipeline setting _id from event.id)
-//     to index each alert once.
+//   - JSONLines opened with OpenJSONLines reads back the event.id and
+//     honeyseed.revision in the last MiB of its file, so it writes a recent
+//     message once, restarts included.
+//   - Webhook sends the MessageID as webhook-id, as Standard Webhooks means
+//     it (one message, the same on every retry); receivers dedupe on it. The
+//     payload's event.id is the alert ID, so a receiver keeps one case per
+//     alert and replaces it by the update with the highest honeyseed.revision.
+//   - Every ECS document has the alert ID as event.id and its revision as
+//     honeyseed.revision; a SIEM can use event.id as the document ID
+//     (Elasticsearch: an ingest pipeline setting _id from event.id) to index
+//     each alert once, the latest revision overwriting the earlier.
 //   - Slack and Syslog may repeat an alert that was in flight during a crash.
 //
 // A failed Send returns an error starting with "sink: ". An answer other than
@@ -63,13 +71,13 @@
 //
 //	Field                      From the alert
 //	@timestamp                 FirstSeen: the first contact of the group
-//	message                    a one-line summary: channel, sender, seeds, placements, count, likely leak
+//	message                    a one-line summary ("update N: " first for an update): channel, sender, seeds, placements, count, likely leak
 //	labels                     the sink's Labels option (e.g. env: prod)
 //	ecs.version                ECSVersion
 //	event.kind                 "alert"
-//	event.category, event.type ["intrusion_detection"], ["info"]
+//	event.category, event.type ["intrusion_detection"], ["info"]; ["info", "change"] for an update
 //	event.action               "canary-contact" (email, SMS, call) or "canary-exposed" (found in text)
-//	event.id                   ID: the same on every redelivery
+//	event.id                   ID: the same on every redelivery and update
 //	event.module, event.dataset "honeyseed", "honeyseed.alert"
 //	event.provider             Source: the receiver ("smtp", "twilio", "scan:dump.sql")
 //	event.start, event.end     FirstSeen, LastSeen
@@ -82,6 +90,7 @@
 //	source.address             Sender, for SMS, calls and text: the number as received
 //	honeyseed.channel          Channel: "email", "sms", "call", "text"
 //	honeyseed.count            Count: events grouped into the alert
+//	honeyseed.revision         Revision: 0 the first message, then 1, 2, … for each update
 //	honeyseed.placement        the placements of the tripped seeds, sorted
 //	honeyseed.suppressed       Suppressed, and honeyseed.suppressed_by: SuppressedBy
 //	honeyseed.seeds[]          id, placement, matches[]: field, value, evidence, confidence, candidates

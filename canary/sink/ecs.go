@@ -70,6 +70,7 @@ func NewDocument(a canary.Alert, labels map[string]string) Document {
 		Honeyseed: honeyseedFields{
 			Channel:      a.Channel.String(),
 			Count:        max(a.Count, 1),
+			Revision:     max(a.Revision, 0),
 			Placement:    placements(seeds),
 			Suppressed:   a.Suppressed,
 			SuppressedBy: a.SuppressedBy,
@@ -78,6 +79,10 @@ func NewDocument(a canary.Alert, labels map[string]string) Document {
 			EventIDs:     clipAll(a.EventIDs, maxLabel),
 			Attribution:  suspectDocs(a.Attribution),
 		},
+	}
+	if a.Revision > 0 {
+		// An update of an alert already sent: same event.id, more events.
+		d.Event.Type = []string{"info", "change"}
 	}
 	if !a.FirstSeen.IsZero() && a.LastSeen.After(a.FirstSeen) {
 		d.Event.Duration = int64(a.LastSeen.Sub(a.FirstSeen))
@@ -233,6 +238,7 @@ type ecsAddresses struct {
 type honeyseedFields struct {
 	Channel      string       `json:"channel"`
 	Count        int          `json:"count"`
+	Revision     int          `json:"revision"` // 0 the first; keep the highest per event.id
 	Placement    []string     `json:"placement"`
 	Suppressed   bool         `json:"suppressed"`
 	SuppressedBy string       `json:"suppressed_by,omitempty"`
@@ -378,6 +384,9 @@ func summary(a canary.Alert, h honeyseedFields) string {
 	var b strings.Builder
 	if a.Suppressed {
 		b.WriteString("suppressed (own traffic): ")
+	}
+	if a.Revision > 0 {
+		fmt.Fprintf(&b, "update %d: ", a.Revision)
 	}
 	fmt.Fprintf(&b, "canary %s", h.Channel)
 	if a.Sender != "" {

@@ -73,3 +73,26 @@ func TestSlackGolden(t *testing.T) {
 	require.Len(t, rec.Requests(), 1)
 	golden(t, "slack.json", indent(t, rec.Requests()[0].Body))
 }
+
+// goldenUpdate is goldenAlert sent again as its second update, as package
+// watch sends a grouped repeat: same ID, more events, a higher revision.
+func goldenUpdate() canary.Alert {
+	a := goldenAlert()
+	a.Count, a.Revision = 100, 2
+	a.LastSeen = a.LastSeen.Add(3 * time.Hour)
+	a.RevisedAt = a.LastSeen
+	return a
+}
+
+func TestUpdateGolden(t *testing.T) {
+	b, err := sink.NewDocument(goldenUpdate(), map[string]string{"env": "test"}).MarshalJSON()
+	require.NoError(t, err)
+	golden(t, "update.ecs.json", indent(t, b))
+
+	rec := newRecorder(t, http.StatusOK, "ok")
+	s, err := sink.NewSlack(rec.URL+"/services/T000/B000/XXXXXXXX", sink.SlackOptions{})
+	require.NoError(t, err)
+	require.NoError(t, s.Send(context.Background(), goldenUpdate()))
+	require.Len(t, rec.Requests(), 1)
+	golden(t, "slack-update.json", indent(t, rec.Requests()[0].Body))
+}

@@ -112,9 +112,12 @@ func tailIDs(path string) (ids []uuid.UUID, complete bool, err error) {
 			Event struct {
 				ID uuid.UUID `json:"id"`
 			} `json:"event"`
+			Honeyseed struct {
+				Revision int `json:"revision"`
+			} `json:"honeyseed"`
 		}
 		if json.Unmarshal(line, &doc) == nil && doc.Event.ID != uuid.Nil {
-			ids = append(ids, doc.Event.ID)
+			ids = append(ids, messageID(doc.Event.ID, doc.Honeyseed.Revision))
 		}
 	}
 	return ids, complete, nil
@@ -122,7 +125,7 @@ func tailIDs(path string) (ids []uuid.UUID, complete bool, err error) {
 
 // Send implements canary.Sink.
 func (j *JSONLines) Send(ctx context.Context, a canary.Alert) error {
-	return j.dedup.send(ctx, a.ID, func() error {
+	return j.dedup.send(ctx, MessageID(a), func() error {
 		line, err := NewDocument(a, j.labels).MarshalJSON()
 		if err != nil {
 			return err

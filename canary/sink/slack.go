@@ -73,7 +73,7 @@ func NewSlack(url string, opts SlackOptions) (*Slack, error) {
 
 // Send implements canary.Sink.
 func (s *Slack) Send(ctx context.Context, a canary.Alert) error {
-	return s.dedup.send(ctx, a.ID, func() error {
+	return s.dedup.send(ctx, MessageID(a), func() error {
 		body, err := json.Marshal(slackMessageFor(a))
 		if err != nil {
 			return fmt.Errorf("sink: slack: %w", err)
@@ -130,6 +130,9 @@ func slackMessageFor(a canary.Alert) slackMessage {
 			slackEscape(top.Placement), 100*top.Score, slackTime(top.After), slackTime(top.Before))))
 	}
 	footer := fmt.Sprintf("alert %s via %s", a.ID, slackEscape(cmp.Or(a.Source, "unknown")))
+	if a.Revision > 0 {
+		footer += fmt.Sprintf(", update %d", a.Revision)
+	}
 	if a.Suppressed {
 		footer += " · suppressed: " + slackEscape(a.SuppressedBy)
 	}

@@ -50,7 +50,7 @@ func NewSlog(l *slog.Logger, opts SlogOptions) *Slog {
 // a handler's error (a full disk) comes back to be retried; slog.Logger would
 // drop it.
 func (s *Slog) Send(ctx context.Context, a canary.Alert) error {
-	return s.dedup.send(ctx, a.ID, func() error {
+	return s.dedup.send(ctx, MessageID(a), func() error {
 		level := s.level.Level()
 		if !s.h.Enabled(ctx, level) {
 			return nil

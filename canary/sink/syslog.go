@@ -205,7 +205,7 @@ func headerField(s string, n int) string {
 
 // Send implements canary.Sink.
 func (s *Syslog) Send(ctx context.Context, a canary.Alert) error {
-	return s.dedup.send(ctx, a.ID, func() error {
+	return s.dedup.send(ctx, MessageID(a), func() error {
 		return s.write(ctx, s.format(a))
 	})
 }
@@ -230,10 +230,13 @@ func (s *Syslog) format(a canary.Alert) []byte {
 }
 
 // structuredData returns the SD-ELEMENT that names the alert: its ID, channel
-// and count, and when full, its placements (at most 5) and sender.
+// count and revision (updates only), and when full, its placements (at most 5) and sender.
 func structuredData(a canary.Alert, h honeyseedFields, full bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[%s id=\"%s\" channel=\"%s\" count=\"%d\"", SDID, a.ID, sdEscape(h.Channel), h.Count)
+	if h.Revision > 0 {
+		fmt.Fprintf(&b, " revision=\"%d\"", h.Revision) // an update of alert id: keep the highest
+	}
 	if full {
 		for i, p := range h.Placement {
 			if i == maxListed {

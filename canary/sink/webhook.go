@@ -44,7 +44,8 @@ type WebhookOptions struct {
 // Webhooks specification says, so that receivers verify it with any of that
 // project's libraries:
 //
-//	webhook-id: <alert ID>          the same on every retry: receivers dedupe on it
+//	webhook-id: <MessageID(alert)>  the same on every retry: receivers dedupe on it;
+//	                                an update of the alert is a new message (see MessageID)
 //	webhook-timestamp: <unix seconds of this attempt>
 //	webhook-signature: v1,<base64 HMAC-SHA256(key, id + "." + timestamp + "." + body)>
 //
@@ -124,12 +125,12 @@ func (k *webhookKeys) signature(id string, timestamp int64, body []byte) string 
 // Send implements canary.Sink. Each attempt is signed afresh with the time of
 // the attempt, as receivers reject stale timestamps.
 func (w *Webhook) Send(ctx context.Context, a canary.Alert) error {
-	return w.dedup.send(ctx, a.ID, func() error {
+	return w.dedup.send(ctx, MessageID(a), func() error {
 		body, err := NewDocument(a, w.labels).MarshalJSON()
 		if err != nil {
 			return err
 		}
-		id, ts := a.ID.String(), w.post.now().Unix()
+		id, ts := MessageID(a).String(), w.post.now().Unix()
 		h := make(http.Header)
 		h.Set("webhook-id", id)
 		h.Set("webhook-timestamp", strconv.FormatInt(ts, 10))

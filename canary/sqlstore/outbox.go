@@ -134,8 +134,9 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (can
 }
 
 // Update implements watch.Outbox, under a row lock, group-committed on SQLite
-// as Record is.
-func (s *Store) Update(ctx context.Context, a canary.Alert, ifCount int) (bool, error) {
+// as Record is: the new deliveries of an update are written in the same
+// transaction as the alert.
+func (s *Store) Update(ctx context.Context, a canary.Alert, ifCount int, sinks []string) (bool, error) {
 	plain, err := encodeAlert(a)
 	if err != nil {
 		return false, err
@@ -157,6 +158,17 @@ func (s *Store) Update(ctx context.Context, a canary.Alert, ifCount int) (bool, 
 		}
 		if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
 			return dbError("updating alert", err)
+		}
+		if len(sinks) > 0 {
+			del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
+			if err != nil {
+				return dbError("updating alert", err)
+			}
+			for _, sink := range sinks {
+				if _, err := del.ExecContext(ctx, seq, sink, unixNano(a.LastSeen)); err != nil {
+					return dbError("updating alert", err)
+				}
+			}
 		}
 		ok = true
 		return nil
@@ -253,11 +265,22 @@ WHERE d.next_at <= ? ORDER BY d.seq LIMIT ?`), unixNano(now), limit)
 	})
 }
 
-// Delivered implements watch.Outbox.
-func (s *Store) Delivered(ctx context.Context, id uuid.UUID, sink string) error {
+// Delivered implements watch.Outbox. The alert's row is locked and read, so an
+// update enqueued meanwhile (a higher Revision) keeps its delivery.
+func (s *Store) Delivered(ctx context.Context, id uuid.UUID, sink string, revision int) error {
 	return s.outboxWrite(ctx, "marking delivery done", func(tx *sql.Tx, ks *keySet) error {
 		idm := ks.idMAC(domainAlertID, id)
-		if _, err := tx.ExecContext(ctx, s.dialect.q(`DELETE FROM honeyseed_deliveries WHERE alert_seq = (SELECT seq FROM honeyseed_alerts WHERE id_mac = ?) AND sink = ?`), idm[:], sink); err != nil {
+		seq, have, err := s.lockAlert(ctx, tx, ks, idm)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if have.Revision > revision {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.q(`DELETE FROM honeyseed_deliveries WHERE alert_seq = ? AND sink = ?`), seq, sink); err != nil {
 			return dbError("marking delivery done", err)
 		}
 		return nil

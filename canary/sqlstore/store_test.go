@@ -207,7 +207,7 @@ func TestRotate(t *testing.T) {
 			require.Len(t, due, 1)
 			assert.Equal(t, "HTTP 503", due[0].LastError)
 			assert.Equal(t, a.ID, due[0].Alert.ID)
-			require.NoError(t, s.Delivered(ctx, a.ID, "webhook"))
+			require.NoError(t, s.Delivered(ctx, a.ID, "webhook", 0))
 			_, err = watch.Record(ctx, s, a, []string{"webhook"}) // merges into the re-sealed alert
 			require.NoError(t, err)
 		}

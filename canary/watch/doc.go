@@ -26,6 +26,24 @@
 // in-memory one; package sqlstore has a durable one, and package canarytest a
 // conformance test.
 //
+// # Updates of grouped alerts
+//
+// A repeat folded into an alert reaches the sinks again as an update of the
+// same alert: same ID, a higher [canary.Alert.Revision], the new Count, hits,
+// evidence and LastSeen, so a receiver replaces what it has rather than
+// opening a new case. [Updates] (Config.Updates) rate-limits them per alert:
+// at the 10th, 100th, 1000th… event (the 1st is the alert itself) and for any
+// repeat an hour or more after the last revision, with a fake clock through
+// Config.Now in tests. Each update is enqueued in the same Outbox step as its
+// fold (Outbox.Update with sinks), and Outbox.Delivered leaves a newer
+// revision pending, so no update is lost to a crash or to a send in flight.
+// Repeats between those points are counted in the store and carried by the
+// next update. The sender and the seed set are part of the alert ID, so an
+// update brings more events, fields hit and excerpts, never another sender:
+// a new sender or seed set is a new alert. With the default one-hour
+// GroupWindow a window ends before the hourly update would; a longer window
+// makes it matter.
+//
 // # Health
 //
 // [Watcher.Health] reports each sink's deliveries and failures; a sink failing

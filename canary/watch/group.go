@@ -2,7 +2,9 @@ package watch
 
 import (
 	"context"
+	"math"
 	"slices"
+	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
 )
@@ -18,23 +20,88 @@ const (
 	MaxAlertEventIDs = 256
 )
 
+// Updates is the policy by which grouped repeats reach sinks again: an
+// update is the same alert (same ID) with its Revision raised, so a receiver
+// replaces what it has instead of opening a new case. Updates are rate-limited
+// per alert: one at each power of Factor in Count (with the default, the 10th,
+// 100th, 1000th… event; the 1st is the alert itself), and one for any repeat
+// at least Every after the last revision, so an alert still active is updated
+// at least that often. A repeat between those points is counted in the store
+// and carried by the next update. The zero value is the default policy.
+type Updates struct {
+	// Factor is the ratio between the counts that send an update. Default 10.
+	Factor int
+	// Every is the longest an active alert goes without an update. Default one hour.
+	Every time.Duration
+	// Off sends no updates: sinks hear of a group once, as before updates existed.
+	Off bool
+}
+
+func (p Updates) withDefaults() Updates {
+	if p.Factor < 2 {
+		p.Factor = 10
+	}
+	if p.Every <= 0 {
+		p.Every = time.Hour
+	}
+	return p
+}
+
+// due reports whether the fold that took an alert from before to after
+// sends an update: Count crossed a power of Factor, or the repeat (at
+// after.LastSeen) came Every or more after the last revision.
+func (p Updates) due(before, after canary.Alert) bool {
+	if p.Off {
+		return false
+	}
+	for t := p.Factor; t <= after.Count; {
+		if before.Count < t {
+			return true
+		}
+		if t > math.MaxInt/p.Factor {
+			break
+		}
+		t *= p.Factor
+	}
+	since := before.RevisedAt
+	if since.IsZero() {
+		since = before.FirstSeen
+	}
+	return !after.LastSeen.Before(since.Add(p.Every))
+}
+
+// Record stores a in o with the default [Updates] policy; see [Updates.Record].
+func Record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (created bool, err error) {
+	return Updates{}.Record(ctx, o, a, sinks)
+}
+
 // Record stores a in o, folding it into the alert already stored with its ID:
 // Count grows by a.Count unless every one of a.EventIDs was already recorded (a
 // redelivered message counts once), FirstSeen and LastSeen widen, and new hits,
 // evidence and event IDs are appended within MaxAlertHits, MaxAlertEvidence and
-// MaxAlertEventIDs. Every sink in sinks gets a pending delivery of a new,
-// unsuppressed alert; a fold adds none (sinks hear of a group once). created
-// reports whether a was new. Concurrent writers, in one process or several,
-// each have their fold counted: a fold that loses a race is read and done again.
-func Record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (created bool, err error) {
+// MaxAlertEventIDs. Every sink in sinks (the Watcher picks them for a
+// suppressed alert) gets a pending delivery of a new alert; a fold that p says
+// is due raises Revision, sets RevisedAt to the repeat's LastSeen and enqueues a delivery to every sink in
+// the same Outbox step (Outbox.Update), so no update is lost to a crash.
+// created reports whether a was new. Concurrent writers, in one process or
+// several, each have their fold counted: a fold that loses a race is read and
+// done again.
+func (p Updates) Record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (created bool, err error) {
+	p = p.withDefaults()
 	stored, created, err := o.Record(ctx, a, sinks)
 	for err == nil && !created {
 		folded := stored.Clone()
 		if !merge(&folded, a.Clone()) {
 			return false, nil // a redelivery: nothing new
 		}
+		var requeue []string
+		if p.due(stored, folded) {
+			folded.Revision++
+			folded.RevisedAt = folded.LastSeen
+			requeue = sinks
+		}
 		var ok bool
-		if ok, err = o.Update(ctx, folded, stored.Count); ok || err != nil {
+		if ok, err = o.Update(ctx, folded, stored.Count, requeue); ok || err != nil {
 			break
 		}
 		if err = ctx.Err(); err != nil {

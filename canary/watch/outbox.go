@@ -33,17 +33,26 @@ type Outbox interface {
 	// Update replaces the stored alert with ID a.ID by a, if the stored alert's
 	// Count is still ifCount, and reports whether it did. Count is the alert's
 	// revision: every fold of a repeat raises it, so a false says another
-	// writer folded meanwhile. Update adds no delivery. An unknown ID gives an
-	// error wrapping canary.ErrNotFound.
-	Update(ctx context.Context, a canary.Alert, ifCount int) (bool, error)
+	// writer folded meanwhile. An unknown ID gives an error wrapping
+	// canary.ErrNotFound.
+	//
+	// With sinks, the update is enqueued again in the same step: every sink in sinks gets a pending delivery due at a.LastSeen,
+	// so that an update is never lost to a crash between the fold and its
+	// delivery. A delivery still pending keeps its attempts and next attempt,
+	// and carries the alert as stored when it goes. Without sinks, Update adds
+	// no delivery.
+	Update(ctx context.Context, a canary.Alert, ifCount int, sinks []string) (bool, error)
 
 	// Due returns up to limit pending deliveries whose next attempt is at or
 	// before now, oldest first, each with the alert as stored now.
 	Due(ctx context.Context, now time.Time, limit int) ([]Delivery, error)
 
-	// Delivered marks the delivery of alert id to sink done. Marking a delivery
-	// that is already done, or unknown, is not an error.
-	Delivered(ctx context.Context, id uuid.UUID, sink string) error
+	// Delivered marks the delivery of alert id to sink done, the alert having
+	// been sent at revision (its Revision as Due returned it). If the alert
+	// was enqueued again meanwhile (its stored Revision is higher), the
+	// delivery stays pending for the newer revision. Marking a delivery that is
+	// already done, or unknown, is not an error.
+	Delivered(ctx context.Context, id uuid.UUID, sink string, revision int) error
 
 	// Failed records a failed attempt: the attempt count, when to try next, and
 	// why. An unknown or finished delivery gives an error wrapping canary.ErrNotFound.
@@ -101,16 +110,12 @@ func (o *MemoryOutbox) Record(ctx context.Context, a canary.Alert, sinks []strin
 	c.Count = max(c.Count, 1)
 	o.alerts[a.ID] = &c
 	o.order = append(o.order, a.ID)
-	for _, s := range sinks {
-		k := deliveryKey{a.ID, s}
-		o.deliveries[k] = &Delivery{Sink: s, NextAt: a.FirstSeen}
-		o.queue = append(o.queue, k)
-	}
+	o.enqueue(a.ID, sinks, a.FirstSeen)
 	return c.Clone(), true, nil
 }
 
 // Update implements Outbox.
-func (o *MemoryOutbox) Update(ctx context.Context, a canary.Alert, ifCount int) (bool, error) {
+func (o *MemoryOutbox) Update(ctx context.Context, a canary.Alert, ifCount int, sinks []string) (bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	have, ok := o.alerts[a.ID]
@@ -121,7 +126,21 @@ func (o *MemoryOutbox) Update(ctx context.Context, a canary.Alert, ifCount int) 
 		return false, nil
 	}
 	*have = a.Clone()
+	o.enqueue(a.ID, sinks, a.LastSeen)
 	return true, nil
+}
+
+// enqueue adds a delivery of alert id, due at at, for every sink in sinks
+// that has none pending. The caller holds o.mu.
+func (o *MemoryOutbox) enqueue(id uuid.UUID, sinks []string, at time.Time) {
+	for _, s := range sinks {
+		k := deliveryKey{id, s}
+		if _, ok := o.deliveries[k]; ok {
+			continue
+		}
+		o.deliveries[k] = &Delivery{Sink: s, NextAt: at}
+		o.queue = append(o.queue, k)
+	}
 }
 
 // Due implements Outbox.
@@ -145,9 +164,12 @@ func (o *MemoryOutbox) Due(ctx context.Context, now time.Time, limit int) ([]Del
 }
 
 // Delivered implements Outbox.
-func (o *MemoryOutbox) Delivered(ctx context.Context, id uuid.UUID, sink string) error {
+func (o *MemoryOutbox) Delivered(ctx context.Context, id uuid.UUID, sink string, revision int) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if a, ok := o.alerts[id]; ok && a.Revision > revision {
+		return nil // enqueued again meanwhile: the newer revision is still to go
+	}
 	k := deliveryKey{id, sink}
 	if _, ok := o.deliveries[k]; ok {
 		delete(o.deliveries, k)

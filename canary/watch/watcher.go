@@ -56,6 +56,11 @@ type Config struct {
 	// Default one hour.
 	GroupWindow time.Duration
 
+	// Updates says when a grouped repeat is sent to the sinks again, as an
+	// update of the same alert. Default: at the 10th, 100th, 1000th… event
+	// and at least hourly while repeats keep coming (see Updates).
+	Updates Updates
+
 	// MinBackoff and MaxBackoff bound the retry delay of a failing sink, which
 	// doubles from MinBackoff. Defaults 1s and 5m. A sink failing FailingAfter
 	// times in a row (default 5) is reported in Health and logged at error
@@ -218,7 +223,7 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev canary.Event) error {
 	if a.Suppressed {
 		sinks = w.suppressedSinks
 	}
-	if _, err := Record(ctx, w.cfg.Outbox, a, sinks); err != nil {
+	if _, err := w.cfg.Updates.Record(ctx, w.cfg.Outbox, a, sinks); err != nil {
 		return fmt.Errorf("watch: recording alert: %w", err)
 	}
 	select {
@@ -481,7 +486,7 @@ func (w *Watcher) deliver(ctx context.Context, d Delivery) bool {
 		w.failed(ctx, d, err)
 		return false
 	}
-	if err := w.cfg.Outbox.Delivered(ctx, d.Alert.ID, d.Sink); err != nil {
+	if err := w.cfg.Outbox.Delivered(ctx, d.Alert.ID, d.Sink, d.Alert.Revision); err != nil {
 		// The sink has it; a redelivery after this is absorbed by its idempotency.
 		w.cfg.Logger.Error("watch: marking delivery done", "alert", d.Alert.ID, "sink", d.Sink, "err", err)
 	}

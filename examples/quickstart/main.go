@@ -4,8 +4,11 @@
 //
 //  2. honeyseed learns its shape (phone format, ticket range, sign-up hours),
 //     generates canaries that look like their neighbours, registers them in a
-//     blinded SQLite registry and plants them: into the database for one
-//     placement, into a Zendesk import CSV for another;
+//     blinded SQLite registry, audits them against the host (plant.Plant: the
+//     tells an insider could use, and a classifier over them) and plants
+//     them: into the database for one placement, into a Zendesk import CSV
+//     for another. The demo table is too small for the audit to pass; the
+//     demo prints the audit's summary and plants with Force, saying so;
 //
 //  3. the SMTP receiver and the Twilio webhook start on loopback;
 //
@@ -22,8 +25,10 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
@@ -120,9 +125,20 @@ func run(ctx context.Context) error {
 	if err := store.Add(ctx, append(live, export...)...); err != nil {
 		return err
 	}
-	if err := plant.Insert(ctx, host, shape.ApplyMapping(mapping), live); err != nil {
+	// Plant audits the seeds against the host before writing any: how well
+	// each tell an insider could use separates them from real rows.
+	report, err := plant.Plant(ctx, host, shape.ApplyMapping(mapping), live, plant.PlantOptions{})
+	forced := false
+	if errors.Is(err, plant.ErrAuditFailed) {
+		// A demo table this small cannot hide a dozen seeds; a real deployment
+		// fixes the tells (more owned domains, a longer drip) instead.
+		forced = true
+		report, err = plant.Plant(ctx, host, shape.ApplyMapping(mapping), live, plant.PlantOptions{Force: true})
+	}
+	if err != nil {
 		return err
 	}
+	printAudit(report, forced)
 	var csvFile bytes.Buffer
 	if err := plant.WriteCSV(&csvFile, plant.CSVZendesk, export, plant.CSVOptions{}); err != nil {
 		return err
@@ -295,4 +311,27 @@ func makeHost(ctx context.Context, db *sql.DB, now time.Time) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// printAudit prints the audit's verdict, the classifier's AUC and the worst
+// tells, and says so when the demo planted despite a failed audit.
+func printAudit(r *plant.AuditReport, forced bool) {
+	verdict := "passed"
+	switch {
+	case !r.Judged:
+		verdict = "too few rows to judge"
+	case !r.Passed():
+		verdict = fmt.Sprintf("FAILED (%d of %d tells over %.2f)", len(r.Failed()), len(r.Tells), r.MaxTellAUC)
+	}
+	fmt.Printf("== Audit of %d seeds against %d host rows: %s\n", r.Seeds, r.HostRows, verdict)
+	fmt.Printf("  classifier AUC %.2f (limit %.2f); worst tells:\n", r.Classifier, r.MaxClassifierAUC)
+	tells := slices.Clone(r.Tells)
+	slices.SortStableFunc(tells, func(a, b plant.TellResult) int { return cmp.Compare(b.Separation, a.Separation) })
+	for _, t := range tells[:min(3, len(tells))] {
+		fmt.Printf("    %-34s AUC %.2f\n", t.Name, t.AUC)
+	}
+	if forced {
+		fmt.Println("  planted anyway (Force): a demo table this small cannot hide its seeds; fix the tells before real use")
+	}
+	fmt.Println()
 }

@@ -10,6 +10,9 @@
 //	honeyseed alerts
 //	honeyseed retire   -id <seed ID>
 //
+// scan reads dumps compressed with gzip, zstd, bzip2 or xz as they are,
+// telling the format by the file's first bytes, not its name.
+//
 // A command exits 0 on success (and for -h), 1 when it fails and 2 for a wrong
 // command line; an error is printed once, to standard error.
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/dump"
 )
 
 func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,7 +55,14 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			defer f.Close()
 			r = f
 		}
-		err := m.Scan(ctx, r, func(h canary.Hit) error {
+		// A dump found in the wild is often compressed, and often renamed:
+		// the reader tells gzip, zstd, bzip2 and xz by their first bytes.
+		dr, _, err := dump.NewReader(r)
+		if err != nil {
+			return fmt.Errorf("scan %s: %w", name, err)
+		}
+		defer dr.Close()
+		err = m.Scan(ctx, dr, func(h canary.Hit) error {
 			if _, seen := tripped[h.Seed.ID]; !seen {
 				tripped[h.Seed.ID] = h.Seed
 				order = append(order, h.Seed)

@@ -6,18 +6,32 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyseed/honeyseed/canary/internal/gen"
 	"github.com/honeyseed/honeyseed/canary/internal/names"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
-// Config says what seeds a Generator makes. Only EmailDomains is required; every
-// other field has a documented default. Use DemoConfig for tests and demos.
+// Config says what seeds a Generator makes. Only EmailDomains (or Mailboxes)
+// is required; every other field has a documented default. Use DemoConfig for
+// tests and demos.
 type Config struct {
 	// EmailDomains are domains the operator owns and receives mail for: every
-	// seed address is on one of them, and they are used evenly. Required.
-	// Well-known public mailbox providers (gmail.com, outlook.com, ...) are
-	// refused: an address there would belong to a stranger.
+	// seed address not on one of Mailboxes is on one of them, and they are used
+	// evenly. Required unless Mailboxes is set. Well-known public mailbox
+	// providers (gmail.com, outlook.com, ...) are refused: an address the
+	// generator makes up there would belong to a stranger.
 	EmailDomains []string
+
+	// Mailboxes are exact addresses the operator created and reads, at any
+	// provider, gmail.com included ("m.kelly1987@gmail.com"). Each is given to
+	// one seed, ever: one already in Registry (or in Exclude) is skipped. A seed
+	// on a mailbox gets a name and birth year its local part fits ("mkelly1987":
+	// a Kelly born in 1987 whose given name starts with M). While free ones are
+	// left, a call of n seeds puts min(n, free) of them on mailboxes, spread
+	// through the batch. How each is read (IMAP host, user, credential) is not
+	// here: the serve config's inbound.IMAPMailbox entries name the same
+	// addresses. Default none.
+	Mailboxes []string
 
 	// DotInsensitiveDomains are EmailDomains whose mailboxes ignore dots in the
 	// local part, as Gmail does; a contact to "jsmith@" for the seed
@@ -42,6 +56,12 @@ type Config struct {
 	// Households). Default 4. Which held number a seed gets is drawn at
 	// random among the least used, so planting order shows no rotation.
 	PhoneShare int
+
+	// PhoneQuarantine is how long after every seed of a placement on a number
+	// is retired (Seed.ExpiresAt passed) the number returns to the pool for
+	// another placement, so a late scam call still names the old one. Default
+	// 90 days; negative: numbers never return.
+	PhoneQuarantine time.Duration
 
 	// Phoneless is the share of seeds given no phone number, as the host's
 	// rows without one (1 - plant's Shape.PhoneRate()). Default 0: every
@@ -113,19 +133,20 @@ type Config struct {
 // EmailPattern is a way people form an email local part.
 type EmailPattern uint8
 
-// The local-part patterns, shown for Jessica Smith born 1987.
+// The local-part patterns, shown for Jessica Smith born 1987. Their numbers
+// are the generator's own (internal/gen), so the two cannot drift apart.
 const (
-	GivenDotFamily       EmailPattern = iota + 1 // jessica.smith
-	GivenFamily                                  // jessicasmith
-	InitialFamily                                // jsmith
-	GivenUnderFamily                             // jessica_smith
-	GivenDigits                                  // jessica87, jessica1987, jessica4412
-	FamilyInitial                                // smithj
-	GivenDotFamilyDigits                         // jessica.smith87
-	InitialDotFamily                             // j.smith
-	FamilyGiven                                  // smithjessica, smith.jessica
-	GivenInitial                                 // jessicas
-	InitialFamilyDigits                          // jsmith1987
+	GivenDotFamily       = EmailPattern(gen.GivenDotFamily)       // jessica.smith
+	GivenFamily          = EmailPattern(gen.GivenFamily)          // jessicasmith
+	InitialFamily        = EmailPattern(gen.InitialFamily)        // jsmith
+	GivenUnderFamily     = EmailPattern(gen.GivenUnderFamily)     // jessica_smith
+	GivenDigits          = EmailPattern(gen.GivenDigits)          // jessica87, jessica1987, jessica4412
+	FamilyInitial        = EmailPattern(gen.FamilyInitial)        // smithj
+	GivenDotFamilyDigits = EmailPattern(gen.GivenDotFamilyDigits) // jessica.smith87
+	InitialDotFamily     = EmailPattern(gen.InitialDotFamily)     // j.smith
+	FamilyGiven          = EmailPattern(gen.FamilyGiven)          // smithjessica, smith.jessica
+	GivenInitial         = EmailPattern(gen.GivenInitial)         // jessicas
+	InitialFamilyDigits  = EmailPattern(gen.InitialFamilyDigits)  // jsmith1987
 )
 
 // DefaultEmailPatterns is the pattern mix used when Config.EmailPatterns is
@@ -221,6 +242,9 @@ var publicMailboxDomains = []string{
 	"verizon.net", "att.net", "telefonica.net", "fastmail.com", "hey.com", "tutanota.com",
 }
 
+// DefaultPhoneQuarantine is Config.PhoneQuarantine's default.
+const DefaultPhoneQuarantine = 90 * 24 * time.Hour
+
 // knownExtraFields are the names Config.Fields accepts.
 var knownExtraFields = []string{"city", "company", "postcode", "state"}
 
@@ -230,8 +254,24 @@ func (c Config) validated() (Config, []string, error) {
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, field, fmt.Sprintf(format, args...))
 	}
-	if len(c.EmailDomains) == 0 {
-		return c, nil, bad("EmailDomains", "no domain: seeds need addresses on a domain you own")
+	if len(c.EmailDomains) == 0 && len(c.Mailboxes) == 0 {
+		return c, nil, bad("EmailDomains", "no domain and no mailbox: seeds need addresses you own")
+	}
+	c.Mailboxes = slices.Clone(c.Mailboxes)
+	for i, m := range c.Mailboxes {
+		nm, err := NormalizeEmail(m)
+		if err != nil {
+			return c, nil, bad(fmt.Sprintf("Mailboxes[%d]", i), "%q: %v", m, err)
+		}
+		for j := range i {
+			if norm.EmailKey(c.Mailboxes[j]) == norm.EmailKey(nm) {
+				return c, nil, bad(fmt.Sprintf("Mailboxes[%d]", i), "%q is Mailboxes[%d] again", m, j)
+			}
+		}
+		c.Mailboxes[i] = nm
+	}
+	if c.PhoneQuarantine == 0 {
+		c.PhoneQuarantine = DefaultPhoneQuarantine
 	}
 	domains := make([]string, 0, len(c.EmailDomains))
 	for i, d := range c.EmailDomains {

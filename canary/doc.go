@@ -42,6 +42,20 @@
 // name word, so a call still names the placement and a name in the text
 // names the seed.
 //
+// Owned mailboxes at the big providers ([Config.Mailboxes]) are the one kind
+// of address that is both safe and indistinguishable from a real customer's:
+// each exact address the operator created is given to one seed, ever, with a
+// name and birth decade its local part fits ("mkelly1987": a Kelly born in
+// 1987 whose given name starts with M, drawn by real frequency). The
+// generator never makes up an address at a public provider. How each is read
+// lives in the serve config (inbound.IMAPMailbox, same address).
+//
+// A Generate call that asks for more than is left (ticket numbers in the
+// range, phone numbers of the pool, free mailboxes) fails at once with a
+// [CapacityError] carrying the numbers. A placement's phone numbers return
+// to the pool [Config.PhoneQuarantine] (default 90 days) after its seeds on
+// them are retired.
+//
 // # Matching
 //
 // One normalization per field is used both when registering and when
@@ -121,7 +135,8 @@
 // buyers who never contact anyone. Seeds must only ever use domains and
 // numbers the operator controls: a seed address that reaches a stranger would
 // send scammers to them, so [NewGenerator] refuses public mailbox providers
-// and a config with no domain.
+// as EmailDomains (an address there is used only when listed exactly in
+// Mailboxes) and a config with no domain and no mailbox.
 //
 // # Concurrency
 //

@@ -1,6 +1,9 @@
 package canary
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Every error the package returns wraps one of them, so callers
 // branch with errors.Is; messages read like: canary: invalid phone number "+1 555": too short.
@@ -32,3 +35,21 @@ var (
 	// the rules, or a ticket range too narrow).
 	ErrPoolExhausted = errors.New("canary: pool exhausted")
 )
+
+// CapacityError says a Generate call asks for more than is left, found before
+// any work is done: "canary: 1000000 seeds need 1000000 ticket numbers; the
+// range TM-10400000..TM-10999999 has 583211 free". It wraps ErrPoolExhausted.
+type CapacityError struct {
+	Seeds    int    // seeds asked for
+	Need     uint64 // how many of Resource they need
+	Resource string // "ticket numbers", "phone numbers", "mailboxes"
+	Where    string // what holds them: "the range TM-10400000..TM-10999999"
+	Free     uint64 // how many of Resource are free there
+}
+
+func (e *CapacityError) Error() string {
+	return fmt.Sprintf("canary: %d seeds need %d %s; %s has %d free", e.Seeds, e.Need, e.Resource, e.Where, e.Free)
+}
+
+// Unwrap lets errors.Is(err, ErrPoolExhausted) hold.
+func (e *CapacityError) Unwrap() error { return ErrPoolExhausted }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -40,6 +39,10 @@ type Generator struct {
 	held      map[string][]*poolNumber // numbers each placement holds
 	nextFree  int                      // numbers before it are all claimed
 	locals    gen.LocalParts
+	mailboxes []*mailbox // Config.Mailboxes
+	freeMail  int        // mailboxes no seed has
+	regTicket int        // registered tickets in the range; -1 until counted
+	tt        ticketTry
 	created   gen.CreatedTable
 	tx        gen.Tx
 	key       []byte   // scratch
@@ -54,6 +57,13 @@ type poolNumber struct {
 	uses      int      // seeds holding it
 	words     []uint64 // hashes of the normalized name words of those seeds: a few, so a slice
 	family    string   // the first seed's family name: a household's, with Config.Households
+}
+
+// mailbox is one of Config.Mailboxes.
+type mailbox struct {
+	addr string  // normalized
+	fit  gen.Fit // what its local part says of its holder
+	used bool    // a seed has it, here or in the registry
 }
 
 // maxAttempts bounds the redraws for one unique value before giving up with ErrPoolExhausted.
@@ -74,7 +84,9 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		emails:    make(map[uint64]struct{}, 1024),
 		tickets:   make(map[uint64]struct{}, 1024),
 		held:      make(map[string][]*poolNumber),
+		regTicket: -1,
 	}
+	g.tt.g = g
 	seed := c.Seed
 	if seed == ([32]byte{}) {
 		if _, err := crand.Read(seed[:]); err != nil {
@@ -129,18 +141,34 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	if err := g.loadClaims(context.Background()); err != nil {
 		return nil, err
 	}
+	for _, m := range c.Mailboxes {
+		local, _, _ := strings.Cut(m, "@")
+		mb := &mailbox{addr: m, fit: gen.ParseLocal(c.Region, local, c.Now().Year())}
+		if mb.used = g.registered(FieldEmail, m) || c.Exclude != nil && c.Exclude(FieldEmail, m); !mb.used {
+			g.freeMail++
+		}
+		g.mailboxes = append(g.mailboxes, mb)
+	}
 	return g, nil
 }
 
-// loadClaims learns from Config.Registry which placement holds each pool number.
+// loadClaims learns from Config.Registry which placement holds each pool
+// number. A number whose seeds were all retired more than PhoneQuarantine ago
+// is free again.
 func (g *Generator) loadClaims(ctx context.Context) error {
 	if g.cfg.Registry == nil {
 		return nil
 	}
+	now := g.cfg.Now()
 	for _, n := range g.numbers {
 		held, err := g.cfg.Registry.Lookup(ctx, FieldPhone, n.e164)
 		if err != nil {
 			return fmt.Errorf("canary: reading phone claims from the registry: %w", err)
+		}
+		if g.cfg.PhoneQuarantine > 0 && len(held) > 0 && !slices.ContainsFunc(held, func(s Seed) bool {
+			return s.ExpiresAt.IsZero() || now.Before(s.ExpiresAt.Add(g.cfg.PhoneQuarantine))
+		}) {
+			continue
 		}
 		for _, s := range held {
 			if n.placement == "" {
@@ -176,6 +204,9 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 	defer g.mu.Unlock()
 	// Claims are made in place and undone if the call fails, so a failed
 	// Generate leaves the Generator as it was.
+	if err := g.checkCapacity(placement, n); err != nil {
+		return nil, err
+	}
 	tx := &g.tx // reused: its logs keep their capacity between calls
 	tx.Reset()
 	if err := g.claimNumbers(tx, placement, n); err != nil {
@@ -183,8 +214,8 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 		return nil, err
 	}
 	out := make([]Seed, 0, n)
-	for range n {
-		s, err := g.one(tx, placement)
+	for i := range n {
+		s, err := g.one(tx, placement, n-i)
 		if err != nil {
 			tx.Rollback()
 			return nil, err
@@ -192,6 +223,56 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// checkCapacity fails at once, with a CapacityError carrying the numbers,
+// when n seeds for placement need more tickets, pool numbers or mailboxes
+// than are free: never after minutes of work.
+func (g *Generator) checkCapacity(placement string, n int) error {
+	c := &g.cfg
+	if n == 0 {
+		return nil
+	}
+	if !c.NoTickets {
+		size := c.TicketMax - c.TicketMin + 1
+		used := uint64(len(g.tickets))
+		if g.regTicket < 0 && c.Registry != nil && 4*(used+uint64(n)) > size {
+			// Near the range's size: count what the registry holds in it once.
+			if err := g.countTickets(); err != nil {
+				return err
+			}
+		}
+		used += uint64(max(g.regTicket, 0))
+		if free := size - min(used, size); uint64(n) > free {
+			return &CapacityError{Seeds: n, Need: uint64(n), Resource: "ticket numbers", Free: free,
+				Where: fmt.Sprintf("the range %s..%s", FormatTicket(c.TicketFormat, c.TicketMin), FormatTicket(c.TicketFormat, c.TicketMax))}
+		}
+	}
+	if len(g.numbers) > 0 && len(g.held[placement]) == 0 && !slices.ContainsFunc(g.numbers[g.nextFree:], func(p *poolNumber) bool { return p.placement == "" }) {
+		return &CapacityError{Seeds: n, Need: uint64((n + c.PhoneShare - 1) / c.PhoneShare), Resource: "phone numbers", Free: 0,
+			Where: fmt.Sprintf("PhonePool (%d numbers, all held by other placements until retired for %v)", len(g.numbers), c.PhoneQuarantine)}
+	}
+	if len(g.domains) == 0 && n > g.freeMail {
+		return &CapacityError{Seeds: n, Need: uint64(n), Resource: "mailboxes", Free: uint64(g.freeMail),
+			Where: fmt.Sprintf("Mailboxes (%d, no EmailDomains)", len(g.mailboxes))}
+	}
+	return nil
+}
+
+// countTickets counts the registered seeds whose ticket lies in the range.
+func (g *Generator) countTickets() error {
+	c := &g.cfg
+	count := 0
+	for s, err := range c.Registry.Seeds(context.Background()) {
+		if err != nil {
+			return fmt.Errorf("canary: counting registered tickets: %w", err)
+		}
+		if t, ok := gen.TicketNumber(c.TicketFormat, s.Ticket); ok && t >= c.TicketMin && t <= c.TicketMax {
+			count++
+		}
+	}
+	g.regTicket = count
+	return nil
 }
 
 // claimNumbers gives placement enough numbers for n more seeds at PhoneShare
@@ -233,7 +314,8 @@ func (g *Generator) claim(tx *gen.Tx, p *poolNumber, placement string) {
 	})
 }
 
-func (g *Generator) one(tx *gen.Tx, placement string) (Seed, error) {
+// one makes a seed for placement, the first of left still to make in this call.
+func (g *Generator) one(tx *gen.Tx, placement string, left int) (Seed, error) {
 	c := &g.cfg
 	r := g.rng
 	id, err := g.newID()
@@ -245,24 +327,42 @@ func (g *Generator) one(tx *gen.Tx, placement string) (Seed, error) {
 	var words []uint64
 	// Draw only when a share is asked for, so configs without one draw as before.
 	wantPhone := len(g.numbers) > 0 && (c.Phoneless == 0 || r.Float64() >= c.Phoneless)
+	// min(left, free) of the call's seeds take a mailbox, spread through it.
+	var mb *mailbox
+	if g.freeMail > 0 && (len(g.domains) == 0 || r.IntN(left) < g.freeMail) {
+		mb = g.pickMailbox()
+	}
 	for attempt := 0; ; attempt++ {
 		if attempt == maxAttempts {
 			return Seed{}, fmt.Errorf("%w: no unique name and address after %d draws", ErrPoolExhausted, maxAttempts)
 		}
-		sex := names.Female
-		if r.IntN(100) >= 51 {
-			sex = names.Male
+		if mb != nil && attempt == maxAttempts/2 && len(g.domains) > 0 {
+			mb = nil // its name fits no number of this placement: a domain address instead
 		}
-		born := names.BirthYear(r, c.Region, c.Now().Year())
-		s.Name = Name{Given: names.Given(r, c.Region, sex, born), Family: names.Family(r, c.Region)}
+		var born int
+		if mb != nil {
+			s.Name.Given, s.Name.Family, born = mb.fit.Draw(r, c.Region, c.Now().Year())
+		} else {
+			sex := names.Female
+			if r.IntN(100) >= 51 {
+				sex = names.Male
+			}
+			born = names.BirthYear(r, c.Region, c.Now().Year())
+			s.Name = Name{Given: names.Given(r, c.Region, sex, born), Family: names.Family(r, c.Region)}
+		}
 		if wantPhone {
 			words = g.numberWords(s.Name)
 			if phone = g.pickNumber(placement, words); phone == nil {
 				continue // every number of this placement has a seed of that name: redraw
 			}
-			if c.Households && phone.uses > 0 {
+			if c.Households && phone.uses > 0 && mb == nil { // a mailbox's name stays its own
 				s.Name.Family = phone.family // a household: one family name, different given names
 			}
+		}
+		if mb != nil {
+			g.useMailbox(tx, mb)
+			s.Email = mb.addr
+			break
 		}
 		email, ok := g.email(tx, s.Name, born)
 		if !ok {
@@ -303,6 +403,29 @@ func (g *Generator) one(tx *gen.Tx, placement string) (Seed, error) {
 		}
 	}
 	return s, nil
+}
+
+// pickMailbox returns a free mailbox at random.
+func (g *Generator) pickMailbox() *mailbox {
+	k := g.rng.IntN(g.freeMail)
+	for _, m := range g.mailboxes {
+		if !m.used {
+			if k == 0 {
+				return m
+			}
+			k--
+		}
+	}
+	return nil
+}
+
+// useMailbox gives mb to a seed, for good unless tx rolls back.
+func (g *Generator) useMailbox(tx *gen.Tx, mb *mailbox) {
+	mb.used = true
+	g.freeMail--
+	h := maphash.String(g.hash, norm.EmailKey(mb.addr))
+	tx.ClaimSet(g.emails, h)
+	tx.OnRollback(func() { mb.used = false; g.freeMail++ })
 }
 
 // pickNumber chooses the number for a seed named name: one of the
@@ -443,75 +566,55 @@ func (g *Generator) nextDomain() int {
 }
 
 // ticket draws a reference whose number follows the creation time through the
-// live range, as a host's sequential ticket numbers do, with some jitter.
+// live range, as a host's sequential ticket numbers do (gen.DrawTicket).
 func (g *Generator) ticket(tx *gen.Tx, created time.Time) (string, error) {
 	c := &g.cfg
-	lo, hi := c.TicketMin, c.TicketMax
-	width := hi - lo
 	frac := float64(created.Sub(c.CreatedFrom)) / float64(c.CreatedTo.Sub(c.CreatedFrom))
-	center := float64(lo) + math.Max(0, math.Min(1, frac))*float64(width)
-	jitter := math.Max(1, float64(width)*0.01)
-	for range maxAttempts {
-		// Keep the window inside the range: clamping draws to an edge would pile
-		// them onto one number.
-		var n uint64
-		if 2*jitter >= float64(width) {
-			n = lo + g.rng.Uint64N(width+1)
-		} else {
-			mid := math.Max(float64(lo)+jitter, math.Min(float64(hi)-jitter, center))
-			n = uint64(math.Round(mid + (g.rng.Float64()*2-1)*jitter))
-		}
-		t, free, err := g.tryTicket(tx, n)
-		if err != nil || free {
-			return t, err
-		}
-		jitter *= 2 // crowded: widen the search
+	g.tt.tx, g.tt.t = tx, ""
+	free, err := gen.DrawTicket(g.rng, c.TicketMin, c.TicketMax, frac, maxAttempts, &g.tt)
+	g.tt.tx = nil
+	switch {
+	case err != nil:
+		return "", err
+	case !free:
+		return "", fmt.Errorf("%w: no free ticket number in [%d, %d]", ErrPoolExhausted, c.TicketMin, c.TicketMax)
 	}
-	// A crowded range: walk it from a random point, as far as a bound allows.
-	if width < 1<<20 {
-		start := g.rng.Uint64N(width + 1)
-		for k := uint64(0); k <= width; k++ {
-			t, free, err := g.tryTicket(tx, lo+(start+k)%(width+1))
-			if err != nil || free {
-				return t, err
-			}
-		}
-	}
-	return "", fmt.Errorf("%w: no free ticket number in [%d, %d]", ErrPoolExhausted, lo, hi)
+	return g.tt.t, nil
 }
 
-// tryTicket claims ticket number n if no seed and no host record has it.
-func (g *Generator) tryTicket(tx *gen.Tx, n uint64) (string, bool, error) {
+// ticketTry claims ticket numbers for Generator.ticket; it lives in the
+// Generator so that passing it as an interface allocates nothing.
+type ticketTry struct {
+	g  *Generator
+	tx *gen.Tx
+	t  string // the ticket claimed
+}
+
+// TryTicket claims ticket number n if no seed and no host record has it.
+func (tt *ticketTry) TryTicket(n uint64) (bool, error) {
+	g := tt.g
 	c := &g.cfg
 	t := FormatTicket(c.TicketFormat, n)
 	var reason string
 	g.key, reason = norm.AppendTicket(g.key[:0], t)
 	if reason != "" {
-		return "", false, fmt.Errorf("%w: TicketFormat %q gives %q: %s", ErrInvalidConfig, c.TicketFormat, t, reason)
+		return false, fmt.Errorf("%w: TicketFormat %q gives %q: %s", ErrInvalidConfig, c.TicketFormat, t, reason)
 	}
 	h := maphash.Bytes(g.hash, g.key)
 	if _, dup := g.tickets[h]; dup {
-		return "", false, nil
+		return false, nil
 	}
 	if g.registered(FieldTicket, string(g.key)) || c.Exclude != nil && c.Exclude(FieldTicket, t) {
-		return "", false, nil
+		return false, nil
 	}
-	tx.ClaimSet(g.tickets, h)
-	return t, true, nil
+	tt.tx.ClaimSet(g.tickets, h)
+	tt.t = t
+	return true, nil
 }
 
 // FormatTicket writes n into the '#'s of format, zero-padded, as the Generator
 // does: FormatTicket("TM-########", 10400132) is "TM-10400132".
-func FormatTicket(format string, n uint64) string {
-	b := []byte(format)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == '#' {
-			b[i] = byte('0' + n%10)
-			n /= 10
-		}
-	}
-	return string(b)
-}
+func FormatTicket(format string, n uint64) string { return gen.FormatTicket(format, n) }
 
 // newID draws an ID. A reproducible stream can repeat IDs that an earlier run
 // with the same Config.Seed registered, so those are checked; crypto-random

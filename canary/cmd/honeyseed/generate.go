@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
@@ -29,6 +30,12 @@ type fileConfig struct {
 	CreatedTo             time.Time          `json:"created_to"`
 	Fields                []string           `json:"fields"`
 	EmailPatterns         map[string]float64 `json:"email_patterns"`
+	// Mailboxes are owned addresses at any provider (canary.Config.Mailboxes);
+	// MailboxesFile adds those of a mailbox file ("honeyseed mailboxes add"),
+	// relative to this file.
+	Mailboxes       []string `json:"mailboxes"`
+	MailboxesFile   string   `json:"mailboxes_file"`
+	PhoneQuarantine string   `json:"phone_quarantine"` // a Go duration, "2160h"; default 90 days
 }
 
 func loadConfig(path string) (canary.Config, error) {
@@ -46,7 +53,26 @@ func loadConfig(path string) (canary.Config, error) {
 	if len(fc.EmailPatterns) > 0 {
 		return canary.Config{}, fmt.Errorf("%s: email_patterns: set the mix from the library (canary.Config.EmailPatterns) or learn it with plant", path)
 	}
+	mailboxes := fc.Mailboxes
+	if fc.MailboxesFile != "" {
+		mf := fc.MailboxesFile
+		if !filepath.IsAbs(mf) {
+			mf = filepath.Join(filepath.Dir(path), mf)
+		}
+		more, err := mailboxAddresses(mf)
+		if err != nil {
+			return canary.Config{}, fmt.Errorf("%s: mailboxes_file: %w", path, err)
+		}
+		mailboxes = append(mailboxes, more...)
+	}
+	var quarantine time.Duration
+	if fc.PhoneQuarantine != "" {
+		if quarantine, err = time.ParseDuration(fc.PhoneQuarantine); err != nil {
+			return canary.Config{}, fmt.Errorf("%s: phone_quarantine: %w", path, err)
+		}
+	}
 	return canary.Config{
+		Mailboxes: mailboxes, PhoneQuarantine: quarantine,
 		EmailDomains: fc.EmailDomains, DotInsensitiveDomains: fc.DotInsensitiveDomains,
 		PhonePool: fc.PhonePool, PhoneRegion: fc.PhoneRegion, PhoneShare: fc.PhoneShare,
 		Region: fc.Region, TicketFormat: fc.TicketFormat, TicketMin: fc.TicketMin, TicketMax: fc.TicketMax,

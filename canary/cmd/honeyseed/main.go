@@ -8,6 +8,9 @@
 //	honeyseed scan     dump.sql [more files...]          (or - for standard input)
 //	honeyseed serve    -config serve.json
 //	honeyseed alerts
+//	honeyseed mailboxes plan -n 20 -provider gmail.com [-region US] [-host export.csv -format zendesk]
+//	honeyseed mailboxes add  -address ADDR -imap-host HOST [-user U] -password-env NAME [-file mailboxes.json]
+//	honeyseed mailboxes add  -from new-mailboxes.json [-file mailboxes.json]
 //	honeyseed retire   -id <seed ID>
 //
 // scan reads dumps compressed with gzip, zstd, bzip2 or xz as they are,
@@ -31,6 +34,24 @@
 // anyway. "plant -audit" is the dry run: it prints the report and plants
 // nothing. csv audits the same way against the tool's own export when given
 // one with -host.
+//
+// # Owned mailboxes
+//
+// A seed at gmail.com or outlook.com is safe only on a mailbox the operator
+// created. "mailboxes plan" proposes identities and local parts in the
+// host's pattern mix (learned from its CSV export with -host, from 20
+// addresses up; else the default mix), valid at the provider (Gmail: 6 to 30 letters, digits
+// and dots), for the operator to register by hand; it writes nothing. Once
+// created, "mailboxes add" records each in the mailbox file (default
+// mailboxes.json): a JSON array of inbound.IMAPMailbox (address, host, port,
+// tls, user, auth, credential {"env": NAME} or {"file": PATH}, folder). The
+// file holds credentials by reference only, never a password or token, so
+// it needs no sealing; it is not in the registry. The generator config takes
+// the addresses with "mailboxes_file": "mailboxes.json" (relative to the
+// config) or lists them in "mailboxes"; each is given to one seed, ever, and
+// the IMAP watcher reads the same entries. Other generator config keys:
+// "phone_quarantine" (a Go duration, default "2160h": how long after a
+// placement's seeds are retired its numbers return to the pool).
 //
 // # Serving
 //
@@ -109,6 +130,7 @@ var commands = []command{
 	{"scan", "search dumps for seed values and say which placement leaked", scan},
 	{"serve", "run the SMTP receiver and webhook endpoints, alerting to sinks", serve},
 	{"alerts", "list recorded alerts, suppressed ones included", alerts},
+	{"mailboxes", "plan mailboxes to create at a provider, and record the ones created", mailboxesCmd},
 	{"retire", "mark a seed as no longer planted (it still trips)", retire},
 }
 

@@ -1,0 +1,178 @@
+package gen
+
+import (
+	"math/rand/v2"
+	"strings"
+
+	"github.com/honeyseed/honeyseed/canary/internal/names"
+)
+
+// Fit is what a mailbox's local part says about its holder: the parts of a
+// name it spells and the birth year its digits suggest. A field left zero is
+// not said, and is drawn freely.
+type Fit struct {
+	Given   string    // the given name spelled out, as the tables write it
+	Sex     names.Sex // the sex most holders of Given have
+	Initial byte      // the given name's initial when only that is spelled ("mkelly")
+	Family  string    // the family name spelled out, as the tables write it
+	Born    int       // the birth year the digits give; 0 when they give none
+}
+
+// Handle reports whether the local part spells no name ("bluesky77").
+func (f Fit) Handle() bool { return f.Given == "" && f.Initial == 0 && f.Family == "" }
+
+// Adults are 18 to 90: two or four digits outside that are no birth year.
+const minAge, maxAge = 18, 90
+
+// ParseLocal reads a mailbox's local part for region in year now:
+// "mkelly1987" is a Kelly born in 1987 whose given name starts with M,
+// "sarah.connor" is Sarah Connor, "bluesky77" a handle of someone born in
+// 1977. A "+tag" is ignored. Any text is accepted: what it does not spell is
+// left for Draw.
+func ParseLocal(region, local string, now int) Fit {
+	local = strings.ToLower(local)
+	if i := strings.IndexByte(local, '+'); i >= 0 {
+		local = local[:i]
+	}
+	var f Fit
+	// Trailing digits: a birth year in four digits or two.
+	end := len(local)
+	for end > 0 && local[end-1] >= '0' && local[end-1] <= '9' {
+		end--
+	}
+	if digits := local[end:]; len(digits) == 2 || len(digits) == 4 {
+		y := 0
+		for i := 0; i < len(digits); i++ {
+			y = y*10 + int(digits[i]-'0')
+		}
+		if len(digits) == 2 {
+			if y+1900 >= now-maxAge && y+1900 <= now-minAge {
+				y += 1900
+			} else {
+				y += 2000
+			}
+		}
+		if y >= now-maxAge && y <= now-minAge {
+			f.Born = y
+		}
+	}
+	var words []string
+	for _, w := range strings.FieldsFunc(local[:end], func(c rune) bool { return c == '.' || c == '_' || c == '-' }) {
+		if k := names.LetterKey(w); k != "" {
+			words = append(words, k)
+		}
+	}
+	given := func(k string) bool {
+		if len(k) < 2 {
+			return false
+		}
+		n, sex, ok := names.GivenForm(region, k)
+		if ok {
+			f.Given, f.Sex = n, sex
+		}
+		return ok
+	}
+	family := func(k string) bool {
+		if len(k) < 2 {
+			return false
+		}
+		n, ok := names.FamilyForm(region, k)
+		if ok {
+			f.Family = n
+		}
+		return ok
+	}
+	switch {
+	case len(words) >= 2:
+		a, b := words[0], words[len(words)-1]
+		// Both orders spell a name ("smith.michael": Smith is a given name too):
+		// the commoner reading wins.
+		var gf, fg float64
+		if given(a) && family(b) {
+			gf = names.GivenShare(region, f.Given) * names.FamilyShare(region, f.Family)
+		}
+		if given(b) && family(a) {
+			fg = names.GivenShare(region, f.Given) * names.FamilyShare(region, f.Family)
+		}
+		f.Given, f.Family, f.Sex = "", "", 0
+		switch {
+		case gf > 0 && gf >= fg && given(a) && family(b): // sarah.connor
+		case fg > 0 && given(b) && family(a): // kelly.sarah
+		case len(a) == 1 && family(b): // m.kelly
+			f.Initial = a[0]
+		case len(b) == 1 && family(a): // kelly.m
+			f.Initial = b[0]
+		default:
+			f = Fit{Born: f.Born}
+			given(a)
+		}
+	case len(words) == 1:
+		w := words[0]
+		if given(w) { // sarah87
+			break
+		}
+		// A given and a family name run together: the split with the longest
+		// given name ("sarahconnor").
+		for i := len(w) - 2; i >= 3; i-- {
+			if given(w[:i]) && family(w[i:]) {
+				return f
+			}
+			f.Given, f.Family, f.Sex = "", "", 0
+		}
+		switch {
+		case len(w) > 2 && family(w[1:]): // mkelly
+			f.Initial = w[0]
+		case len(w) > 2 && family(w[:len(w)-1]): // kellym
+			f.Initial = w[len(w)-1]
+		case family(w): // kelly
+		}
+		if f.Family == "" {
+			f.Given, f.Sex, f.Initial = "", 0, 0
+		}
+	}
+	return f
+}
+
+// initialTries bounds the draws for a given name with a set initial; the
+// rarest initials in the tables still come up well within it.
+const initialTries = 8192
+
+// Draw completes f into a full identity for region in year now: what f says
+// is kept, the rest is drawn by real frequency (a given name with f's
+// initial is drawn from the names with that initial, in their proportions).
+func (f Fit) Draw(r *rand.Rand, region string, now int) (given, family string, born int) {
+	born = f.Born
+	if born == 0 {
+		born = names.BirthYear(r, region, now)
+	}
+	sex := f.Sex
+	if sex == 0 {
+		sex = names.Female
+		if r.IntN(100) >= 51 {
+			sex = names.Male
+		}
+	}
+	given = f.Given
+	if given == "" {
+		given = names.Given(r, region, sex, born)
+		if f.Initial != 0 {
+			for i := 0; i < initialTries; i++ {
+				s := sex
+				if i%2 == 1 { // either sex, in their proportions
+					s = names.Female + names.Male - sex
+				}
+				if g := names.Given(r, region, s, born); strings.HasPrefix(names.LetterKey(g), string(f.Initial)) {
+					given = g
+					break
+				}
+			}
+		}
+	}
+	family = f.Family
+	if family == "" {
+		family = names.Family(r, region)
+	} else if _, second := names.FamilyParts(r, region); second != "" {
+		family += " " + second // Spanish: the mailbox spells the first surname
+	}
+	return given, family, born
+}

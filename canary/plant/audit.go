@@ -52,6 +52,11 @@ type AuditOptions struct {
 	// SampleSize is how many host rows AuditPlan (and so Plant and the
 	// Dripper) reads. Default 10,000. Audit itself compares what it is given.
 	SampleSize int
+	// Shape, when set, makes AuditPlan plant as a Dripper given the same
+	// Shape does (DripConfig.Shape): where the host's order asks for it,
+	// each seed is dated at its planned time and takes the host's next
+	// ticket then. The Dripper passes its own. Nil: seeds as generated.
+	Shape *Shape
 }
 
 func (o AuditOptions) withDefaults() AuditOptions {

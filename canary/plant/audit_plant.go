@@ -54,6 +54,10 @@ func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts 
 		return nil, err
 	}
 	r := rand.New(rand.NewPCG(uint64(len(host)), uint64(len(plan))))
+	plan, err = p.timelyPlan(ctx, db, opts.Shape, plan, ids, r)
+	if err != nil {
+		return nil, err
+	}
 	seeds := make([]Row, 0, len(plan))
 	for k, pl := range plan {
 		vals, err := p.render(pl.Seed)
@@ -90,6 +94,48 @@ func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts 
 	}
 	opts.Columns = auditColumnsOf(m, opts.Columns, idCol)
 	return Audit(host, seeds, opts)
+}
+
+// timelyPlan returns plan as a Dripper given sh would write it: each seed
+// dated at its planned time where the host's creation times follow its ids,
+// and given the host's next ticket where its tickets do. Between two seeds
+// the host's own new rows (the gaps between the seeds' simulated ids) take
+// tickets too, each a gap drawn from the learned gaps. plan is returned
+// as it is when sh is nil.
+func (p *prepared) timelyPlan(ctx context.Context, db *sql.DB, sh *Shape, plan []Planned, ids []int64, r *rand.Rand) ([]Planned, error) {
+	if sh == nil {
+		return plan, nil
+	}
+	out := make([]Planned, len(plan))
+	for k, pl := range plan {
+		out[k] = Planned{Seed: pl.Seed.Clone(), At: pl.At}
+		if sh.Order.Ordered() && p.m.CreatedAt != "" {
+			out[k].Seed.CreatedAt = pl.At.Truncate(time.Microsecond)
+		}
+	}
+	if !sh.Order.TicketsOrdered() || p.m.Ticket == "" || sh.TicketFormat == "" {
+		return out, nil
+	}
+	first, ok, err := nextTicket(ctx, db, p, sh.TicketFormat, sh.Order.TicketGaps, r)
+	if err != nil || !ok {
+		return out, err
+	}
+	_, n, _ := ticketShape(first)
+	gap := func() uint64 { return uint64(max(1, math.Round(sh.Order.TicketGaps.Draw(r)))) }
+	for k := range out {
+		if k > 0 {
+			step := int64(1)
+			if ids != nil {
+				step = max(1, ids[k]-ids[k-1])
+			}
+			// The host's rows in between take a ticket each, then the seed.
+			for range min(step, 10_000) {
+				n += gap()
+			}
+		}
+		out[k].Seed.Ticket = canary.FormatTicket(sh.TicketFormat, n)
+	}
+	return out, nil
 }
 
 // simulated turns a rendered value into what the column would read back:
@@ -318,7 +364,11 @@ func (d *Dripper) audit(ctx context.Context) error {
 	d.mu.Lock()
 	plan := slices.Clone(d.plan[d.next:])
 	d.mu.Unlock()
-	r, err := AuditPlan(ctx, d.cfg.DB, d.cfg.Mapping, plan, d.cfg.Audit)
+	opts := d.cfg.Audit
+	if opts.Shape == nil {
+		opts.Shape = d.cfg.Shape
+	}
+	r, err := AuditPlan(ctx, d.cfg.DB, d.cfg.Mapping, plan, opts)
 	if err != nil {
 		return err // not audited: the next call tries again
 	}

@@ -131,3 +131,22 @@ func TestApplySetsPhonesAndHouseholds(t *testing.T) {
 		assert.Equal(t, c.wantHouse, got.Households, c.reason)
 	}
 }
+
+func TestApplySetsPhoneShare(t *testing.T) {
+	cases := []struct {
+		sharing PhoneSharing
+		cfg     canary.Config
+		want    int
+		reason  string
+	}{
+		{PhoneSharing{WithPhone: 100, Numbers: 100}, canary.Config{}, 1, "no number shared: one seed a number"},
+		{PhoneSharing{WithPhone: 100, Numbers: 95, Shared: 5, SharedRows: 10}, canary.Config{}, 1, "10% of rows on pairs: 1.05 rows a number"},
+		{PhoneSharing{WithPhone: 100, Numbers: 40, Shared: 20, SharedRows: 80}, canary.Config{}, 3, "80% of rows on numbers of 4: 2.5 rows a number, rounded up"},
+		{PhoneSharing{WithPhone: 100, Numbers: 95, Shared: 5, SharedRows: 10}, canary.Config{PhoneShare: 4}, 4, "the config's own share stays"},
+		{PhoneSharing{}, canary.Config{}, 0, "no phones learned: the Generator's default"},
+	}
+	for _, c := range cases {
+		got := Shape{Sharing: c.sharing}.Apply(c.cfg)
+		assert.Equal(t, c.want, got.PhoneShare, c.reason)
+	}
+}

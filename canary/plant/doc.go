@@ -94,8 +94,15 @@
 // numbers are households ([PhoneSharing.HouseholdShare]) [Shape.Apply] sets
 // canary.Config.Households, so seeds sharing a number share a family name
 // and differ in given names; it also sets Config.Phoneless to the host's
-// share of rows without a phone. A pool much smaller than the seeds makes
-// more households than the host has.
+// share of rows without a phone, and Config.PhoneShare to the host's own
+// rows per number (1 on most hosts), so seeds share numbers no more than
+// its rows do. A pool much smaller than the seeds makes more households
+// than the host has. Where the numbers are: a seed's place follows its
+// number's area (see Places below), so numbers all in one or two area
+// codes put every seed in a few cities; hold numbers in the areas the
+// host's customers live in. The same for domains: prefer names of two
+// labels (a word and a TLD, as gmail.com), since a rarer shape of
+// address is a tell of its own.
 //
 // How long the drip: seeds may be at most 2% (ScheduleOptions.MaxShare) of
 // the rows the host adds while they go in, so n seeds need

@@ -59,6 +59,9 @@ type DripConfig struct {
 	// an *AuditError before anything is written, unless Force is set.
 	Audit AuditOptions
 	Force bool
+	// Seed makes the ticket gaps drawn with a Shape reproducible. Zero:
+	// crypto-random.
+	Seed [32]byte
 }
 
 // Dripper plants a schedule as it falls due: for each seed, it registers the
@@ -105,9 +108,11 @@ func NewDripper(cfg DripConfig, plan []Planned) (*Dripper, error) {
 		p[i] = Planned{Seed: pl.Seed.Clone(), At: pl.At}
 	}
 	slices.SortStableFunc(p, func(a, b Planned) int { return a.At.Compare(b.At) })
-	var seed [32]byte
-	if _, err := crand.Read(seed[:]); err != nil {
-		return nil, fmt.Errorf("plant: reading randomness: %w", err)
+	seed := cfg.Seed
+	if seed == ([32]byte{}) {
+		if _, err := crand.Read(seed[:]); err != nil {
+			return nil, fmt.Errorf("plant: reading randomness: %w", err)
+		}
 	}
 	return &Dripper{cfg: cfg, plan: p, r: rand.New(rand.NewChaCha8(seed))}, nil
 }

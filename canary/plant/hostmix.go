@@ -3,6 +3,7 @@ package plant
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -134,6 +135,18 @@ func (s PhoneSharing) DuplicateRate() float64 {
 		return 0
 	}
 	return float64(s.SharedRows) / float64(s.WithPhone)
+}
+
+// seedsPerNumber is how many rows the host's numbers hold on average,
+// rounded, at least 1: with a share d of rows on shared numbers of k rows
+// each, a number holds 1/((1-d) + d/k) rows.
+func (s PhoneSharing) seedsPerNumber() int {
+	d := s.DuplicateRate()
+	if d <= 0 || s.Shared == 0 {
+		return 1
+	}
+	k := float64(s.SharedRows) / float64(s.Shared)
+	return max(1, int(math.Round(1/((1-d)+d/k))))
 }
 
 // HouseholdShare is the share of shared numbers whose rows share a family name.

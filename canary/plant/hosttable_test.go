@@ -289,8 +289,19 @@ var hostOwned = func() map[string]bool {
 		m[fmt.Sprintf("415555%04d", i)] = true
 		m[fmt.Sprintf("212555%04d", i)] = true
 	}
+	for _, a := range ownedAreas {
+		for i := 198; i < 200; i++ {
+			m[fmt.Sprintf("%s555%04d", a, i)] = true
+		}
+	}
 	return m
 }()
+
+// ownedAreas are area codes across the country where the realistic-host
+// test's operator holds two numbers each, as an operator planting into a
+// national table buys numbers where its customers live.
+var ownedAreas = []string{"312", "713", "602", "215", "214", "305", "404", "206", "617", "303",
+	"614", "704", "313", "615", "702", "503", "612", "410", "816", "916"}
 
 // hostRow is one customer of the host table; "" is NULL.
 type hostRow struct {

@@ -105,8 +105,10 @@ func (s Shape) PhoneRate() float64 {
 // CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns, Region
 // when cfg has none and the host's phones are of a region the Generator has
 // names for, Phoneless (the host's share of rows without a phone) when cfg
-// has none, and Households when most of the host's shared numbers are
-// households. Parts not learned keep cfg's values. Apply never touches
+// has none, Households when most of the host's shared numbers are
+// households, and PhoneShare, when cfg has none, to the host's own rows per
+// number (1 where few share), so seeds share numbers no more than the
+// host's rows do. Parts not learned keep cfg's values. Apply never touches
 // EmailDomains, PhonePool or PhoneRegion: where seeds can be reached stays
 // the operator's choice.
 func (s Shape) Apply(cfg canary.Config) canary.Config {
@@ -129,6 +131,9 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 	}
 	if s.Sharing.Shared > 0 && s.Sharing.HouseholdShare() >= 0.5 {
 		cfg.Households = true
+	}
+	if cfg.PhoneShare == 0 && s.Sharing.WithPhone > 0 {
+		cfg.PhoneShare = s.Sharing.seedsPerNumber()
 	}
 	return cfg
 }

@@ -197,3 +197,40 @@ func TestBackdateFollowsMonths(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, testSeeds(2)[1].CreatedAt, same[1].CreatedAt, "no months: unchanged")
 }
+
+// TestAuditPlanPlantsAsTheDripper: with the Shape, the dry run writes each
+// seed as a Dripper given it would (dated at its planned time, the host's
+// next tickets in order), so the audit judges what will be written.
+func TestAuditPlanPlantsAsTheDripper(t *testing.T) {
+	forEachHost(t, func(t *testing.T, h *host) {
+		ctx := context.Background()
+		newPeople(t, h, true)
+		m := profileMapping()
+		shape, err := Learn(ctx, h.db, m, LearnOptions{MinValues: 5})
+		require.NoError(t, err)
+		require.True(t, shape.Order.TicketsOrdered())
+		var newest string
+		require.NoError(t, h.db.QueryRow("SELECT MAX(ticket) FROM people").Scan(&newest))
+
+		seeds := testSeeds(3)
+		start := time.Date(2025, 2, 10, 9, 0, 0, 0, time.UTC)
+		plan := []Planned{{seeds[0], start}, {seeds[1], start.Add(49 * time.Hour)}, {seeds[2], start.Add(98 * time.Hour)}}
+		p, err := prepareWith(ctx, h.db, h.db, m, false)
+		require.NoError(t, err)
+		out, err := p.timelyPlan(ctx, h.db, &shape, plan, []int64{100, 102, 104}, rand.New(rand.NewPCG(1, 2)))
+		require.NoError(t, err)
+		require.Len(t, out, 3)
+		prev := newest
+		for k, pl := range out {
+			assert.True(t, pl.Seed.CreatedAt.Equal(plan[k].At), "dated at its planned time")
+			assert.True(t, strings.HasPrefix(pl.Seed.Ticket, "CS-"), "the host's format: %s", pl.Seed.Ticket)
+			assert.Greater(t, pl.Seed.Ticket, prev, "after the host's newest ticket and the seed before")
+			prev = pl.Seed.Ticket
+		}
+		assert.Equal(t, seeds[0].Ticket, plan[0].Seed.Ticket, "the caller's plan is not changed")
+
+		same, err := p.timelyPlan(ctx, h.db, nil, plan, nil, nil)
+		require.NoError(t, err)
+		assert.Equal(t, plan, same, "no Shape: seeds as generated")
+	})
+}

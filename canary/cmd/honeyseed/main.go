@@ -70,6 +70,8 @@ type command struct {
 
 // commands is the command table, in the order usage lists them.
 var commands = []command{
+	{"init", "create the registry and its key file (every other command needs them)", initCmd},
+	{"status", "seeds per placement, last contact, sinks, receivers and outbox backlog", status},
 	{"generate", "make seeds for a placement and register them", generate},
 	{"plant", "learn a host table's shape, generate seeds like its rows, register and insert them", plantCmd},
 	{"csv", "generate and register seeds, written as a support tool's import CSV", csvCmd},

@@ -47,6 +47,15 @@ type serveConfig struct {
 	GroupWindow           string   `json:"group_window"` // a Go duration, e.g. "1h"
 
 	Sinks map[string]sinkConfig `json:"sinks"`
+
+	// IMAP lists the owned mailboxes to watch (see inbound.IMAPMailbox for
+	// the fields); their checkpoints are kept in the registry's database.
+	IMAP []inbound.IMAPMailbox `json:"imap"`
+	// Admin.Addr serves /healthz, /readyz and /metrics; keep it on loopback
+	// or a management network. Empty: not served.
+	Admin struct {
+		Addr string `json:"addr"`
+	} `json:"admin"`
 }
 
 type sinkConfig struct {
@@ -64,8 +73,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var st storeFlags
 	st.register(fs)
 	configPath := fs.String("config", "", "JSON `file` describing receivers and sinks (required)")
+	logLevel := fs.String("log-level", "info", "least `level` logged: debug, info, warn or error")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageErr("serve: -log-level %q: want debug, info, warn or error", *logLevel)
 	}
 	if *configPath == "" {
 		return usageErr("serve: -config is required")
@@ -74,7 +88,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if cfg.SMTP.Addr == "" && cfg.HTTP.Addr == "" && len(cfg.IMAP) == 0 {
+		return errors.New("serve: configure smtp.addr, http.addr, imap mailboxes, or several")
+	}
 
 	store, err := st.open(ctx)
 	if err != nil {
@@ -105,8 +122,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("serve: group_window: %w", err)
 		}
 	}
+	var imapStatus func() []inbound.IMAPStatus = func() []inbound.IMAPStatus { return nil }
+	met := newMetrics(store, func() []inbound.IMAPStatus { return imapStatus() })
 	w, err := watch.New(watch.Config{
-		Matcher: m, Outbox: store, Sinks: sinks,
+		Matcher: m, Outbox: countingOutbox{store, met}, Sinks: sinks,
 		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
 		GroupWindow: window, Logger: logger,
 	})
@@ -116,29 +135,56 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	w.Start()
 	defer w.Close()
 
-	errc := make(chan error, 2)
+	handler := countingHandler{w, met}
+	hl := &health{store: store, watcher: w, m: met, imap: func() []inbound.IMAPStatus { return imapStatus() }}
+	errc := make(chan error, 3)
 	if cfg.SMTP.Addr != "" {
 		srv, err := inbound.NewSMTPServer(inbound.SMTPConfig{
 			Addr: cfg.SMTP.Addr, Domain: cfg.SMTP.Domain, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
-			Registry: store, Handler: w, Logger: logger,
+			Registry: store, Handler: handler, Logger: logger,
 		})
 		if err != nil {
 			return err
 		}
 		defer srv.Close()
-		go func() { errc <- srv.ListenAndServe() }()
-		logger.Info("honeyseed: SMTP receiver listening", "addr", cfg.SMTP.Addr)
+		// Bind first: "listening" is logged only once it is true.
+		ln, err := net.Listen("tcp", cfg.SMTP.Addr)
+		if err != nil {
+			return fmt.Errorf("serve: smtp: %w", err)
+		}
+		rc := hl.add("smtp", ln.Addr().String())
+		go func() { errc <- srv.Serve(ln); rc.up.Store(false) }()
+		logger.Info("honeyseed: SMTP receiver listening", "addr", ln.Addr().String())
+	}
+	if len(cfg.IMAP) > 0 {
+		iw, err := inbound.NewIMAP(inbound.IMAPConfig{Mailboxes: cfg.IMAP, Handler: handler, Checkpoints: store, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("serve: imap: %w", err)
+		}
+		imapStatus = iw.Status
+		iw.Start()
+		defer iw.Close()
+		logger.Info("honeyseed: IMAP watcher started", "mailboxes", len(cfg.IMAP))
+	}
+	if cfg.Admin.Addr != "" {
+		stop, err := serveHTTP(cfg.Admin.Addr, hl.mux(), errc)
+		if err != nil {
+			return fmt.Errorf("serve: admin: %w", err)
+		}
+		defer stop()
+		logger.Info("honeyseed: health and metrics listening", "addr", cfg.Admin.Addr)
 	}
 	if cfg.HTTP.Addr != "" {
-		mux, err := webhookMux(cfg, w, logger)
+		mux, err := webhookMux(cfg, handler, logger)
 		if err != nil {
 			return err
 		}
 		hs := &http.Server{Addr: cfg.HTTP.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 		if err != nil {
-			return err
+			return fmt.Errorf("serve: http: %w", err)
 		}
+		hl.add("http", ln.Addr().String())
 		// Stop accepting and let requests in flight finish: a webhook the
 		// watcher is recording is acknowledged, not cut off.
 		defer func() {
@@ -154,9 +200,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 		logger.Info("honeyseed: webhook endpoints listening", "addr", ln.Addr().String())
-	}
-	if cfg.SMTP.Addr == "" && cfg.HTTP.Addr == "" {
-		return errors.New("serve: configure smtp.addr, http.addr or both")
 	}
 	select {
 	case <-ctx.Done():

@@ -101,6 +101,12 @@ type CSVOptions struct {
 	TicketColumn string
 	// CRLF ends lines with "\r\n" (RFC 4180, what Excel writes) instead of "\n".
 	CRLF bool
+	// Host, when set, is the tool's own export of its records (ReadCSVRows):
+	// the seeds' rows are audited against it before anything is written, and
+	// a failed audit is an *AuditError unless Force is set. Audit tunes it.
+	Host  []Row
+	Audit AuditOptions
+	Force bool
 }
 
 // csvColumn is one column of a format: its header and how a seed fills it.
@@ -216,6 +222,9 @@ func WriteCSV(w io.Writer, f CSVFormat, seeds []canary.Seed, opts CSVOptions) er
 			}
 		}
 		records = append(records, rec)
+	}
+	if err := auditCSV(records, opts); err != nil {
+		return err
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = opts.CRLF

@@ -19,6 +19,10 @@
 //   - [Schedule] spreads a batch over days in the host's busy hours, and a
 //     [Dripper] plants it as it falls due: register, then insert, retiring a
 //     seed the host refused.
+//   - [Audit] measures, before anything is written, how well each tell an
+//     insider would try separates the seeds from the host's rows, and
+//     [Plant], the [Dripper] and [WriteCSV] (given the host's export) refuse
+//     with an [*AuditError] when one does, unless forced. See "The audit".
 //   - [Check] verifies that planted seeds are still there and unchanged, and
 //     reports the missing and the altered: an insider who found a canary and
 //     deleted or edited it has left a trace too.
@@ -43,6 +47,34 @@
 // or, for a drip over two weeks, Schedule then [NewDripper] and
 // [Dripper.Run], which registers each seed itself as it plants it, with its
 // real PlantedAt. Run [Check] from time to time with the same Mapping.
+//
+// # The audit
+//
+// An insider who wants to sell the rows and keep the canaries out does not
+// guess: they score every row on a tell and drop the odd ones. [Audit]
+// plays that insider on a sample of the host ([ReadRows], or [ReadCSVRows]
+// for a tool's export) and the seeds' rows as they would be written
+// ([AuditPlan] simulates the insert: the next ids at the host's rate of new
+// rows, the columns' defaults). Each tell scores every row without knowing
+// which are seeds: the empty-column pattern; each column's value frequency
+// (but for columns of nearly unique values) and value shape; email-domain
+// frequency and clustering (small domains repeated); the order of ids,
+// creation times and tickets, and the spacing of creation times; phone
+// numbers shared across surnames; area codes against the row's state or
+// city (libphonenumber's geocoding); casing and handle mix; name rarity in
+// the table and in the population; periodicity of domains and numbers in
+// id order; and how odd a row's id neighbours look (seeds planted in one
+// id window). The report gives each tell's AUC with the seeds as
+// positives: the chance a seed scores above a host row, ties counting
+// half. 0.5 is no separation; 1, or 0 for the rule flipped, picks out
+// every seed, so a tell is judged by max(AUC, 1-AUC). A logistic
+// regression over all the tells, cross-validated in five folds, gives what
+// an insider combining them would reach.
+//
+// The defaults refuse a tell above 0.65 and a classifier above 0.60
+// ([AuditOptions]). With 30 seeds an AUC has a standard error near 0.05, so
+// plant batches of at least a few dozen to judge; under 10 seeds or 100
+// host rows the report is not judged and passes.
 //
 // # Safety
 //

@@ -43,6 +43,11 @@ type DripConfig struct {
 	// are read by the very insiders canaries are meant to catch, so no email,
 	// phone or ticket is ever logged.
 	Logger *slog.Logger
+	// Audit tunes the audit of the whole plan that runs before the first
+	// seed is planted (see AuditPlan); a failed audit stops the Dripper with
+	// an *AuditError before anything is written, unless Force is set.
+	Audit AuditOptions
+	Force bool
 }
 
 // Dripper plants a schedule as it falls due: for each seed, it registers the
@@ -61,6 +66,11 @@ type Dripper struct {
 	mu   sync.Mutex
 	plan []Planned // by time
 	next int       // plan[:next] were taken
+
+	auditMu  sync.Mutex // held through the audit; guards the three below
+	audited  bool       // the audit ran: report and auditErr hold its outcome
+	report   *AuditReport
+	auditErr error
 }
 
 // NewDripper returns a Dripper for plan (as Schedule makes it; it is copied
@@ -165,6 +175,9 @@ func (d *Dripper) take(now time.Time) (Planned, bool) {
 // not planted, and ctx's error when it stopped Step early (plans not reached
 // stay pending).
 func (d *Dripper) Step(ctx context.Context) ([]canary.Seed, error) {
+	if err := d.audit(ctx); err != nil {
+		return nil, err
+	}
 	var planted []canary.Seed
 	var errs []error
 	for ctx.Err() == nil {
@@ -222,6 +235,9 @@ func (d *Dripper) failed(pe *PlantError) error {
 // as well). Run blocks its caller for as long as the schedule lasts and
 // starts no goroutine: stop it by cancelling ctx.
 func (d *Dripper) Run(ctx context.Context) error {
+	if err := d.audit(ctx); err != nil {
+		return err
+	}
 	var errs []error
 	for {
 		_, err := d.Step(ctx)

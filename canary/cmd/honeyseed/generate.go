@@ -114,12 +114,7 @@ func seedJSON(s canary.Seed) map[string]any {
 // generateAndRegister draws seeds with cfg and registers them in store, which
 // also keeps them unique against everything registered before.
 func generateAndRegister(ctx context.Context, store *sqlstore.Store, cfg canary.Config, gf genFlags) ([]canary.Seed, error) {
-	cfg.Registry = store
-	gen, err := canary.NewGenerator(cfg)
-	if err != nil {
-		return nil, err
-	}
-	seeds, err := gen.Generate(gf.placement, gf.n)
+	seeds, err := generateSeeds(store, cfg, gf)
 	if err != nil {
 		return nil, err
 	}
@@ -128,4 +123,15 @@ func generateAndRegister(ctx context.Context, store *sqlstore.Store, cfg canary.
 		return nil, err
 	}
 	return seeds, nil
+}
+
+// generateSeeds makes the seeds without registering them, unique against
+// what store holds.
+func generateSeeds(store *sqlstore.Store, cfg canary.Config, gf genFlags) ([]canary.Seed, error) {
+	cfg.Registry = store
+	gen, err := canary.NewGenerator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return gen.Generate(gf.placement, gf.n)
 }

@@ -3,8 +3,8 @@
 // Usage:
 //
 //	honeyseed generate -placement support-db/eu -n 50 [-config cfg.json | -demo] > seeds.jsonl
-//	honeyseed plant    -placement support-db/eu -db sqlite:host.db -table customers -map email=email,...
-//	honeyseed csv      -placement export/2026-11 -format zendesk > import.csv
+//	honeyseed plant    -placement support-db/eu -db sqlite:host.db -table customers -map email=email,... [-audit | -force]
+//	honeyseed csv      -placement export/2026-11 -format zendesk [-host export.csv] > import.csv
 //	honeyseed scan     dump.sql [more files...]          (or - for standard input)
 //	honeyseed serve    -config serve.json
 //	honeyseed alerts
@@ -18,6 +18,16 @@
 // the key file given by -key (default honeyseed.key, created with mode 0600).
 // Keep the key away from the people the canaries watch: with it, the registry
 // tells which customers are canaries.
+//
+// # Auditing
+//
+// plant audits the seeds against a sample of the host table before it
+// registers or writes anything, and refuses (exit 1, the report on stderr)
+// when a tell an insider would try, or a classifier over all of them, tells
+// the seeds from the real rows (package plant, "The audit"); -force plants
+// anyway. "plant -audit" is the dry run: it prints the report and plants
+// nothing. csv audits the same way against the tool's own export when given
+// one with -host.
 //
 // # Serving
 //

@@ -171,3 +171,62 @@ func TestServeConfigErrors(t *testing.T) {
 		assert.ErrorContains(t, err, tc.want, tc.cfg)
 	}
 }
+
+func TestPlantAudit(t *testing.T) {
+	t.Setenv("HONEYSEED_SECRET", "")
+	dir := t.TempDir()
+	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	hostPath := filepath.Join(dir, "host.db")
+	host, err := sql.Open("sqlite", hostPath)
+	require.NoError(t, err)
+	defer host.Close()
+	_, err = host.Exec(`CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT UNIQUE, plan TEXT NOT NULL DEFAULT '')`)
+	require.NoError(t, err)
+	var export strings.Builder
+	export.WriteString("First Name,Last Name,Email,Business Phone\n")
+	for i := range 150 {
+		_, err := host.Exec(`INSERT INTO customers (full_name, email, plan) VALUES (?, ?, ?)`,
+			fmt.Sprintf("Real Person%d", i), fmt.Sprintf("real%d@customer.example", i), []string{"annual", "monthly"}[i%2])
+		require.NoError(t, err)
+		fmt.Fprintf(&export, "Real,Person%d,real%d@customer.example,\n", i, i)
+	}
+	count := func() (n int) {
+		require.NoError(t, host.QueryRow(`SELECT count(*) FROM customers`).Scan(&n))
+		return n
+	}
+	args := append([]string{"plant", "-demo", "-placement", "support-db/eu", "-n", "20", "-db", "sqlite:" + hostPath,
+		"-table", "customers", "-map", "email=email,name=full_name"}, reg...)
+
+	// The seeds leave plan to its default, '', where every real row has one:
+	// the audit picks them out.
+	out, err := runCLI(t, append(args, "-audit")...)
+	assert.ErrorIs(t, err, plant.ErrAuditFailed, "a failed dry run is the command's failure")
+	assert.Contains(t, out, "plant audit: 20 seeds against 150 host rows: FAILED")
+	assert.Contains(t, out, "empty-column pattern")
+	assert.Equal(t, 150, count(), "a dry run plants nothing")
+
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, exitError, run(context.Background(), args, &stdout, &stderr), "a failed audit refuses")
+	assert.Contains(t, stderr.String(), "plant audit: 20 seeds against 150 host rows: FAILED", "with the report")
+	assert.Equal(t, 150, count())
+
+	out, err = runCLI(t, append(args, "-force")...)
+	require.NoError(t, err)
+	assert.Contains(t, out, "planted 20 seeds for support-db/eu")
+	assert.Contains(t, out, "audit failed, planted by -force")
+	assert.Equal(t, 170, count())
+
+	_, err = runCLI(t, append(args, "-audit", "-force")...)
+	var ue *usageError
+	assert.ErrorAs(t, err, &ue)
+
+	exportPath := filepath.Join(dir, "export.csv")
+	require.NoError(t, os.WriteFile(exportPath, []byte(export.String()), 0o600))
+	csvArgs := append([]string{"csv", "-demo", "-placement", "export/sf", "-n", "20", "-format", "salesforce", "-host", exportPath}, reg...)
+	out, err = runCLI(t, csvArgs...)
+	assert.ErrorIs(t, err, plant.ErrAuditFailed, "seeds with phones against an export without")
+	assert.Empty(t, out, "nothing written")
+	out, err = runCLI(t, append(csvArgs, "-force")...)
+	require.NoError(t, err)
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 21)
+}

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
@@ -59,12 +61,17 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dbSpec := fs.String("db", "", "host database: sqlite:`PATH` or postgres:DSN (required)")
 	table := fs.String("table", "", "host table (required)")
 	cols := fs.String("map", "email=email", "column mapping: email=,name= (full name) or given=,family=, phone=, ticket=, created=")
+	dryRun := fs.Bool("audit", false, "dry run: audit the seeds against the host and print the report; register and plant nothing")
+	force := fs.Bool("force", false, "plant even when the audit can tell the seeds from the host's rows")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	cfg, err := gf.load()
 	if err != nil {
 		return fmt.Errorf("plant: %w", err)
+	}
+	if *dryRun && *force {
+		return usageErr("plant: give -audit or -force, not both")
 	}
 	if *dbSpec == "" || *table == "" {
 		return usageErr("plant: -db and -table are required")
@@ -92,25 +99,63 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Exclude, err = plant.Exclude(ctx, host, m); err != nil {
 		return err
 	}
-	seeds, err := generateAndRegister(ctx, store, cfg, *gf)
+	m = shape.ApplyMapping(m)
+	seeds, err := generateSeeds(store, cfg, *gf)
 	if err != nil {
 		return err
 	}
-	if err := plant.Insert(ctx, host, shape.ApplyMapping(m), seeds); err != nil {
+	report, err := auditNow(ctx, host, m, seeds)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *dryRun:
+		if err := report.WriteText(stdout); err != nil {
+			return err
+		}
+		if !report.Passed() { // exit 1: a script plants only after a pass
+			return &plant.AuditError{Report: report}
+		}
+		return nil
+	case !report.Passed() && !*force:
+		report.WriteText(stderr)
+		return &plant.AuditError{Report: report}
+	}
+	// Register before planting: a seed in a host must always be one the matcher knows.
+	if err := store.Add(ctx, seeds...); err != nil {
+		return err
+	}
+	if err := plant.Insert(ctx, host, m, seeds); err != nil {
 		for _, s := range seeds { // not planted: say so in the registry
 			store.Retire(ctx, s.ID, s.PlantedAt)
 		}
 		return err
 	}
-	fmt.Fprintf(stdout, "planted %d seeds for %s in %s (learned from %d rows: phones %q, tickets %s)\n",
-		len(seeds), gf.placement, *table, shape.Rows, shape.PhoneFormat, shape.TicketFormat)
+	verdict := "passed"
+	if !report.Passed() {
+		verdict = "failed, planted by -force"
+	}
+	fmt.Fprintf(stdout, "planted %d seeds for %s in %s (learned from %d rows: phones %q, tickets %s; audit %s)\n",
+		len(seeds), gf.placement, *table, shape.Rows, shape.PhoneFormat, shape.TicketFormat, verdict)
 	return nil
+}
+
+// auditNow audits seeds as one batch planted now into the host.
+func auditNow(ctx context.Context, host *sql.DB, m plant.Mapping, seeds []canary.Seed) (*plant.AuditReport, error) {
+	now := time.Now()
+	plan := make([]plant.Planned, len(seeds))
+	for i, s := range seeds {
+		plan[i] = plant.Planned{Seed: s, At: now}
+	}
+	return plant.AuditPlan(ctx, host, m, plan, plant.AuditOptions{})
 }
 
 func csvCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, st, gf := genCommand("csv")
 	format := fs.String("format", "zendesk", "import format: zendesk, salesforce, hubspot or plain")
 	fields := fs.String("fields", "", "extra columns, comma-separated: city, company, postcode")
+	hostExport := fs.String("host", "", "the tool's own export (CSV `file`) to audit the seeds against before writing")
+	force := fs.Bool("force", false, "write even when the audit can tell the seeds from the export's rows")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -122,9 +167,14 @@ func csvCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	var opts plant.CSVOptions
+	opts := plant.CSVOptions{Force: *force}
 	if *fields != "" {
 		opts.Fields = strings.Split(*fields, ",")
+	}
+	if *hostExport != "" {
+		if opts.Host, err = readExport(*hostExport); err != nil {
+			return err
+		}
 	}
 	store, err := st.open(ctx)
 	if err != nil {
@@ -135,7 +185,26 @@ func csvCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	return plant.WriteCSV(stdout, f, seeds, opts)
+	if err := plant.WriteCSV(stdout, f, seeds, opts); err != nil {
+		for _, s := range seeds { // not written: say so in the registry
+			store.Retire(ctx, s.ID, s.PlantedAt)
+		}
+		var ae *plant.AuditError
+		if errors.As(err, &ae) {
+			ae.Report.WriteText(stderr)
+		}
+		return err
+	}
+	return nil
+}
+
+func readExport(path string) ([]plant.Row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("csv: -host: %w", err)
+	}
+	defer f.Close()
+	return plant.ReadCSVRows(f, plant.CSVRowOptions{})
 }
 
 func parseMapping(table, spec string) (plant.Mapping, error) {

@@ -524,3 +524,19 @@ func BenchmarkBirthYear(b *testing.B) {
 		BirthYear(r, "GB", 2026)
 	}
 }
+
+func TestShares(t *testing.T) {
+	smith, rare := FamilyShare("US", "SMITH"), FamilyShare("US", "Zzyzxqv")
+	if smith < 0.005 || smith > 0.02 {
+		t.Errorf("FamilyShare(US, SMITH) = %v, want about 0.008 (Census 2000)", smith)
+	}
+	if rare != 0 {
+		t.Errorf("FamilyShare of a made-up name = %v, want 0", rare)
+	}
+	if j, z := GivenShare("US", "james"), GivenShare("US", "Zebedee"); j <= z || j < 0.005 {
+		t.Errorf("GivenShare(US): james %v, Zebedee %v: want james common and more common", j, z)
+	}
+	if GivenShare("XX", "James") != 0 || FamilyShare("XX", "Smith") != 0 {
+		t.Error("an unknown region has shares")
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package plant
+
+const raceEnabled = false

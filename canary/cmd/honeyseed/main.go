@@ -68,6 +68,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -111,6 +112,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := execute(ctx, args, stdout, stderr)
 	var ue *usageError
+	var ce *commandError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
@@ -118,6 +120,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "honeyseed:", err)
 		fmt.Fprintln(stderr, "run 'honeyseed -h' for the commands, 'honeyseed <command> -h' for their flags")
 		return exitUsage
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "honeyseed %s: %v\n", ce.cmd, ce.err)
+		return exitError
 	}
 	fmt.Fprintln(stderr, "honeyseed:", err)
 	return exitError
@@ -156,6 +161,40 @@ func (e *usageError) Error() string { return e.msg }
 func usageErr(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
+
+// commandError is a command's failure, printed as "honeyseed <cmd>: ..."
+// with the library's package prefix left out: the operator ran a command, not
+// a package.
+type commandError struct {
+	cmd string
+	err error
+}
+
+func (e *commandError) Error() string { return e.cmd + ": " + e.Unwrap().Error() }
+func (e *commandError) Unwrap() error { return e.err }
+
+// commandErr wraps err, if any, for cmd; usage errors stay usage errors.
+func commandErr(cmd string, err error) error {
+	var ue *usageError
+	if err == nil || errors.As(err, &ue) {
+		return err
+	}
+	for _, p := range []string{"plant: ", "canary: ", "sqlstore: "} {
+		if msg, ok := strings.CutPrefix(err.Error(), p); ok {
+			return &commandError{cmd, &trimmed{msg, err}}
+		}
+	}
+	return &commandError{cmd, err}
+}
+
+// trimmed is err with another message.
+type trimmed struct {
+	msg string
+	err error
+}
+
+func (t *trimmed) Error() string { return t.msg }
+func (t *trimmed) Unwrap() error { return t.err }
 
 // parseFlags parses a command's flags. -h prints the flags to stdout and
 // gives flag.ErrHelp (exit 0); a bad flag gives a usage error, printed once

@@ -173,9 +173,7 @@ func TestServeConfigErrors(t *testing.T) {
 }
 
 func TestPlantAudit(t *testing.T) {
-	t.Setenv("HONEYSEED_SECRET", "")
-	dir := t.TempDir()
-	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	dir, reg := newRegistry(t)
 	hostPath := filepath.Join(dir, "host.db")
 	host, err := sql.Open("sqlite", hostPath)
 	require.NoError(t, err)

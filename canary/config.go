@@ -38,8 +38,22 @@ type Config struct {
 
 	// PhoneShare is how many seeds of one placement may share one number before
 	// the placement claims another from the pool. A number never serves two
-	// placements, nor two seeds with the same given or family name. Default 4.
+	// placements, nor two seeds with the same given or family name (but see
+	// Households). Default 4. Which held number a seed gets is drawn at
+	// random among the least used, so planting order shows no rotation.
 	PhoneShare int
+
+	// Phoneless is the share of seeds given no phone number, as the host's
+	// rows without one (1 - plant's Shape.PhoneRate()). Default 0: every
+	// seed gets a number when PhonePool is set.
+	Phoneless float64
+
+	// Households makes seeds that share a number look like the host's
+	// shared numbers: a household. A seed given a number another seed
+	// holds takes that seed's family name, with a given name none of the
+	// number's seeds has, so a given name in an SMS still names the seed.
+	// Default false: seeds sharing a number share no name word.
+	Households bool
 
 	// Region selects the population names are drawn from: "US", "GB" or "ES".
 	// Default "US".
@@ -71,7 +85,9 @@ type Config struct {
 	EmailPatterns map[EmailPattern]float64
 
 	// Fields lists the extra fields every seed gets: "city", "company",
-	// "postcode". Default none.
+	// "postcode", "state" (a US state's postal code, a Spanish province, a
+	// British nation). City, postcode and state agree with each other and,
+	// where the seed's number has an area, with the number. Default none.
 	Fields []string
 
 	// Registry, when set, is consulted so that emails and tickets are unique
@@ -206,7 +222,7 @@ var publicMailboxDomains = []string{
 }
 
 // knownExtraFields are the names Config.Fields accepts.
-var knownExtraFields = []string{"city", "company", "postcode"}
+var knownExtraFields = []string{"city", "company", "postcode", "state"}
 
 // validated returns a copy of c with defaults applied and every field checked.
 // Errors wrap ErrInvalidConfig and name the field.
@@ -246,6 +262,9 @@ func (c Config) validated() (Config, []string, error) {
 	}
 	if c.PhoneShare < 0 {
 		return c, nil, bad("PhoneShare", "%d is negative", c.PhoneShare)
+	}
+	if !(c.Phoneless >= 0 && c.Phoneless <= 1) {
+		return c, nil, bad("Phoneless", "%v is not a share between 0 and 1", c.Phoneless)
 	}
 	if c.Region == "" {
 		c.Region = "US"

@@ -25,9 +25,9 @@ func ExampleGenerator_Generate() {
 		fmt.Printf("%s | %s | %s | %s | %s | %s\n", s.Name, s.Email, s.Phone, s.Ticket, s.CreatedAt.Format("2006-01-02 15:04"), s.Fields["city"])
 	}
 	// Output:
-	// Brinley Crowe | brinley_crowe@webmail.example.org | +14155550192 | TM-10538488 | 2025-05-05 21:36 | Minneapolis
-	// Justine King | justine_king@mail.example | +12065550172 | TM-10870862 | 2026-06-11 09:04 | Chicago
-	// Sharon Keller | sharon1959@inbox.example | +14155550192 | TM-10727774 | 2025-12-18 10:26 | Tulsa
+	// Brinley Crowe | brinleycrowe@webmail.example.org | +12065550172 | TM-10977527 | 2026-10-16 14:01 | Seattle
+	// Justin Sikorski | justin_sikorski@post.example.net | +14155550192 | TM-10870862 | 2026-06-11 09:04 | San Francisco
+	// Jennifer Seth | jennifer_seth@inbox.example | +12065550172 | TM-10779582 | 2026-02-27 16:47 | Seattle
 }
 
 func ExampleMatcher_Match() {

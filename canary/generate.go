@@ -38,7 +38,6 @@ type Generator struct {
 	tickets   map[uint64]struct{} // hashes of the normalized tickets handed out
 	numbers   []*poolNumber
 	held      map[string][]*poolNumber // numbers each placement holds
-	cursor    map[string]int           // where the next seed of a placement starts looking
 	nextFree  int                      // numbers before it are all claimed
 	locals    gen.LocalParts
 	created   gen.CreatedTable
@@ -54,6 +53,7 @@ type poolNumber struct {
 	placement string   // "" while unclaimed
 	uses      int      // seeds holding it
 	words     []uint64 // hashes of the normalized name words of those seeds: a few, so a slice
+	family    string   // the first seed's family name: a household's, with Config.Households
 }
 
 // maxAttempts bounds the redraws for one unique value before giving up with ErrPoolExhausted.
@@ -74,7 +74,6 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		emails:    make(map[uint64]struct{}, 1024),
 		tickets:   make(map[uint64]struct{}, 1024),
 		held:      make(map[string][]*poolNumber),
-		cursor:    make(map[string]int),
 	}
 	seed := c.Seed
 	if seed == ([32]byte{}) {
@@ -148,8 +147,11 @@ func (g *Generator) loadClaims(ctx context.Context) error {
 				g.held[s.Placement] = append(g.held[s.Placement], n)
 			}
 			n.placement = s.Placement
+			if n.uses == 0 {
+				n.family = s.Name.Family
+			}
 			n.uses++
-			for _, w := range g.nameWords(s.Name) {
+			for _, w := range g.numberWords(s.Name) {
 				n.words = append(n.words, w)
 			}
 		}
@@ -241,6 +243,8 @@ func (g *Generator) one(tx *gen.Tx, placement string) (Seed, error) {
 	s := Seed{ID: id, Placement: placement, PlantedAt: c.Now()}
 	var phone *poolNumber
 	var words []uint64
+	// Draw only when a share is asked for, so configs without one draw as before.
+	wantPhone := len(g.numbers) > 0 && (c.Phoneless == 0 || r.Float64() >= c.Phoneless)
 	for attempt := 0; ; attempt++ {
 		if attempt == maxAttempts {
 			return Seed{}, fmt.Errorf("%w: no unique name and address after %d draws", ErrPoolExhausted, maxAttempts)
@@ -251,10 +255,13 @@ func (g *Generator) one(tx *gen.Tx, placement string) (Seed, error) {
 		}
 		born := names.BirthYear(r, c.Region, c.Now().Year())
 		s.Name = Name{Given: names.Given(r, c.Region, sex, born), Family: names.Family(r, c.Region)}
-		if len(g.numbers) > 0 {
-			words = g.nameWords(s.Name)
+		if wantPhone {
+			words = g.numberWords(s.Name)
 			if phone = g.pickNumber(placement, words); phone == nil {
 				continue // every number of this placement has a seed of that name: redraw
+			}
+			if c.Households && phone.uses > 0 {
+				s.Name.Family = phone.family // a household: one family name, different given names
 			}
 		}
 		email, ok := g.email(tx, s.Name, born)
@@ -266,6 +273,9 @@ func (g *Generator) one(tx *gen.Tx, placement string) (Seed, error) {
 	}
 	if phone != nil {
 		s.Phone = phone.e164
+		if phone.uses == 0 {
+			phone.family = s.Name.Family
+		}
 		g.use(tx, phone, words)
 	}
 	s.CreatedAt = g.created.Draw(g.rng, g.cfg.CreatedFrom, g.cfg.CreatedTo)
@@ -278,13 +288,15 @@ func (g *Generator) one(tx *gen.Tx, placement string) (Seed, error) {
 	}
 	if len(c.Fields) > 0 {
 		s.Fields = make(map[string]string, len(c.Fields))
-		city, postcode := places.City(r, c.Region)
+		pl := g.place(s.Phone)
 		for _, f := range c.Fields {
 			switch f {
 			case "city":
-				s.Fields[f] = city
+				s.Fields[f] = pl.Name
 			case "postcode":
-				s.Fields[f] = postcode
+				s.Fields[f] = pl.Postcode(r)
+			case "state":
+				s.Fields[f] = pl.State()
 			case "company":
 				s.Fields[f] = places.Company(r, c.Region, firstWord(s.Name.Family))
 			}
@@ -293,28 +305,50 @@ func (g *Generator) one(tx *gen.Tx, placement string) (Seed, error) {
 	return s, nil
 }
 
-// pickNumber chooses the number for a seed named name: the next of the
-// placement's numbers, round robin, that is under PhoneShare and has no seed
-// with a word of that name; past PhoneShare only when every number is. It
-// returns nil when no number fits this name, and the caller draws another.
+// pickNumber chooses the number for a seed named name: one of the
+// placement's least used numbers, drawn at random (a rotation in planting
+// order would be a tell), that has no seed with a word of that name, under
+// PhoneShare while any number is. It returns nil when no number fits this
+// name, and the caller draws another.
 func (g *Generator) pickNumber(placement string, words []uint64) *poolNumber {
 	held := g.held[placement]
-	start := g.cursor[placement]
-	var over *poolNumber
+	if len(held) == 0 {
+		return nil
+	}
+	start := g.rng.IntN(len(held))
+	var best *poolNumber
 	for i := range held {
 		p := held[(start+i)%len(held)]
 		if sharesWord(p.words, words) {
 			continue
 		}
-		if p.uses < g.cfg.PhoneShare {
-			g.cursor[placement] = (start + i + 1) % len(held)
-			return p
-		}
-		if over == nil || p.uses < over.uses {
-			over = p
+		if best == nil || p.uses < best.uses {
+			best = p
 		}
 	}
-	return over
+	return best
+}
+
+// numberWords returns the name words a seed sharing a number must not share
+// with the number's other seeds: every word, or with Households the given
+// name's alone (the family name is shared on purpose).
+func (g *Generator) numberWords(n Name) []uint64 {
+	if g.cfg.Households {
+		return g.nameWords(Name{Given: n.Given})
+	}
+	return g.nameWords(n)
+}
+
+// place draws a seed's place: in its number's area where the number has one
+// in the Generator's region, else by population anywhere in the region.
+func (g *Generator) place(phone string) places.Place {
+	if phone != "" {
+		if p, ok := places.ForNumber(g.rng, phone); ok && p.Region == g.cfg.Region {
+			return p
+		}
+	}
+	p, _ := places.Draw(g.rng, g.cfg.Region, "")
+	return p
 }
 
 // use records that a seed whose name has words took p.

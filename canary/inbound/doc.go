@@ -32,6 +32,13 @@
 //
 // The HTTP handlers accept POST only and share [Options].
 //
+// # Starting
+//
+// Every config's zero value (with its required fields set) is safe: the
+// limits below apply by default. For several receiver processes, or one that
+// restarts, give the webhooks a shared [ReplayStore] (sqlstore's
+// Store.Replay) in [Options.Replay].
+//
 // # Wiring
 //
 // Give every receiver the same handler, and mount the webhooks on an HTTPS
@@ -185,30 +192,85 @@
 //     X-Twilio-Webhooks-Signature-Settings header, is not supported.
 //   - Replay. Mailgun and Standard Webhooks posts carry a timestamp: one
 //     further than the window (default five minutes) from the injectable clock,
-//     either way, is refused, and each token or webhook-id is accepted once
-//     within it, from a bounded cache. Twilio and the unsigned providers carry
-//     no timestamp: a replayed request repeats its carrier ID in Event.ID.
+//     either way, is refused. Each Mailgun token, webhook-id and Twilio
+//     MessageSid or CallSid is accepted once, claimed in the [ReplayStore]
+//     and kept at least for the provider's retry horizon: Mailgun's 8 hours,
+//     72 hours for Standard Webhooks senders (who retry with the same id for
+//     about a day), and 30 days for Twilio, whose signature holds no time and
+//     so verifies forever. The default store is a bounded cache in memory,
+//     which a restart empties; sqlstore's keeps HMACs of the keys in the
+//     database, shared by every receiver on it. The unsigned providers carry
+//     no key to claim: a replayed post repeats its carrier ID in Event.ID.
 //   - Refusals. A forged, stale or replayed request gets 403 and no event; a
 //     malformed one 400; a body over [Options.MaxBodyBytes] 413; a wrong
 //     method 405. The caller is told the status only; the cause goes to the
 //     optional [log/slog.Logger].
 //   - Bounds. Bodies are read through http.MaxBytesReader. The SMTP server
-//     bounds message size (552 past it), recipients (452), line length and
-//     time per command and message. Header fields kept in Event.Header are
-//     bounded in count and bytes, fields and body are cut on a rune boundary,
-//     MIME trees in parts and depth, and every string is valid UTF-8 (invalid
-//     bytes become U+FFFD). Parsing reads each byte a bounded number of times.
+//     bounds message size (552 past it), recipients (452), line length,
+//     connections, memory and time (see [SMTP limits]). Header fields kept in
+//     Event.Header are bounded in count and bytes, fields and body are cut on
+//     a rune boundary, MIME trees in parts and depth, and every string is
+//     valid UTF-8 (invalid bytes become U+FFFD). Parsing reads each byte a
+//     bounded number of times. A 503 to a webhook also comes when the
+//     ReplayStore fails, so the provider retries.
 //   - Nothing lost. The recipient of a message is a seed before its data is
 //     read, so a message is never refused for being malformed: what could not
 //     be read is described under [NoteHeader] in Event.Header, and the rest is
 //     kept. A message too large, or with a line too long, is refused, but the
 //     part that arrived is recorded first.
 //   - Probing. The SMTP server tells a prober which addresses of the canary
-//     domains are seeds, as any mail server does. Every address of those
-//     domains in the stolen data is a seed anyway, so a probe teaches nothing
-//     the data did not; what a careful insider could notice is the domain
-//     itself, which is why seeds use believable domains. A probe that stops
-//     before DATA records no event.
+//     domains are seeds, as any mail server does, but no faster than mailing
+//     them would: see the probe brake below. Every address of those domains
+//     in the stolen data is a seed anyway, so a probe teaches little the data
+//     did not; what a careful insider could notice is the domain itself,
+//     which is why seeds use believable domains. A probe that stops before
+//     DATA records no event.
+//   - Failures are temporary. A time-out, a client gone mid-message, a full
+//     budget or any failure inside the server is answered 4xx with a generic
+//     text (421 and the connection closed when the stream can no longer be
+//     trusted), never a 5xx and never the cause, which goes to the log; the
+//     sender retries. What arrived of a message to a seed is still recorded,
+//     with a note saying it was cut.
+//
+// # SMTP limits
+//
+// The fields of [SMTPConfig], with their defaults; a negative count means no
+// limit:
+//
+//   - MaxMessageBytes 10 MiB, MaxRecipients 50, MaxLineBytes 64 KiB,
+//     MaxHeaderBytes 64 KiB and MaxHeaderFields 256.
+//   - MaxConnections 256 in all and MaxConnectionsPerIP 20 per client (an
+//     IPv4 address or an IPv6 /64). A connection past either is answered
+//     "421 4.7.0" and closed before the greeting.
+//   - ReadTimeout 1 min for each command. DataTimeout 10 min for the whole of
+//     a message and DataIdleTimeout 1 min for each wait within it: past
+//     either, what arrived is recorded and the client told "421 4.4.2". While
+//     more than three quarters of MaxConnections are in use, every wait is cut
+//     to 10 s. WriteTimeout 1 min per reply; HandleTimeout 30 s per registry
+//     lookup, per HandleEvent and per wait for budget.
+//   - MaxInFlightBytes 32 MiB (never less than MaxMessageBytes): the message
+//     data held in memory by all sessions together. Past it, data goes to a
+//     temporary file in SpoolDir, and the message is parsed once the budget
+//     has room for it; one that finds none within HandleTimeout is answered
+//     "452 4.3.1". Parsing and matching take a few times a message's size on
+//     top of it, so peak memory is a small multiple of the budget whatever the
+//     number of clients: with 50 clients sending 10 MiB each at once, a
+//     receiver peaked at about 220 MiB, where it took 1.2 GiB without a
+//     budget (BenchmarkSMTPPeakRSS).
+//   - The probe brake. A connection names TarpitAfter unknown recipients (5)
+//     at full speed; then every RCPT reply, for a seed or not, waits
+//     TarpitDelay (1 s), doubling per further unknown recipient up to
+//     TarpitMaxDelay (30 s). The delay is chosen before the lookup, so it says
+//     nothing of the answer. After MaxUnknownRecipients (20) the next RCPT is
+//     answered "421 4.7.0" and the connection closed, whatever the address,
+//     and RSET or STARTTLS do not reset the count. A client that names
+//     MaxUnknownPerIP (60) unknown recipients within UnknownWindow (1 h), over
+//     any number of connections, has every RCPT answered 421 after
+//     TarpitMaxDelay until the window ends; seed mail from it is deferred, not
+//     lost. Sixty guesses an hour per client is slower than mailing them.
+//   - A message whose data ends with a dot line in bare LFs ("\n.\n") is taken
+//     as ended and answered at once, then the connection is closed, so that
+//     nothing sent after it is read as commands (SMTP smuggling).
 //
 // # Changes to the core API
 //

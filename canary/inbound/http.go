@@ -37,6 +37,9 @@ type Options struct {
 	// Now is the clock for arrival times, timestamps and replay windows; nil
 	// means time.Now.
 	Now func() time.Time
+	// Replay remembers accepted deliveries (see ReplayStore); nil means a
+	// cache in memory per handler, which a restart empties.
+	Replay ReplayStore
 }
 
 const (

@@ -21,9 +21,11 @@ type MailgunConfig struct {
 	// SigningKey is the domain's HTTP webhook signing key. Required.
 	SigningKey Secret
 	// ReplayWindow is how far a post's timestamp may be from now (default
-	// 5 min). Within it each token is accepted once.
+	// 5 min). Each token is accepted once, and remembered for 8 hours,
+	// Mailgun's retry horizon (longer if the window is).
 	ReplayWindow time.Duration
-	// ReplayCacheSize bounds the tokens remembered (default 65536).
+	// ReplayCacheSize bounds the tokens remembered in memory when
+	// Options.Replay is nil (default 65536).
 	ReplayCacheSize int
 	Options
 }
@@ -49,7 +51,8 @@ func NewMailgunHandler(cfg MailgunConfig) (http.Handler, error) {
 	if err := cfg.Options.setDefaults(name, defaultMaxEmailBodyBytes); err != nil {
 		return nil, err
 	}
-	seen := newReplayCache(cfg.ReplayCacheSize)
+	seen := newClaimer(&cfg.Options, name, cfg.ReplayCacheSize)
+	retain := max(mailgunRetention, 2*cfg.ReplayWindow)
 	e := &endpoint{name: name, opts: cfg.Options}
 	e.accept = func(r *http.Request) (canary.Event, func(), error) {
 		form, err := readForm(r)
@@ -71,10 +74,11 @@ func NewMailgunHandler(cfg MailgunConfig) (http.Handler, error) {
 		if err != nil {
 			return canary.Event{}, nil, err
 		}
-		if !seen.reserve(token, now, at.Add(cfg.ReplayWindow)) {
-			return canary.Event{}, nil, refuse(http.StatusForbidden, "token replayed")
+		undo, err := seen.claim(r.Context(), token, now, at.Add(retain))
+		if err != nil {
+			return canary.Event{}, nil, err
 		}
-		return ev, func() { seen.release(token) }, nil
+		return ev, undo, nil
 	}
 	return e, nil
 }

@@ -25,7 +25,8 @@ import (
 // a replayed post carries the same message, and so the same Event.ID.
 type SendGridConfig struct {
 	// Username and Password are the basic-auth credentials of the destination
-	// URL; when either is set, both must match.
+	// URL: both set, or neither (a config with one of them blank is refused);
+	// when set, both must match.
 	Username, Password Secret
 	// Token is a secret in the destination URL; when set, it must match.
 	Token Secret
@@ -41,7 +42,14 @@ type SendGridConfig struct {
 func NewSendGridHandler(cfg SendGridConfig) (http.Handler, error) {
 	const name = "sendgrid"
 	basic := cfg.Username != "" || cfg.Password != ""
-	if !basic && cfg.Token == "" {
+	switch {
+	case basic && (blank(cfg.Username) || blank(cfg.Password)):
+		// Half a credential would let in any post that names the other half
+		// and leaves this one empty ("user:"): the URL's secret is gone.
+		return nil, fmt.Errorf("inbound: %w: %s: SendGridConfig needs both Username and Password, or neither", canary.ErrInvalidConfig, name)
+	case cfg.Token != "" && blank(cfg.Token):
+		return nil, fmt.Errorf("inbound: %w: %s: SendGridConfig.Token is blank", canary.ErrInvalidConfig, name)
+	case !basic && cfg.Token == "":
 		return nil, fmt.Errorf("inbound: %w: %s: SendGridConfig needs Username and Password, or Token: Inbound Parse is unsigned", canary.ErrInvalidConfig, name)
 	}
 	if err := cfg.Options.setDefaults(name, defaultMaxEmailBodyBytes); err != nil {
@@ -64,6 +72,9 @@ func NewSendGridHandler(cfg SendGridConfig) (http.Handler, error) {
 	}
 	return e, nil
 }
+
+// blank reports whether a secret is empty or only white space.
+func blank(s Secret) bool { return strings.TrimSpace(string(s)) == "" }
 
 // hasURLToken reports whether the request URL carries token as its "token"
 // query parameter or its last path segment. Both are compared, in constant time.

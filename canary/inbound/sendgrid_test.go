@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"bytes"
+	"encoding/base64"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -125,12 +126,56 @@ func TestSendGridHandler(t *testing.T) {
 }
 
 func TestSendGridConfig(t *testing.T) {
-	_, err := NewSendGridHandler(SendGridConfig{Options: Options{Handler: &recorder{}}})
-	assert.ErrorIs(t, err, canary.ErrInvalidConfig, "no credential: an open endpoint is refused")
-	_, err = NewSendGridHandler(SendGridConfig{Token: "t"})
-	assert.ErrorIs(t, err, canary.ErrInvalidConfig, "no handler")
-	_, err = NewSendGridHandler(SendGridConfig{Token: "t", Options: Options{Handler: &recorder{}}})
-	assert.NoError(t, err, "a token alone is enough")
+	h := Options{Handler: &recorder{}}
+	for _, tc := range []struct {
+		cfg SendGridConfig
+		ok  bool
+		why string
+	}{
+		{SendGridConfig{Options: h}, false, "no credential: an open endpoint is refused"},
+		{SendGridConfig{Token: "t"}, false, "no handler"},
+		{SendGridConfig{Token: "t", Options: h}, true, "a token alone is enough"},
+		{SendGridConfig{Username: "sg", Password: "pw", Options: h}, true, "basic auth alone is enough"},
+		{SendGridConfig{Username: "sg", Options: h}, false, "a username with no password would let in posts with \"sg:\""},
+		{SendGridConfig{Password: "pw", Options: h}, false, "a password with no username"},
+		{SendGridConfig{Username: "sg", Password: " \t", Options: h}, false, "a blank password is no password"},
+		{SendGridConfig{Username: " ", Password: "pw", Options: h}, false, "a blank username is no username"},
+		{SendGridConfig{Username: "sg", Token: "t", Options: h}, false, "half a credential even beside a token"},
+		{SendGridConfig{Token: "  ", Options: h}, false, "a blank token"},
+	} {
+		_, err := NewSendGridHandler(tc.cfg)
+		if tc.ok {
+			assert.NoError(t, err, tc.why)
+			continue
+		}
+		assert.ErrorIs(t, err, canary.ErrInvalidConfig, tc.why)
+		if err != nil {
+			assert.True(t, strings.HasPrefix(err.Error(), "inbound: "), tc.why)
+		}
+	}
+}
+
+// TestSendGridRefusesEmptyPassword posts with the right username and no
+// password, in each way a client can send that.
+func TestSendGridRefusesEmptyPassword(t *testing.T) {
+	rec := &recorder{}
+	h, err := NewSendGridHandler(SendGridConfig{Username: "sg", Password: "pw", Options: Options{Handler: rec}})
+	require.NoError(t, err)
+	body, ctype := formBody(t, sendGridParsed)
+	for _, tc := range []struct{ auth, why string }{
+		{"Basic " + base64.StdEncoding.EncodeToString([]byte("sg:")), "user: and an empty password"},
+		{"Basic " + base64.StdEncoding.EncodeToString([]byte("sg")), "no colon at all"},
+		{"Basic " + base64.StdEncoding.EncodeToString([]byte(":pw")), "an empty username"},
+		{"Basic " + base64.StdEncoding.EncodeToString([]byte(":")), "both empty"},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/sendgrid", strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Authorization", tc.auth)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		assert.Equal(t, http.StatusForbidden, w.Code, tc.why)
+	}
+	assert.Empty(t, rec.all())
 }
 
 // FuzzSendGridMultipart posts arbitrary multipart bodies with valid

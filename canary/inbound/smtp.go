@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/honeyseed/honeyseed/canary"
 )
@@ -51,19 +52,55 @@ type SMTPConfig struct {
 	// 64 KiB: well past the RFC 5321 limit of 1000, which real mail overruns).
 	MaxLineBytes int
 
-	// ReadTimeout bounds the wait for each command and for the whole of a
-	// message's data; WriteTimeout bounds each reply (default 2 min and 1 min).
-	ReadTimeout, WriteTimeout time.Duration
-	// HandleTimeout bounds each registry lookup and each HandleEvent call
-	// (default 30 s); when it runs out the client is told to try again later.
+	// ReadTimeout bounds the wait for each command (default 1 min).
+	// DataTimeout bounds the whole of a message's data (default 10 min), and
+	// DataIdleTimeout each wait for more of it (default 1 min), so that a slow
+	// but steady sender gets through and a stalled one does not hold its
+	// place. While more than three quarters of MaxConnections are in use,
+	// every wait is cut to 10 s. WriteTimeout bounds each reply (default 1 min).
+	ReadTimeout, DataTimeout, DataIdleTimeout, WriteTimeout time.Duration
+	// HandleTimeout bounds each registry lookup, each HandleEvent call and
+	// each wait for in-flight budget (default 30 s); when it runs out the
+	// client is told to try again later.
 	HandleTimeout time.Duration
+
+	// MaxConnections bounds the connections served at once (default 256),
+	// and MaxConnectionsPerIP those from one client: an IPv4 address, or an
+	// IPv6 /64 (default 20). A connection past either is answered 421 and
+	// closed at once. Negative means no limit.
+	MaxConnections, MaxConnectionsPerIP int
+	// MaxInFlightBytes bounds the message data all sessions hold in memory at
+	// once (default 32 MiB, and never less than MaxMessageBytes). Data that
+	// arrives while it is spent goes to a temporary file in SpoolDir ("" is
+	// os.TempDir()), and its message is handled once the budget has room for
+	// it; one that finds no room within HandleTimeout is answered 452 4.3.1,
+	// so the sender retries. Parsing and matching a message take a few times
+	// its size on top, so peak memory is a small multiple of the budget.
+	MaxInFlightBytes int64
+	SpoolDir         string
+
+	// Probing. A connection may name TarpitAfter unknown recipients (default
+	// 5) at full speed; after that every RCPT reply, for a seed or not, waits
+	// TarpitDelay (default 1 s), doubling with each further unknown one up to
+	// TarpitMaxDelay (default 30 s). Once it has named MaxUnknownRecipients
+	// (default 20), its next RCPT is answered 421 and the connection closed.
+	// A client (as for MaxConnectionsPerIP) that names MaxUnknownPerIP unknown
+	// recipients (default 60) within UnknownWindow (default 1 h) has every
+	// RCPT answered 421, after TarpitMaxDelay, until the window ends. A
+	// negative count means no limit.
+	TarpitAfter, MaxUnknownRecipients, MaxUnknownPerIP int
+	TarpitDelay, TarpitMaxDelay, UnknownWindow         time.Duration
 
 	// TLSConfig, when set, enables STARTTLS.
 	TLSConfig *tls.Config
 	// Logger receives refused recipients and handler failures; nil discards.
 	Logger *slog.Logger
-	// Now returns the arrival time of a message; nil means time.Now.
+	// Now returns the arrival time of a message, and is the clock of
+	// UnknownWindow; nil means time.Now.
 	Now func() time.Time
+
+	// sleep waits out a tarpit delay; nil means a timer. Tests replace it.
+	sleep func(context.Context, time.Duration) error
 }
 
 // Defaults of SMTPConfig.
@@ -73,9 +110,22 @@ const (
 	defaultMaxHeaderBytes  = 64 << 10
 	defaultMaxHeaderFields = 256
 	defaultMaxLineBytes    = 64 << 10
-	defaultReadTimeout     = 2 * time.Minute
+	defaultReadTimeout     = time.Minute
+	defaultDataTimeout     = 10 * time.Minute
+	defaultDataIdleTimeout = time.Minute
 	defaultWriteTimeout    = time.Minute
 	defaultHandleTimeout   = 30 * time.Second
+
+	defaultMaxConnections      = 256
+	defaultMaxConnectionsPerIP = 20
+	defaultMaxInFlightBytes    = 32 << 20
+
+	defaultTarpitAfter          = 5
+	defaultMaxUnknownRecipients = 20
+	defaultMaxUnknownPerIP      = 60
+	defaultTarpitDelay          = time.Second
+	defaultTarpitMaxDelay       = 30 * time.Second
+	defaultUnknownWindow        = time.Hour
 )
 
 func (c *SMTPConfig) setDefaults() error {
@@ -109,11 +159,36 @@ func (c *SMTPConfig) setDefaults() error {
 	if c.ReadTimeout <= 0 {
 		c.ReadTimeout = defaultReadTimeout
 	}
+	if c.DataTimeout <= 0 {
+		c.DataTimeout = defaultDataTimeout
+	}
+	if c.DataIdleTimeout <= 0 {
+		c.DataIdleTimeout = defaultDataIdleTimeout
+	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = defaultWriteTimeout
 	}
 	if c.HandleTimeout <= 0 {
 		c.HandleTimeout = defaultHandleTimeout
+	}
+	defaultCount(&c.MaxConnections, defaultMaxConnections)
+	defaultCount(&c.MaxConnectionsPerIP, defaultMaxConnectionsPerIP)
+	if c.MaxInFlightBytes <= 0 {
+		c.MaxInFlightBytes = defaultMaxInFlightBytes
+	}
+	c.MaxInFlightBytes = max(c.MaxInFlightBytes, c.MaxMessageBytes)
+	defaultCount(&c.TarpitAfter, defaultTarpitAfter)
+	defaultCount(&c.MaxUnknownRecipients, defaultMaxUnknownRecipients)
+	defaultCount(&c.MaxUnknownPerIP, defaultMaxUnknownPerIP)
+	if c.TarpitDelay <= 0 {
+		c.TarpitDelay = defaultTarpitDelay
+	}
+	if c.TarpitMaxDelay <= 0 {
+		c.TarpitMaxDelay = defaultTarpitMaxDelay
+	}
+	c.TarpitMaxDelay = max(c.TarpitMaxDelay, c.TarpitDelay)
+	if c.UnknownWindow <= 0 {
+		c.UnknownWindow = defaultUnknownWindow
 	}
 	if c.Logger == nil {
 		c.Logger = discardLogger
@@ -122,6 +197,14 @@ func (c *SMTPConfig) setDefaults() error {
 		c.Now = time.Now
 	}
 	return nil
+}
+
+// defaultCount sets a zero count to its default; a negative one stays, and
+// means no limit.
+func defaultCount(n *int, def int) {
+	if *n == 0 {
+		*n = def
+	}
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)
@@ -135,6 +218,10 @@ type SMTPServer struct {
 	ctx    context.Context // cancelled by Close, ending in-flight handler calls
 	cancel context.CancelFunc
 
+	conns  *connLimiter
+	budget *semaphore.Weighted // in-flight message bytes
+	probes *probeBrake
+
 	mu        sync.Mutex
 	closed    bool
 	listeners []net.Listener
@@ -147,7 +234,15 @@ func NewSMTPServer(cfg SMTPConfig) (*SMTPServer, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	s := &SMTPServer{cfg: cfg}
+	s := &SMTPServer{
+		cfg:    cfg,
+		conns:  newConnLimiter(cfg.MaxConnections, cfg.MaxConnectionsPerIP, cfg.Domain),
+		budget: semaphore.NewWeighted(cfg.MaxInFlightBytes),
+		probes: newProbeBrake(probeLimits{
+			free: cfg.TarpitAfter, perConn: cfg.MaxUnknownRecipients, perClient: cfg.MaxUnknownPerIP,
+			window: cfg.UnknownWindow, delay: cfg.TarpitDelay, maxDelay: cfg.TarpitMaxDelay,
+		}, cfg.Now, cfg.sleep),
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Addr = cfg.Addr
@@ -186,7 +281,7 @@ func (s *SMTPServer) Serve(l net.Listener) error {
 	s.listeners = append(s.listeners, l)
 	s.mu.Unlock()
 
-	err := s.srv.Serve(l)
+	err := s.srv.Serve(&limitedListener{Listener: l, limits: s.conns})
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
@@ -251,13 +346,21 @@ func (s *SMTPServer) enter() bool {
 }
 
 // SMTP replies. Messages say no more than needed: which addresses exist is
-// the registry's business.
+// the registry's business, and why something failed is the log's. Every
+// failure that is not the sender's is a 4xx, so that the sender retries.
 var (
-	errNoSuchUser   = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
-	errTryLater     = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
-	errShuttingDown = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service shutting down"}
-	errLineTooLong  = &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "Line too long"}
+	errNoSuchUser   = smtpErr(550, 5, 1, 1, "No such user here")
+	errTryLater     = smtpErr(451, 4, 3, 0, "Temporary failure, try again later")
+	errShuttingDown = smtpErr(421, 4, 3, 2, "Service shutting down")
+	errLineTooLong  = smtpErr(500, 5, 5, 2, "Line too long")
+	errDataTimeout  = smtpErr(421, 4, 4, 2, "Timeout waiting for data, closing connection")
+	errDataCut      = smtpErr(421, 4, 4, 0, "Data not received in full, closing connection")
+	errNoStorage    = smtpErr(452, 4, 3, 1, "Insufficient system storage, try again later")
 )
+
+func smtpErr(code, class, subject, detail int, msg string) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{class, subject, detail}, Message: msg}
+}
 
 func (s *SMTPServer) newSession(c *smtp.Conn) (smtp.Session, error) {
 	remote := ""
@@ -267,13 +370,15 @@ func (s *SMTPServer) newSession(c *smtp.Conn) (smtp.Session, error) {
 			remote = host
 		}
 	}
-	return &session{srv: s, remote: remote}, nil
+	return &session{srv: s, conn: c, remote: remote}, nil
 }
 
-// session is one SMTP connection's state. go-smtp calls its methods from the
-// connection's goroutine only.
+// session is one SMTP session's state (a connection starts a new one after
+// STARTTLS). go-smtp calls its methods from the connection's goroutine only,
+// but for Data during BDAT, which runs while no other method does.
 type session struct {
 	srv        *SMTPServer
+	conn       *smtp.Conn
 	remote     string
 	from       string
 	recipients []string        // accepted, as the client wrote them
@@ -293,15 +398,21 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s := ss.srv
-	addr, err := canary.NormalizeEmail(to)
-	if err != nil {
-		s.cfg.Logger.Info("inbound: smtp: recipient refused", "remote", ss.remote, "reason", "not an address")
-		return errNoSuchUser
-	}
 	if !s.enter() {
 		return errShuttingDown
 	}
 	defer s.busy.Done()
+	c := connOf(ss.conn.Conn())
+	if err := s.probes.before(s.ctx, c); err != nil {
+		s.cfg.Logger.Warn("inbound: smtp: client sent away for naming unknown recipients", "remote", ss.remote)
+		return err
+	}
+	addr, err := canary.NormalizeEmail(to)
+	if err != nil {
+		s.cfg.Logger.Info("inbound: smtp: recipient refused", "remote", ss.remote, "reason", "not an address")
+		s.probes.unknown(c)
+		return errNoSuchUser
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.HandleTimeout)
 	defer cancel()
 	seeds, err := s.cfg.Registry.Lookup(ctx, canary.FieldEmail, addr)
@@ -312,6 +423,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if len(seeds) == 0 {
 		// The address is not logged: it is a guess at a seed, or a typo.
 		s.cfg.Logger.Info("inbound: smtp: recipient refused", "remote", ss.remote, "reason", "not a seed")
+		s.probes.unknown(c)
 		return errNoSuchUser
 	}
 	if !ss.seen[addr] {
@@ -324,13 +436,38 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
+// Data reads a message and records it. It never returns an error of its own
+// making to go-smtp, which would answer it 554 with the error's text: every
+// reply is chosen here.
 func (ss *session) Data(r io.Reader) error {
 	s := ss.srv
-	var buf bytes.Buffer
-	_, readErr := buf.ReadFrom(r)
+	c := connOf(ss.conn.Conn())
+	in := &inbox{budget: s.budget, limit: s.cfg.MaxInFlightBytes, dir: s.cfg.SpoolDir}
+	defer in.close()
+	var readErr error
+	if _, chunked := r.(*io.PipeReader); chunked {
+		// go-smtp hands BDAT data over through a pipe, DATA data directly.
+		readErr = readChunked(r, in)
+	} else {
+		readErr = readData(r, in, dataDeadlines{
+			set:   ss.conn.Conn().SetReadDeadline,
+			total: s.cfg.DataTimeout,
+			gap:   s.cfg.DataIdleTimeout,
+		})
+	}
 	var n notes
 	var reply error
 	switch {
+	case in.spoolErr != nil:
+		s.cfg.Logger.Error("inbound: smtp: message not spooled; told sender to retry", "remote", ss.remote, "err", in.spoolErr)
+		return errNoStorage
+	case readErr == nil && in.bareLF:
+		// A client that ends its data so may send more than the server reads
+		// as it meant (SMTP smuggling): take no further command from it.
+		// go-smtp reads on to a proper end before it replies: cut that short.
+		n.add("data ended with a bare LF; connection closed")
+		closeAfterReply(c)
+		ss.conn.Conn().SetReadDeadline(time.Now())
 	case readErr == nil:
 	case errors.Is(readErr, smtp.ErrDataTooLarge):
 		// Refused, but the recipient is a seed: record what arrived first.
@@ -339,16 +476,35 @@ func (ss *session) Data(r io.Reader) error {
 	case errors.Is(readErr, smtp.ErrTooLongLine):
 		n.add(fmt.Sprintf("line longer than %d bytes; message cut", s.cfg.MaxLineBytes))
 		reply = errLineTooLong
+	case isTimeout(readErr):
+		// The recipients are seeds and part of the message is here: record
+		// it, and have the sender try again for the rest.
+		n.add(fmt.Sprintf("data timed out after %d bytes; message cut", in.size))
+		reply = errDataTimeout
+		closeAfterReply(c)
 	default:
-		// The client went away mid-message and never saw a reply: it will send again.
-		return readErr
+		// The client went away or aborted mid-message.
+		n.add(fmt.Sprintf("data broken off after %d bytes; message cut", in.size))
+		reply = errDataCut
+		closeAfterReply(c)
 	}
 	if !s.enter() {
 		return errShuttingDown
 	}
 	defer s.busy.Done()
 
-	m := parseMessage(buf.Bytes(), messageLimits{
+	wait, cancelWait := context.WithTimeout(s.ctx, s.cfg.HandleTimeout)
+	raw, err := in.bytes(wait)
+	cancelWait()
+	if err != nil {
+		s.cfg.Logger.Error("inbound: smtp: no in-flight budget for a spooled message; told sender to retry",
+			"remote", ss.remote, "bytes", in.size, "err", err)
+		if s.ctx.Err() != nil {
+			return errShuttingDown
+		}
+		return errNoStorage
+	}
+	m := parseMessage(raw, messageLimits{
 		header: headerLimits{bytes: s.cfg.MaxHeaderBytes, fields: s.cfg.MaxHeaderFields},
 		body:   int(s.cfg.MaxMessageBytes),
 	}, n)
@@ -364,10 +520,19 @@ func (ss *session) Data(r io.Reader) error {
 	if err := s.cfg.Handler.HandleEvent(ctx, ev); err != nil {
 		s.cfg.Logger.Error("inbound: smtp: event not recorded; told sender to retry",
 			"remote", ss.remote, "id", ev.ID, "err", err)
+		if reply == errDataTimeout || reply == errDataCut {
+			return reply
+		}
 		return errTryLater
 	}
-	s.cfg.Logger.Info("inbound: smtp: message accepted", "remote", ss.remote, "id", ev.ID, "recipients", len(ev.Envelope), "bytes", buf.Len())
+	s.cfg.Logger.Info("inbound: smtp: message accepted", "remote", ss.remote, "id", ev.ID, "recipients", len(ev.Envelope), "bytes", in.size)
 	return reply
+}
+
+func closeAfterReply(c *smtpConn) {
+	if c != nil {
+		c.closeAfterReply()
+	}
 }
 
 // slogWriter carries go-smtp's own error log (connection errors, panics) to

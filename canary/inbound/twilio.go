@@ -65,6 +65,9 @@ func newTwilioHandler(name string, cfg TwilioConfig, event func(url.Values) cana
 	if err := cfg.Options.setDefaults(name, defaultMaxBodyBytes); err != nil {
 		return nil, err
 	}
+	// The signature holds no time: a captured request verifies forever, so
+	// its SID is what tells a replay.
+	seen := newClaimer(&cfg.Options, name, 0)
 	e := &endpoint{name: name, opts: cfg.Options, ok: writeEmptyTwiML}
 	e.accept = func(r *http.Request) (canary.Event, func(), error) {
 		sig := r.Header.Get("X-Twilio-Signature")
@@ -88,7 +91,15 @@ func newTwilioHandler(name string, cfg TwilioConfig, event func(url.Values) cana
 		if ev.To == "" {
 			return canary.Event{}, nil, refuse(http.StatusBadRequest, "no To")
 		}
-		return ev, nil, nil
+		if ev.ID == "" {
+			return ev, nil, nil
+		}
+		now := e.opts.Now()
+		undo, err := seen.claim(r.Context(), ev.ID, now, now.Add(twilioRetention))
+		if err != nil {
+			return canary.Event{}, nil, err
+		}
+		return ev, undo, nil
 	}
 	return e, nil
 }

@@ -175,10 +175,20 @@ func TestTwilioSMSHandler(t *testing.T) {
 	}
 	assert.Len(t, rec.all(), 1, "no refused request gave an event")
 
+	status, _ = post(t, u, formType, form.Encode(), signed)
+	assert.Equal(t, http.StatusForbidden, status, "a replay of a recorded message")
+	assert.Len(t, rec.all(), 1)
+
 	rec.setFailing(true)
+	form.Set("MessageSid", "SM11111111111111111111111111111111")
+	signed = http.Header{"X-Twilio-Signature": {twilioSign("tok", u, form)}}
 	status, _ = post(t, u, formType, form.Encode(), signed)
 	assert.Equal(t, http.StatusServiceUnavailable, status, "not recorded: Twilio must retry")
 	assert.Len(t, rec.all(), 1)
+	rec.setFailing(false)
+	status, _ = post(t, u, formType, form.Encode(), signed)
+	assert.Equal(t, http.StatusOK, status, "the retry of a message not recorded is no replay")
+	assert.Len(t, rec.all(), 2)
 }
 
 func TestTwilioBehindProxy(t *testing.T) {

@@ -23,9 +23,11 @@ type WebhookConfig struct {
 	// be left out). Required.
 	Secret Secret
 	// Tolerance is how far webhook-timestamp may be from now (default 5 min).
-	// Within it each webhook-id is accepted once.
+	// Each webhook-id is accepted once, and remembered for 72 hours, past the
+	// retry schedules of Standard Webhooks senders, which resend the same id.
 	Tolerance time.Duration
-	// ReplayCacheSize bounds the webhook-ids remembered (default 65536).
+	// ReplayCacheSize bounds the webhook-ids remembered in memory when
+	// Options.Replay is nil (default 65536).
 	ReplayCacheSize int
 	Options
 }
@@ -65,7 +67,8 @@ func NewWebhookHandler(cfg WebhookConfig) (http.Handler, error) {
 	if err := cfg.Options.setDefaults(name, defaultMaxBodyBytes); err != nil {
 		return nil, err
 	}
-	seen := newReplayCache(cfg.ReplayCacheSize)
+	seen := newClaimer(&cfg.Options, name, cfg.ReplayCacheSize)
+	retain := max(webhookRetention, 2*cfg.Tolerance)
 	e := &endpoint{name: name, opts: cfg.Options}
 	e.accept = func(r *http.Request) (canary.Event, func(), error) {
 		id := r.Header.Get("webhook-id")
@@ -97,10 +100,11 @@ func NewWebhookHandler(cfg WebhookConfig) (http.Handler, error) {
 		if ev.ID == "" {
 			ev.ID = validUTF8(id)
 		}
-		if !seen.reserve(id, now, at.Add(cfg.Tolerance)) {
-			return canary.Event{}, nil, refuse(http.StatusForbidden, "webhook-id replayed")
+		undo, err := seen.claim(r.Context(), id, now, at.Add(retain))
+		if err != nil {
+			return canary.Event{}, nil, err
 		}
-		return ev, func() { seen.release(id) }, nil
+		return ev, undo, nil
 	}
 	return e, nil
 }

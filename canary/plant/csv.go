@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/honeyseed/honeyseed/canary"
 )
@@ -107,6 +108,11 @@ type CSVOptions struct {
 	Host  []Row
 	Audit AuditOptions
 	Force bool
+	// Columns adds further columns, each written from the seed's Fields
+	// under its own header: the columns a Filler fills for a host learned
+	// with LearnCSV (use Filler.Columns). A seed without the field gets an
+	// empty cell.
+	Columns []string
 }
 
 // csvColumn is one column of a format: its header and how a seed fills it.
@@ -247,6 +253,14 @@ func (l csvLayout) columnsFor(f CSVFormat, opts CSVOptions) ([]csvColumn, error)
 			return s.Fields[name], nil
 		}})
 	}
+	for _, h := range opts.Columns {
+		if g, _ := guard(h, false); g != h || strings.IndexFunc(h, unicode.IsControl) >= 0 || h != strings.TrimSpace(h) || h == "" || len(h) > 100 {
+			return nil, fmt.Errorf("%w: column %q is not a plain header", ErrInvalidInput, h)
+		}
+		cols = append(cols, csvColumn{header: h, value: func(s canary.Seed, _ PhoneFormat) (string, error) {
+			return s.Fields[h], nil
+		}})
+	}
 	if opts.TicketColumn != "" && f != CSVPlain {
 		h := opts.TicketColumn
 		if g, _ := guard(h, false); g != h || strings.IndexFunc(h, unicode.IsControl) >= 0 || h != strings.TrimSpace(h) || len(h) > 100 {
@@ -273,7 +287,18 @@ func (l csvLayout) columnsFor(f CSVFormat, opts CSVOptions) ([]csvColumn, error)
 	return cols, nil
 }
 
-// guard protects a cell against formula injection; see WriteCSV.
+// formulaStarts are the characters after which a spreadsheet reads a cell
+// as a formula: OWASP's ASCII four, and the full-width, small and
+// mathematical forms that Excel, Calc and Sheets fold to them on input
+// (Japanese and Chinese input methods type the full-width ones).
+const formulaStarts = "=+-@" + "\uFF1D\uFF0B\uFF0D\uFF20" + "\uFE66\uFE62\uFE63" + "\u2212"
+
+// guard protects a cell against formula injection; see WriteCSV. A cell
+// gets the apostrophe when, after any spaces, it starts with a formula
+// character, or with anything a spreadsheet may drop or read as a line
+// break before looking for one: a tab, CR or LF, VT or FF or another control
+// character, a Unicode space (NBSP, U+2003, U+3000, ...), or an invisible
+// format character (a byte-order mark, a zero-width space).
 func guard(v string, isPhone bool) (string, error) {
 	if isPhone {
 		body := strings.TrimPrefix(v, "tel:") // RFC3966
@@ -285,7 +310,11 @@ func guard(v string, isPhone bool) (string, error) {
 		return v, nil
 	}
 	t := strings.TrimLeft(v, " ")
-	if t != "" && strings.IndexByte("=+-@\t\r", t[0]) >= 0 {
+	if t == "" {
+		return v, nil
+	}
+	r, _ := utf8.DecodeRuneInString(t)
+	if strings.ContainsRune(formulaStarts, r) || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 		return "'" + v, nil
 	}
 	return v, nil

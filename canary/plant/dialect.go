@@ -140,6 +140,7 @@ type column struct {
 	hasDefault bool // a default, an identity, or SQLite's rowid alias
 	maxLen     int  // characters for varchar(n)/char(n); 0: unbounded
 	generated  bool
+	autoID     bool // the database numbers it: SQLite's rowid alias, a serial or identity column
 }
 
 // kind is how a value is written to a column.
@@ -233,6 +234,7 @@ func introspectSQLite(ctx context.Context, q queryer, schema, name string) (*tab
 	}
 	if pks == 1 && len(pkInt) == 1 {
 		t.columns[pkInt[0]].hasDefault = true // an alias of the rowid: SQLite assigns it
+		t.columns[pkInt[0]].autoID = true
 	}
 	return t, nil
 }
@@ -265,7 +267,8 @@ func sqliteKind(declared string) (kind, int) {
 func introspectPostgres(ctx context.Context, q queryer, schema, name string) (*table, error) {
 	const query = `SELECT c.table_schema, c.column_name, c.data_type, c.is_nullable = 'NO',
 		c.column_default IS NOT NULL OR c.is_identity = 'YES',
-		COALESCE(c.character_maximum_length, 0), c.is_generated = 'ALWAYS'
+		COALESCE(c.character_maximum_length, 0), c.is_generated = 'ALWAYS',
+		c.is_identity = 'YES' OR COALESCE(c.column_default LIKE 'nextval(%', false)
 	FROM information_schema.columns c
 	WHERE c.table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND c.table_name = $2
 	ORDER BY c.ordinal_position`
@@ -277,7 +280,7 @@ func introspectPostgres(ctx context.Context, q queryer, schema, name string) (*t
 	t := &table{schema: schema, name: name}
 	for rows.Next() {
 		var c column
-		if err := rows.Scan(&t.schema, &c.name, &c.declared, &c.notNull, &c.hasDefault, &c.maxLen, &c.generated); err != nil {
+		if err := rows.Scan(&t.schema, &c.name, &c.declared, &c.notNull, &c.hasDefault, &c.maxLen, &c.generated, &c.autoID); err != nil {
 			return nil, err
 		}
 		c.kind = postgresKind(c.declared)

@@ -14,11 +14,25 @@
 //     range, how creation times spread over the years, hours and weekdays, and
 //     the mix of email patterns. [Shape.Apply] feeds it to a canary.Config and
 //     [Shape.ApplyMapping] to the Mapping, so seeds look like their neighbours.
+//     From aggregate queries it also profiles every column, mapped or not
+//     ([ColumnProfile], [EmptyPattern]), the order of ids, creation times and
+//     tickets ([OrderProfile]), the arrival of new rows ([ArrivalProfile]),
+//     the spread of email domains ([DomainProfile]), shared phone numbers
+//     ([PhoneSharing]) and casing habits ([Messiness]). [LearnCSV] learns the
+//     same from a CSV export ([ExportMapping] for Zendesk, Salesforce and
+//     HubSpot).
+//   - A [Filler] fills the columns the Mapping leaves out as the host fills
+//     them, and reports those it cannot ([Unfilled]); [Shape.Blend] gives
+//     seeds the host's phone share and casing; [Shape.CheckDomains] refuses
+//     too few owned domains; [Shape.Backdate] dates seeds by the host's
+//     months.
 //   - [WriteCSV] writes the user-import formats of Zendesk, Salesforce and
 //     HubSpot, and a plain one ([CSVFormat]).
-//   - [Schedule] spreads a batch over days in the host's busy hours, and a
+//   - [Schedule] spreads a batch over days in the host's busy hours, no
+//     faster than the host's own arrival rate allows ([TooFastError]), and a
 //     [Dripper] plants it as it falls due: register, then insert, retiring a
-//     seed the host refused.
+//     seed the host refused; with the host's Shape it dates each seed when
+//     planted and gives it the host's next ticket.
 //   - [Audit] measures, before anything is written, how well each tell an
 //     insider would try separates the seeds from the host's rows, and
 //     [Plant], the [Dripper] and [WriteCSV] (given the host's export) refuse
@@ -44,9 +58,69 @@
 //	err = registry.Add(ctx, seeds...)
 //	err = plant.Insert(ctx, hostDB, m, seeds)
 //
-// or, for a drip over two weeks, Schedule then [NewDripper] and
-// [Dripper.Run], which registers each seed itself as it plants it, with its
-// real PlantedAt. Run [Check] from time to time with the same Mapping.
+// or, for a drip, Schedule then [NewDripper] and [Dripper.Run], which
+// registers each seed itself as it plants it, with its real PlantedAt. Run
+// [Check] from time to time with the same Mapping. The next section is the
+// flow to follow for seeds an insider must not tell apart.
+//
+// # Planting so they cannot be told apart
+//
+// An insider with an export looks for rows that differ from the rest: dates
+// and tickets out of order, columns only some rows leave empty, domains
+// nobody else uses, numbers shared across surnames, places that do not fit
+// the number, rows too tidy. Each step below removes one of those tells:
+//
+//	shape, err := plant.Learn(ctx, hostDB, m, plant.LearnOptions{}) // or LearnCSV for an export
+//	if err := shape.CheckDomains(cfg, 30); err != nil { ... } // too few owned domains
+//	gen, err := canary.NewGenerator(shape.Apply(cfg))
+//	seeds, err := gen.Generate("support-db/eu", 30)
+//	seeds, err = shape.Blend(seeds, [32]byte{})              // phone share, casing
+//	f, err := plant.NewFiller(shape, shape.ApplyMapping(m), plant.FillOptions{})
+//	seeds = f.Fill(seeds)                                    // every column the host fills
+//	for _, u := range f.Unfilled() { ... }                   // columns to map by hand
+//	span := plant.ScheduleSpan(len(seeds), shape.Arrival.PerDay, 0)
+//	plan, err := plant.Schedule(seeds, time.Now(), span, shape.ScheduleOptions())
+//	d, err := plant.NewDripper(plant.DripConfig{DB: hostDB, Mapping: f.Mapping(),
+//		Registry: registry, Shape: &shape}, plan)
+//	err = d.Run(ctx)
+//
+// How many owned domains: enough that none holds more seeds than the host's
+// own small domains hold addresses ([DomainProfile.MaxPerSmallDomain], the
+// 95th percentile; usually 1 or 2), so 30 seeds on a host whose small
+// domains appear once or twice need 15 to 30 domains or owned mailboxes;
+// [Shape.CheckDomains] says how many. How many numbers: about one a seed,
+// less the host's own duplicate rate ([PhoneSharing.DuplicateRate]): the
+// Generator draws held numbers at random, and where the host's shared
+// numbers are households ([PhoneSharing.HouseholdShare]) [Shape.Apply] sets
+// canary.Config.Households, so seeds sharing a number share a family name
+// and differ in given names; it also sets Config.Phoneless to the host's
+// share of rows without a phone. A pool much smaller than the seeds makes
+// more households than the host has.
+//
+// How long the drip: seeds may be at most 2% (ScheduleOptions.MaxShare) of
+// the rows the host adds while they go in, so n seeds need
+// n·0.98/(0.02·rows a day) days ([ScheduleSpan]): 30 seeds take about two
+// years on a host adding 2 customers a day, and two weeks on one adding
+// 1,000. [Schedule] refuses a shorter span with a [TooFastError] rather than
+// cluster the seeds. Where the host's ids, creation times and tickets follow
+// each other ([OrderProfile.Ordered]), the Dripper (given the Shape) dates
+// each seed when it plants it and takes the host's next ticket then, with a
+// gap drawn from the host's own gaps, so no order breaks; a host that
+// numbers tickets from a sequence of its own may then hand the same number
+// to its next real row, which its unique constraint refuses, so prefer
+// mapping no ticket there. Where the host is not ordered, [Shape.Backdate]
+// dates seeds by its months (its growth), hours and weekdays.
+//
+// Places: a Filler writes city, state and postcode columns from GeoNames
+// places drawn by population, in the area of the seed's number where the
+// number has one (libphonenumber's geocoding of NANP and UK numbers), else
+// within the host's own spread of states, so city, state, postcode and area
+// code agree.
+//
+// What remains for an audit to measure: how well each tell still separates
+// seeds from host rows, computed on the Shape and the seeds before anything
+// is written. Name rarity, nicknames, middle initials and unrelated handles
+// are the generator's; the Shape measures them ([Messiness]) for it.
 //
 // # The audit
 //
@@ -85,7 +159,11 @@
 //
 // A Shape holds aggregates, not rows: counts, shares, formats, and the
 // bounds of the ticket and time ranges. Learn reads rows one at a time into
-// counters and keeps none.
+// counters and keeps none; the rest it asks of the database as counts
+// (GROUP BY, COUNT), over at most LearnOptions.ProfileRows rows. The one
+// kind of value it keeps is a category: a value of a column with few
+// distinct values that at least LearnOptions.MinValueCount rows share
+// ("TX", "premium"), never a name, address, number or ticket.
 //
 // SQL is built from the Mapping only through quoted identifiers, after the
 // table and columns are found by introspection with bound parameters

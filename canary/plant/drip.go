@@ -2,10 +2,12 @@ package plant
 
 import (
 	"context"
+	crand "crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -39,6 +41,15 @@ type DripConfig struct {
 	Registry canary.Registry
 	// Clock defaults to the system clock.
 	Clock Clock
+	// Shape, when set, is the host's learned Shape. Where its creation
+	// times follow its ids (Shape.Order.Ordered), each seed is dated when it
+	// is planted (CreatedAt = the Clock's now); where its tickets follow its
+	// ids (Shape.Order.TicketsOrdered), each seed takes the host's next
+	// ticket, read from its newest rows just before the insert, with a gap
+	// drawn from the learned gaps. So no seed breaks an order no real row
+	// breaks. The seed is registered with those values. Nil: seeds go in as
+	// generated.
+	Shape *Shape
 	// Logger, when set, records each seed planted or not, by ID only: logs
 	// are read by the very insiders canaries are meant to catch, so no email,
 	// phone or ticket is ever logged.
@@ -71,6 +82,8 @@ type Dripper struct {
 	audited  bool       // the audit ran: report and auditErr hold its outcome
 	report   *AuditReport
 	auditErr error
+	rmu      sync.Mutex
+	r        *rand.Rand // ticket gaps
 }
 
 // NewDripper returns a Dripper for plan (as Schedule makes it; it is copied
@@ -92,7 +105,11 @@ func NewDripper(cfg DripConfig, plan []Planned) (*Dripper, error) {
 		p[i] = Planned{Seed: pl.Seed.Clone(), At: pl.At}
 	}
 	slices.SortStableFunc(p, func(a, b Planned) int { return a.At.Compare(b.At) })
-	return &Dripper{cfg: cfg, plan: p}, nil
+	var seed [32]byte
+	if _, err := crand.Read(seed[:]); err != nil {
+		return nil, fmt.Errorf("plant: reading randomness: %w", err)
+	}
+	return &Dripper{cfg: cfg, plan: p, r: rand.New(rand.NewChaCha8(seed))}, nil
 }
 
 // PlantError is a seed the Dripper did not plant.
@@ -202,6 +219,9 @@ func (d *Dripper) Step(ctx context.Context) ([]canary.Seed, error) {
 // insert fails.
 func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error) {
 	s.PlantedAt = d.cfg.Clock.Now()
+	if err := d.timely(ctx, &s); err != nil {
+		return s, d.failed(&PlantError{Seed: s, Err: err})
+	}
 	if err := d.cfg.Registry.Add(ctx, s); err != nil {
 		return s, d.failed(&PlantError{Seed: s, Err: err})
 	}
@@ -220,6 +240,35 @@ func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error)
 		l.Info("plant: seed planted", "seed", s.ID, "placement", s.Placement)
 	}
 	return s, nil
+}
+
+// timely dates s now and gives it the host's next ticket, where the
+// host's order asks for it (see DripConfig.Shape).
+func (d *Dripper) timely(ctx context.Context, s *canary.Seed) error {
+	sh := d.cfg.Shape
+	if sh == nil {
+		return nil
+	}
+	if sh.Order.Ordered() && d.cfg.Mapping.CreatedAt != "" {
+		s.CreatedAt = s.PlantedAt.Truncate(time.Microsecond) // what PostgreSQL keeps
+	}
+	if !sh.Order.TicketsOrdered() || d.cfg.Mapping.Ticket == "" || sh.TicketFormat == "" {
+		return nil
+	}
+	p, err := prepareWith(ctx, d.cfg.DB, d.cfg.DB, d.cfg.Mapping, false)
+	if err != nil {
+		return err
+	}
+	d.rmu.Lock()
+	defer d.rmu.Unlock()
+	t, ok, err := nextTicket(ctx, d.cfg.DB, p, sh.TicketFormat, sh.Order.TicketGaps, d.r)
+	if err != nil {
+		return err
+	}
+	if ok {
+		s.Ticket = t
+	}
+	return nil
 }
 
 func (d *Dripper) failed(pe *PlantError) error {

@@ -32,6 +32,13 @@ var (
 	// ErrConstraint: the host refused a row for another constraint (a CHECK
 	// or a foreign key).
 	ErrConstraint = errors.New("plant: rejected by a constraint of the host")
+	// ErrTooFast: a Schedule would make seeds more than the allowed share
+	// of the host's new rows; the *TooFastError says how long they need.
+	ErrTooFast = errors.New("plant: schedule too short for the host's arrival rate")
+	// ErrTooFewDomains: a config has too few owned domains for the seeds
+	// asked to pass among the host's small domains; the
+	// *DomainShortageError gives the numbers.
+	ErrTooFewDomains = errors.New("plant: too few owned domains for this table")
 	// ErrInvalidInput: any other malformed argument (a CSV format or phone
 	// format name, a schedule, a seed without an email).
 	ErrInvalidInput = errors.New("plant: invalid input")

@@ -26,6 +26,20 @@ type LearnOptions struct {
 	// with fewer the part stays zero and Apply leaves the Config's own.
 	// Default 20.
 	MinValues int
+	// ProfileRows bounds the rows the per-column aggregates (null rates,
+	// distinct counts, value frequencies, empty patterns, domains, shared
+	// numbers) run over: a table holding more is profiled over a random
+	// sample of this many. Default 200,000.
+	ProfileRows int
+	// OrderRows is how many of the newest rows (by id) Learn reads to see
+	// whether creation times and tickets follow the ids. Default 5,000.
+	OrderRows int
+	// MaxValues is the most distinct values a column may have for Learn to
+	// list them (ColumnProfile.Values). Default 100 (enough for US states).
+	MaxValues int
+	// MinValueCount is how many rows must share a value for Learn to list
+	// it: rarer values could name a customer. Default 5.
+	MinValueCount int
 }
 
 // Learn reads a sample of the host table that m maps and infers its Shape:
@@ -43,6 +57,19 @@ func Learn(ctx context.Context, db *sql.DB, m Mapping, opts LearnOptions) (Shape
 	}
 	if opts.MinValues <= 0 {
 		opts.MinValues = 20
+	}
+	if opts.ProfileRows <= 0 {
+		opts.ProfileRows = 200_000
+	}
+	if opts.OrderRows <= 0 {
+		opts.OrderRows = 5_000
+	}
+	opts.OrderRows = min(opts.OrderRows, 1_000_000)
+	if opts.MaxValues <= 0 {
+		opts.MaxValues = 100
+	}
+	if opts.MinValueCount <= 0 {
+		opts.MinValueCount = 5
 	}
 	p, err := prepareWith(ctx, db, db, m, false)
 	if err != nil {
@@ -81,6 +108,7 @@ func Learn(ctx context.Context, db *sql.DB, m Mapping, opts LearnOptions) (Shape
 
 	l := newLearner(p, opts)
 	l.total = total
+	l.s.Total = total
 	vals := make([]any, len(read))
 	ptrs := make([]any, len(read))
 	for i := range vals {
@@ -96,7 +124,34 @@ func Learn(ctx context.Context, db *sql.DB, m Mapping, opts LearnOptions) (Shape
 	if err := rows.Err(); err != nil {
 		return Shape{}, fmt.Errorf("plant: sampling %q: %w", p.t.name, err)
 	}
-	return l.shape(), nil
+	rows.Close()
+	s := l.shape()
+	if err := profileHost(ctx, p, &s, total, opts); err != nil {
+		return Shape{}, err
+	}
+	return s, nil
+}
+
+// profileHost adds to s what the database counts over the whole table (or a
+// random sample of ProfileRows): every column, the empty patterns, domains,
+// shared numbers, and the order of ids, times and tickets.
+func profileHost(ctx context.Context, p *prepared, s *Shape, total int, opts LearnOptions) error {
+	src := p.t.qualified()
+	if total > opts.ProfileRows {
+		src = "(SELECT * FROM " + src + " ORDER BY random() LIMIT " + strconv.Itoa(opts.ProfileRows) + ") s"
+	}
+	var err error
+	if s.Columns, s.EmptyPatterns, err = profileColumns(ctx, p, src, opts); err != nil {
+		return err
+	}
+	if s.Domains, err = profileDomains(ctx, p, src); err != nil {
+		return err
+	}
+	if s.Sharing, err = profilePhones(ctx, p, src); err != nil {
+		return err
+	}
+	s.Order, err = profileOrder(ctx, p, opts.OrderRows, s.TicketFormat)
+	return err
 }
 
 // learner counts shapes over the sample.
@@ -119,6 +174,7 @@ type learner struct {
 	layouts       map[string]int
 	emailPatterns map[canary.EmailPattern]int
 	domains       map[string]int
+	mess          messCounter
 }
 
 func newLearner(p *prepared, opts LearnOptions) *learner {
@@ -152,6 +208,9 @@ func (l *learner) row(roles []role, vals []any) {
 		case roleCreated:
 			l.createdAt(v)
 		}
+	}
+	if given != "" || family != "" || full != "" {
+		l.mess.name(given, family, full)
 	}
 	if email != "" {
 		l.email(email, given, family, full)
@@ -205,30 +264,37 @@ func (l *learner) ticket(v string) {
 // createdAt reads one creation time: a time from the driver, Unix seconds or
 // milliseconds, or text in one of the layouts hosts commonly use.
 func (l *learner) createdAt(v any) {
-	zone := l.p.m.Zone
-	var t time.Time
-	switch v := v.(type) {
-	case time.Time:
-		t = v
-		if c := l.p.col(roleCreated); c != nil && c.kind == kindLocalTime {
-			// The driver reads a wall clock as UTC: it is the host's zone's.
-			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), zone)
-		}
-	case int64:
-		t = unixTime(v, l.layouts)
-	case []byte:
-		t = l.parseText(string(v), zone)
-	case string:
-		t = l.parseText(v, zone)
-	}
+	t := parseCreated(l.p, v, l.layouts)
 	if t.IsZero() {
 		return
 	}
 	l.s.Created++
 	l.created = append(l.created, t.Unix())
-	local := t.In(zone)
+	local := t.In(l.p.m.Zone)
 	l.hours[local.Hour()]++
 	l.weekdays[local.Weekday()]++
+}
+
+// parseCreated reads one creation time: a time from the driver, Unix
+// seconds or milliseconds, or text in one of the layouts hosts commonly
+// use, counting the layout it found in layouts. Zero when it is none.
+func parseCreated(p *prepared, v any, layouts map[string]int) time.Time {
+	zone := p.m.Zone
+	switch v := v.(type) {
+	case time.Time:
+		if c := p.col(roleCreated); c != nil && c.kind == kindLocalTime {
+			// The driver reads a wall clock as UTC: it is the host's zone's.
+			return time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), zone)
+		}
+		return v
+	case int64:
+		return unixTime(v, layouts)
+	case []byte:
+		return parseText(string(v), zone, layouts)
+	case string:
+		return parseText(v, zone, layouts)
+	}
+	return time.Time{}
 }
 
 // unixTime reads n as Unix seconds, or milliseconds when it is too large to
@@ -264,21 +330,24 @@ var textLayouts = []string{
 	"2006-01-02 15:04",
 	"01/02/2006 15:04:05",
 	"01/02/2006 15:04",
+	"1/2/2006 3:04 PM", // Salesforce's report export, en_US
+	"1/2/2006, 3:04 PM",
+	"02/01/2006 15:04", // en_GB
 	"2006-01-02",
 }
 
-func (l *learner) parseText(s string, zone *time.Location) time.Time {
+func parseText(s string, zone *time.Location, layouts map[string]int) time.Time {
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > 64 {
 		return time.Time{}
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return unixTime(n, l.layouts) // SQLite's CAST of an integer column
+		return unixTime(n, layouts) // SQLite's CAST of an integer column
 	}
 	for _, layout := range textLayouts {
 		t, err := time.ParseInLocation(layout, s, zone)
 		if err == nil && t.Format(layout) == s {
-			l.layouts[layout]++
+			layouts[layout]++
 			return t
 		}
 	}
@@ -293,7 +362,9 @@ func (l *learner) email(addr, given, family, full string) {
 	l.s.Emails++
 	l.domains[domain]++
 	var p canary.EmailPattern
-	if nf, named := newNameForms(given, family, full); named {
+	nf, named := newNameForms(given, family, full)
+	l.mess.email(strings.TrimSpace(addr), local, nf, named)
+	if named {
 		p, ok = classifyLocal(local, nf)
 	} else {
 		p, ok = classifyShape(local)
@@ -358,6 +429,8 @@ func (l *learner) shape() Shape {
 			s.EmailPatterns[p] = float64(n) / float64(s.EmailsClassified)
 		}
 	}
+	s.Messiness = l.mess.result()
+	s.Arrival = arrival(l.created, s.Created, l.total, s.CreatedZone)
 	if s.Emails > 0 {
 		s.EmailDomains = make(map[string]float64)
 		for d, n := range l.domains {

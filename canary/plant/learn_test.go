@@ -151,7 +151,11 @@ func TestLearnAndApply(t *testing.T) {
 			assert.NotContains(t, strings.ToLower(dump), strings.ToLower(name), "no name of the host in the shape")
 		}
 		assert.NotRegexp(t, `555.?01\d\d`, dump, "no phone number of the host in the shape")
-		assert.NotContains(t, dump, "Springfield")
+		// A category every row shares is listed, as a count; nothing else of a row is.
+		city, ok := shape.Column("city")
+		require.True(t, ok)
+		assert.Equal(t, []ValueCount{{"Springfield", 400}}, city.Values, "a value 400 rows share is a category")
+		assert.Equal(t, 1, strings.Count(dump, "Springfield"), "only as a listed value")
 
 		// Seeds generated with the applied config follow the host.
 		cfg := canary.DemoConfig()
@@ -180,14 +184,19 @@ func TestLearnAndApply(t *testing.T) {
 		phoneRe := regexp.MustCompile(`^\(\d{3}\) \d{3}-\d{4}$`)
 		hours := map[int]int{}
 		patterns := map[canary.EmailPattern]int{}
+		noPhone := 0
 		for _, s := range seeds {
 			require.Regexp(t, ticketRe, s.Ticket)
 			_, num, ok := ticketShape(s.Ticket)
 			require.True(t, ok)
 			assert.True(t, num >= shape.TicketMin && num <= shape.TicketMax, "ticket %s inside the live range [%d, %d]", s.Ticket, shape.TicketMin, shape.TicketMax)
-			phone, err := planted.PhoneFormat.Format(s.Phone)
-			require.NoError(t, err)
-			assert.Regexp(t, phoneRe, phone)
+			if s.Phone == "" {
+				noPhone++ // Apply gave the Config the host's share without a phone
+			} else {
+				phone, err := planted.PhoneFormat.Format(s.Phone)
+				require.NoError(t, err)
+				assert.Regexp(t, phoneRe, phone)
+			}
 			assert.False(t, s.CreatedAt.Before(shape.CreatedFrom) || s.CreatedAt.After(shape.CreatedTo), "CreatedAt %v in the host's range", s.CreatedAt)
 			assert.NotContains(t, []time.Weekday{time.Saturday, time.Sunday}, s.CreatedAt.Weekday())
 			assert.NotZero(t, knownHours[s.CreatedAt.Hour()], "created at %02d:00, when the host never is", s.CreatedAt.Hour())
@@ -204,6 +213,7 @@ func TestLearnAndApply(t *testing.T) {
 		assert.InDelta(t, shape.CreatedHours[14], float64(hours[14])/k, 0.07, "and the 14:00 one")
 		assert.InDelta(t, shape.EmailPatterns[canary.GivenDotFamily], float64(patterns[canary.GivenDotFamily])/k, 0.1)
 		assert.InDelta(t, shape.EmailPatterns[canary.InitialFamily], float64(patterns[canary.InitialFamily])/k, 0.1)
+		assert.InDelta(t, 1-shape.PhoneRate(), float64(noPhone)/k, 0.05, "seeds without a phone as often as the host's rows")
 		assert.Zero(t, patterns[canary.GivenUnderFamily], "a pattern the host never uses stays unused")
 
 		// And they go in, and read back.

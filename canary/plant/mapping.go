@@ -59,8 +59,15 @@ type Mapping struct {
 	// wall-clock times, and Learn counts hours and weekdays in it. Default UTC.
 	Zone *time.Location
 
-	// Extra fills further columns with constants or templates.
+	// Extra fills further columns with constants, templates or seed fields.
 	Extra []Extra
+
+	// ID is the host's row id column, used only to read rows in the order
+	// the host added them (Learn's OrderProfile, the next ticket at insert
+	// time); it is never written. Default: the table's one column the
+	// database numbers (SQLite's INTEGER PRIMARY KEY, a serial or identity
+	// column).
+	ID string
 }
 
 // The CreatedLayout values for numeric timestamps.
@@ -83,8 +90,13 @@ type Extra struct {
 	// functions are lower, upper and date.
 	Template string
 	// Value is a constant, passed to the driver as it is ("web", true, 3),
-	// when Template is empty. Nil writes NULL.
+	// when Template and Field are empty. Nil writes NULL.
 	Value any
+	// Field, when set (and Template is not), writes the seed's
+	// Fields[Field]: NULL when the seed has no such field, or "" when the
+	// column is NOT NULL text. This is how a Filler's values reach their
+	// columns.
+	Field string
 }
 
 // maxValueLen bounds any one value written, whatever its column allows.
@@ -109,11 +121,13 @@ type mapped struct {
 	role  role
 	col   *column
 	tmpl  *template.Template // roleExtra with a template
-	value any                // roleExtra without one
+	field string             // roleExtra from a seed field
+	value any                // roleExtra with neither
 }
 
 // prepared is a Mapping checked against the host table, ready to render rows.
 type prepared struct {
+	q      queryer // what prepare read the columns through: the database or the transaction
 	d      Dialect
 	t      *table
 	m      Mapping
@@ -186,7 +200,7 @@ func prepareWith(ctx context.Context, db *sql.DB, q queryer, m Mapping, forWrite
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{d: d, t: t, m: m}
+	p := &prepared{q: q, d: d, t: t, m: m}
 	used := make(map[*column]bool)
 	for _, w := range wants {
 		c, ok := t.find(w.name)
@@ -208,6 +222,8 @@ func prepareWith(ctx context.Context, db *sql.DB, q queryer, m Mapping, forWrite
 					return nil, fmt.Errorf("%w: column %q: %w", ErrMapping, c.name, err)
 				}
 				mc.tmpl = tm
+			} else if w.ex.Field != "" {
+				mc.field = w.ex.Field
 			} else {
 				mc.value = w.ex.Value
 			}
@@ -293,6 +309,13 @@ func (p *prepared) value(mc mapped, s canary.Seed) (any, error) {
 		}
 		return p.timeValue(mc.col, s.CreatedAt), nil
 	case roleExtra:
+		if mc.field != "" {
+			v, ok := s.Fields[mc.field]
+			if !ok {
+				return nil, nil
+			}
+			return v, nil
+		}
 		if mc.tmpl == nil {
 			return mc.value, nil
 		}

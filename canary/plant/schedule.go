@@ -1,6 +1,7 @@
 package plant
 
 import (
+	"cmp"
 	crand "crypto/rand"
 	"fmt"
 	"math/rand/v2"
@@ -30,6 +31,14 @@ type ScheduleOptions struct {
 	Zone *time.Location
 	// Seed makes the jitter reproducible. Zero: crypto-random.
 	Seed [32]byte
+	// PerDay is how many new rows the host takes a day
+	// (Shape.Arrival.PerDay; Shape.ScheduleOptions sets it). When it is
+	// set, seeds may be at most MaxShare of the rows added while they go in,
+	// and Schedule refuses a span too short for that with a *TooFastError
+	// saying how long they need (see ScheduleSpan). Zero: no limit.
+	PerDay float64
+	// MaxShare is that limit. Default DefaultMaxShare (2%).
+	MaxShare float64
 }
 
 // maxScheduleSpan bounds how far ahead a schedule may reach.
@@ -41,15 +50,27 @@ const maxScheduleSpan = 5 * 366 * 24 * time.Hour
 // each seed falls at a random moment of its own slice. The result follows
 // the hour and weekday mix and is sorted by time; seeds keep their order.
 //
-// Errors wrap ErrInvalidInput: a span that is not positive or is longer than
-// five years, negative weights, or weights that leave no hour of the span
-// open.
+// With ScheduleOptions.PerDay set, the span must be at least what the
+// host's arrival rate asks for (ScheduleSpan), or Schedule fails with a
+// *TooFastError (errors.Is ErrTooFast) saying how long the seeds need.
+// Since each seed falls in its own slice of equal weight, no stretch of the
+// schedule holds a cluster of them.
+//
+// Other errors wrap ErrInvalidInput: a span that is not positive or is
+// longer than five years, negative weights, or weights that leave no hour of
+// the span open.
 func Schedule(seeds []canary.Seed, start time.Time, over time.Duration, opts ScheduleOptions) ([]Planned, error) {
 	switch {
 	case over <= 0:
 		return nil, fmt.Errorf("%w: schedule span %v is not positive", ErrInvalidInput, over)
 	case over > maxScheduleSpan:
 		return nil, fmt.Errorf("%w: schedule span %v is longer than five years", ErrInvalidInput, over)
+	}
+	if opts.PerDay < 0 || opts.PerDay != opts.PerDay || opts.MaxShare < 0 || opts.MaxShare >= 1 {
+		return nil, fmt.Errorf("%w: PerDay %v, MaxShare %v", ErrInvalidInput, opts.PerDay, opts.MaxShare)
+	}
+	if need := ScheduleSpan(len(seeds), opts.PerDay, opts.MaxShare); need > over {
+		return nil, &TooFastError{Seeds: len(seeds), PerDay: opts.PerDay, MaxShare: cmp.Or(opts.MaxShare, DefaultMaxShare), Over: over, Need: need}
 	}
 	hours, days := opts.Hours, opts.Weekdays
 	if hours == ([24]float64{}) {

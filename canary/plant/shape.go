@@ -67,13 +67,46 @@ type Shape struct {
 	// information only: seeds always use Config.EmailDomains, domains the
 	// operator owns, never the host's.
 	EmailDomains map[string]float64
+
+	// Total is how many rows the table held.
+	Total int
+	// Columns profiles every column of the table, mapped or not, in table
+	// order; EmptyPatterns counts the rows by which columns they leave empty
+	// together, most common first. See Filler, which plants the columns the
+	// Mapping leaves out as the host fills them.
+	Columns       []ColumnProfile
+	EmptyPatterns []EmptyPattern
+	// Order says whether ids, creation times and tickets follow each other,
+	// and the gaps between neighbours; Arrival how many rows the host takes
+	// a day and a month.
+	Order   OrderProfile
+	Arrival ArrivalProfile
+	// Domains is the spread of the host's addresses over domains, Sharing
+	// how its rows share phone numbers, Messiness how untidy its names and
+	// addresses are.
+	Domains   DomainProfile
+	Sharing   PhoneSharing
+	Messiness Messiness
+}
+
+// PhoneRate is the share of rows with a phone number; 0 when the Mapping
+// has no phone column.
+func (s Shape) PhoneRate() float64 {
+	for _, c := range s.Columns {
+		if c.Role == "phone" && c.Rows > 0 {
+			return 1 - c.EmptyRate()
+		}
+	}
+	return 0
 }
 
 // Apply returns cfg with the learned parts filled in: TicketFormat,
 // TicketMin and TicketMax (unless cfg.NoTickets), CreatedFrom, CreatedTo,
-// CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns, and Region
+// CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns, Region
 // when cfg has none and the host's phones are of a region the Generator has
-// names for. Parts not learned keep cfg's values. Apply never touches
+// names for, Phoneless (the host's share of rows without a phone) when cfg
+// has none, and Households when most of the host's shared numbers are
+// households. Parts not learned keep cfg's values. Apply never touches
 // EmailDomains, PhonePool or PhoneRegion: where seeds can be reached stays
 // the operator's choice.
 func (s Shape) Apply(cfg canary.Config) canary.Config {
@@ -90,6 +123,12 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 	}
 	if cfg.Region == "" && slices.Contains(names.Regions(), s.PhoneRegion) {
 		cfg.Region = s.PhoneRegion
+	}
+	if cfg.Phoneless == 0 && s.hasPhoneColumn() {
+		cfg.Phoneless = 1 - s.PhoneRate()
+	}
+	if s.Sharing.Shared > 0 && s.Sharing.HouseholdShare() >= 0.5 {
+		cfg.Households = true
 	}
 	return cfg
 }

@@ -73,6 +73,9 @@ func TestIMAPCheckpointMigration(t *testing.T) {
 		s := open(t, opts)
 		_, err := s.db.Exec(`DROP TABLE honeyseed_imap_checkpoints`)
 		require.NoError(t, err)
+		// Later migrations run again from version 1: undo them too.
+		_, err = s.db.Exec(`DROP TABLE honeyseed_replay`)
+		require.NoError(t, err)
 		_, err = s.db.Exec(`UPDATE honeyseed_schema_version SET version = 1`)
 		require.NoError(t, err)
 		require.NoError(t, s.Close())

@@ -101,6 +101,20 @@
 // all processes must reach the file through a local file system (WAL mode
 // needs shared memory); use PostgreSQL for matchers on several machines.
 //
+// # Replay memory
+//
+// [Store.Replay] is an inbound.ReplayStore: the webhook handlers of every
+// receiver on the database claim each delivery's key there (a Mailgun token,
+// a webhook-id, a Twilio SID), so that a replay is refused after a restart
+// and by another receiver. A claim is one INSERT ... ON CONFLICT statement,
+// atomic under concurrency on both engines. Keys are stored as HMACs under
+// the lookup key, with the time they may be forgotten, in clear; expired rows
+// are deleted as claims come in. A copy of the table tells how many webhook
+// deliveries were accepted recently and when they expire (so roughly when
+// they came), not from whom or to which seed. [Store.Rotate] empties it, as
+// the MACs change with the key: replays of deliveries accepted before a
+// rotation are then accepted again, with their carrier IDs in Event.ID.
+//
 // # Performance
 //
 // On two cores, with a million seeds (the benchmarks in this package,

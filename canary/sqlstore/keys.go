@@ -28,6 +28,7 @@ type mac [16]byte
 const (
 	domainSeedID  byte = 0x10
 	domainAlertID byte = 0x11
+	domainReplay  byte = 0x12
 )
 
 // Kinds of sealed blob, bound as additional data so that one cannot be swapped
@@ -140,6 +141,18 @@ func (ks *keySet) idMAC(domain byte, id uuid.UUID) mac {
 	m.h.Reset()
 	m.buf[0] = domain
 	m.n = 1 + copy(m.buf[1:], id[:])
+	out := m.result()
+	ks.macs.Put(m)
+	return out
+}
+
+// replayMAC returns the MAC a replay key is stored under: a key may hold a
+// provider's message ID, which is none of a reader's business.
+func (ks *keySet) replayMAC(key string) mac {
+	m := ks.macs.Get().(*macer)
+	m.h.Reset()
+	m.buf[0], m.n = domainReplay, 1
+	m.write(key)
 	out := m.result()
 	ks.macs.Put(m)
 	return out

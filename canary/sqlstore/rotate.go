@@ -49,6 +49,10 @@ func (s *Store) Rotate(ctx context.Context, newSecret Secret) error {
 		if err := s.rotateDeliveries(ctx, tx, old, nks); err != nil {
 			return err
 		}
+		// Replay keys are MACs under the old keys, and cannot be re-keyed.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM honeyseed_replay`); err != nil {
+			return dbError("rotating secret", err)
+		}
 		if _, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE honeyseed_meta SET value = ? WHERE name = 'key_check'`), nks.check); err != nil {
 			return dbError("rotating secret", err)
 		}

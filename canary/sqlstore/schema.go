@@ -12,7 +12,7 @@ import (
 
 // schemaVersion is the schema this code writes. migrations[v] takes a database
 // from version v to v+1; version 0 is an empty database.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // The tables, in SQLite's spelling: dialect.ddl rewrites the types for
 // PostgreSQL. Nothing here holds a value in clear (see the package doc's
@@ -57,6 +57,14 @@ CREATE TABLE honeyseed_imap_checkpoints (
 	uid_validity INTEGER NOT NULL,
 	last_uid     INTEGER NOT NULL
 );`,
+	2: `
+-- Deliveries the inbound webhook handlers accepted, so that each is accepted
+-- once across restarts and receivers (see Replay).
+CREATE TABLE honeyseed_replay (
+	key_mac  BLOB PRIMARY KEY, -- HMAC of the delivery's key
+	until_ns INTEGER NOT NULL  -- Unix nanoseconds: kept until then
+);
+CREATE INDEX honeyseed_replay_until ON honeyseed_replay (until_ns);`,
 }
 
 // dialect holds what differs between SQLite and PostgreSQL.

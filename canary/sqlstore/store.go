@@ -93,6 +93,9 @@ type Store struct {
 	txMu   sync.Mutex // SQLite: one write transaction per process, rather than busy-waiting
 	rev    int64      // highest honeyseed_seed_changes.rev applied
 
+	replay     *Replay // made by the first call of Replay
+	replayOnce sync.Once
+
 	failed atomic.Pointer[error] // sticky: the secret was rotated by another process
 	closed atomic.Bool
 

@@ -57,7 +57,15 @@
 //	}
 //
 // Webhook paths: /twilio/sms, /twilio/voice, /sendgrid, /mailgun, /postmark and
-// /events (Standard Webhooks JSON).
+// /events (Standard Webhooks JSON). The webhooks remember accepted deliveries
+// in the registry's database, so a replay is refused across restarts and by
+// every receiver sharing it.
+//
+// The SMTP receiver's limits take inbound's defaults (see its package doc);
+// the "smtp" object may set max_connections, max_connections_per_ip,
+// max_in_flight_bytes, spool_dir, read_timeout, data_timeout,
+// data_idle_timeout, tarpit_after, max_unknown_recipients, max_unknown_per_ip
+// and unknown_window (durations as "1m"; a negative count means no limit).
 package main
 
 import (

@@ -164,6 +164,8 @@ func TestServeConfigErrors(t *testing.T) {
 		{`{"http": {"addr": "127.0.0.1:0"}, "twilio_auth_token_env": "HONEYSEED_TEST_UNSET_VAR"}`, "which is empty"},
 		{`{"sinks": {"x": {"type": "carrier-pigeon"}}, "smtp": {"addr": "127.0.0.1:0"}}`, "unknown type"},
 		{`{"smtpp": {}}`, "unknown field"},
+		{`{"smtp": {"addr": "127.0.0.1:0", "data_timeout": "ten minutes"}}`, "smtp.data_timeout"},
+		{`{"smtp": {"addr": "127.0.0.1:0", "unknown_window": "1 hour"}}`, "smtp.unknown_window"},
 	} {
 		p := filepath.Join(dir, "serve.json")
 		require.NoError(t, os.WriteFile(p, []byte(tc.cfg), 0o600))

@@ -26,6 +26,19 @@ type serveConfig struct {
 		Addr            string `json:"addr"`   // e.g. ":25"; empty: no SMTP receiver
 		Domain          string `json:"domain"` // the name the receiver greets with
 		MaxMessageBytes int64  `json:"max_message_bytes"`
+		// The receiver's limits (inbound.SMTPConfig; zero or absent: its
+		// defaults; a negative count: no limit). Durations are Go's, e.g. "1m".
+		MaxConnections       int    `json:"max_connections"`
+		MaxConnectionsPerIP  int    `json:"max_connections_per_ip"`
+		MaxInFlightBytes     int64  `json:"max_in_flight_bytes"`
+		SpoolDir             string `json:"spool_dir"`
+		ReadTimeout          string `json:"read_timeout"`
+		DataTimeout          string `json:"data_timeout"`
+		DataIdleTimeout      string `json:"data_idle_timeout"`
+		TarpitAfter          int    `json:"tarpit_after"`
+		MaxUnknownRecipients int    `json:"max_unknown_recipients"`
+		MaxUnknownPerIP      int    `json:"max_unknown_per_ip"`
+		UnknownWindow        string `json:"unknown_window"`
 	} `json:"smtp"`
 	HTTP struct {
 		Addr      string `json:"addr"`       // e.g. ":8080"; empty: no webhook endpoints
@@ -139,10 +152,32 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hl := &health{store: store, watcher: w, m: met, imap: func() []inbound.IMAPStatus { return imapStatus() }}
 	errc := make(chan error, 3)
 	if cfg.SMTP.Addr != "" {
-		srv, err := inbound.NewSMTPServer(inbound.SMTPConfig{
-			Addr: cfg.SMTP.Addr, Domain: cfg.SMTP.Domain, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+		sc := cfg.SMTP
+		smtpCfg := inbound.SMTPConfig{
+			Addr: sc.Addr, Domain: sc.Domain, MaxMessageBytes: sc.MaxMessageBytes,
+			MaxConnections: sc.MaxConnections, MaxConnectionsPerIP: sc.MaxConnectionsPerIP,
+			MaxInFlightBytes: sc.MaxInFlightBytes, SpoolDir: sc.SpoolDir,
+			TarpitAfter: sc.TarpitAfter, MaxUnknownRecipients: sc.MaxUnknownRecipients, MaxUnknownPerIP: sc.MaxUnknownPerIP,
 			Registry: store, Handler: handler, Logger: logger,
-		})
+		}
+		for _, d := range []struct {
+			key string
+			in  string
+			out *time.Duration
+		}{
+			{"read_timeout", sc.ReadTimeout, &smtpCfg.ReadTimeout},
+			{"data_timeout", sc.DataTimeout, &smtpCfg.DataTimeout},
+			{"data_idle_timeout", sc.DataIdleTimeout, &smtpCfg.DataIdleTimeout},
+			{"unknown_window", sc.UnknownWindow, &smtpCfg.UnknownWindow},
+		} {
+			if d.in == "" {
+				continue
+			}
+			if *d.out, err = time.ParseDuration(d.in); err != nil {
+				return fmt.Errorf("serve: smtp.%s: %w", d.key, err)
+			}
+		}
+		srv, err := inbound.NewSMTPServer(smtpCfg)
 		if err != nil {
 			return err
 		}
@@ -175,7 +210,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logger.Info("honeyseed: health and metrics listening", "addr", cfg.Admin.Addr)
 	}
 	if cfg.HTTP.Addr != "" {
-		mux, err := webhookMux(cfg, handler, logger)
+		mux, err := webhookMux(cfg, handler, store.Replay(), logger)
 		if err != nil {
 			return err
 		}
@@ -237,9 +272,11 @@ func secretFrom(field, env string) (inbound.Secret, error) {
 }
 
 // webhookMux mounts a handler for each provider the config has a secret for.
-func webhookMux(cfg serveConfig, h canary.EventHandler, logger *slog.Logger) (*http.ServeMux, error) {
+// Accepted deliveries are remembered in replay, which the store shares with
+// every receiver on its database.
+func webhookMux(cfg serveConfig, h canary.EventHandler, replay inbound.ReplayStore, logger *slog.Logger) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	opts := inbound.Options{Handler: h, Logger: logger}
+	opts := inbound.Options{Handler: h, Logger: logger, Replay: replay}
 	mounted := 0
 	mount := func(path string, handler http.Handler, err error) error {
 		if err != nil {

@@ -75,6 +75,16 @@ func TestRegistryRefusals(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist, "no key was created")
 }
 
+func TestScanSaysWhatItRead(t *testing.T) {
+	dir, reg := newRegistry(t)
+	dump := filepath.Join(dir, "dump.txt")
+	require.NoError(t, os.WriteFile(dump, []byte("nothing here\n"), 0o600))
+	code, _, stderr := runCode(append([]string{"scan"}, append(reg, dump)...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "scanned "+dump+": 13 bytes, 0 hits, 0 new seeds")
+	assert.Contains(t, stderr, "no seed values found in 1 files (0 seeds in the registry)")
+}
+
 func TestDSNHasPassword(t *testing.T) {
 	for _, tc := range []struct {
 		dsn  string

@@ -54,7 +54,10 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			defer f.Close()
 			r = f
 		}
-		err := m.Scan(ctx, r, func(h canary.Hit) error {
+		cr := &countingReader{r: r}
+		hits, before := 0, len(order)
+		err := m.Scan(ctx, cr, func(h canary.Hit) error {
+			hits++
 			if _, seen := tripped[h.Seed.ID]; !seen {
 				tripped[h.Seed.ID] = h.Seed
 				order = append(order, h.Seed)
@@ -69,10 +72,13 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", name, err)
 		}
+		// Say what was read: a silent "nothing found" from an empty or
+		// unreadable input is a false negative nobody notices.
+		fmt.Fprintf(stderr, "scanned %s: %d bytes, %d hits, %d new seeds\n", name, cr.n, hits, len(order)-before)
 	}
 	if *asJSON || len(order) == 0 {
 		if len(order) == 0 {
-			fmt.Fprintln(stderr, "honeyseed: no seed values found")
+			fmt.Fprintf(stderr, "no seed values found in %d files (%d seeds in the registry)\n", fs.NArg(), store.Len())
 		}
 		return nil
 	}
@@ -84,4 +90,16 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

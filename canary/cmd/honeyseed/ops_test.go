@@ -24,6 +24,7 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/canarytest"
+	"github.com/honeyseed/honeyseed/canary/inbound"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -434,3 +435,33 @@ func TestSMTPUTF8Advertised(t *testing.T) {
 	ok, _ := c.Extension("SMTPUTF8")
 	assert.True(t, ok, "SMTPUTF8 in the EHLO answer")
 }
+
+// TestDeployExamplesParse keeps examples/deploy from rotting: its configs
+// must load as serve and generate read them.
+func TestDeployExamplesParse(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "examples", "deploy")
+	cfg, err := readServeConfig(filepath.Join(dir, "serve.json"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, cfg.SMTP.Addr)
+	assert.NotEmpty(t, cfg.Admin.Addr)
+	_, err = inbound.NewIMAP(inbound.IMAPConfig{Mailboxes: cfg.IMAP, Handler: nopHandler{}})
+	require.NoError(t, err, "the example mailboxes are valid")
+	for name, sc := range cfg.Sinks {
+		assert.Contains(t, []string{"slog", "jsonl", "webhook", "slack", "syslog"}, sc.Type, name)
+	}
+
+	gen, err := loadConfig(filepath.Join(dir, "generate.json"))
+	require.NoError(t, err)
+	_, err = canary.NewGenerator(gen)
+	require.NoError(t, err, "the example generator config is valid")
+
+	unit, err := os.ReadFile(filepath.Join(dir, "honeyseed.service"))
+	require.NoError(t, err)
+	for _, want := range []string{"DynamicUser=yes", "AmbientCapabilities=CAP_NET_BIND_SERVICE", "ProtectSystem=strict", "StateDirectory=honeyseed"} {
+		assert.Contains(t, string(unit), want)
+	}
+}
+
+type nopHandler struct{}
+
+func (nopHandler) HandleEvent(context.Context, canary.Event) error { return nil }

@@ -26,6 +26,25 @@ type Event struct {
 	Header map[string][]string
 	// Envelope holds SMTP envelope recipients, which may differ from To.
 	Envelope []string
+	// Auth lists the sender identities the receiver verified (a DKIM
+	// signature aligned with From, a trusted upstream Authentication-Results,
+	// an authenticated channel), never what the event merely claims. Only
+	// these let a Watcher treat an event as the operator's own traffic. A
+	// receiver sets it; nil means nothing was verified.
+	Auth []SenderAuth `json:",omitempty"`
+}
+
+// SenderAuth is one sender identity a receiver verified.
+type SenderAuth struct {
+	// Domain is the domain of the message's From address, once a check
+	// proved the mail comes from that domain's owner; "" for other channels.
+	Domain string
+	// Number is the sender's number as an authenticated channel vouches for
+	// it; "" for mail.
+	Number string
+	// Method says how, for the record: "dkim d=acme.example", "dmarc pass
+	// (dkim d=acme.example)", "authres mx.acme.example: dmarc=pass".
+	Method string
 }
 
 // EventHandler takes events from a receiver. HandleEvent returns nil only once

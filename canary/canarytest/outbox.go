@@ -182,11 +182,11 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) watch.Outbox) {
 		assert.Len(t, got.Evidence, watch.MaxAlertEvidence)
 	})
 
-	t.Run("SuppressedRecordedNotDelivered", func(t *testing.T) {
+	t.Run("SuppressedRecordedDeliveredOnlyToGivenSinks", func(t *testing.T) {
 		o := newOutbox(t)
 		a := Alert(1)
-		a.Suppressed, a.SuppressedBy = true, "own sender support@host.example"
-		created, err := watch.Record(ctx, o, a, []string{"slack"})
+		a.Suppressed, a.SuppressedBy = true, "authenticated own domain host.example (dkim d=host.example)"
+		created, err := watch.Record(ctx, o, a, nil)
 		require.NoError(t, err)
 		assert.True(t, created)
 		due, err := o.Due(ctx, later, 10)
@@ -197,6 +197,16 @@ func TestOutbox(t *testing.T, newOutbox func(t *testing.T) watch.Outbox) {
 		assert.True(t, got.Suppressed)
 		assert.Equal(t, a.SuppressedBy, got.SuppressedBy)
 		assert.Equal(t, []uuid.UUID{a.ID}, alertIDs(t, o))
+
+		b := Alert(2)
+		b.Suppressed, b.SuppressedBy = true, a.SuppressedBy
+		_, err = watch.Record(ctx, o, b, []string{"audit"})
+		require.NoError(t, err)
+		due, err = o.Due(ctx, later, 10)
+		require.NoError(t, err)
+		require.Len(t, due, 1, "a sink that asked for suppressed alerts gets them")
+		assert.Equal(t, "audit", due[0].Sink)
+		assert.True(t, due[0].Alert.Suppressed, "marked suppressed")
 	})
 
 	t.Run("DueOldestFirstWithinLimit", func(t *testing.T) {

@@ -52,14 +52,38 @@
 //	go mx.ListenAndServe()
 //	defer mx.Close()
 //
-//	opts := inbound.Options{Handler: watcher, Logger: log}
+//	opts := inbound.Options{Handler: watcher, Logger: log,
+//		PublicBase: "https://hooks.canary.example"}
 //	sms, err := inbound.NewTwilioSMSHandler(inbound.TwilioConfig{
 //		AuthToken: inbound.Secret(os.Getenv("TWILIO_AUTH_TOKEN")),
-//		PublicURL: "https://hooks.canary.example/twilio/sms",
 //		Options:   opts,
 //	})
 //	mux := http.NewServeMux()
-//	mux.Handle("/twilio/sms", sms)
+//	mux.Handle("/twilio/sms", sms) // Twilio's URL: https://hooks.canary.example/twilio/sms
+//
+// # Public URLs and proxies
+//
+// Of the providers, only Twilio signs the URL it requests; Mailgun, SendGrid,
+// Postmark and Standard Webhooks authenticate the body or a credential, and
+// no proxy can break them. For Twilio, each handler checks the signature
+// against [Options.PublicBase] followed by its own request path and query,
+// so one base serves every endpoint. A reverse proxy's Forwarded, or
+// X-Forwarded-Proto and X-Forwarded-Host, headers replace the base's scheme
+// and host only when the request comes from an address in
+// [Options.TrustedProxies]; from anyone else they are ignored, since a
+// caller could otherwise choose the URL its signature is checked against.
+//
+// # TLS
+//
+// A [CertReloader] serves a certificate and key from PEM files, for
+// STARTTLS (SMTPConfig.TLSConfig) and for the HTTPS server of the webhooks,
+// and reads them again on Reload, which a command calls on SIGHUP after a
+// renewal; a broken renewal leaves the old pair in place:
+//
+//	cr, err := inbound.NewCertReloader("/etc/honeyseed/cert.pem", "/etc/honeyseed/key.pem")
+//	mx, err := inbound.NewSMTPServer(inbound.SMTPConfig{..., TLSConfig: cr.TLSConfig()})
+//	hooks := &http.Server{Addr: ":443", Handler: mux, TLSConfig: cr.TLSConfig()}
+//	go hooks.ListenAndServeTLS("", "")
 //
 // # IMAP watcher
 //
@@ -179,8 +203,8 @@
 //
 //   - Authenticity. Twilio requests must carry a valid X-Twilio-Signature
 //     (HMAC-SHA1 under the auth token over the URL and the sorted
-//     parameters); set [TwilioConfig.PublicURL] when a proxy changes the scheme,
-//     host or path the handler sees. Mailgun posts must carry the HMAC-SHA256
+//     parameters); set [Options.PublicBase] when a proxy changes the scheme,
+//     host or path prefix the handler sees. Mailgun posts must carry the HMAC-SHA256
 //     of timestamp and token under the webhook signing key. Standard Webhooks
 //     posts must carry a "v1" HMAC-SHA256 of id, timestamp and body under the
 //     whsec_ secret (at least 24 bytes). SendGrid Inbound Parse and Postmark
@@ -190,6 +214,27 @@
 //     is compared in constant time. Secrets are [Secret] values, which log as
 //     REDACTED. Twilio's SharedKey signing, announced by an
 //     X-Twilio-Webhooks-Signature-Settings header, is not supported.
+//   - Who sent it. What a message claims (From, the envelope sender, a
+//     caller ID) is never proof: scammers forge own addresses to be taken
+//     for the operator. A receiver proves what it can and records it in
+//     Event.Auth, which alone lets a watcher suppress own traffic. Mail
+//     receivers ([SMTPConfig.Auth], [Options.Auth], both a [MailAuth])
+//     verify DKIM signatures with go-msgauth (at most MaxSignatures, DNS
+//     lookups bounded by Timeout and injectable) and count one that passes,
+//     covers From and is aligned with the one From address's domain
+//     (relaxed, or strict when the domain's DMARC policy says adkim=s);
+//     and they believe Authentication-Results fields only from the
+//     authserv-ids in TrustedAuthServIDs, only at the top of the message,
+//     up to the first field of any other id: a DMARC pass for the From
+//     domain, or a DKIM or SPF pass for an aligned domain. SPF is not
+//     checked here (it needs the gateway's view of the client); a gateway
+//     that checks it reports through Authentication-Results. A message
+//     with several From fields or addresses authenticates nothing. A
+//     replay of a genuine signed own message still verifies: it is the
+//     operator's own text. Numbers are never authenticated by Twilio's
+//     handlers, since caller IDs can be spoofed; only a Standard Webhooks
+//     caller, who holds the secret, may vouch for a sender
+//     ([WebhookConfig.TrustSenderAuth]).
 //   - Replay. Mailgun and Standard Webhooks posts carry a timestamp: one
 //     further than the window (default five minutes) from the injectable clock,
 //     either way, is refused. Each Mailgun token, webhook-id and Twilio

@@ -65,9 +65,9 @@ func ExampleNewSMTPServer() {
 func ExampleNewTwilioSMSHandler() {
 	h, err := inbound.NewTwilioSMSHandler(inbound.TwilioConfig{
 		AuthToken: "your-auth-token",
-		// The URL configured at Twilio, which a proxy may hide from the handler.
-		PublicURL: "https://hooks.example.com/twilio/sms",
-		Options:   inbound.Options{Handler: printer{}},
+		// Where Twilio calls, which a proxy may hide from the handler; each
+		// endpoint's signed URL is this base and its own path.
+		Options: inbound.Options{Handler: printer{}, PublicBase: "https://hooks.example.com"},
 	})
 	if err != nil {
 		panic(err)
@@ -87,8 +87,7 @@ func ExampleNewTwilioSMSHandler() {
 func ExampleNewTwilioVoiceHandler() {
 	h, err := inbound.NewTwilioVoiceHandler(inbound.TwilioConfig{
 		AuthToken: "your-auth-token",
-		PublicURL: "https://hooks.example.com/twilio/voice",
-		Options:   inbound.Options{Handler: printer{}},
+		Options:   inbound.Options{Handler: printer{}, PublicBase: "https://hooks.example.com"},
 	})
 	if err != nil {
 		panic(err)

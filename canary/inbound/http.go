@@ -40,6 +40,29 @@ type Options struct {
 	// Replay remembers accepted deliveries (see ReplayStore); nil means a
 	// cache in memory per handler, which a restart empties.
 	Replay ReplayStore
+
+	// PublicBase is the scheme, host and optional path prefix under which
+	// the providers reach the handlers, as configured with them, e.g.
+	// "https://hooks.canary.example" or "https://gw.example/canary" when a
+	// proxy strips "/canary". A handler whose provider signs the URL it
+	// requests (Twilio) checks the signature against PublicBase followed by
+	// the request's own path and query, so one base serves every endpoint.
+	// When empty, the scheme and host come from the request (https when it
+	// came over TLS), which is right only without a proxy.
+	PublicBase string
+	// TrustedProxies lists the IP addresses and CIDR prefixes
+	// ("10.0.0.0/8", "::1") of the reverse proxies in front of the
+	// handlers. Only a request whose peer is among them has its Forwarded,
+	// or X-Forwarded-Proto and X-Forwarded-Host, headers believed: they then
+	// replace the scheme and host of PublicBase. From any other peer those
+	// headers are ignored, since anyone can send them. Empty: none trusted.
+	TrustedProxies []string
+
+	// Auth says how the mail handlers (SendGrid, Mailgun, Postmark)
+	// authenticate a message's sender for Event.Auth: DKIM when the post
+	// carries the raw message, and Authentication-Results of the provider's
+	// authserv-id when listed as trusted. Other handlers ignore it.
+	Auth MailAuth
 }
 
 const (

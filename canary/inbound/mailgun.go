@@ -53,6 +53,10 @@ func NewMailgunHandler(cfg MailgunConfig) (http.Handler, error) {
 	}
 	seen := newClaimer(&cfg.Options, name, cfg.ReplayCacheSize)
 	retain := max(mailgunRetention, 2*cfg.ReplayWindow)
+	auth, err := newMailAuth(name, cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
 	e := &endpoint{name: name, opts: cfg.Options}
 	e.accept = func(r *http.Request) (canary.Event, func(), error) {
 		form, err := readForm(r)
@@ -78,6 +82,7 @@ func NewMailgunHandler(cfg MailgunConfig) (http.Handler, error) {
 		if err != nil {
 			return canary.Event{}, nil, err
 		}
+		auth.verifyEvent(r.Context(), form.Get("body-mime"), &ev)
 		return ev, undo, nil
 	}
 	return e, nil

@@ -32,6 +32,10 @@ func NewPostmarkHandler(cfg PostmarkConfig) (http.Handler, error) {
 	if err := cfg.Options.setDefaults(name, defaultMaxEmailBodyBytes); err != nil {
 		return nil, err
 	}
+	auth, err := newMailAuth(name, cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
 	e := &endpoint{name: name, opts: cfg.Options}
 	e.accept = func(r *http.Request) (canary.Event, func(), error) {
 		if !checkBasicAuth(r, cfg.Username, cfg.Password) {
@@ -42,7 +46,11 @@ func NewPostmarkHandler(cfg PostmarkConfig) (http.Handler, error) {
 			return canary.Event{}, nil, err
 		}
 		ev, err := postmarkEvent(body, &e.opts)
-		return ev, nil, err
+		if err != nil {
+			return canary.Event{}, nil, err
+		}
+		auth.verifyEvent(r.Context(), "", &ev)
+		return ev, nil, nil
 	}
 	return e, nil
 }

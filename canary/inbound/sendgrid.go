@@ -55,6 +55,10 @@ func NewSendGridHandler(cfg SendGridConfig) (http.Handler, error) {
 	if err := cfg.Options.setDefaults(name, defaultMaxEmailBodyBytes); err != nil {
 		return nil, err
 	}
+	auth, err := newMailAuth(name, cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
 	e := &endpoint{name: name, opts: cfg.Options}
 	e.accept = func(r *http.Request) (canary.Event, func(), error) {
 		if basic && !checkBasicAuth(r, cfg.Username, cfg.Password) {
@@ -68,7 +72,11 @@ func NewSendGridHandler(cfg SendGridConfig) (http.Handler, error) {
 			return canary.Event{}, nil, err
 		}
 		ev, err := sendGridEvent(form, &e.opts)
-		return ev, nil, err
+		if err != nil {
+			return canary.Event{}, nil, err
+		}
+		auth.verifyEvent(r.Context(), form.Get("email"), &ev)
+		return ev, nil, nil
 	}
 	return e, nil
 }

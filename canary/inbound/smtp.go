@@ -91,8 +91,11 @@ type SMTPConfig struct {
 	TarpitAfter, MaxUnknownRecipients, MaxUnknownPerIP int
 	TarpitDelay, TarpitMaxDelay, UnknownWindow         time.Duration
 
-	// TLSConfig, when set, enables STARTTLS.
+	// TLSConfig, when set, enables STARTTLS; see CertReloader.
 	TLSConfig *tls.Config
+	// Auth says how each message's sender is authenticated (DKIM, trusted
+	// Authentication-Results) for Event.Auth; the zero value verifies DKIM.
+	Auth MailAuth
 	// Logger receives refused recipients and handler failures; nil discards.
 	Logger *slog.Logger
 	// Now returns the arrival time of a message, and is the clock of
@@ -214,6 +217,7 @@ var discardLogger = slog.New(slog.DiscardHandler)
 // canary.Event with Source "smtp". It is safe for concurrent use.
 type SMTPServer struct {
 	cfg    SMTPConfig
+	auth   *mailAuth
 	srv    *smtp.Server
 	ctx    context.Context // cancelled by Close, ending in-flight handler calls
 	cancel context.CancelFunc
@@ -234,8 +238,13 @@ func NewSMTPServer(cfg SMTPConfig) (*SMTPServer, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
+	auth, err := newMailAuth("smtp", cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
 	s := &SMTPServer{
 		cfg:    cfg,
+		auth:   auth,
 		conns:  newConnLimiter(cfg.MaxConnections, cfg.MaxConnectionsPerIP, cfg.Domain),
 		budget: semaphore.NewWeighted(cfg.MaxInFlightBytes),
 		probes: newProbeBrake(probeLimits{
@@ -517,6 +526,7 @@ func (ss *session) Data(r io.Reader) error {
 
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.HandleTimeout)
 	defer cancel()
+	ev.Auth = s.auth.verify(ctx, raw, authFieldsOf(raw))
 	if err := s.cfg.Handler.HandleEvent(ctx, ev); err != nil {
 		s.cfg.Logger.Error("inbound: smtp: event not recorded; told sender to retry",
 			"remote", ss.remote, "id", ev.ID, "err", err)

@@ -20,11 +20,11 @@ type TwilioConfig struct {
 	// AuthToken is the account's auth token, with which Twilio signs every
 	// request (X-Twilio-Signature). Required.
 	AuthToken Secret
-	// PublicURL is the URL Twilio requests, exactly as configured in the
-	// console, query string included: the signature covers it, and a proxy in
-	// front of the handler may change the scheme, host or path the handler
-	// sees. When empty, the URL is rebuilt from the request (https when it came
-	// over TLS, its Host and request URI), which is right only without a proxy.
+	// PublicURL, when set, is the one URL this handler is requested at,
+	// exactly as configured in the console, query string included, and the
+	// signature is checked against it alone. Prefer Options.PublicBase, which
+	// gives each endpoint its own URL (base, then the request's path and
+	// query), so the SMS and voice handlers share one setting.
 	PublicURL string
 	Options
 }
@@ -68,6 +68,10 @@ func newTwilioHandler(name string, cfg TwilioConfig, event func(url.Values) cana
 	// The signature holds no time: a captured request verifies forever, so
 	// its SID is what tells a replay.
 	seen := newClaimer(&cfg.Options, name, 0)
+	urls, err := newPublicURLs(name, &cfg.Options)
+	if err != nil {
+		return nil, err
+	}
 	e := &endpoint{name: name, opts: cfg.Options, ok: writeEmptyTwiML}
 	e.accept = func(r *http.Request) (canary.Event, func(), error) {
 		sig := r.Header.Get("X-Twilio-Signature")
@@ -80,7 +84,7 @@ func newTwilioHandler(name string, cfg TwilioConfig, event func(url.Values) cana
 		}
 		u := cfg.PublicURL
 		if u == "" {
-			u = requestURL(r)
+			u = urls.of(r)
 		}
 		if !verifyTwilio(cfg.AuthToken, u, form, sig) {
 			return canary.Event{}, nil, refuse(http.StatusForbidden, "X-Twilio-Signature does not match %q", u)
@@ -118,19 +122,6 @@ func writeEmptyTwiML(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Response/>`)
-}
-
-// requestURL rebuilds the URL a request was sent to, as a client wrote it.
-func requestURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	uri := r.RequestURI
-	if uri == "" {
-		uri = r.URL.RequestURI()
-	}
-	return scheme + "://" + r.Host + uri
 }
 
 // verifyTwilio checks an X-Twilio-Signature: base64 of HMAC-SHA1, keyed with

@@ -29,6 +29,13 @@ type WebhookConfig struct {
 	// ReplayCacheSize bounds the webhook-ids remembered in memory when
 	// Options.Replay is nil (default 65536).
 	ReplayCacheSize int
+	// TrustSenderAuth makes this an authenticated channel: the "auth" list
+	// of a posted event, sender identities its caller verified (a PBX that
+	// knows a call came from an internal extension, a gateway that checked
+	// DKIM), becomes Event.Auth, each Method prefixed "webhook: ". Only the
+	// holder of the secret can post, so turn it on when every holder is
+	// the operator's own system. Off, "auth" is ignored.
+	TrustSenderAuth bool
 	Options
 }
 
@@ -50,7 +57,8 @@ const (
 //
 //	{"channel": "sms", "from": "+447700900123", "to": "+12025550123",
 //	 "subject": "", "body": "…", "at": "2026-11-20T10:00:00Z",
-//	 "source": "pbx", "id": "…", "header": {"K": ["v"]}, "envelope": ["…"]}
+//	 "source": "pbx", "id": "…", "header": {"K": ["v"]}, "envelope": ["…"],
+//	 "auth": [{"number": "+12025550143", "method": "internal extension"}]}
 //
 // channel ("email", "sms", "call" or "text") is required, and so is one of
 // from, to or body; at defaults to the arrival time, id to the webhook-id.
@@ -93,7 +101,7 @@ func NewWebhookHandler(cfg WebhookConfig) (http.Handler, error) {
 		if !verifyWebhook(key, id, ts, body, sigs) {
 			return canary.Event{}, nil, refuse(http.StatusForbidden, "no webhook-signature matches")
 		}
-		ev, err := webhookEvent(body, &e.opts)
+		ev, err := webhookEvent(body, &e.opts, cfg.TrustSenderAuth)
 		if err != nil {
 			return canary.Event{}, nil, err
 		}
@@ -157,9 +165,17 @@ type webhookBody struct {
 	ID       string              `json:"id"`
 	Header   map[string][]string `json:"header"`
 	Envelope []string            `json:"envelope"`
+	Auth     []struct {
+		Domain string `json:"domain"`
+		Number string `json:"number"`
+		Method string `json:"method"`
+	} `json:"auth"`
 }
 
-func webhookEvent(body []byte, o *Options) (canary.Event, error) {
+// maxSenderAuth bounds the identities taken from one post.
+const maxSenderAuth = 8
+
+func webhookEvent(body []byte, o *Options, trustAuth bool) (canary.Event, error) {
 	var in webhookBody
 	if err := json.Unmarshal(body, &in); err != nil {
 		return canary.Event{}, refuse(http.StatusBadRequest, "body: %v", err)
@@ -186,8 +202,22 @@ func webhookEvent(body []byte, o *Options) (canary.Event, error) {
 	if cut {
 		n.add("body text too long; cut")
 	}
+	var auth []canary.SenderAuth
+	for i, a := range in.Auth {
+		if !trustAuth || i == maxSenderAuth {
+			break
+		}
+		if a.Domain != "" || a.Number != "" {
+			auth = append(auth, canary.SenderAuth{
+				Domain: clipped(oneLine(a.Domain), maxFieldBytes),
+				Number: clipped(oneLine(a.Number), maxFieldBytes),
+				Method: "webhook: " + clipped(oneLine(a.Method), maxSourceLength),
+			})
+		}
+	}
 	// encoding/json already replaced invalid UTF-8 in every string.
 	return canary.Event{
+		Auth:     auth,
 		Channel:  ch,
 		From:     clipped(oneLine(in.From), maxFieldBytes),
 		To:       clipped(oneLine(in.To), maxFieldBytes),

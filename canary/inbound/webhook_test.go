@@ -187,3 +187,31 @@ func FuzzWebhook(f *testing.F) {
 		}
 	})
 }
+
+// TestWebhookSenderAuth checks that the "auth" of a post becomes Event.Auth
+// only when the endpoint is configured as an authenticated channel.
+func TestWebhookSenderAuth(t *testing.T) {
+	const event = `{"channel":"call","from":"+12025550143","to":"+12015550101",` +
+		`"auth":[{"number":"+12025550143","method":"internal extension 143"},{}]}`
+	for _, tc := range []struct {
+		why   string
+		trust bool
+		want  []canary.SenderAuth
+	}{
+		{"an authenticated channel vouches for its caller", true,
+			[]canary.SenderAuth{{Number: "+12025550143", Method: "webhook: internal extension 143"}}},
+		{"by default the claim is ignored", false, nil},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			clock := newClock(time.Unix(1614265330, 0))
+			rec := &recorder{}
+			h, err := NewWebhookHandler(WebhookConfig{Secret: swSecret, TrustSenderAuth: tc.trust, Options: Options{Handler: rec, Now: clock.Now}})
+			require.NoError(t, err)
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			status, _ := post(t, srv.URL, "application/json", event, swSign(t, swSecret, "msg_auth", clock.Now(), event))
+			require.Equal(t, http.StatusOK, status)
+			assert.Equal(t, tc.want, rec.only(t).Auth)
+		})
+	}
+}

@@ -114,9 +114,6 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (can
 			return dbError("recording alert", err)
 		}
 		created = true
-		if a.Suppressed {
-			return nil
-		}
 		del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
 		if err != nil {
 			return dbError("recording alert", err)

@@ -23,7 +23,8 @@ import (
 type Outbox interface {
 	// Record stores a new alert (Count at least 1), durably when it returns nil,
 	// with a pending delivery, due at a.FirstSeen, for every sink in sinks
-	// unless a.Suppressed; it returns a copy of what it stored and true. If an
+	// (for a suppressed alert the Watcher names only the sinks that asked
+	// for those); it returns a copy of what it stored and true. If an
 	// alert with a.ID is already stored, Record stores nothing and returns that
 	// alert and false. An alert without ID is refused with an error wrapping
 	// canary.ErrInvalidInput.
@@ -100,12 +101,10 @@ func (o *MemoryOutbox) Record(ctx context.Context, a canary.Alert, sinks []strin
 	c.Count = max(c.Count, 1)
 	o.alerts[a.ID] = &c
 	o.order = append(o.order, a.ID)
-	if !a.Suppressed {
-		for _, s := range sinks {
-			k := deliveryKey{a.ID, s}
-			o.deliveries[k] = &Delivery{Sink: s, NextAt: a.FirstSeen}
-			o.queue = append(o.queue, k)
-		}
+	for _, s := range sinks {
+		k := deliveryKey{a.ID, s}
+		o.deliveries[k] = &Delivery{Sink: s, NextAt: a.FirstSeen}
+		o.queue = append(o.queue, k)
 	}
 	return c.Clone(), true, nil
 }

@@ -35,16 +35,21 @@ type Config struct {
 	// outbox, so keep them stable across restarts.
 	Sinks map[string]canary.Sink
 
-	// OwnDomains and OwnNumbers are the operator's own senders: mail from those
-	// domains and calls or texts from those numbers raise suppressed alerts,
-	// recorded but not sent (tests, the operator's own campaigns). Numbers may
-	// be national, read in the Matcher's regions (canary.WithRegions).
+	// OwnDomains and OwnNumbers are the operator's own senders (tests, the
+	// operator's own campaigns). An event raises a suppressed alert, recorded
+	// but not paged, only when its receiver authenticated the sender as one
+	// of them (canary.Event.Auth: a DKIM signature aligned with From, a
+	// trusted Authentication-Results, an authenticated channel); a subdomain
+	// of an own domain counts as own. A sender that only claims an own
+	// address or number is alerted on like any other: scammers forge them.
+	// Numbers may be national, read in the Matcher's regions
+	// (canary.WithRegions).
 	OwnDomains []string
 	OwnNumbers []string
-	// TrustAuthResults suppresses mail whose Authentication-Results header (added
-	// by the operator's own inbound gateway) says DMARC passed for an own domain.
-	// Leave it off unless a trusted hop strips such headers from outside mail.
-	TrustAuthResults bool
+	// SuppressedSinks names the sinks, among Sinks, that receive suppressed
+	// alerts too, marked Suppressed with SuppressedBy (an audit log, say).
+	// The others never see them. Default: none.
+	SuppressedSinks []string
 
 	// GroupWindow joins repeats of one seed set, channel and sender into one
 	// alert with a count. Windows are fixed: [t.Truncate(GroupWindow), +GroupWindow).
@@ -83,11 +88,13 @@ type Config struct {
 // undelivered alerts in a durable outbox are sent when a Watcher starts again.
 // A Watcher is safe for concurrent use. Close stops the dispatcher.
 type Watcher struct {
-	cfg        Config
-	regions    []string // the Matcher's, default first: how national numbers are read
-	sinkNames  []string
-	ownDomains map[string]bool
-	ownNumbers map[string]bool
+	cfg       Config
+	regions   []string // the Matcher's, default first: how national numbers are read
+	sinkNames []string
+	// suppressedSinks receive suppressed alerts (Config.SuppressedSinks).
+	suppressedSinks []string
+	ownDomains      map[string]bool
+	ownNumbers      map[string]bool
 
 	wake      chan struct{}
 	startOnce sync.Once
@@ -165,6 +172,15 @@ func New(cfg Config) (*Watcher, error) {
 		w.health[name] = &SinkHealth{Sink: name}
 	}
 	sort.Strings(w.sinkNames)
+	for i, name := range cfg.SuppressedSinks {
+		if cfg.Sinks[name] == nil {
+			return nil, fmt.Errorf("%w: watch.Config.SuppressedSinks[%d] %q is not among Sinks", canary.ErrInvalidConfig, i, name)
+		}
+		if !slices.Contains(w.suppressedSinks, name) {
+			w.suppressedSinks = append(w.suppressedSinks, name)
+		}
+	}
+	sort.Strings(w.suppressedSinks)
 	for i, d := range cfg.OwnDomains {
 		nd, reason := norm.AppendDomain(nil, strings.TrimSpace(d))
 		if reason != "" {
@@ -198,7 +214,11 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev canary.Event) error {
 		return nil
 	}
 	a := w.alertFor(ev, hits)
-	if _, err := Record(ctx, w.cfg.Outbox, a, w.sinkNames); err != nil {
+	sinks := w.sinkNames
+	if a.Suppressed {
+		sinks = w.suppressedSinks
+	}
+	if _, err := Record(ctx, w.cfg.Outbox, a, sinks); err != nil {
 		return fmt.Errorf("watch: recording alert: %w", err)
 	}
 	select {
@@ -252,7 +272,7 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 	if ev.ID != "" {
 		a.EventIDs = []string{ev.ID}
 	}
-	a.Suppressed, a.SuppressedBy = w.ownTraffic(ev, sender)
+	a.Suppressed, a.SuppressedBy = w.ownTraffic(ev)
 	return a
 }
 
@@ -287,44 +307,30 @@ func (w *Watcher) phone(s string) (string, error) {
 	return "", first
 }
 
-// ownTraffic reports whether ev, from sender (its senderKey), comes from the
-// operator's own senders, and which rule says so.
-func (w *Watcher) ownTraffic(ev canary.Event, sender string) (bool, string) {
-	if at := strings.LastIndexByte(sender, '@'); at >= 0 {
-		domain := sender[at+1:]
-		for d := range w.ownDomains {
-			if domain == d || strings.HasSuffix(domain, "."+d) {
-				return true, "own domain " + d
+// ownTraffic reports whether ev comes from the operator's own senders, as
+// its receiver authenticated them (Event.Auth), and which rule says so. The
+// addresses and numbers ev merely claims play no part.
+func (w *Watcher) ownTraffic(ev canary.Event) (bool, string) {
+	for _, id := range ev.Auth {
+		if id.Domain != "" {
+			nd, reason := norm.AppendDomain(nil, strings.TrimSpace(id.Domain))
+			if reason != "" {
+				continue
+			}
+			domain := string(nd)
+			for d := range w.ownDomains {
+				if domain == d || strings.HasSuffix(domain, "."+d) {
+					return true, "authenticated own domain " + domain + " (" + id.Method + ")"
+				}
 			}
 		}
-	}
-	if w.ownNumbers[sender] {
-		return true, "own number " + sender
-	}
-	if w.cfg.TrustAuthResults {
-		for _, v := range ev.Header["Authentication-Results"] {
-			if d, ok := dmarcPass(v); ok && w.ownDomains[d] {
-				return true, "DMARC pass for own domain " + d
+		if id.Number != "" {
+			if n, err := w.phone(id.Number); err == nil && w.ownNumbers[n] {
+				return true, "authenticated own number " + n + " (" + id.Method + ")"
 			}
 		}
 	}
 	return false, ""
-}
-
-// dmarcPass finds "dmarc=pass ... header.from=DOMAIN" in an Authentication-Results value (RFC 8601).
-func dmarcPass(v string) (string, bool) {
-	for _, part := range strings.Split(v, ";") {
-		fields := strings.Fields(strings.ToLower(part))
-		if len(fields) == 0 || fields[0] != "dmarc=pass" {
-			continue
-		}
-		for _, f := range fields[1:] {
-			if d, ok := strings.CutPrefix(f, "header.from="); ok {
-				return strings.Trim(d, `"`), true
-			}
-		}
-	}
-	return "", false
 }
 
 // clipUTF8 cuts s to at most n bytes on a rune boundary.

@@ -149,28 +149,67 @@ func TestWatcherGroupsRepeats(t *testing.T) {
 	assert.Len(t, sink.alerts(), 3, "after the window a repeat is a new alert")
 }
 
-func TestWatcherSuppressesOwnTraffic(t *testing.T) {
-	sink := &recordingSink{}
-	w, seeds, clock, out := watchFixture(t, sink, func(c *watch.Config) { c.TrustAuthResults = true })
+func TestWatcherSuppressesOnlyAuthenticatedOwnTraffic(t *testing.T) {
+	sink, audit := &recordingSink{}, &recordingSink{}
+	w, seeds, clock, out := watchFixture(t, sink, func(c *watch.Config) {
+		c.Sinks["audit"] = audit
+		c.SuppressedSinks = []string{"audit"}
+	})
 	ctx := context.Background()
-	for _, ev := range []canary.Event{
-		{Channel: canary.ChannelEmail, From: "Shop <news@mail.shop.example>", To: seeds[1].Email},
-		{Channel: canary.ChannelSMS, From: "+12125550111", To: seeds[1].Phone},
-		{Channel: canary.ChannelEmail, From: "bounce@esp.example", To: seeds[2].Email,
-			Header: map[string][]string{"Authentication-Results": {"mx.shop.example; spf=pass smtp.mailfrom=esp.example; dmarc=pass (p=reject) header.from=shop.example"}}},
+	dkim := []canary.SenderAuth{{Domain: "mail.shop.example", Method: "dkim d=shop.example"}}
+	for _, tc := range []struct {
+		why  string
+		ev   canary.Event
+		want string // SuppressedBy; "" pages
+	}{
+		{"a claimed own address alone pages",
+			canary.Event{Channel: canary.ChannelEmail, From: "Shop <news@mail.shop.example>", To: seeds[1].Email}, ""},
+		{"a claimed own number alone pages",
+			canary.Event{Channel: canary.ChannelSMS, From: "+12125550111", To: seeds[1].Phone}, ""},
+		{"an Authentication-Results header the receiver did not vouch for pages",
+			canary.Event{Channel: canary.ChannelEmail, From: "support@shop.example", To: seeds[2].Email,
+				Header: map[string][]string{"Authentication-Results": {"mx.shop.example; dmarc=pass header.from=shop.example"}}}, ""},
+		{"an authenticated stranger's domain pages",
+			canary.Event{Channel: canary.ChannelEmail, From: "x@scam.example", To: seeds[2].Email, Body: seeds[1].Ticket,
+				Auth: []canary.SenderAuth{{Domain: "scam.example", Method: "dkim d=scam.example"}}}, ""},
+		{"a subdomain of an own domain, authenticated, is suppressed",
+			canary.Event{Channel: canary.ChannelEmail, From: "news@mail.shop.example", To: seeds[0].Email, Auth: dkim},
+			"authenticated own domain mail.shop.example (dkim d=shop.example)"},
+		{"an own number an authenticated channel vouches for is suppressed",
+			canary.Event{Channel: canary.ChannelCall, From: "+12125550111", To: seeds[0].Phone,
+				Auth: []canary.SenderAuth{{Number: "+1 212 555 0111", Method: "pbx"}}},
+			"authenticated own number +12125550111 (pbx)"},
 	} {
-		ev.At = clock.Now()
-		require.NoError(t, w.HandleEvent(ctx, ev))
+		tc.ev.At = clock.Now()
+		require.NoError(t, w.HandleEvent(ctx, tc.ev), tc.why)
 	}
-	assert.Zero(t, w.Flush(ctx), "suppressed alerts are not sent")
+	w.Flush(ctx)
 	var by []string
 	for a, err := range out.Alerts(ctx) {
 		require.NoError(t, err)
-		assert.True(t, a.Suppressed, "recorded, not dropped")
 		by = append(by, a.SuppressedBy)
+		assert.Equal(t, a.SuppressedBy != "", a.Suppressed)
 	}
-	assert.Equal(t, []string{"own domain shop.example", "own number +12125550111", "DMARC pass for own domain shop.example"}, by)
-	assert.Empty(t, sink.alerts())
+	assert.Equal(t, []string{"", "", "", "",
+		"authenticated own domain mail.shop.example (dkim d=shop.example)",
+		"authenticated own number +12125550111 (pbx)"}, by, "recorded, suppressed or not")
+	assert.Len(t, sink.alerts(), 4, "every unauthenticated claim paged")
+	for _, a := range sink.alerts() {
+		assert.False(t, a.Suppressed)
+	}
+	got := audit.alerts()
+	require.Len(t, got, 6, "the audit sink asked for suppressed alerts too")
+	var marked int
+	for _, a := range got {
+		if a.Suppressed {
+			marked++
+		}
+	}
+	assert.Equal(t, 2, marked, "marked suppressed")
+
+	m, _ := matchFixture(t)
+	_, err := watch.New(watch.Config{Matcher: m, SuppressedSinks: []string{"nowhere"}})
+	assert.ErrorIs(t, err, canary.ErrInvalidConfig)
 }
 
 // TestWatcherReadsNumbersInTheMatchersRegions: own numbers and senders in
@@ -187,14 +226,16 @@ func TestWatcherReadsNumbersInTheMatchersRegions(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	ctx := context.Background()
-	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelSMS, From: "+44 7700 900456", To: seeds[1].Phone}))
-	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelSMS, From: "(0)7700 900457", To: seeds[1].Phone}))
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelSMS, From: "+44 7700 900456", To: seeds[1].Phone,
+		Auth: []canary.SenderAuth{{Number: "07700 900456", Method: "pbx"}}}))
+	require.NoError(t, w.HandleEvent(ctx, canary.Event{Channel: canary.ChannelSMS, From: "(0)7700 900457", To: seeds[1].Phone,
+		Auth: []canary.SenderAuth{{Number: "(0)7700 900457", Method: "pbx"}}}))
 	var by []string
 	for a, err := range out.Alerts(ctx) {
 		require.NoError(t, err)
 		by = append(by, a.SuppressedBy)
 	}
-	assert.Equal(t, []string{"own number +447700900456", ""}, by, "a national own number, read in GB; another sender is not suppressed")
+	assert.Equal(t, []string{"authenticated own number +447700900456 (pbx)", ""}, by, "a national own number, read in GB; another sender is not suppressed")
 
 	_, err = watch.New(watch.Config{Matcher: m, OwnNumbers: []string{"not a number"}})
 	assert.ErrorIs(t, err, canary.ErrInvalidConfig)

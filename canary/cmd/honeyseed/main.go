@@ -91,7 +91,11 @@
 //
 //	{
 //	  "smtp": {"addr": ":25", "domain": "mx.customers.yourcompany.example"},
-//	  "http": {"addr": ":8080", "public_url": "https://hooks.yourcompany.example"},
+//	  "http": {"addr": ":8443", "public_base": "https://hooks.yourcompany.example",
+//	           "trusted_proxies": ["10.0.0.0/8"], "allow_plain_http": false},
+//	  "tls": {"cert_file": "/etc/honeyseed/cert.pem", "key_file": "/etc/honeyseed/key.pem"},
+//	  "trusted_authserv_ids": ["mx.yourcompany.example"],
+//	  "suppressed_sinks": ["file"],
 //	  "twilio_auth_token_env": "TWILIO_AUTH_TOKEN",
 //	  "mailgun_signing_key_env": "MAILGUN_SIGNING_KEY",
 //	  "sendgrid_token_env": "SENDGRID_INBOUND_TOKEN",
@@ -110,9 +114,17 @@
 //	}
 //
 // Webhook paths: /twilio/sms, /twilio/voice, /sendgrid, /mailgun, /postmark and
-// /events (Standard Webhooks JSON). The webhooks remember accepted deliveries
-// in the registry's database, so a replay is refused across restarts and by
-// every receiver sharing it.
+// /events (Standard Webhooks JSON). Twilio's URL of each is public_base and
+// the path. With tls set, the SMTP receiver offers STARTTLS and the webhooks
+// serve HTTPS, and SIGHUP reads the certificate files again; without it,
+// serve refuses plain HTTP on an address that is not loopback unless
+// http.allow_plain_http says a TLS proxy is in front. Own traffic is
+// suppressed only when authenticated (DKIM aligned with From, or an
+// Authentication-Results of a trusted_authserv_ids gateway); suppressed
+// alerts reach only the suppressed_sinks.
+//
+// The webhooks remember accepted deliveries in the registry's database, so a
+// replay is refused across restarts and by every receiver sharing it.
 //
 // The SMTP receiver's limits take inbound's defaults (see its package doc);
 // the "smtp" object may set max_connections, max_connections_per_ip,

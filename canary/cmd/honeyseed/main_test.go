@@ -166,6 +166,9 @@ func TestServeConfigErrors(t *testing.T) {
 		{`{"smtpp": {}}`, "unknown field"},
 		{`{"smtp": {"addr": "127.0.0.1:0", "data_timeout": "ten minutes"}}`, "smtp.data_timeout"},
 		{`{"smtp": {"addr": "127.0.0.1:0", "unknown_window": "1 hour"}}`, "smtp.unknown_window"},
+		{`{"http": {"addr": ":0"}, "webhook_secret_env": "HOME"}`, "refusing plain HTTP"},
+		{`{"http": {"addr": "0.0.0.0:0"}, "tls": {"cert_file": "/nonexistent/cert.pem", "key_file": "/nonexistent/key.pem"}}`, "no usable certificate"},
+		{`{"smtp": {"addr": "127.0.0.1:0"}, "suppressed_sinks": ["nowhere"]}`, "SuppressedSinks"},
 	} {
 		p := filepath.Join(dir, "serve.json")
 		require.NoError(t, os.WriteFile(p, []byte(tc.cfg), 0o600))
@@ -229,4 +232,23 @@ func TestPlantAudit(t *testing.T) {
 	out, err = runCLI(t, append(csvArgs, "-force")...)
 	require.NoError(t, err)
 	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 21)
+}
+
+func TestIsLoopbackAddr(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		want bool
+		why  string
+	}{
+		{"127.0.0.1:8080", true, "IPv4 loopback"},
+		{"[::1]:8080", true, "IPv6 loopback"},
+		{"localhost:8080", true, "the loopback name"},
+		{":8080", false, "every interface"},
+		{"0.0.0.0:8080", false, "every IPv4 interface"},
+		{"192.0.2.10:8080", false, "a routable address"},
+		{"hooks.example.com:443", false, "a name that may resolve anywhere"},
+		{"127.0.0.1", false, "no port: not a listen address"},
+	} {
+		assert.Equal(t, tc.want, isLoopbackAddr(tc.addr), tc.why)
+	}
 }

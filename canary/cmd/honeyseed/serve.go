@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
@@ -41,15 +45,37 @@ type serveConfig struct {
 		UnknownWindow        string `json:"unknown_window"`
 	} `json:"smtp"`
 	HTTP struct {
-		Addr      string `json:"addr"`       // e.g. ":8080"; empty: no webhook endpoints
-		PublicURL string `json:"public_url"` // the base URL providers call, for Twilio's signature
+		Addr string `json:"addr"` // e.g. ":8443"; empty: no webhook endpoints
+		// PublicBase is the scheme, host and optional path prefix providers
+		// call ("https://hooks.example.com"): Twilio's signed URL of each
+		// endpoint is it and the endpoint's path. PublicURL is its old name.
+		PublicBase string `json:"public_base"`
+		PublicURL  string `json:"public_url"`
+		// TrustedProxies: addresses or CIDR prefixes of the reverse proxies
+		// whose Forwarded / X-Forwarded-Proto / X-Forwarded-Host are believed.
+		TrustedProxies []string `json:"trusted_proxies"`
+		// AllowPlainHTTP permits serving without TLS on an address that is
+		// not loopback; without it serve refuses (the posts carry mail and
+		// credentials). Behind a TLS-terminating proxy on another host, set it.
+		AllowPlainHTTP bool `json:"allow_plain_http"`
 	} `json:"http"`
-	TwilioAuthTokenEnv   string `json:"twilio_auth_token_env"`
-	SendGridTokenEnv     string `json:"sendgrid_token_env"`
-	MailgunSigningKeyEnv string `json:"mailgun_signing_key_env"`
-	PostmarkUser         string `json:"postmark_user"`
-	PostmarkPasswordEnv  string `json:"postmark_password_env"`
-	WebhookSecretEnv     string `json:"webhook_secret_env"`
+	// TLS: PEM certificate chain and key, for STARTTLS on the SMTP
+	// receiver and HTTPS on the webhooks; read again on SIGHUP.
+	TLS struct {
+		CertFile string `json:"cert_file"`
+		KeyFile  string `json:"key_file"`
+	} `json:"tls"`
+	// TrustedAuthServIDs: authserv-ids of upstream mail gateways whose
+	// Authentication-Results are believed (see inbound.MailAuth).
+	TrustedAuthServIDs []string `json:"trusted_authserv_ids"`
+	// SuppressedSinks: sinks that also receive suppressed (own, authenticated) alerts.
+	SuppressedSinks      []string `json:"suppressed_sinks"`
+	TwilioAuthTokenEnv   string   `json:"twilio_auth_token_env"`
+	SendGridTokenEnv     string   `json:"sendgrid_token_env"`
+	MailgunSigningKeyEnv string   `json:"mailgun_signing_key_env"`
+	PostmarkUser         string   `json:"postmark_user"`
+	PostmarkPasswordEnv  string   `json:"postmark_password_env"`
+	WebhookSecretEnv     string   `json:"webhook_secret_env"`
 
 	OwnDomains []string `json:"own_domains"`
 	OwnNumbers []string `json:"own_numbers"`
@@ -140,7 +166,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	w, err := watch.New(watch.Config{
 		Matcher: m, Outbox: countingOutbox{store, met}, Sinks: sinks,
 		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
-		GroupWindow: window, Logger: logger,
+		SuppressedSinks: cfg.SuppressedSinks,
+		GroupWindow:     window, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -150,6 +177,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	handler := countingHandler{w, met}
 	hl := &health{store: store, watcher: w, m: met, imap: func() []inbound.IMAPStatus { return imapStatus() }}
+	var tlsConfig *tls.Config
+	if cfg.TLS.CertFile != "" || cfg.TLS.KeyFile != "" {
+		cr, err := inbound.NewCertReloader(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+		if err != nil {
+			return fmt.Errorf("serve: tls: %w", err)
+		}
+		tlsConfig = cr.TLSConfig()
+		stop := reloadOnHangup(cr, logger)
+		defer stop()
+	}
+	if cfg.HTTP.Addr != "" && tlsConfig == nil && !cfg.HTTP.AllowPlainHTTP && !isLoopbackAddr(cfg.HTTP.Addr) {
+		return fmt.Errorf("serve: http.addr %q is not loopback and no tls.cert_file is set: refusing plain HTTP (set http.allow_plain_http behind a TLS proxy)", cfg.HTTP.Addr)
+	}
+	mailAuth := inbound.MailAuth{TrustedAuthServIDs: cfg.TrustedAuthServIDs}
+
 	errc := make(chan error, 3)
 	if cfg.SMTP.Addr != "" {
 		sc := cfg.SMTP
@@ -158,7 +200,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			MaxConnections: sc.MaxConnections, MaxConnectionsPerIP: sc.MaxConnectionsPerIP,
 			MaxInFlightBytes: sc.MaxInFlightBytes, SpoolDir: sc.SpoolDir,
 			TarpitAfter: sc.TarpitAfter, MaxUnknownRecipients: sc.MaxUnknownRecipients, MaxUnknownPerIP: sc.MaxUnknownPerIP,
-			Registry: store, Handler: handler, Logger: logger,
+			Registry: store, Handler: handler, Logger: logger, TLSConfig: tlsConfig, Auth: mailAuth,
 		}
 		for _, d := range []struct {
 			key string
@@ -220,6 +262,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("serve: http: %w", err)
 		}
 		hl.add("http", ln.Addr().String())
+		if tlsConfig != nil {
+			ln = tls.NewListener(ln, tlsConfig)
+		}
 		// Stop accepting and let requests in flight finish: a webhook the
 		// watcher is recording is acknowledged, not cut off.
 		defer func() {
@@ -242,6 +287,42 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case err := <-errc:
 		return err
 	}
+}
+
+// reloadOnHangup reads the certificate files again on every SIGHUP, until
+// the returned func is called.
+func reloadOnHangup(cr *inbound.CertReloader, logger *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-hup:
+				if err := cr.Reload(); err != nil {
+					logger.Error("honeyseed: certificate not reloaded; serving the previous one", "err", err)
+				} else {
+					logger.Info("honeyseed: certificate reloaded", "not_after", cr.NotAfter())
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(hup); close(done) }
+}
+
+// isLoopbackAddr reports whether a listen address binds loopback only.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func readServeConfig(path string) (serveConfig, error) {
@@ -276,7 +357,12 @@ func secretFrom(field, env string) (inbound.Secret, error) {
 // every receiver on its database.
 func webhookMux(cfg serveConfig, h canary.EventHandler, replay inbound.ReplayStore, logger *slog.Logger) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	opts := inbound.Options{Handler: h, Logger: logger, Replay: replay}
+	opts := inbound.Options{
+		Handler: h, Logger: logger, Replay: replay,
+		PublicBase:     cmp.Or(cfg.HTTP.PublicBase, cfg.HTTP.PublicURL),
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		Auth:           inbound.MailAuth{TrustedAuthServIDs: cfg.TrustedAuthServIDs},
+	}
 	mounted := 0
 	mount := func(path string, handler http.Handler, err error) error {
 		if err != nil {
@@ -289,7 +375,7 @@ func webhookMux(cfg serveConfig, h canary.EventHandler, replay inbound.ReplaySto
 	if tok, err := secretFrom("twilio_auth_token_env", cfg.TwilioAuthTokenEnv); err != nil {
 		return nil, err
 	} else if tok != "" {
-		tc := inbound.TwilioConfig{AuthToken: tok, PublicURL: cfg.HTTP.PublicURL, Options: opts}
+		tc := inbound.TwilioConfig{AuthToken: tok, Options: opts}
 		sms, err := inbound.NewTwilioSMSHandler(tc)
 		if err := mount("/twilio/sms", sms, err); err != nil {
 			return nil, err

@@ -1,0 +1,11 @@
+// Package interop holds tests that check honeyseed's provider signatures
+// against the providers' official libraries: Node's twilio and
+// standardwebhooks packages, pinned in testdata/package.json and its lock
+// file. The tests run testdata/interop.js with node; they skip, saying how to
+// install, when node or testdata/node_modules is missing. .ci/run installs
+// both:
+//
+//	cd canary/internal/interop/testdata && npm ci
+//
+// The package has no code of its own.
+package interop

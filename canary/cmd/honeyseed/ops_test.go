@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/smtp"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -465,3 +467,46 @@ func TestDeployExamplesParse(t *testing.T) {
 type nopHandler struct{}
 
 func (nopHandler) HandleEvent(context.Context, canary.Event) error { return nil }
+
+// TestPostgresInitRequired: on PostgreSQL too only init creates the tables,
+// and the DSN comes from the environment or a file.
+func TestPostgresInitRequired(t *testing.T) {
+	dsn := os.Getenv("HONEYSEED_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("HONEYSEED_TEST_POSTGRES is unset: .ci/run starts PostgreSQL and sets it")
+	}
+	schema := fmt.Sprintf("cli_%d", time.Now().UnixNano())
+	admin, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	defer admin.Close()
+	_, err = admin.Exec("CREATE SCHEMA " + schema)
+	require.NoError(t, err)
+	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+
+	t.Setenv("HONEYSEED_SECRET", strings.Repeat("cd", 32))
+	t.Setenv(postgresEnv, u.String())
+	code, _, stderr := runCode("alerts")
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, stderr, "no registry at the PostgreSQL database")
+	code, _, stderr = runCode("init")
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCode("init")
+	assert.Equal(t, exitError, code, "init twice")
+	assert.Contains(t, stderr, "already exists")
+
+	t.Setenv(postgresEnv, "")
+	dsnFile := filepath.Join(t.TempDir(), "dsn")
+	require.NoError(t, os.WriteFile(dsnFile, []byte(u.String()+"\n"), 0o600))
+	code, _, stderr = runCode("alerts", "-postgres-file", dsnFile)
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "no alerts recorded")
+	t.Setenv("HONEYSEED_SECRET", strings.Repeat("ef", 32))
+	code, _, stderr = runCode("alerts", "-postgres-file", dsnFile)
+	assert.Equal(t, exitError, code, "a key that does not match")
+	assert.Contains(t, stderr, "does not match")
+}

@@ -106,9 +106,10 @@ const (
 // email, phone number or ticket reference in its subject or body, in any
 // formatting. Each seed and field is reported once, from the first place seen
 // (to, from, envelope, subject, body). A phone number shared by several seeds
-// resolves to the seed whose name appears in the text; otherwise the hit is
-// Ambiguous and lists them. Names alone never make a hit. An event that touches
-// no seed gives no hits and no error.
+// resolves to one of them only on names in the subject and body that name it
+// alone (see the package doc); otherwise the hit is Ambiguous and lists them,
+// best evidence first. Names alone never make a hit. An event that touches no
+// seed gives no hits and no error.
 func (m *Matcher) Match(ctx context.Context, ev Event) ([]Hit, error) {
 	if ev.Channel < ChannelEmail || ev.Channel > ChannelText {
 		return nil, fmt.Errorf("%w: event channel %d", ErrInvalidInput, ev.Channel)
@@ -134,7 +135,9 @@ func (m *Matcher) Match(ctx context.Context, ev Event) ([]Hit, error) {
 }
 
 func (m *Matcher) putFinder(f *finder) {
-	f.hits, f.pos = f.hits[:0], f.pos[:0]
+	clear(f.hits) // hits may quote the event's text: do not keep it alive
+	clear(f.seeds)
+	f.hits, f.pos, f.seeds = f.hits[:0], f.pos[:0], f.seeds[:0]
 	f.ctx, f.once = nil, false
 	m.scratch.Put(f)
 }
@@ -151,9 +154,11 @@ type finder struct {
 	pos    []int // buffer position of each hit
 	hits   []Hit
 	label  string
-	offset bool // label carries "@offset"
-	base   int  // stream offset of text[0], for Scan
-	once   bool // report each seed and field once (Match), or every occurrence (Scan)
+	offset bool   // label carries "@offset"
+	base   int    // stream offset of text[0], for Scan
+	once   bool   // report each seed and field once (Match), or every occurrence (Scan)
+	view   bool   // the text is an event's string, so hits may quote it without a copy
+	seeds  []Seed // scratch for MemoryRegistry lookups
 }
 
 func (f *finder) reset(ctx context.Context) {
@@ -208,7 +213,7 @@ func (f *finder) scan(label, s string, withOffset bool) {
 	if len(s) > maxEventField {
 		s = s[:maxEventField]
 	}
-	f.label, f.offset, f.base = label, withOffset, 0
+	f.label, f.offset, f.base, f.view = label, withOffset, 0, true
 	text := bytesOf(s)
 	f.fnd.PrecheckDomains = false // an event has few addresses
 	f.fnd.FindAll(text, 0, len(text))
@@ -232,10 +237,14 @@ func (f *finder) add(field Field, raw []byte, pos int, seeds []Seed, conf Confid
 	if f.once && len(f.hits) >= maxEventHits {
 		return
 	}
-	h := Hit{Seed: seeds[0], Field: field, Value: string(raw), Evidence: f.evidence(pos), Confidence: conf,
+	value := string(raw)
+	if f.view {
+		value = stringOf(raw) // raw lies in the event's own immutable strings
+	}
+	h := Hit{Seed: seeds[0], Field: field, Value: value, Evidence: f.evidence(pos), Confidence: conf,
 		Part: f.label, Offset: int64(f.base + pos)}
 	if len(seeds) > 1 {
-		h.Confidence, h.Candidates = Ambiguous, seeds
+		h.Confidence, h.Candidates = Ambiguous, slices.Clone(seeds) // seeds may be the finder's scratch
 	}
 	f.hits = append(f.hits, h)
 	f.pos = append(f.pos, pos)
@@ -263,6 +272,10 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 	}
 	// The registry contract forbids retaining value, so a view of the buffer
 	// avoids a copy per candidate.
+	if r, ok := f.m.reg.(*MemoryRegistry); ok {
+		f.seeds = r.appendLookup(f.seeds[:0], field, stringOf(value))
+		return f.seeds
+	}
 	seeds, err := f.m.reg.Lookup(f.ctx, field, stringOf(value))
 	if err != nil {
 		f.err = fmt.Errorf("canary: registry lookup: %w", err)
@@ -274,64 +287,16 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 // finish resolves shared phone numbers by the names in the event's text.
 func (f *finder) finish(ev Event) []Hit {
 	out := slices.Clone(f.hits)
-	var words map[string]bool
+	var names *nameContext
 	for i, h := range out {
 		if h.Confidence != Ambiguous || h.Field != FieldPhone {
 			continue
 		}
-		if words == nil {
+		if names == nil {
 			context := ev.Subject + "\n" + ev.Body
-			words = wordSet(context[:min(len(context), maxEventField)])
+			names = newNameContext(context[:min(len(context), maxEventField)])
 		}
-		out[i] = resolveShared(h, words)
+		out[i] = resolveShared(h, names)
 	}
 	return out
-}
-
-// resolveShared picks the one candidate of an Ambiguous phone hit whose name is
-// in words. With none or several named, the hit stays Ambiguous.
-func resolveShared(h Hit, words map[string]bool) Hit {
-	var named []Seed
-	for _, s := range h.Candidates {
-		if mentions(words, s.Name) {
-			named = append(named, s)
-		}
-	}
-	if len(named) == 1 {
-		h.Seed, h.Candidates, h.Confidence = named[0], nil, Likely
-	}
-	return h
-}
-
-// wordSet returns the normalized words of text.
-func wordSet(text string) map[string]bool {
-	set := map[string]bool{}
-	for _, w := range strings.Fields(norm.Name(text)) {
-		set[w] = true
-	}
-	return set
-}
-
-// mentions reports whether words hold the seed's given name or a family name.
-func mentions(words map[string]bool, n Name) bool {
-	var buf [128]byte
-	for _, part := range [2]string{n.Given, n.Family} {
-		var nb []byte
-		if norm.IsASCII(part) {
-			nb = norm.AppendASCIIName(buf[:0], part) // the common case, without allocating
-		} else {
-			nb = []byte(norm.Name(part))
-		}
-		if len(nb) == 0 {
-			continue
-		}
-		all := true
-		for w := range bytes.SplitSeq(nb, []byte{' '}) {
-			all = all && words[string(w)]
-		}
-		if all {
-			return true
-		}
-	}
-	return false
 }

@@ -340,7 +340,7 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 	for _, k := range keys {
 		sh = sh.With(k)
 	}
-	r.shape.Store(sh)
+	r.shape.Store(r.withFilters(sh, keys))
 	for lo := 0; lo < len(seeds); lo += publishBatch {
 		hi := min(lo+publishBatch, len(seeds))
 		r.mu.Lock()
@@ -387,40 +387,35 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []norm.Key) {
 
 // Lookup implements Registry.
 func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]Seed, error) {
-	var buf [128]byte
 	switch f {
-	case FieldEmail, FieldTicket:
-		key := append(buf[:0], value...)
-		if f == FieldEmail {
-			key = norm.AppendEmailKey(buf[:0], value)
-		}
-		r.mu.RLock()
-		defer r.mu.RUnlock()
-		o, ok := r.find(f, key)
-		if !ok {
-			return nil, nil
-		}
-		return []Seed{r.seedLocked(o)}, nil
-	case FieldPhone:
-		r.mu.RLock()
-		defer r.mu.RUnlock()
-		o, ok := r.phone[value]
-		if !ok {
-			return nil, nil
-		}
-		n := 0
-		for c := o; c != none; c = r.next[c] {
-			n++
-		}
-		out := make([]Seed, 0, n)
-		for ; o != none; o = r.next[o] {
-			out = append(out, r.seedLocked(o))
-		}
-		return out, nil
+	case FieldEmail, FieldTicket, FieldPhone:
+		return r.appendLookup(nil, f, value), nil
 	case FieldName:
 		return nil, fmt.Errorf("%w: lookup by %s", ErrUnsupportedField, f)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedField, f)
+}
+
+// appendLookup appends the seeds Lookup would return to dst, so the Matcher
+// can reuse one slice across candidates.
+func (r *MemoryRegistry) appendLookup(dst []Seed, f Field, value string) []Seed {
+	var buf [128]byte
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if f == FieldPhone {
+		for o, ok := r.phone[value]; ok && o != none; o = r.next[o] {
+			dst = append(dst, r.seedLocked(o))
+		}
+		return dst
+	}
+	key := append(buf[:0], value...)
+	if f == FieldEmail {
+		key = norm.AppendEmailKey(buf[:0], value)
+	}
+	if o, ok := r.find(f, key); ok {
+		dst = append(dst, r.seedLocked(o))
+	}
+	return dst
 }
 
 // Get implements Registry.

@@ -19,7 +19,7 @@ import (
 // in stream order, with Hit.Line and Hit.Offset set (and Evidence "line L byte B").
 //
 // Every occurrence is reported: a seed that appears twice gives two hits. A
-// phone number shared by seeds resolves by the names on the same line.
+// phone number shared by seeds resolves by the names on its own line alone.
 // Scan stops at the first error from r, fn or ctx and returns it.
 func (m *Matcher) Scan(ctx context.Context, r io.Reader, fn func(Hit) error) error {
 	if r == nil || fn == nil {
@@ -114,7 +114,10 @@ type scanJob struct {
 	err    error
 }
 
-var scanBufs = sync.Pool{New: func() any { b := make([]byte, 0, scanCore+2*scanContext); return &b }}
+var (
+	scanBufs = sync.Pool{New: func() any { b := make([]byte, 0, scanCore+2*scanContext); return &b }}
+	readBufs = sync.Pool{New: func() any { b := make([]byte, scanCore); return &b }}
+)
 
 func (j *scanJob) release() {
 	b := j.buf[:0]
@@ -125,8 +128,12 @@ func (j *scanJob) release() {
 // readChunks cuts r into jobs. A job is sent once the bytes after its core are
 // read, so its right context is complete.
 func (m *Matcher) readChunks(ctx context.Context, r io.Reader, jobs chan<- *scanJob, workers int) error {
-	cur := make([]byte, scanCore)
-	next := make([]byte, scanCore)
+	// Read buffers are pooled too: many scans are of small texts, where two
+	// fresh MiB a call would cost more than the search.
+	cp, np := readBufs.Get().(*[]byte), readBufs.Get().(*[]byte)
+	defer readBufs.Put(cp)
+	defer readBufs.Put(np)
+	cur, next := (*cp)[:scanCore], (*np)[:scanCore]
 	var tail []byte // last scanContext bytes before cur
 	n, err := io.ReadFull(r, cur)
 	var offset int64
@@ -171,7 +178,7 @@ func (m *Matcher) scanJob(ctx context.Context, j *scanJob) {
 	f := m.scratch.Get().(*finder)
 	defer m.putFinder(f)
 	f.reset(ctx)
-	f.label, f.offset, f.base = "", false, 0
+	f.label, f.offset, f.base, f.view = "", false, 0, false
 	f.fnd.PrecheckDomains = true // most addresses in a dump are on domains no seed uses
 	f.fnd.FindAll(j.buf, j.lo, j.hi)
 	if f.err != nil {
@@ -213,5 +220,5 @@ func resolveByLine(h Hit, buf []byte, pos int) Hit {
 	if i := bytes.IndexByte(buf[pos:end], '\n'); i >= 0 {
 		end = pos + i
 	}
-	return resolveShared(h, wordSet(string(buf[start:end])))
+	return resolveShared(h, newNameContext(string(buf[start:end])))
 }

@@ -9,9 +9,10 @@ import (
 )
 
 // Package find is the matcher's engine: it searches text for the three
-// shapes a seed value can take (addresses around '@' and "%40", phone-shaped
-// digit runs read in every E.164 reading, ticket-shaped tokens and their
-// tails), normalizes each candidate with package norm, and reports it to the
+// shapes a seed value can take (addresses around '@' and "%40", every window
+// of whole digit groups of a phone-shaped run read in every E.164 reading,
+// ticket-shaped tokens from each word to each word's end), normalizes each
+// candidate with package norm, and reports it to the
 // caller, which looks it up. The registry decides, so extraction may be
 // generous but must not miss a shape. A Shape of what the registry holds
 // drops most candidates of a dump before they are normalized.
@@ -23,7 +24,6 @@ const (
 	maxDomainScan = 255
 	maxRunDigits  = 15 // E.164 maximum
 	minRunDigits  = 7
-	maxTicketScan = 2 * norm.MaxTicketLen
 )
 
 // Field and Confidence are numbered as canary's.
@@ -66,14 +66,13 @@ type Finder struct {
 	Report          Reporter
 
 	norm, digits, key []byte
-	groups            []int
-	ticketEnd         int
 }
 
 var (
 	localByte  [256]bool // may stand in a local part as written in text
 	domainByte [256]bool
-	ticketByte [256]bool // letters, digits and the separators NormalizeTicket drops
+	ticketSep  [256]bool // the separators NormalizeTicket drops
+	phoneSep   [256]bool // what may stand between the digit groups of a number
 	alnum      [256]bool
 )
 
@@ -84,7 +83,8 @@ func init() {
 		alnum[c] = isAlnum
 		localByte[c] = norm.IsLocalChar(norm.Lower(b)) || b >= 0x80 || b == '+' // as written: any case, a +tag
 		domainByte[c] = isAlnum || b >= 0x80 || b == '-' || b == '.'
-		ticketByte[c] = isAlnum || b == '-' || b == '_' || b == '#' || b == '/' || b == '.' || b == ':'
+		ticketSep[c] = b == '-' || b == '_' || b == '#' || b == '/' || b == '.' || b == ':' || b == ' '
+		phoneSep[c] = b == ' ' || b == '-' || b == '.' || b == '(' || b == ')' || b == '/' || b == '\t'
 	}
 	// '/', '=', '?', '&' and '%' border addresses in URLs more often than they
 	// belong to one; local parts that use them are not generated.
@@ -196,7 +196,6 @@ func (f *Finder) encodedEmailAt(text []byte, at int) {
 // findDigits visits each run of digits in text[lo:hi]: the seed of a phone
 // number and of a ticket reference.
 func (f *Finder) findDigits(text []byte, lo, hi int) {
-	f.ticketEnd = 0
 	runEnd := 0 // phone runs already read
 	tickets := f.Shape == nil || f.Shape.TicketLens != 0
 	phones := f.Shape == nil || f.Shape.PhoneLens != 0
@@ -211,7 +210,7 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 		if c := text[i]; c < '0' || c > '9' {
 			continue
 		}
-		if tickets && i >= f.ticketEnd {
+		if tickets {
 			f.ticketAt(text, i)
 		}
 		if phones && i >= runEnd {
@@ -224,158 +223,233 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 	}
 }
 
-// ticketAt tries the ticket-shaped token around the digit at text[i]: the whole
-// token, and each tail of it that starts after a separator ("Ticket#TM-0001"
-// holds "TM-0001").
+// Tickets are written with letters, digits and separators that NormalizeTicket
+// drops, a few in a row at most ("TM - 10424187").
+const (
+	maxTicketSeps  = 3
+	maxTicketReach = 4 * norm.MaxTicketLen // bytes before a ticket's first digit
+)
+
+// ticketAt tries the tickets whose first digit is the digit run at text[i].
+// Each starts at a letter or digit after a separator, at most maxTicketReach
+// bytes to the left and with no digit before i, and may end where any word
+// ends: "Ticket TM 10424187 opened" holds "TM 10424187", and only a token
+// that ends at a word's end is read, so "TM-10424187X" is not "TM-10424187".
+// Anchoring each ticket at its first digit reads each once, in Match and in
+// every chunk of a Scan.
 func (f *Finder) ticketAt(text []byte, i int) {
-	if sh := f.Shape; sh != nil && !sh.ticketDigitFirst && (i == 0 || !ticketByte[text[i-1]]) {
-		// The token starts at this digit and every registered ticket starts
-		// with a letter: only a tail starting with a letter could be one. A
-		// token of digits and separators alone (a date, a time, an id) has
-		// none: skip all of it.
-		end := i
-		for end < len(text) && end-i < maxTicketScan && ticketByte[text[end]] {
-			if c := text[end]; c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
-				f.ticketEnd = i + 1
-				return
-			}
-			end++
+	sh := f.Shape
+	if sh != nil && !sh.ticketDigitFirst {
+		// Every registered ticket starts with a letter: a letter must stand
+		// before this digit, across a few separators at most. Most digit
+		// runs in a dump (ids, dates, amounts) have none.
+		k := i
+		for k > 0 && i-k < maxTicketSeps && ticketSep[text[k-1]] {
+			k--
 		}
-		f.ticketEnd = end
-		return
+		if k == 0 || !alnum[text[k-1]] || isDigit(text[k-1]) {
+			return
+		}
 	}
 	start := i
-	for start > 0 && i-start < maxTicketScan && ticketByte[text[start-1]] {
+	for start > 0 && i-start < maxTicketReach && (ticketSep[text[start-1]] || alnum[text[start-1]] && !isDigit(text[start-1])) {
 		start--
 	}
-	end := i
-	for end < len(text) && end-i < maxTicketScan && ticketByte[text[end]] {
-		end++
-	}
-	f.ticketEnd = end
-	for end > start && !alnum[text[end-1]] {
-		end--
-	}
-	// Letters and digits from each position to the end, counted once from the
-	// right, so the shape check of every tail is constant time.
-	remaining := 0
-	if f.Shape != nil {
-		for k := start; k < end; k++ {
-			if alnum[text[k]] {
-				remaining++
-			}
+	for p := start; p <= i; p++ {
+		if !alnum[text[p]] || p > 0 && alnum[text[p-1]] {
+			continue // a ticket starts at a word's first letter or digit
 		}
-	}
-	for s := start; s < end; s++ {
-		if s > start && alnum[text[s-1]] {
-			remaining--
-		}
-		if s > start && (alnum[text[s-1]] || !alnum[text[s]]) {
-			continue // tails start at a letter or digit after a separator
-		}
-		if f.Shape != nil && !f.Shape.admitsTicketTail(remaining, text[s]) {
+		if sh != nil && !sh.TicketFirst[upper(text[p])] {
 			continue
 		}
-		var reason string
-		f.norm, reason = norm.AppendTicket(f.norm[:0], stringOf(text[s:end]))
-		if reason != "" {
-			continue
-		}
-		if f.Report.Candidate(norm.FieldTicket, f.norm, text[s:end], s, Exact) {
+		if f.ticketFrom(text, p, i) {
 			return
 		}
 	}
 }
 
-// phoneAt reads the phone-shaped run that contains the digit at text[i] and
-// looks up its E.164 readings. It returns where the run ends.
-func (f *Finder) phoneAt(text []byte, i int) int {
-	start := i
-	plus := false
-	// What may precede the first digit: "+", "(", "tel:".
-	for start > 0 {
-		c := text[start-1]
-		if c == '+' {
-			plus = true
-			start--
-			break
-		}
-		if c == '(' || c == ' ' && start-1 > 0 && text[start-2] == '+' {
-			start--
+// ticketFrom looks up each ticket-shaped token that starts at text[p] and
+// reaches the digit at text[i], up to each word's end. It reports a hit.
+func (f *Finder) ticketFrom(text []byte, p, i int) bool {
+	n, seps := 0, 0
+	for q := p; q < len(text); q++ {
+		c := text[q]
+		if !alnum[c] {
+			if !ticketSep[c] || seps == maxTicketSeps {
+				return false
+			}
+			seps++
 			continue
 		}
-		break
+		seps = 0
+		if n++; n > norm.MaxTicketLen {
+			return false
+		}
+		if q < i || q+1 < len(text) && alnum[text[q+1]] {
+			continue // no digit yet, or not a word's end
+		}
+		if f.Shape != nil && (f.Shape.TicketLens&(1<<n) == 0) {
+			continue
+		}
+		var reason string
+		f.norm, reason = norm.AppendTicket(f.norm[:0], stringOf(text[p:q+1]))
+		if reason != "" || f.Shape != nil && !f.Shape.MayHold(norm.FieldTicket, f.norm) {
+			continue
+		}
+		if f.Report.Candidate(norm.FieldTicket, f.norm, text[p:q+1], p, Exact) {
+			return true
+		}
 	}
-	if start > 0 && alnum[text[start-1]] && !isTelPrefix(text[:start]) {
-		return f.skipRun(text, i) // inside an identifier: "ID4155550132"
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - ('a' - 'A')
 	}
+	return c
+}
+
+// A plus before a number: written tight against it ("+1 415 ...") it makes the
+// number international; written loose ("+ 503.555.0166", "+(44) ...") it may
+// as well be a stray mark before a national number, so both readings count.
+type plusMark uint8
+
+const (
+	noPlus plusMark = iota
+	tightPlus
+	loosePlus
+)
+
+// phoneAt reads the run of digit groups that starts at the digit text[i]
+// (groups separated by one or two of " -.()/" and tab) and looks up each
+// window of whole groups that could be a number: a run holds numbers beside
+// other numbers, "+1 (702) 555-0128 24/7", "Unit 5 702 555 0128". Windows are
+// tried from each group in turn, longest first; after a hit the next window
+// starts after it. A group glued to letters ("ID4155550132", "9am") belongs
+// to a word and is no part of a number. It returns where the run ends.
+func (f *Finder) phoneAt(text []byte, i int) int {
+	end, digits := runDigits(text, i)
+	minDigits := minRunDigits
 	if f.Shape != nil {
-		// Count the run's digits first: most runs in a dump (ids, dates,
-		// times) are too short to be any registered number.
-		if end, digits := runDigits(text, i); digits < f.Shape.PhoneMinDigits {
+		// Most runs in a dump (ids, dates, times) are too short to hold any
+		// registered number.
+		if digits < f.Shape.PhoneMinDigits {
 			return end
 		}
+		minDigits = max(minDigits, f.Shape.PhoneMinDigits)
 	}
-	f.digits = f.digits[:0]
-	groups := f.groups[:0]
-	end, seps := i, 0
-	for end < len(text) {
-		c := text[end]
-		if c >= '0' && c <= '9' {
-			if seps > 0 || len(f.digits) == 0 {
-				groups = append(groups, len(f.digits))
-			}
-			f.digits = append(f.digits, c)
-			seps = 0
-			end++
-			if len(f.digits) > 4*maxRunDigits {
-				break
-			}
-			continue
+	lead, plus := phoneLead(text, i)
+	glued := i > 0 && alnum[text[i-1]]
+	for a := i; ; {
+		if digits < minDigits {
+			return end // what is left of the run is too short for a number
 		}
-		if c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '\t' {
-			seps++
-			if seps > 2 {
-				break
+		aEnd := a
+		for aEnd < len(text) && text[aEnd] >= '0' && text[aEnd] <= '9' {
+			aEnd++
+		}
+		if aEnd < len(text) && alnum[text[aEnd]] && text[aEnd] != 'x' && text[aEnd] != 'X' {
+			return aEnd // glued to a word: the run ends in it
+		}
+		next := -1
+		if !glued {
+			rawStart := a
+			if a > 0 && text[a-1] == '(' {
+				rawStart = a - 1
 			}
-			end++
+			mark := noPlus
+			if a == i {
+				rawStart, mark = lead, plus
+			}
+			if hitEnd, hitDigits := f.phoneWindows(text, a, rawStart, mark, minDigits); hitEnd > 0 {
+				if next = nextGroup(text, hitEnd); next < 0 {
+					return hitEnd
+				}
+				digits -= hitDigits
+			}
+		}
+		glued = false
+		if next < 0 {
+			if next = nextGroup(text, aEnd); next < 0 {
+				return aEnd
+			}
+			digits -= aEnd - a
+		}
+		a = next
+	}
+}
+
+// phoneLead returns where the number whose first digit is text[i] is written
+// from, taking in a "(" and a "+" before it, and how the plus was written.
+func phoneLead(text []byte, i int) (int, plusMark) {
+	start := i
+	for start > 0 && i-start < 3 {
+		switch c := text[start-1]; {
+		case c == '+':
+			if start == i {
+				return start - 1, tightPlus
+			}
+			return start - 1, loosePlus
+		case c == '(' || c == ' ' && start >= 2 && (text[start-2] == '+' || text[start-2] == '('):
+			start--
 			continue
 		}
 		break
 	}
-	for end > i && !(text[end-1] >= '0' && text[end-1] <= '9') {
-		end--
+	if i > 0 && text[i-1] == '(' {
+		return i - 1, noPlus
 	}
-	f.groups = groups
-	if end < len(text) && alnum[text[end]] && text[end] != 'x' && text[end] != 'X' {
-		return end // glued to letters: not a number on its own
+	return i, noPlus
+}
+
+// phoneWindows collects the groups from the one at text[a] while they fit in
+// one number, and looks up the readings of each window of them, longest
+// first. It returns the end of the window that hit and its digits, or -1.
+func (f *Finder) phoneWindows(text []byte, a, rawStart int, plus plusMark, minDigits int) (int, int) {
+	const budget = maxRunDigits + 1 // +1: room for a trunk "0" written after the country code
+	var ends, counts [budget]int
+	k := 0
+	f.digits = f.digits[:0]
+	for pos := a; pos >= 0 && k < budget; pos = nextGroup(text, ends[k-1]) {
+		e := pos
+		for e < len(text) && text[e] >= '0' && text[e] <= '9' && len(f.digits) < budget {
+			f.digits = append(f.digits, text[e])
+			e++
+		}
+		if e < len(text) && (text[e] >= '0' && text[e] <= '9' || alnum[text[e]] && text[e] != 'x' && text[e] != 'X') {
+			f.digits = f.digits[:len(f.digits)-(e-pos)]
+			break // a group too long to fit, or glued to a word
+		}
+		ends[k], counts[k] = e, len(f.digits)
+		k++
 	}
-	n := len(f.digits)
-	if n < minRunDigits {
-		return end
-	}
-	if n <= maxRunDigits+1 { // +1: room for a trunk "0" written after the country code
-		f.phoneDigits(text[start:end], start, plus, f.digits)
-		return end
-	}
-	// A long run may be several numbers side by side: try each window of whole
-	// groups that has the length of a number.
-	for a := 0; a < len(groups); a++ {
-		for b := a + 1; b <= len(groups); b++ {
-			hiDigit := n
-			if b < len(groups) {
-				hiDigit = groups[b]
-			}
-			d := hiDigit - groups[a]
-			if d > maxRunDigits {
-				break
-			}
-			if d >= minRunDigits {
-				f.phoneDigits(text[start:end], start, plus && a == 0, f.digits[groups[a]:hiDigit])
-			}
+	for b := k; b > 0 && counts[b-1] >= minDigits; b-- {
+		if f.phoneDigits(text[rawStart:ends[b-1]], rawStart, plus, f.digits[:counts[b-1]]) {
+			return ends[b-1], counts[b-1]
 		}
 	}
-	return end
+	return -1, 0
+}
+
+// nextGroup returns where the next digit group of a run starts after the
+// group ending at text[e], or -1 if the run ends there.
+func nextGroup(text []byte, e int) int {
+	for j := e; j < len(text) && j-e <= 2; j++ {
+		c := text[j]
+		if c >= '0' && c <= '9' {
+			if j == e {
+				return -1
+			}
+			return j
+		}
+		if !phoneSep[c] {
+			return -1
+		}
+	}
+	return -1
 }
 
 // hasDigit reports whether any byte of x is an ASCII digit, without a branch
@@ -399,7 +473,7 @@ func runDigits(text []byte, i int) (end, digits int) {
 		case c >= '0' && c <= '9':
 			digits++
 			seps = 0
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '\t':
+		case phoneSep[c]:
 			if seps++; seps > 2 {
 				return end, digits
 			}
@@ -410,39 +484,35 @@ func runDigits(text []byte, i int) (end, digits int) {
 	return end, digits
 }
 
-func (f *Finder) skipRun(text []byte, i int) int {
-	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
-		i++
-	}
-	return i
-}
-
-func isTelPrefix(b []byte) bool {
-	n := len(b)
-	return n >= 4 && (b[n-1] == ':') && (b[n-4]|0x20) == 't' && (b[n-3]|0x20) == 'e' && (b[n-2]|0x20) == 'l'
-}
-
-// phoneDigits looks up the E.164 readings of a run's digits d:
+// phoneDigits looks up the E.164 readings of a window's digits d, and reports
+// a hit:
 //   - with "+", "00" or "011" before them: international, Exact; a trunk "0"
 //     after the country code ("+44 (0)7700 ...") is dropped, as libphonenumber does;
 //   - otherwise national in the default region (trunk prefix optional), or in
 //     another region when written with its trunk prefix, Likely;
 //   - and international written without "+", Likely.
-func (f *Finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
-	if plus {
-		f.tryInternational(raw, pos, d, Exact)
-		return
+//
+// A loose plus counts for nothing: its number is read as if it were not there.
+func (f *Finder) phoneDigits(raw []byte, pos int, plus plusMark, d []byte) bool {
+	if plus == tightPlus {
+		return f.tryInternational(raw, pos, d, Exact)
 	}
 	switch {
 	case bytes.HasPrefix(d, []byte("011")) && f.Regions[0].CC == "1":
 		if f.tryInternational(raw, pos, d[3:], Exact) {
-			return
+			return true
 		}
 	case bytes.HasPrefix(d, []byte("00")):
 		if f.tryInternational(raw, pos, d[2:], Exact) {
-			return
+			return true
 		}
 	}
+	return f.tryNational(raw, pos, d) || f.tryInternational(raw, pos, d, Likely)
+}
+
+// tryNational looks up d as a national number of the default region, or of
+// another region when written with its trunk prefix.
+func (f *Finder) tryNational(raw []byte, pos int, d []byte) bool {
 	for k, r := range f.Regions {
 		national := d
 		hasTrunk := r.Trunk != "" && bytes.HasPrefix(d, []byte(r.Trunk))
@@ -452,10 +522,10 @@ func (f *Finder) phoneDigits(raw []byte, pos int, plus bool, d []byte) {
 			continue // another country's number is read only with its trunk prefix
 		}
 		if f.tryPhone(raw, pos, Likely, r.CC, national, nil) {
-			return
+			return true
 		}
 	}
-	f.tryInternational(raw, pos, d, Likely)
+	return false
 }
 
 // tryInternational looks up d as a number written after its international
@@ -481,8 +551,22 @@ func (f *Finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b 
 	if n < minRunDigits || n > maxRunDigits {
 		return false
 	}
+	if sh := f.Shape; sh != nil {
+		// The cheap checks first, on the digits as they are.
+		if sh.PhoneLens&(1<<(n+1)) == 0 {
+			return false
+		}
+		var lead [2]byte
+		copy(lead[copy(lead[:], cc):], a)
+		if len(cc)+len(a) < 2 {
+			lead[1] = b[0]
+		}
+		if !sh.PhoneLead[int(lead[0]-'0')*10+int(lead[1]-'0')] {
+			return false
+		}
+	}
 	f.key = append(append(append(append(f.key[:0], '+'), cc...), a...), b...)
-	if sh := f.Shape; sh != nil && (sh.PhoneLens&(1<<len(f.key)) == 0 || !sh.PhoneLead[int(f.key[1]-'0')*10+int(f.key[2]-'0')]) {
+	if sh := f.Shape; sh != nil && !sh.MayHold(norm.FieldPhone, f.key) {
 		return false
 	}
 	return f.Report.Candidate(norm.FieldPhone, f.key, raw, pos, conf)

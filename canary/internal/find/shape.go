@@ -23,6 +23,10 @@ type Shape struct {
 	TicketFirst    [256]bool // first character of a normalized ticket
 
 	ticketDigitFirst bool // some ticket starts with a digit
+
+	// Phones and Tickets, when set, hold every registered number and ticket
+	// by lookup key: a keyed filter that rejects most others without a lock.
+	Phones, Tickets *KeyFilter
 }
 
 // Shaper is implemented by registries that can describe what they hold (the

@@ -136,10 +136,11 @@
 // (debug, info, warn, error) sets what serve logs.
 //
 // "imap" lists owned mailboxes to watch beside SMTP and the webhooks (the
-// fields of inbound.IMAPMailbox; credentials by reference):
+// fields of inbound.IMAPMailbox; credentials by reference; the host is the
+// provider's, e.g. imap.gmail.com for a Gmail mailbox you created):
 //
-//	"imap": [{"address": "mkelly1987@gmail.com", "host": "imap.gmail.com",
-//	          "auth": "plain", "credential": {"env": "GMAIL_MKELLY_APP_PASSWORD"}}]
+//	"imap": [{"address": "mkelly1987@mail.example", "host": "imap.mail.example",
+//	          "auth": "plain", "credential": {"env": "IMAP_MKELLY_APP_PASSWORD"}}]
 //
 // Their checkpoints (UIDVALIDITY and last UID) are kept in the registry's
 // database, so a restart neither misses nor repeats a message.
@@ -175,11 +176,12 @@
 //     container, publish host port 25 to the container's 2525.
 //   - Twilio: set each canary number's "A message comes in" webhook to
 //     https://<public host>/twilio/sms and "A call comes in" to
-//     .../twilio/voice (HTTP POST); public_url must be the URL Twilio calls,
-//     as it signs it.
+//     .../twilio/voice (HTTP POST); http.public_base is the scheme and host
+//     Twilio calls, since it signs the full URL.
 //   - A reverse proxy (nginx, Caddy) terminates TLS for the webhooks and
-//     forwards to http.addr on loopback; it must pass the Host and path
-//     unchanged. Never proxy the admin address to the internet.
+//     forwards to http.addr on loopback, passing the path unchanged; list it
+//     in http.trusted_proxies so its X-Forwarded-Proto/Host are believed.
+//     Never proxy the admin address to the internet.
 //   - Backups: the registry (SQLite: "sqlite3 honeyseed.db .backup copy.db"
 //     or a file copy while serve is stopped; PostgreSQL: pg_dump) and the key
 //     file, kept apart: either alone tells nothing, both together reveal

@@ -72,6 +72,14 @@
 // and prints it: a retired seed still trips, since a copy taken while it was
 // planted is still a leak.
 //
+// # Scanning
+//
+// scan reports, on stderr, each file it read with its size in bytes, its hits
+// and the new seeds it found, and when nothing is found, how many seeds it
+// looked for: an empty or wrong input is never a silent "nothing found". It
+// reads files as they are: decompress a compressed dump first
+// (zcat dump.sql.gz | honeyseed scan -).
+//
 // # Auditing
 //
 // plant audits the seeds against a sample of the host table before it

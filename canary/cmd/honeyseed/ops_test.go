@@ -72,7 +72,10 @@ func TestRegistryRefusals(t *testing.T) {
 		assert.Equal(t, tc.code, code, tc.why)
 		assert.Contains(t, stderr, tc.want, tc.why)
 	}
-	_, err := os.Stat(filepath.Join(other, "typo.db"))
+	info, err := os.Stat(filepath.Join(dir, "reg.db"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "init makes the registry file private")
+	_, err = os.Stat(filepath.Join(other, "typo.db"))
 	assert.ErrorIs(t, err, os.ErrNotExist, "no registry was created")
 	_, err = os.Stat(filepath.Join(other, "gone.key"))
 	assert.ErrorIs(t, err, os.ErrNotExist, "no key was created")

@@ -31,7 +31,10 @@ import (
 
 // The pipeline as deployed: SMTP receiver -> Watcher -> SQLite outbox -> sink.
 
-const stormSeeds = 50
+const (
+	stormSeeds   = 50
+	stormClients = 20
+)
 
 func openStore(t testing.TB, dir string) *sqlstore.Store {
 	t.Helper()
@@ -70,7 +73,6 @@ func (s *countingSink) Send(_ context.Context, a canary.Alert) error {
 // seeds, through a Watcher whose outbox is SQLite. Every message to a seed is
 // counted in exactly one alert, grouped by seed and sender; none is lost.
 func TestDurableSMTPStorm(t *testing.T) {
-	const clients = 20
 	messages := 10_000
 	if testing.Short() || inbound.RaceEnabled {
 		messages = 2_000 // the full storm runs without -race; see the figures in the log
@@ -96,10 +98,39 @@ func TestDurableSMTPStorm(t *testing.T) {
 	require.NoError(t, err)
 	addr := serve(t, srv)
 
-	var accepted atomic.Int64
 	start := time.Now()
+	accepted := storm(t, addr, seeds, 0, messages)
+	elapsed := time.Since(start)
+	t.Logf("%d messages (%d accepted) in %v: %.0f msgs/s with durable alerts on SQLite", messages, accepted, elapsed, float64(messages)/elapsed.Seconds())
+
+	total, alerts := 0, 0
+	eventIDs := map[string]bool{}
+	for a, err := range store.Alerts(ctx) {
+		require.NoError(t, err)
+		alerts++
+		total += a.Count
+		for _, id := range a.EventIDs {
+			assert.False(t, eventIDs[id], "message %s counted in two alerts", id)
+			eventIDs[id] = true
+		}
+	}
+	assert.EqualValues(t, accepted, total, "every accepted message is counted, once")
+	assert.Len(t, eventIDs, int(accepted), "and named by its Message-ID")
+	assert.LessOrEqual(t, alerts, stormClients*stormSeeds, "grouped by seed and sender")
+	require.Eventually(t, func() bool {
+		snk.mu.Lock()
+		defer snk.mu.Unlock()
+		return len(snk.seen) == alerts
+	}, 30*time.Second, 20*time.Millisecond, "every alert reaches the sink")
+}
+
+// storm sends messages [first, first+n) from stormClients SMTP clients, three
+// in four to a seed and the rest refused at RCPT, and returns how many were
+// accepted.
+func storm(t testing.TB, addr string, seeds []canary.Seed, first, n int) int64 {
+	var accepted atomic.Int64
 	var wg sync.WaitGroup
-	for k := range clients {
+	for k := range stormClients {
 		wg.Go(func() {
 			c, err := smtp.Dial(addr)
 			if !assert.NoError(t, err) {
@@ -107,7 +138,7 @@ func TestDurableSMTPStorm(t *testing.T) {
 			}
 			defer c.Close()
 			// assert, not require: FailNow must not run outside the test's goroutine.
-			for i := k; i < messages; i += clients {
+			for i := first + k; i < first+n; i += stormClients {
 				if !assert.NoError(t, c.Mail(fmt.Sprintf("storm%d@scam.example", k))) {
 					return
 				}
@@ -134,31 +165,10 @@ func TestDurableSMTPStorm(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	t.Logf("%d messages (%d accepted) in %v: %.0f msgs/s with durable alerts on SQLite", messages, accepted.Load(), elapsed, float64(messages)/elapsed.Seconds())
-
-	total, alerts := 0, 0
-	eventIDs := map[string]bool{}
-	for a, err := range store.Alerts(ctx) {
-		require.NoError(t, err)
-		alerts++
-		total += a.Count
-		for _, id := range a.EventIDs {
-			assert.False(t, eventIDs[id], "message %s counted in two alerts", id)
-			eventIDs[id] = true
-		}
-	}
-	assert.EqualValues(t, accepted.Load(), total, "every accepted message is counted, once")
-	assert.Len(t, eventIDs, int(accepted.Load()), "and named by its Message-ID")
-	assert.LessOrEqual(t, alerts, clients*stormSeeds, "grouped by seed and sender")
-	require.Eventually(t, func() bool {
-		snk.mu.Lock()
-		defer snk.mu.Unlock()
-		return len(snk.seen) == alerts
-	}, 30*time.Second, 20*time.Millisecond, "every alert reaches the sink")
+	return accepted.Load()
 }
 
-func serve(t *testing.T, srv *inbound.SMTPServer) string {
+func serve(t testing.TB, srv *inbound.SMTPServer) string {
 	t.Helper()
 	go srv.ListenAndServe()
 	t.Cleanup(func() { srv.Close() })

@@ -74,8 +74,11 @@ func TestIMAPCheckpointMigration(t *testing.T) {
 		_, err := s.db.Exec(`DROP TABLE honeyseed_imap_checkpoints`)
 		require.NoError(t, err)
 		// Later migrations run again from version 1: undo them too.
-		_, err = s.db.Exec(`DROP TABLE honeyseed_replay`)
-		require.NoError(t, err)
+		for _, q := range []string{`DROP TABLE honeyseed_replay`, `DROP TABLE honeyseed_index`,
+			`ALTER TABLE honeyseed_seeds DROP COLUMN tags`, `DELETE FROM honeyseed_meta WHERE name IN ('fill_tags', 'shape')`} {
+			_, err = s.db.Exec(q)
+			require.NoError(t, err, q)
+		}
 		_, err = s.db.Exec(`UPDATE honeyseed_schema_version SET version = 1`)
 		require.NoError(t, err)
 		require.NoError(t, s.Close())

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -61,4 +62,64 @@ func TestAlertEncodingKeepsConfidence(t *testing.T) {
 	canarytest.AssertAlertEqual(t, a, got)
 	_, err = decodeAlert([]byte("{not json"))
 	assert.Error(t, err)
+}
+
+// Sealed records are padded to size classes, so that their length does not
+// narrow down which host rows a small placement's seeds could be.
+func TestSealedSizeClasses(t *testing.T) {
+	ks, err := deriveKeys(make(Secret, SecretSize))
+	require.NoError(t, err)
+	short := canary.Seed{ID: canarytest.Seed(1, "p").ID, Placement: "p", Name: canary.Name{Given: "Al", Family: "Li"}, Email: "al@mail.example"}
+	long := canarytest.Seed(2, "support-db/eu-west/2026-11-export-for-the-billing-team")
+	long.Fields = map[string]string{"city": "Kingston upon Hull", "company": "Harbour Logistics and Warehousing", "street": "1234 Long Avenue"}
+	sealedLen := func(s canary.Seed) int {
+		var buf []byte
+		r, err := ks.sealSeed(s, &buf)
+		require.NoError(t, err)
+		return len(r.args[2].([]byte))
+	}
+	require.Greater(t, len(appendSeedBody(nil, long))-len(appendSeedBody(nil, short)), 100, "the seeds differ in size by far")
+	assert.Equal(t, sealedLen(short), sealedLen(long), "two seeds of one class seal to one length")
+	assert.Equal(t, minSeedClass+ks.aead.Overhead(), sealedLen(short))
+
+	huge := long
+	huge.Fields = map[string]string{"note": string(make([]byte, 300))}
+	assert.Equal(t, 2*minSeedClass+ks.aead.Overhead(), sealedLen(huge), "a larger seed takes the next class")
+
+	a, b := canarytest.Alert(1), canarytest.Alert(2)
+	a.Hits[0].Value = "x"
+	b.Hits[0].Value = strings.Repeat("y", 200)
+	ea, err := encodeAlert(a)
+	require.NoError(t, err)
+	eb, err := encodeAlert(b)
+	require.NoError(t, err)
+	assert.Equal(t, len(ea), len(eb), "alerts pad to their class too")
+}
+
+func TestPadSize(t *testing.T) {
+	for _, tc := range []struct {
+		n, min, want int
+		why          string
+	}{
+		{0, 256, 256, "an empty record takes the smallest class"},
+		{256, 256, 256, "a record of exactly a class fits it"},
+		{257, 256, 512, "one byte more takes the next"},
+		{5000, 1024, 8192, "classes double"},
+	} {
+		assert.Equal(t, tc.want, padSize(tc.n, tc.min), tc.why)
+	}
+}
+
+// Records sealed before padding (version 1, unpadded) still open.
+func TestSeedEncodingV1StillReads(t *testing.T) {
+	s := canarytest.Seed(4, "crm/eu")
+	v1 := append([]byte{seedEncodingV1}, appendSeedBody(nil, s)...)
+	got, err := decodeSeed(v1)
+	require.NoError(t, err)
+	canarytest.AssertSeedEqual(t, s, got)
+
+	padded := appendSeed(nil, s)
+	padded[len(padded)-1] = 1
+	_, err = decodeSeed(padded)
+	assert.Error(t, err, "padding that is not zeros is refused")
 }

@@ -4,12 +4,15 @@ import (
 	"sync"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/filter"
 	"github.com/honeyseed/honeyseed/canary/internal/memindex"
 )
 
 // index maps the MACs of lookup keys and IDs to the seq of the seed rows that
 // carry them, so that a Lookup that finds nothing never reaches the database.
-// It holds only what the tables hold, minus the sealed seeds.
+// It holds only what the tables hold, minus the sealed seeds. In front of the
+// maps, a Bloom filter of the keys' tags (keyed SipHash, see keySet.tag)
+// turns away almost every value that is no key before its HMAC is computed.
 //
 // Add reserves its batch in the index while its transaction runs: entries
 // above visible are pending, invisible to readers, and either become visible
@@ -17,18 +20,23 @@ import (
 // index thus doubles as the duplicate check of the batch, and publishing a
 // million seeds costs nothing after the commit.
 type index struct {
-	mu      sync.RWMutex
-	ks      *keySet         // the keys every MAC here was made with; Rotate swaps both
-	keys    map[mac]int64   // lookup key → first seq with it
-	more    map[mac][]int64 // further seqs sharing a key (phone numbers), in order added
-	ids     map[mac]int64   // ID → seq
-	last    int64           // highest seq indexed, pending included
-	visible int64           // highest seq readers see; the refresher polls for more
-	count   int             // seeds visible
+	mu     sync.RWMutex
+	ks     *keySet         // the keys every MAC here was made with; Rotate swaps both
+	keys   macTable        // lookup key → first seq with it
+	more   map[mac][]int64 // further seqs sharing a key (phone numbers), in order added
+	ids    macTable        // ID → seq
+	filter *filter.Bloom   // tags of every key indexed, pending included
+	tags   []uint64        // the same tags, to rebuild the filter larger
+	// unfiltered: a row has no tags (written before there were filters), so
+	// the filter cannot rule anything out. Open fills them in.
+	unfiltered bool
+	last       int64 // highest seq indexed, pending included
+	visible    int64 // highest seq readers see; the refresher polls for more
+	count      int   // seeds visible
 }
 
 func newIndex(ks *keySet) *index {
-	return &index{ks: ks, keys: make(map[mac]int64), more: make(map[mac][]int64), ids: make(map[mac]int64)}
+	return &index{ks: ks, more: make(map[mac][]int64), filter: filter.NewBloom(0)}
 }
 
 // growFor makes room for n more seeds at once when the index is empty, so
@@ -36,11 +44,13 @@ func newIndex(ks *keySet) *index {
 func (x *index) growFor(n int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if len(x.ids) > 0 || n <= 0 {
+	if x.ids.len() > 0 || n <= 0 {
 		return
 	}
-	x.ids = make(map[mac]int64, n)
-	x.keys = make(map[mac]int64, 3*n) // at most three keys a seed
+	x.ids = newMACTable(n)
+	x.keys = newMACTable(2 * n) // an email and a ticket each; phone numbers are mostly shared
+	x.filter = filter.NewBloom(3 * n)
+	x.tags = make([]uint64, 0, 3*n)
 }
 
 // entry is one seed row as the index sees it.
@@ -48,6 +58,7 @@ type entry struct {
 	seq  int64
 	id   mac
 	keys []mac
+	tags []uint64 // nil: the row has none
 }
 
 // publishBatch bounds how long one publish holds the write lock (about a
@@ -61,7 +72,7 @@ func (x *index) publish(entries []entry) {
 		hi := min(lo+publishBatch, len(entries))
 		x.mu.Lock()
 		for _, e := range entries[lo:hi] {
-			x.insertLocked(e.seq, e.id, e.keys)
+			x.insertLocked(e.seq, e.id, e.keys, e.tags)
 			x.visible, x.count = e.seq, x.count+1
 		}
 		x.mu.Unlock()
@@ -72,31 +83,80 @@ func (x *index) publish(entries []entry) {
 // key other than its phone number is already indexed, pending or visible: then
 // it returns the seq holding it and which field (zero for the ID) clashed.
 func (x *index) reserveLocked(seq int64, r *sealedSeed) (clash int64, field canary.Field) {
-	if other, ok := x.ids[r.idMAC]; ok {
+	if other, ok := x.ids.get(r.idMAC); ok {
 		return other, 0
 	}
 	for i, k := range r.keys[:r.n] {
 		if r.fields[i] == canary.FieldPhone {
 			continue
 		}
-		if other, ok := x.keys[k]; ok {
+		if other, ok := x.keys.get(k); ok {
 			return other, r.fields[i]
 		}
 	}
-	x.insertLocked(seq, r.idMAC, r.keys[:r.n])
+	x.insertLocked(seq, r.idMAC, r.keys[:r.n], r.tags[:r.n])
 	return 0, 0
 }
 
-func (x *index) insertLocked(seq int64, id mac, keys []mac) {
-	x.ids[id] = seq
-	for _, k := range keys {
-		if _, shared := x.keys[k]; shared {
-			x.more[k] = append(x.more[k], seq)
-		} else {
-			x.keys[k] = seq
+func (x *index) insertLocked(seq int64, id mac, keys []mac, tags []uint64) {
+	if tags == nil {
+		x.unfiltered = true
+	}
+	for _, t := range tags {
+		x.filter.Add(t)
+	}
+	x.tags = append(x.tags, tags...)
+	if x.filter.Full() {
+		x.filter = filter.NewBloom(2 * len(x.tags))
+		for _, t := range x.tags {
+			x.filter.Add(t)
 		}
 	}
+	x.ids.put(id, seq)
+	x.insertKeysLocked(seq, keys)
 	x.last = max(x.last, seq)
+}
+
+func (x *index) insertKeysLocked(seq int64, keys []mac) {
+	for _, k := range keys {
+		if _, fresh := x.keys.putNew(k, seq); !fresh {
+			x.more[k] = append(x.more[k], seq)
+		}
+	}
+}
+
+// build fills an empty index, which no reader holds yet, with committed
+// entries in seq order: the keys on one goroutine, the IDs and the filter on
+// another, which halves loading a large store on two cores.
+func (x *index) build(entries []entry) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, e := range entries {
+			x.insertKeysLocked(e.seq, e.keys)
+		}
+	})
+	for _, e := range entries {
+		x.ids.put(e.id, e.seq)
+		if e.tags == nil {
+			x.unfiltered = true
+		}
+		for _, t := range e.tags {
+			x.filter.Add(t)
+		}
+		x.tags = append(x.tags, e.tags...)
+	}
+	if x.filter.Full() {
+		x.filter = filter.NewBloom(2 * len(x.tags))
+		for _, t := range x.tags {
+			x.filter.Add(t)
+		}
+	}
+	wg.Wait()
+	if n := len(entries); n > 0 {
+		x.last, x.visible, x.count = entries[n-1].seq, entries[n-1].seq, x.count+n
+	}
 }
 
 // commit makes the pending entries up to last visible.
@@ -110,8 +170,8 @@ func (x *index) commit(last int64) {
 // abandonLocked removes the pending entry r at seq. Entries must be removed
 // newest first, so that each is the last of any list it shares.
 func (x *index) abandonLocked(seq int64, r *sealedSeed) {
-	if x.ids[r.idMAC] == seq {
-		delete(x.ids, r.idMAC)
+	if got, _ := x.ids.get(r.idMAC); got == seq {
+		x.ids.delete(r.idMAC)
 	}
 	for _, k := range r.keys[:r.n] {
 		if more := x.more[k]; len(more) > 0 && more[len(more)-1] == seq {
@@ -120,11 +180,18 @@ func (x *index) abandonLocked(seq int64, r *sealedSeed) {
 			} else {
 				x.more[k] = more[:len(more)-1]
 			}
-		} else if x.keys[k] == seq {
-			delete(x.keys, k)
+		} else if got, _ := x.keys.get(k); got == seq {
+			x.keys.delete(k)
 		}
 	}
 	x.last = min(x.last, seq-1)
+}
+
+// unfilteredNow reports whether some row indexed has no tags.
+func (x *index) unfilteredNow() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.unfiltered
 }
 
 // keySet returns the keys the index is made with.
@@ -136,16 +203,21 @@ func (x *index) keySet() *keySet {
 
 // find computes the MAC of a lookup and appends the seqs of the seeds indexed
 // under it to dst, with the keys used: in one critical section, so that a
-// concurrent Rotate cannot pair new keys with the old index.
+// concurrent Rotate cannot pair new keys with the old index. A value the
+// filter does not admit costs its tag, not its MAC.
 func (x *index) find(f canary.Field, normalized string, dst []int64) (*keySet, mac, []int64) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	k := x.ks.keyMAC(f, normalized)
+	t, ok := x.ks.tag(f, normalized)
+	if !ok || !x.unfiltered && !x.filter.Contains(t) {
+		return x.ks, mac{}, dst
+	}
+	k, _ := x.ks.keyMAC(f, normalized)
 	return x.ks, k, x.seqsLocked(k, dst)
 }
 
 func (x *index) seqsLocked(k mac, dst []int64) []int64 {
-	first, ok := x.keys[k]
+	first, ok := x.keys.get(k)
 	if !ok || first > x.visible {
 		return dst
 	}
@@ -162,7 +234,7 @@ func (x *index) seqsLocked(k mac, dst []int64) []int64 {
 func (x *index) seqOfID(id mac) (int64, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	seq, ok := x.ids[id]
+	seq, ok := x.ids.get(id)
 	return seq, ok && seq <= x.visible
 }
 
@@ -185,6 +257,7 @@ func (x *index) replace(y *index) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.ks, x.keys, x.more, x.ids = y.ks, y.keys, y.more, y.ids
+	x.filter, x.tags, x.unfiltered = y.filter, y.tags, y.unfiltered
 	x.last, x.visible, x.count = y.last, y.visible, y.count
 }
 

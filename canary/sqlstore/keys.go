@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/filter"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
@@ -44,6 +45,7 @@ const (
 	labelLookup = "honeyseed/sqlstore/v1 lookup"
 	labelSeal   = "honeyseed/sqlstore/v1 seal"
 	labelCheck  = "honeyseed/sqlstore/v1 check"
+	labelFilter = "honeyseed/sqlstore/v1 filter"
 	checkInput  = "honeyseed/sqlstore/v1 key check"
 )
 
@@ -53,19 +55,20 @@ type keySet struct {
 	aead  cipher.AEAD
 	check []byte    // HMAC of checkInput: stored in the database to recognise the secret
 	macs  sync.Pool // *macer, each keyed with the lookup key
+	sip   filter.SipKey
 }
 
 // macer is a keyed HMAC with scratch space, pooled so that a Lookup that finds
 // nothing allocates nothing.
 type macer struct {
 	h   hash.Hash
-	buf [128]byte // input gathered for h, buf[:n]
+	buf [maxLookupInput]byte // input gathered for h, buf[:n]
 	n   int
 	sum [sha256.Size]byte
 }
 
-// write adds s to the MAC input. Copying into buf, rather than converting s
-// to a slice, keeps the input from escaping to the heap.
+// write adds s to the MAC input, feeding h whenever buf fills: replay keys
+// and mailbox names may be longer than any lookup key.
 func (m *macer) write(s string) {
 	for len(s) > 0 {
 		if m.n == len(m.buf) {
@@ -104,9 +107,13 @@ func deriveKeys(secret Secret) (*keySet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: deriving keys: %w", err)
 	}
+	filterKey, err := hkdf.Key(sha256.New, secret, nil, labelFilter, 16)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: deriving keys: %w", err)
+	}
 	h := hmac.New(sha256.New, checkKey)
 	h.Write([]byte(checkInput))
-	ks := &keySet{aead: aead, check: h.Sum(nil)}
+	ks := &keySet{aead: aead, check: h.Sum(nil), sip: filter.NewSipKey(filterKey)}
 	ks.macs.New = func() any { return &macer{h: hmac.New(sha256.New, lookupKey)} }
 	return ks, nil
 }
@@ -114,24 +121,56 @@ func deriveKeys(secret Secret) (*keySet, error) {
 // LogValue implements slog.LogValuer.
 func (*keySet) LogValue() slog.Value { return slog.StringValue("REDACTED") }
 
-// keyMAC returns the MAC a seed is indexed under for field f with the given
-// normalized value: the MAC of its lookup key (norm.EmailKey for email, the
-// value itself otherwise), written piece by piece so that the miss path
-// allocates nothing.
-func (ks *keySet) keyMAC(f canary.Field, normalized string) mac {
-	m := ks.macs.Get().(*macer)
-	m.h.Reset()
-	m.buf[0], m.n = byte(f), 1
-	if f == canary.FieldEmail {
-		for part := range norm.EmailKeyParts(normalized) {
-			m.write(part)
+// maxLookupInput bounds what a lookup key is hashed as: a field byte and a
+// normalized value, of which the longest, an email, has 254 bytes.
+const maxLookupInput = 256
+
+// lookupInput writes into buf what a lookup key is hashed as: the field, then
+// its lookup key (norm.EmailKey for email, the value itself otherwise), built
+// piece by piece so that the miss path allocates nothing. It returns false
+// when the input does not fit, which no normalized value's does.
+func lookupInput(buf *[maxLookupInput]byte, f canary.Field, normalized string) ([]byte, bool) {
+	dst := buf[:1]
+	dst[0] = byte(f)
+	if f != canary.FieldEmail {
+		if len(dst)+len(normalized) > len(buf) {
+			return nil, false
 		}
-	} else {
-		m.write(normalized)
+		return append(dst, normalized...), true
 	}
-	out := m.result()
-	ks.macs.Put(m)
-	return out
+	for part := range norm.EmailKeyParts(normalized) {
+		if len(dst)+len(part) > len(buf) {
+			return nil, false
+		}
+		dst = append(dst, part...)
+	}
+	return dst, true
+}
+
+// keyMAC returns the MAC a seed is indexed under for field f with the given
+// normalized value, and false for a value too long to be one (see lookupInput).
+func (ks *keySet) keyMAC(f canary.Field, normalized string) (mac, bool) {
+	m := ks.macs.Get().(*macer)
+	defer ks.macs.Put(m)
+	in, ok := lookupInput(&m.buf, f, normalized)
+	if !ok {
+		return mac{}, false
+	}
+	m.h.Reset()
+	m.n = len(in)
+	return m.result(), true
+}
+
+// tag returns the filter hash of a lookup key: a keyed SipHash of the same
+// input as keyMAC, a tenth of its cost, so that a value the filter does not
+// admit never pays for the HMAC. It returns false as keyMAC does.
+func (ks *keySet) tag(f canary.Field, normalized string) (uint64, bool) {
+	var buf [maxLookupInput]byte
+	in, ok := lookupInput(&buf, f, normalized)
+	if !ok {
+		return 0, false
+	}
+	return filter.SipHash(ks.sip, in), true
 }
 
 // idMAC returns the MAC a seed or alert ID is stored under: IDs may be derived

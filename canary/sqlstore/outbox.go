@@ -80,7 +80,9 @@ func (s *Store) outboxWrite(ctx context.Context, op string, fn func(tx *sql.Tx, 
 	}
 }
 
-// Record implements watch.Outbox. On PostgreSQL, processes recording one alert
+// Record implements watch.Outbox. On SQLite, Records and Updates that arrive
+// while another is being written are committed together in the next
+// transaction (see groupCommit). On PostgreSQL, processes recording one alert
 // ID at once are ordered by the unique ID column: one inserts, the others wait
 // for it, then read what it stored.
 func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (canary.Alert, bool, error) {
@@ -97,7 +99,7 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (can
 		created bool
 		stored  canary.Alert
 	)
-	err = s.outboxWrite(ctx, "recording alert", func(tx *sql.Tx, ks *keySet) error {
+	err = s.groupWrite(ctx, "recording alert", func(ctx context.Context, tx *sql.Tx, ks *keySet) error {
 		created, stored = false, fresh
 		idm := ks.idMAC(domainAlertID, a.ID)
 		var seq int64
@@ -131,14 +133,15 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (can
 	return stored, created, nil
 }
 
-// Update implements watch.Outbox, under a row lock.
+// Update implements watch.Outbox, under a row lock, group-committed on SQLite
+// as Record is.
 func (s *Store) Update(ctx context.Context, a canary.Alert, ifCount int) (bool, error) {
 	plain, err := encodeAlert(a)
 	if err != nil {
 		return false, err
 	}
 	var ok bool
-	err = s.outboxWrite(ctx, "updating alert", func(tx *sql.Tx, ks *keySet) error {
+	err = s.groupWrite(ctx, "updating alert", func(ctx context.Context, tx *sql.Tx, ks *keySet) error {
 		ok = false
 		idm := ks.idMAC(domainAlertID, a.ID)
 		seq, have, err := s.lockAlert(ctx, tx, ks, idm)

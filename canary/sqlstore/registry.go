@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
@@ -32,8 +33,10 @@ type sealedSeed struct {
 	idMAC  mac
 	n      int
 	keys   [3]mac // keys[:n]: MACs of the lookup keys from norm.SeedKeys
+	tags   [3]uint64
 	fields [3]canary.Field
-	args   [3]any // id_mac, keys, sealed: boxed by the sealing workers, not the inserter
+	shape  [3]norm.Key // what each key adds to the Shape (see shapeKey)
+	args   [4]any      // id_mac, keys, sealed, tags: boxed by the sealing workers, not the inserter
 }
 
 func (ks *keySet) sealSeed(s canary.Seed, buf *[]byte) (sealedSeed, error) {
@@ -44,17 +47,35 @@ func (ks *keySet) sealSeed(s canary.Seed, buf *[]byte) (sealedSeed, error) {
 	r := sealedSeed{id: s.ID, idMAC: ks.idMAC(domainSeedID, s.ID)}
 	for _, k := range keys {
 		f := canary.Field(k.Field)
-		r.keys[r.n], r.fields[r.n] = ks.keyMAC(f, k.Value), f
+		var ok bool
+		if r.keys[r.n], ok = ks.keyMAC(f, k.Value); !ok {
+			return sealedSeed{}, fmt.Errorf("sqlstore: %w: seed %s: %s of %d bytes", canary.ErrInvalidSeed, s.ID, f, len(k.Value))
+		}
+		r.tags[r.n], _ = ks.tag(f, k.Value)
+		r.fields[r.n], r.shape[r.n] = f, shapeKey(k)
 		r.n++
 	}
 	*buf = appendSeed((*buf)[:0], s)
-	// One allocation holds both columns the row needs.
-	cols := make([]byte, 0, r.n*len(mac{})+len(*buf)+ks.aead.Overhead())
+	// One allocation holds the three columns the row needs.
+	cols := make([]byte, 0, r.n*(len(mac{})+8)+len(*buf)+ks.aead.Overhead())
 	cols = r.appendKeys(cols)
 	nkeys := len(cols)
+	cols = appendTags(cols, r.tags[:r.n])
+	ntags := len(cols)
 	cols = ks.seal(cols, kindSeed, r.idMAC, "", *buf)
-	r.args = [3]any{r.idMAC[:], cols[:nkeys:nkeys], cols[nkeys:]}
+	r.args = [4]any{r.idMAC[:], cols[:nkeys:nkeys], cols[ntags:], cols[nkeys:ntags:ntags]}
 	return r, nil
+}
+
+// appendTags appends the tags column: 8 bytes each, little-endian, sorted
+// like the keys so that their order says nothing.
+func appendTags(b []byte, tags []uint64) []byte {
+	sorted := slices.Clone(tags)
+	slices.Sort(sorted)
+	for _, t := range sorted {
+		b = binary.LittleEndian.AppendUint64(b, t)
+	}
+	return b
 }
 
 // appendKeys appends the keys column: the MACs sorted, so that their order
@@ -140,6 +161,7 @@ func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
 	defer s.syncMu.Unlock()
 	var base int64 // the seq before the batch's first
 	reserved := 0  // seeds of the batch pending in the index
+	var shapeAdded []norm.Key
 	err := s.write(ctx, "adding seeds", lockSeeds, func(tx *sql.Tx, conn *sql.Conn) error {
 		if err := s.catchUpLocked(ctx, tx); err != nil {
 			return err
@@ -168,19 +190,28 @@ func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
 				if err := ins.add(base+int64(ci*sealChunk+j)+1, &c.rows[j]); err != nil {
 					return err
 				}
-				c.rows[j].args = [3]any{} // the inserter holds them until flushed
+				c.rows[j].args = [4]any{} // the inserter holds them until flushed
+			}
+			if err := s.writePacked(ctx, tx, "adding seeds", sealedEntries(base+int64(ci*sealChunk)+1, c.rows)); err != nil {
+				return err
 			}
 			if testHookChunkInserted != nil {
 				testHookChunkInserted()
 			}
 		}
-		return ins.flush()
+		if err := ins.flush(); err != nil {
+			return err
+		}
+		var err error
+		shapeAdded, err = s.widenShapeLocked(ctx, tx, ks, chunks)
+		return err
 	})
 	if err != nil {
 		s.abandon(chunks, base, reserved)
 		return err
 	}
 	s.idx.commit(base + int64(len(seeds)))
+	s.commitShapeLocked(shapeAdded)
 	return nil
 }
 
@@ -256,7 +287,7 @@ type seedCopier struct {
 }
 
 func (c *seedCopier) add(seq int64, r *sealedSeed) error {
-	c.rows = append(c.rows, []any{seq, r.args[0], r.args[1], r.args[2]})
+	c.rows = append(c.rows, []any{seq, r.args[0], r.args[1], r.args[2], r.args[3]})
 	if len(c.rows) == copyRows {
 		return c.flush()
 	}
@@ -272,7 +303,7 @@ func (c *seedCopier) flush() error {
 		if !ok {
 			return fmt.Errorf("driver connection is %T, not pgx's", dc)
 		}
-		_, err := pc.Conn().CopyFrom(c.ctx, pgx.Identifier{"honeyseed_seeds"}, []string{"seq", "id_mac", "keys", "sealed"}, pgx.CopyFromRows(c.rows))
+		_, err := pc.Conn().CopyFrom(c.ctx, pgx.Identifier{"honeyseed_seeds"}, []string{"seq", "id_mac", "keys", "sealed", "tags"}, pgx.CopyFromRows(c.rows))
 		return err
 	})
 	clear(c.rows)
@@ -299,7 +330,7 @@ type seedInserter struct {
 }
 
 func (in *seedInserter) add(seq int64, r *sealedSeed) error {
-	in.args = append(in.args, seq, r.args[0], r.args[1], r.args[2])
+	in.args = append(in.args, seq, r.args[0], r.args[1], r.args[2], r.args[3])
 	if in.n++; in.n == insertRows {
 		return in.flush()
 	}
@@ -335,12 +366,12 @@ func (in *seedInserter) close() {
 
 func insertSeedsSQL(d dialect, rows int) string {
 	var b bytes.Buffer
-	b.WriteString("INSERT INTO honeyseed_seeds (seq, id_mac, keys, sealed) VALUES ")
+	b.WriteString("INSERT INTO honeyseed_seeds (seq, id_mac, keys, sealed, tags) VALUES ")
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?)")
+		b.WriteString("(?,?,?,?,?)")
 	}
 	return d.q(b.String())
 }

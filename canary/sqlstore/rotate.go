@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/honeyseed/honeyseed/canary"
 )
@@ -43,6 +45,11 @@ func (s *Store) Rotate(ctx context.Context, newSecret Secret) error {
 		if err := s.rotateSeeds(ctx, tx, old, nks, fresh); err != nil {
 			return err
 		}
+		if len(s.shapeKeys) > 0 {
+			if err := s.writeShape(ctx, tx, nks, slices.Collect(maps.Keys(s.shapeKeys))); err != nil {
+				return err
+			}
+		}
 		if err := s.rotateAlerts(ctx, tx, old, nks); err != nil {
 			return err
 		}
@@ -67,8 +74,11 @@ func (s *Store) Rotate(ctx context.Context, newSecret Secret) error {
 }
 
 func (s *Store) rotateSeeds(ctx context.Context, tx *sql.Tx, old, nks *keySet, fresh *index) error {
-	update, err := tx.PrepareContext(ctx, s.dialect.q(`UPDATE honeyseed_seeds SET id_mac = ?, keys = ?, sealed = ? WHERE seq = ?`))
+	update, err := tx.PrepareContext(ctx, s.dialect.q(`UPDATE honeyseed_seeds SET id_mac = ?, keys = ?, sealed = ?, tags = ? WHERE seq = ?`))
 	if err != nil {
+		return dbError("rotating secret", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM honeyseed_index`); err != nil {
 		return dbError("rotating secret", err)
 	}
 	defer update.Close()
@@ -84,10 +94,13 @@ func (s *Store) rotateSeeds(ctx context.Context, tx *sql.Tx, old, nks *keySet, f
 			if err != nil {
 				return fmt.Errorf("%w (rotating secret: the seed no longer validates)", err)
 			}
-			if _, err := update.ExecContext(ctx, r.args[0], r.args[1], r.args[2], seqs[i]); err != nil {
+			if _, err := update.ExecContext(ctx, r.args[0], r.args[1], r.args[2], r.args[3], seqs[i]); err != nil {
 				return dbError("rotating secret", err)
 			}
-			entries[i] = entry{seq: seqs[i], id: r.idMAC, keys: r.keys[:r.n]}
+			entries[i] = entry{seq: seqs[i], id: r.idMAC, keys: r.keys[:r.n], tags: r.tags[:r.n]}
+		}
+		if err := s.writePacked(ctx, tx, "rotating secret", entries); err != nil {
+			return err
 		}
 		fresh.publish(entries)
 		if len(seeds) < rotatePage {

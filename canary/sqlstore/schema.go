@@ -12,7 +12,7 @@ import (
 
 // schemaVersion is the schema this code writes. migrations[v] takes a database
 // from version v to v+1; version 0 is an empty database.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // The tables, in SQLite's spelling: dialect.ddl rewrites the types for
 // PostgreSQL. Nothing here holds a value in clear (see the package doc's
@@ -65,6 +65,22 @@ CREATE TABLE honeyseed_replay (
 	until_ns INTEGER NOT NULL  -- Unix nanoseconds: kept until then
 );
 CREATE INDEX honeyseed_replay_until ON honeyseed_replay (until_ns);`,
+	3: `
+-- Keyed SipHash tags of each seed's lookup keys, 8 bytes each, sorted: what
+-- the in-memory filter is built from at Open. NULL in rows written before
+-- this version, until Open fills them in.
+ALTER TABLE honeyseed_seeds ADD COLUMN tags BLOB;
+-- What Open loads the index from: the MACs and tags of the seed rows lo..hi,
+-- packed into one value per batch written (see packEntries), so that Open
+-- reads a few hundred values rather than every seed row. Nothing here is not
+-- also in honeyseed_seeds.
+CREATE TABLE honeyseed_index (
+	lo     INTEGER PRIMARY KEY,
+	hi     INTEGER NOT NULL,
+	packed BLOB NOT NULL
+);
+-- Tells Open to fill in the tags, the index and the shape row.
+INSERT INTO honeyseed_meta (name, value) VALUES ('fill_tags', '1');`,
 }
 
 // dialect holds what differs between SQLite and PostgreSQL.

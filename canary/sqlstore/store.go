@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,8 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/find"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 	"github.com/honeyseed/honeyseed/canary/watch"
 )
 
@@ -83,6 +86,10 @@ type Store struct {
 	bySeq   *sql.Stmt // the hit path's one query
 
 	stmts map[string]*sql.Stmt // the outbox's queries, prepared by Open
+	group groupCommit          // SQLite: concurrent Records share a transaction
+
+	shape     atomic.Pointer[find.Shape] // what the seeds hold, for the matcher's prefilter
+	shapeKeys map[norm.Key]bool          // the shape row's stand-ins (see shape.go); guarded by syncMu
 
 	// Lock order: regMu, syncMu, then a write transaction (txMu on SQLite).
 	// Holding syncMu while waiting for the database's write lock cannot
@@ -132,7 +139,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	db.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	s := &Store{db: db, dialect: d, idx: newIndex(ks), cache: newSeedCache(max(1, orDefault(opts.CacheSize, defaultCacheSize)/2))}
+	s := &Store{db: db, dialect: d, idx: newIndex(ks), cache: newSeedCache(max(1, orDefault(opts.CacheSize, defaultCacheSize)/2)), shapeKeys: map[norm.Key]bool{}}
 	if err := s.init(ctx, ks); err != nil {
 		db.Close()
 		return nil, err
@@ -162,7 +169,10 @@ func (s *Store) init(ctx context.Context, ks *keySet) error {
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(rev), 0) FROM honeyseed_seed_changes`).Scan(&s.rev); err != nil {
 		return dbError("opening database", err)
 	}
-	return s.Refresh(ctx)
+	if err := s.Refresh(ctx); err != nil {
+		return err
+	}
+	return s.fillTags(ctx)
 }
 
 // orDefault returns v, or def when v is zero.
@@ -320,8 +330,14 @@ func (s *Store) catchUpLocked(ctx context.Context, q querier) error {
 		return s.rotatedElsewhere()
 	}
 
+	before := s.idx.visibleSeq()
 	if err := s.loadSeedsLocked(ctx, q); err != nil {
 		return err
+	}
+	if s.idx.visibleSeq() != before {
+		if _, err := s.loadShapeLocked(ctx, q, ks); err != nil {
+			return err
+		}
 	}
 
 	rows, err := q.QueryContext(ctx, s.dialect.q(`SELECT rev, seq FROM honeyseed_seed_changes WHERE rev > ? ORDER BY rev`), s.rev)
@@ -362,19 +378,23 @@ func (s *Store) explain(ctx context.Context, err error) error {
 	return err
 }
 
-// loadSeedsLocked indexes the seed rows after the last one indexed. Reading
-// rows and inserting them in the index run on two goroutines, which halves
-// the time to open a large store.
+// loadSeedsLocked indexes the seed rows after the last one indexed: from the
+// packed index rows, then from any seed rows they do not cover. Reading rows
+// and inserting them in the index run on two goroutines.
 func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 	after := s.idx.visibleSeq()
+	var n int64 // seeds expected, when loading from scratch
 	if after == 0 {
-		var n int64
 		if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM honeyseed_seeds`).Scan(&n); err != nil {
 			return dbError("loading index", err)
 		}
 		s.idx.growFor(int(n))
 	}
-	rows, err := q.QueryContext(ctx, s.dialect.q(`SELECT seq, id_mac, keys FROM honeyseed_seeds WHERE seq > ? ORDER BY seq`), after)
+	if err := s.loadPackedLocked(ctx, q, int(n)); err != nil {
+		return err
+	}
+	after = s.idx.visibleSeq()
+	rows, err := q.QueryContext(ctx, s.dialect.q(`SELECT seq, id_mac, keys, tags FROM honeyseed_seeds WHERE seq > ? ORDER BY seq`), after)
 	if err != nil {
 		return dbError("loading index", err)
 	}
@@ -397,20 +417,21 @@ func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 func scanEntries(rows *sql.Rows, batches chan<- []entry) error {
 	var (
 		batch []entry
-		keys  []mac // one allocation for the keys of a batch
+		keys  []mac    // one allocation for the keys of a batch
+		tags  []uint64 // and one for their tags
 	)
 	for rows.Next() {
 		if batch == nil {
-			batch, keys = make([]entry, 0, publishBatch), make([]mac, 0, 3*publishBatch)
+			batch, keys, tags = make([]entry, 0, publishBatch), make([]mac, 0, 3*publishBatch), make([]uint64, 0, 3*publishBatch)
 		}
 		var (
-			e       entry
-			id, key sql.RawBytes
+			e            entry
+			id, key, tag sql.RawBytes
 		)
-		if err := rows.Scan(&e.seq, &id, &key); err != nil {
+		if err := rows.Scan(&e.seq, &id, &key, &tag); err != nil {
 			return dbError("loading index", err)
 		}
-		if len(id) != len(mac{}) || len(key)%len(mac{}) != 0 || len(key) == 0 {
+		if len(id) != len(mac{}) || len(key)%len(mac{}) != 0 || len(key) == 0 || tag != nil && len(tag) != len(key)/2 {
 			return fmt.Errorf("%w: loading index: seed row %d has malformed MACs", ErrCorrupt, e.seq)
 		}
 		e.id = mac(id)
@@ -419,6 +440,13 @@ func scanEntries(rows *sql.Rows, batches chan<- []entry) error {
 			keys = append(keys, mac(key[i:]))
 		}
 		e.keys = keys[start:len(keys):len(keys)]
+		if tag != nil {
+			start := len(tags)
+			for i := 0; i < len(tag); i += 8 {
+				tags = append(tags, binary.LittleEndian.Uint64(tag[i:]))
+			}
+			e.tags = tags[start:len(tags):len(tags)]
+		}
 		batch = append(batch, e)
 		if len(batch) == publishBatch {
 			batches <- batch

@@ -23,6 +23,7 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/canarytest"
+	"github.com/honeyseed/honeyseed/canary/internal/filter"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 	"github.com/honeyseed/honeyseed/canary/watch"
 )
@@ -484,10 +485,19 @@ func TestKeyMACMatchesLookupKey(t *testing.T) {
 		h.Write(append([]byte{byte(tc.f)}, key...))
 		var want mac
 		copy(want[:], h.Sum(nil))
-		assert.Equal(t, want, ks.keyMAC(tc.f, tc.value), "%s %q: keyMAC is the MAC of norm's lookup key", tc.f, tc.value)
+		got, ok := ks.keyMAC(tc.f, tc.value)
+		require.True(t, ok)
+		assert.Equal(t, want, got, "%s %q: keyMAC is the MAC of norm's lookup key", tc.f, tc.value)
+		wantTag := filter.SipHash(ks.sip, append([]byte{byte(tc.f)}, key...))
+		gotTag, ok := ks.tag(tc.f, tc.value)
+		require.True(t, ok)
+		assert.Equal(t, wantTag, gotTag, "%s %q: tag is the SipHash of the same input", tc.f, tc.value)
 	}
-	assert.NotEqual(t, ks.keyMAC(canary.FieldEmail, "TM10000001"), ks.keyMAC(canary.FieldTicket, "TM10000001"),
-		"the field is part of the MAC")
+	email, _ := ks.keyMAC(canary.FieldEmail, "TM10000001")
+	ticket, _ := ks.keyMAC(canary.FieldTicket, "TM10000001")
+	assert.NotEqual(t, email, ticket, "the field is part of the MAC")
+	_, ok := ks.keyMAC(canary.FieldEmail, strings.Repeat("x", 300)+"@mail.example")
+	assert.False(t, ok, "a value longer than any normalized one has no MAC")
 }
 
 func TestSecretSources(t *testing.T) {

@@ -12,6 +12,9 @@
 //	honeyseed alerts   [-since 24h] [-placement support-db/eu] [-confidence likely] [-json]
 //	honeyseed retire   -id <seed ID>
 //
+// scan reads dumps compressed with gzip, zstd, bzip2 or xz as they are,
+// telling the format by the file's first bytes, not its name.
+//
 // A command exits 0 on success (and for -h), 1 when it fails and 2 for a wrong
 // command line; an error is printed once, to standard error.
 //
@@ -76,9 +79,10 @@
 //
 // scan reports, on stderr, each file it read with its size in bytes, its hits
 // and the new seeds it found, and when nothing is found, how many seeds it
-// looked for: an empty or wrong input is never a silent "nothing found". It
-// reads files as they are: decompress a compressed dump first
-// (zcat dump.sql.gz | honeyseed scan -).
+// looked for: an empty or wrong input is never a silent "nothing found". A
+// compressed dump (gzip, zstd, bzip2, xz, concatenated streams too) is told
+// by its content, not its name, and read decompressed; a damaged one is an
+// error, not a short scan.
 //
 // # Auditing
 //

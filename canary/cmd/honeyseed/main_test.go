@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -92,6 +93,18 @@ func TestGenerateScanAlertsRetire(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "seed "+seed.ID+" of export/2026-11")
 	assert.Contains(t, out, "export/2026-11                 score 1.00")
+
+	// The same dump gzipped, under a name that does not say so.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, err = zw.Write([]byte(fmt.Sprintf("name,email\nX,%s\n", seed.Email)))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	packed := filepath.Join(dir, "export.csv")
+	require.NoError(t, os.WriteFile(packed, gz.Bytes(), 0o600))
+	out, err = runCLI(t, append([]string{"scan"}, append(reg, packed)...)...)
+	require.NoError(t, err)
+	assert.Contains(t, out, "seed "+seed.ID+" of export/2026-11", "a compressed dump is read by its content")
 
 	out, err = runCLI(t, append([]string{"retire", "-id", seed.ID}, reg...)...)
 	require.NoError(t, err)

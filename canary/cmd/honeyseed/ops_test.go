@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -89,6 +90,21 @@ func TestScanSaysWhatItRead(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "scanned "+dump+": 13 bytes, 0 hits, 0 new seeds")
 	assert.Contains(t, stderr, "no seed values found in 1 files (0 seeds in the registry)")
+
+	code, out, stderr := runCode(append([]string{"generate", "-demo", "-placement", "export/2026-11", "-n", "1"}, reg...)...)
+	require.Equal(t, exitOK, code, stderr)
+	var seed struct{ ID, Email string }
+	require.NoError(t, json.Unmarshal([]byte(out), &seed))
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	fmt.Fprintf(zw, "name,email\nX,%s\n", seed.Email)
+	require.NoError(t, zw.Close())
+	renamed := filepath.Join(dir, "backup.bin") // found renamed: read by content
+	require.NoError(t, os.WriteFile(renamed, gz.Bytes(), 0o600))
+	code, out, stderr = runCode(append([]string{"scan"}, append(reg, renamed)...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "seed "+seed.ID+" of export/2026-11", "a gzip dump is decompressed")
+	assert.Contains(t, stderr, fmt.Sprintf("scanned %s: %d bytes gzip, %d bytes decompressed, 1 hits, 1 new seeds", renamed, gz.Len(), len("name,email\nX,\n")+len(seed.Email)))
 }
 
 func TestDSNHasPassword(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/dump"
 )
 
 func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,9 +55,17 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			defer f.Close()
 			r = f
 		}
-		cr := &countingReader{r: r}
+		// A dump found in the wild is often compressed, and often renamed:
+		// the reader tells gzip, zstd, bzip2 and xz by their first bytes.
+		raw := &countingReader{r: r}
+		dr, format, err := dump.NewReader(raw)
+		if err != nil {
+			return fmt.Errorf("scan %s: %w", name, err)
+		}
+		defer dr.Close()
+		text := &countingReader{r: dr}
 		hits, before := 0, len(order)
-		err := m.Scan(ctx, cr, func(h canary.Hit) error {
+		err = m.Scan(ctx, text, func(h canary.Hit) error {
 			hits++
 			if _, seen := tripped[h.Seed.ID]; !seen {
 				tripped[h.Seed.ID] = h.Seed
@@ -74,7 +83,11 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		// Say what was read: a silent "nothing found" from an empty or
 		// unreadable input is a false negative nobody notices.
-		fmt.Fprintf(stderr, "scanned %s: %d bytes, %d hits, %d new seeds\n", name, cr.n, hits, len(order)-before)
+		size := fmt.Sprintf("%d bytes", raw.n)
+		if format != dump.Plain {
+			size = fmt.Sprintf("%d bytes %s, %d bytes decompressed", raw.n, format, text.n)
+		}
+		fmt.Fprintf(stderr, "scanned %s: %s, %d hits, %d new seeds\n", name, size, hits, len(order)-before)
 	}
 	if *asJSON || len(order) == 0 {
 		if len(order) == 0 {

@@ -1,0 +1,56 @@
+package inbound_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/inbound"
+	"github.com/honeyseed/honeyseed/canary/watch"
+)
+
+// BenchmarkDurableSMTPStorm runs TestDurableSMTPStorm's traffic (20 SMTP
+// clients, three in four messages to a seed) through the deployed pipeline:
+// SMTP receiver -> Watcher -> outbox, with the SQLite outbox and, as the
+// reference in the same run, the in-memory one. The registry is the SQLite
+// store in both, so only the outbox differs.
+//
+//	go test ./canary/inbound -run '^$' -bench DurableSMTPStorm -benchtime 5x
+func BenchmarkDurableSMTPStorm(b *testing.B) {
+	const perOp = 2000
+	for _, tc := range []struct {
+		name   string
+		outbox func(*testing.B, watch.Outbox) watch.Outbox
+	}{
+		{"outbox=sqlite", func(_ *testing.B, store watch.Outbox) watch.Outbox { return store }},
+		{"outbox=memory", func(*testing.B, watch.Outbox) watch.Outbox { return watch.NewMemoryOutbox() }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			store := openStore(b, b.TempDir())
+			defer store.Close()
+			seeds := stormSeedList()
+			require.NoError(b, store.Add(context.Background(), seeds...))
+			m, err := canary.NewMatcher(store)
+			require.NoError(b, err)
+			w, err := watch.New(watch.Config{Matcher: m, Outbox: tc.outbox(b, store), Sinks: map[string]canary.Sink{"count": &countingSink{}},
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			require.NoError(b, err)
+			w.Start()
+			defer w.Close()
+			srv, err := inbound.NewSMTPServer(inbound.SMTPConfig{Addr: "127.0.0.1:0", Domain: "mx.mail.example", Registry: store, Handler: w,
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			require.NoError(b, err)
+			addr := serve(b, srv)
+			sent := 0
+			for b.Loop() {
+				storm(b, addr, seeds, sent, perOp)
+				sent += perOp
+			}
+			b.ReportMetric(float64(sent)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}

@@ -1,0 +1,47 @@
+package sqlstore
+
+import (
+	"crypto/rand"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The table agrees with a Go map through inserts, replacements, growth and
+// deletions that leave probe chains to be repaired; a table of 16 slots
+// makes long chains and wrap-around common.
+func TestMACTable(t *testing.T) {
+	for _, size := range []int{0, 10, 5000} {
+		tab := newMACTable(size)
+		ref := map[mac]int64{}
+		keys := make([]mac, 3000)
+		for i := range keys {
+			rand.Read(keys[i][:])
+			if i%7 == 0 && i > 0 {
+				keys[i] = keys[i-1]
+				keys[i][0] ^= 0x80 // another key with the same home in a small table
+			}
+		}
+		for i, k := range keys {
+			tab.put(k, int64(i+1))
+			ref[k] = int64(i + 1)
+			if i%3 == 2 {
+				d := keys[i/2]
+				tab.delete(d)
+				delete(ref, d)
+			}
+		}
+		require.Equal(t, len(ref), tab.len(), "size %d", size)
+		for _, k := range keys {
+			want, inRef := ref[k]
+			got, ok := tab.get(k)
+			assert.Equal(t, inRef, ok)
+			assert.Equal(t, want, got)
+		}
+		var missing mac
+		rand.Read(missing[:])
+		_, ok := tab.get(missing)
+		assert.False(t, ok, "a key never added is not found")
+	}
+}

@@ -28,8 +28,12 @@ type AttributeOptions struct {
 // Each suspect's Score is its guilt probability in the model of Papadimitriou
 // and Garcia-Molina ("Data Leakage Detection", 2011): a tripped seed held by
 // k placements was leaked by each with probability (1-Guess)/k, and a placement
-// is guilty unless it leaked none of its tripped seeds. Scores are then
-// normalized to sum to 1. The window is when the data must have left: after
+// is guilty unless it leaked none of its tripped seeds. That probability is
+// weighted by the share of the tripped seeds the placement explains (a seed
+// held by k placements counts 1/k to each): with unguessable seeds every
+// placement holding one is surely guilty, yet the one holding 3 of 4 tripped
+// seeds is the likelier source of a single leak than the one holding 1 of 4.
+// Scores are then normalized to sum to 1. The window is when the data must have left: after
 // the latest PlantedAt of the tripped seeds it held, and before firstContact
 // or the earliest ExpiresAt among them, whichever is sooner. A placement whose
 // window is empty (a seed planted after the first contact) cannot be the
@@ -47,6 +51,7 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 	type acc struct {
 		s         Suspect
 		innocence float64 // probability it leaked none of its seeds
+		explained float64 // tripped seeds it accounts for, shared ones split
 	}
 	by := map[string]*acc{}
 	var order []string
@@ -66,6 +71,7 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 			}
 			a.s.Seeds = append(a.s.Seeds, s.ID)
 			a.innocence *= 1 - (1-guess)/float64(len(hs))
+			a.explained += 1 / float64(len(hs))
 			if s.PlantedAt.After(a.s.After) {
 				a.s.After = s.PlantedAt
 			}
@@ -80,7 +86,7 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 	for _, p := range order {
 		a := by[p]
 		s := a.s
-		s.Score = 1 - a.innocence
+		s.Score = (1 - a.innocence) * a.explained
 		n := len(s.Seeds)
 		s.Reasons = append(s.Reasons, fmt.Sprintf("held %d of the %d tripped seeds", n, len(seen)))
 		if shared := sharedCount(tripped, holders, p); shared > 0 {

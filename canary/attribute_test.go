@@ -40,10 +40,26 @@ func TestAttributeSharedSeedsGuiltModel(t *testing.T) {
 	got := canary.Attribute([]canary.Seed{shared, only}, shared.PlantedAt.Add(30*24*time.Hour), opts)
 	require.Len(t, got, 2)
 	assert.Equal(t, "export/team-b", got[0].Placement)
-	// Raw guilt: team-b = 1-(1-1/2)(1-1) = 1; team-a = 1/2. Normalized: 2/3 and 1/3.
-	assert.InDelta(t, 2.0/3, got[0].Score, 1e-9)
-	assert.InDelta(t, 1.0/3, got[1].Score, 1e-9)
+	// Guilt: team-b = 1-(1-1/2)(1-1) = 1; team-a = 1/2. Seeds explained:
+	// team-b 1/2+1 = 3/2, team-a 1/2. Raw 3/2 and 1/4; normalized 6/7 and 1/7.
+	assert.InDelta(t, 6.0/7, got[0].Score, 1e-9)
+	assert.InDelta(t, 1.0/7, got[1].Score, 1e-9)
 	assert.Contains(t, strings.Join(got[1].Reasons, "; "), "also held by other placements")
+}
+
+// Unguessable seeds make every holder surely guilty; the placement holding 3
+// of the 4 tripped seeds must still outrank the one holding 1.
+func TestAttributeScoreFollowsTheShareOfTrippedSeeds(t *testing.T) {
+	var tripped []canary.Seed
+	for i := range 3 {
+		tripped = append(tripped, canarytest.Seed(i+1, "support-db/eu"))
+	}
+	tripped = append(tripped, canarytest.Seed(4, "export/2026-11"))
+	got := canary.Attribute(tripped, tripped[0].PlantedAt.Add(30*24*time.Hour), canary.AttributeOptions{})
+	require.Len(t, got, 2)
+	assert.Equal(t, "support-db/eu", got[0].Placement)
+	assert.InDelta(t, 0.75, got[0].Score, 1e-9, "3 of 4")
+	assert.InDelta(t, 0.25, got[1].Score, 1e-9, "1 of 4")
 }
 
 func TestAttributeImpossibleWindow(t *testing.T) {

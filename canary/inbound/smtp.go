@@ -262,6 +262,7 @@ func NewSMTPServer(cfg SMTPConfig) (*SMTPServer, error) {
 	srv.ReadTimeout = cfg.ReadTimeout
 	srv.WriteTimeout = cfg.WriteTimeout
 	srv.TLSConfig = cfg.TLSConfig
+	srv.EnableSMTPUTF8 = true // Rcpt accepts UTF-8 addresses (RFC 6531), so say so
 	srv.ErrorLog = log.New(slogWriter{cfg.Logger}, "", 0)
 	s.srv = srv
 	return s, nil
@@ -417,6 +418,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	addr, err := canary.NormalizeEmail(to)
 	if err != nil {
+		s.cfg.Logger.Info("inbound: smtp: recipient refused", "remote", ss.remote, "reason", "not an address")
 		s.probes.unknown(c)
 		return errNoSuchUser
 	}
@@ -428,7 +430,8 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return errTryLater
 	}
 	if len(seeds) == 0 {
-		s.cfg.Logger.Debug("inbound: smtp: unknown recipient refused", "remote", ss.remote)
+		// The address is not logged: it is a guess at a seed, or a typo.
+		s.cfg.Logger.Info("inbound: smtp: recipient refused", "remote", ss.remote, "reason", "not a seed")
 		s.probes.unknown(c)
 		return errNoSuchUser
 	}
@@ -532,6 +535,7 @@ func (ss *session) Data(r io.Reader) error {
 		}
 		return errTryLater
 	}
+	s.cfg.Logger.Info("inbound: smtp: message accepted", "remote", ss.remote, "id", ev.ID, "recipients", len(ev.Envelope), "bytes", in.size)
 	return reply
 }
 

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,12 +12,6 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary/internal/gen"
 )
-
-func runCode(args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = run(context.Background(), args, &out, &errOut)
-	return code, out.String(), errOut.String()
-}
 
 const planSeed = "0101010101010101010101010101010101010101010101010101010101010101"
 

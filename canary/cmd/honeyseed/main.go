@@ -2,12 +2,14 @@
 //
 // Usage:
 //
+//	honeyseed init     [-registry honeyseed.db -key honeyseed.key]
+//	honeyseed status   [-server http://127.0.0.1:9090] [-json]
 //	honeyseed generate -placement support-db/eu -n 50 [-config cfg.json | -demo] > seeds.jsonl
 //	honeyseed plant    -placement support-db/eu -db sqlite:host.db -table customers -map email=email,... [-audit | -force]
 //	honeyseed csv      -placement export/2026-11 -format zendesk [-host export.csv] > import.csv
 //	honeyseed scan     dump.sql [more files...]          (or - for standard input)
 //	honeyseed serve    -config serve.json
-//	honeyseed alerts
+//	honeyseed alerts   [-since 24h] [-placement support-db/eu] [-confidence likely] [-json]
 //	honeyseed mailboxes plan -n 20 -provider gmail.com [-region US] [-host export.csv -format zendesk]
 //	honeyseed mailboxes add  -address ADDR -imap-host HOST [-user U] -password-env NAME [-file mailboxes.json]
 //	honeyseed mailboxes add  -from new-mailboxes.json [-file mailboxes.json]
@@ -19,11 +21,71 @@
 // A command exits 0 on success (and for -h), 1 when it fails and 2 for a wrong
 // command line; an error is printed once, to standard error.
 //
-// Every command opens the registry given by -registry (a SQLite file, default
-// honeyseed.db) or -postgres (a DSN); its secret comes from $HONEYSEED_SECRET or
-// the key file given by -key (default honeyseed.key, created with mode 0600).
-// Keep the key away from the people the canaries watch: with it, the registry
-// tells which customers are canaries.
+// # Registry and key
+//
+// "honeyseed init" creates the registry (a SQLite file given by -registry,
+// default honeyseed.db, or a PostgreSQL schema) and, unless $HONEYSEED_SECRET
+// holds the secret or the key file exists already (restored from a backup),
+// the key file given by -key (default honeyseed.key, mode 0600). Nothing else
+// creates either: every other command refuses, with exit 1, a registry that
+// does not exist (a mistyped -registry would otherwise be a new, empty
+// registry that finds nothing), a missing key file (never replaced: a new
+// key cannot open the registry) and a key that does not match. Keep the key
+// away from the people the canaries watch: with it, the registry tells which
+// customers are canaries.
+//
+// PostgreSQL: the DSN comes from $HONEYSEED_POSTGRES or from the file named
+// by -postgres-file (mode 0600), never from the command line, where ps shows
+// it. -postgres takes only a DSN without a password (the password then comes
+// from PGPASSWORD or a .pgpass file); one with a password is refused with
+// exit 2. The schema is the DSN's search_path.
+//
+// # Generator configuration
+//
+// generate, plant and csv take -config, a JSON file of canary.Config (unknown
+// keys are refused):
+//
+//	{
+//	  "email_domains": ["mail.yourcompany-customers.example"], // domains you own and receive mail for (required)
+//	  "dot_insensitive_domains": [],     // of those, domains whose mailboxes ignore dots
+//	  "phone_pool": ["+1 415 555 0132"], // numbers you own and answer; none: seeds get no phone
+//	  "phone_region": "US",              // how national numbers in phone_pool are read (default US)
+//	  "phone_share": 4,                  // seeds of one placement per number at most (default 4)
+//	  "region": "US",                    // the population names and places are drawn from: US, GB or ES
+//	  "ticket_format": "TM-########",    // # is a digit (at least four); ticket_min/ticket_max bound the number
+//	  "ticket_min": 10400000, "ticket_max": 10999999,
+//	  "no_tickets": false,               // true: seeds get no ticket
+//	  "created_from": "2025-01-01T00:00:00Z", "created_to": "2026-11-01T00:00:00Z", // apparent creation times
+//	  "fields": ["city", "company", "postcode"] // extra fields every seed gets
+//	}
+//
+// (JSON has no comments: they explain the keys here.) email_patterns is
+// refused: the address mix is learned from the host by plant, or set from the
+// library. csv -fields adds the columns it names to "fields", so no column is
+// written empty.
+//
+// # Watching it
+//
+// "honeyseed status" prints, per placement, the seeds planted, retired and
+// tripped (touched by an alert that was not the operator's own traffic) and
+// the last contact, then the alert count and the outbox backlog (deliveries
+// not yet done). With -server it also asks a running serve's admin endpoint
+// for the receivers, sinks and IMAP mailboxes. "honeyseed alerts" filters by
+// -since (an RFC 3339 time or a duration ago), -placement and -confidence (at
+// least that sure: exact, likely, ambiguous), and says which hits were on
+// retired seeds; an empty registry says so on stderr. "honeyseed retire"
+// stores the time in the seed's ExpiresAt (the registry's retirement field)
+// and prints it: a retired seed still trips, since a copy taken while it was
+// planted is still a leak.
+//
+// # Scanning
+//
+// scan reports, on stderr, each file it read with its size in bytes, its hits
+// and the new seeds it found, and when nothing is found, how many seeds it
+// looked for: an empty or wrong input is never a silent "nothing found". A
+// compressed dump (gzip, zstd, bzip2, xz, concatenated streams too) is told
+// by its content, not its name, and read decompressed; a damaged one is an
+// error, not a short scan.
 //
 // # Auditing
 //
@@ -102,6 +164,69 @@
 // max_in_flight_bytes, spool_dir, read_timeout, data_timeout,
 // data_idle_timeout, tarpit_after, max_unknown_recipients, max_unknown_per_ip
 // and unknown_window (durations as "1m"; a negative count means no limit).
+// The receiver advertises SMTPUTF8 and logs every accepted message and refused
+// recipient at INFO with the reason (never the address tried). -log-level
+// (debug, info, warn, error) sets what serve logs.
+//
+// "imap" lists owned mailboxes to watch beside SMTP and the webhooks (the
+// fields of inbound.IMAPMailbox; credentials by reference; the host is the
+// provider's, e.g. imap.gmail.com for a Gmail mailbox you created):
+//
+//	"imap": [{"address": "mkelly1987@mail.example", "host": "imap.mail.example",
+//	          "auth": "plain", "credential": {"env": "IMAP_MKELLY_APP_PASSWORD"}}]
+//
+// Their checkpoints (UIDVALIDITY and last UID) are kept in the registry's
+// database, so a restart neither misses nor repeats a message.
+//
+// "admin": {"addr": "127.0.0.1:9090"} serves, on its own listener (keep it
+// off the internet):
+//   - /healthz: 200 while the process runs;
+//   - /readyz: 200 when every receiver listens, the registry answers, no sink
+//     is failing and every mailbox is connected, else 503; both with a JSON
+//     document naming receivers, sinks, mailboxes (connected, last UID, last
+//     error) and the outbox backlog;
+//   - /metrics: Prometheus metrics: honeyseed_events_total{source},
+//     honeyseed_hits_total, honeyseed_alerts_total{suppressed},
+//     honeyseed_sink_failures_total{sink}, honeyseed_outbox_backlog{state},
+//     honeyseed_imap_connected, honeyseed_imap_last_uid and
+//     honeyseed_imap_messages_total{mailbox}, and Go's process metrics.
+//
+// Each listener is bound before "listening" is logged; a port that cannot be
+// bound fails serve with exit 1.
+//
+// # Deploying
+//
+// examples/deploy holds a hardened systemd unit, a container file and an
+// example serve.json (tested: it must parse). In short:
+//
+//   - DNS, for each canary domain (one you own that receives nothing else):
+//     an MX record to the receiver's host ("mail.customers.example. MX 10
+//     mx.customers.example."); SPF "v=spf1 -all" and DMARC "v=DMARC1;
+//     p=reject" (TXT at _dmarc), since the domain never sends: mail forged
+//     from it is rejected elsewhere, and no one mistakes it for yours.
+//   - Port 25 without root: the systemd unit grants only
+//     CAP_NET_BIND_SERVICE (AmbientCapabilities) to a DynamicUser; in a
+//     container, publish host port 25 to the container's 2525.
+//   - Twilio: set each canary number's "A message comes in" webhook to
+//     https://<public host>/twilio/sms and "A call comes in" to
+//     .../twilio/voice (HTTP POST); http.public_base is the scheme and host
+//     Twilio calls, since it signs the full URL.
+//   - A reverse proxy (nginx, Caddy) terminates TLS for the webhooks and
+//     forwards to http.addr on loopback, passing the path unchanged; list it
+//     in http.trusted_proxies so its X-Forwarded-Proto/Host are believed.
+//     Never proxy the admin address to the internet.
+//   - Backups: the registry (SQLite: "sqlite3 honeyseed.db .backup copy.db"
+//     or a file copy while serve is stopped; PostgreSQL: pg_dump) and the key
+//     file, kept apart: either alone tells nothing, both together reveal
+//     every canary. Without the key, the registry is lost.
+//   - Rotating the key: sqlstore.Store.Rotate re-seals the registry under a
+//     new secret in one transaction; stop every receiver, rotate, install the
+//     new key, restart (receivers still holding the old key fail with
+//     ErrWrongSecret rather than write with it).
+//   - Several receivers on one PostgreSQL: run "honeyseed init" once, then
+//     every serve with the same $HONEYSEED_POSTGRES and key; they share seeds,
+//     alerts (deduplicated by alert ID), webhook replay memory and IMAP
+//     checkpoints (watch each mailbox from one receiver only).
 package main
 
 import (
@@ -112,6 +237,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -124,6 +250,8 @@ type command struct {
 
 // commands is the command table, in the order usage lists them.
 var commands = []command{
+	{"init", "create the registry and its key file (every other command needs them)", initCmd},
+	{"status", "seeds per placement, last contact, sinks, receivers and outbox backlog", status},
 	{"generate", "make seeds for a placement and register them", generate},
 	{"plant", "learn a host table's shape, generate seeds like its rows, register and insert them", plantCmd},
 	{"csv", "generate and register seeds, written as a support tool's import CSV", csvCmd},
@@ -154,6 +282,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := execute(ctx, args, stdout, stderr)
 	var ue *usageError
+	var ce *commandError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
@@ -161,6 +290,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "honeyseed:", err)
 		fmt.Fprintln(stderr, "run 'honeyseed -h' for the commands, 'honeyseed <command> -h' for their flags")
 		return exitUsage
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "honeyseed %s: %v\n", ce.cmd, ce.err)
+		return exitError
 	}
 	fmt.Fprintln(stderr, "honeyseed:", err)
 	return exitError
@@ -199,6 +331,40 @@ func (e *usageError) Error() string { return e.msg }
 func usageErr(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
+
+// commandError is a command's failure, printed as "honeyseed <cmd>: ..."
+// with the library's package prefix left out: the operator ran a command, not
+// a package.
+type commandError struct {
+	cmd string
+	err error
+}
+
+func (e *commandError) Error() string { return e.cmd + ": " + e.Unwrap().Error() }
+func (e *commandError) Unwrap() error { return e.err }
+
+// commandErr wraps err, if any, for cmd; usage errors stay usage errors.
+func commandErr(cmd string, err error) error {
+	var ue *usageError
+	if err == nil || errors.As(err, &ue) {
+		return err
+	}
+	for _, p := range []string{"plant: ", "canary: ", "sqlstore: "} {
+		if msg, ok := strings.CutPrefix(err.Error(), p); ok {
+			return &commandError{cmd, &trimmed{msg, err}}
+		}
+	}
+	return &commandError{cmd, err}
+}
+
+// trimmed is err with another message.
+type trimmed struct {
+	msg string
+	err error
+}
+
+func (t *trimmed) Error() string { return t.msg }
+func (t *trimmed) Unwrap() error { return t.err }
 
 // parseFlags parses a command's flags. -h prints the flags to stdout and
 // gives flag.ErrHelp (exit 0); a bad flag gives a usage error, printed once

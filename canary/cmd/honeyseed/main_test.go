@@ -19,6 +19,19 @@ import (
 	"github.com/honeyseed/honeyseed/canary/plant"
 )
 
+// newRegistry runs 'honeyseed init' in a new directory and returns the
+// flags naming its registry and key.
+func newRegistry(t *testing.T) (dir string, reg []string) {
+	t.Helper()
+	t.Setenv("HONEYSEED_SECRET", "")
+	t.Setenv(postgresEnv, "")
+	dir = t.TempDir()
+	reg = []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	_, err := runCLI(t, append([]string{"init"}, reg...)...)
+	require.NoError(t, err)
+	return dir, reg
+}
+
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -29,9 +42,7 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 // TestExitCodes: 0 on success and for -h, 1 when the command fails, 2 for a
 // usage error; an error is printed once, to stderr.
 func TestExitCodes(t *testing.T) {
-	t.Setenv("HONEYSEED_SECRET", "")
-	dir := t.TempDir()
-	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	_, reg := newRegistry(t)
 	for _, tc := range []struct {
 		args      []string
 		code      int
@@ -61,9 +72,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestGenerateScanAlertsRetire(t *testing.T) {
-	t.Setenv("HONEYSEED_SECRET", "")
-	dir := t.TempDir()
-	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	dir, reg := newRegistry(t)
 
 	out, err := runCLI(t, append([]string{"generate", "-demo", "-placement", "export/2026-11", "-n", "5"}, reg...)...)
 	require.NoError(t, err)
@@ -107,8 +116,7 @@ func TestGenerateScanAlertsRetire(t *testing.T) {
 }
 
 func TestCLIRejectsBadInput(t *testing.T) {
-	dir := t.TempDir()
-	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	dir, reg := newRegistry(t)
 	for _, args := range [][]string{
 		{},
 		{"frobnicate"},
@@ -129,9 +137,7 @@ func TestCLIRejectsBadInput(t *testing.T) {
 }
 
 func TestPlantAndCSV(t *testing.T) {
-	t.Setenv("HONEYSEED_SECRET", "")
-	dir := t.TempDir()
-	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	dir, reg := newRegistry(t)
 	hostPath := filepath.Join(dir, "host.db")
 	host, err := sql.Open("sqlite", hostPath)
 	require.NoError(t, err)
@@ -164,10 +170,9 @@ func TestPlantAndCSV(t *testing.T) {
 }
 
 func TestServeConfigErrors(t *testing.T) {
-	dir := t.TempDir()
-	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	dir, reg := newRegistry(t)
 	for _, tc := range []struct{ cfg, want string }{
-		{`{"smtp": {"addr": ""}}`, "configure smtp.addr, http.addr or both"},
+		{`{"smtp": {"addr": ""}}`, "configure smtp.addr, http.addr, imap mailboxes"},
 		{`{"http": {"addr": "127.0.0.1:0"}}`, "no provider secret"},
 		{`{"http": {"addr": "127.0.0.1:0"}, "twilio_auth_token_env": "HONEYSEED_TEST_UNSET_VAR"}`, "which is empty"},
 		{`{"sinks": {"x": {"type": "carrier-pigeon"}}, "smtp": {"addr": "127.0.0.1:0"}}`, "unknown type"},
@@ -186,9 +191,7 @@ func TestServeConfigErrors(t *testing.T) {
 }
 
 func TestPlantAudit(t *testing.T) {
-	t.Setenv("HONEYSEED_SECRET", "")
-	dir := t.TempDir()
-	reg := []string{"-registry", filepath.Join(dir, "reg.db"), "-key", filepath.Join(dir, "reg.key")}
+	dir, reg := newRegistry(t)
 	hostPath := filepath.Join(dir, "host.db")
 	host, err := sql.Open("sqlite", hostPath)
 	require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,10 +151,15 @@ func auditNow(ctx context.Context, host *sql.DB, m plant.Mapping, seeds []canary
 	return plant.AuditPlan(ctx, host, m, plan, plant.AuditOptions{})
 }
 
+// csvCmd runs csv; its errors read "honeyseed csv: ...".
 func csvCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return commandErr("csv", csvRun(ctx, args, stdout, stderr))
+}
+
+func csvRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, st, gf := genCommand("csv")
 	format := fs.String("format", "zendesk", "import format: zendesk, salesforce, hubspot or plain")
-	fields := fs.String("fields", "", "extra columns, comma-separated: city, company, postcode")
+	fields := fs.String("fields", "", "extra columns, comma-separated: city, company, postcode (generated for every seed)")
 	hostExport := fs.String("host", "", "the tool's own export (CSV `file`) to audit the seeds against before writing")
 	force := fs.Bool("force", false, "write even when the audit can tell the seeds from the export's rows")
 	if err := parseFlags(fs, args, stdout); err != nil {
@@ -161,7 +167,7 @@ func csvCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	cfg, err := gf.load()
 	if err != nil {
-		return fmt.Errorf("csv: %w", err)
+		return err
 	}
 	f, err := plant.ParseCSVFormat(*format)
 	if err != nil {
@@ -170,6 +176,12 @@ func csvCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	opts := plant.CSVOptions{Force: *force}
 	if *fields != "" {
 		opts.Fields = strings.Split(*fields, ",")
+		// A column asked for is a field generated: else it is empty in every row.
+		for _, name := range opts.Fields {
+			if !slices.Contains(cfg.Fields, name) {
+				cfg.Fields = append(cfg.Fields, name)
+			}
+		}
 	}
 	if *hostExport != "" {
 		if opts.Host, err = readExport(*hostExport); err != nil {

@@ -57,12 +57,16 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		// A dump found in the wild is often compressed, and often renamed:
 		// the reader tells gzip, zstd, bzip2 and xz by their first bytes.
-		dr, _, err := dump.NewReader(r)
+		raw := &countingReader{r: r}
+		dr, format, err := dump.NewReader(raw)
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", name, err)
 		}
 		defer dr.Close()
-		err = m.Scan(ctx, dr, func(h canary.Hit) error {
+		text := &countingReader{r: dr}
+		hits, before := 0, len(order)
+		err = m.Scan(ctx, text, func(h canary.Hit) error {
+			hits++
 			if _, seen := tripped[h.Seed.ID]; !seen {
 				tripped[h.Seed.ID] = h.Seed
 				order = append(order, h.Seed)
@@ -77,10 +81,17 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", name, err)
 		}
+		// Say what was read: a silent "nothing found" from an empty or
+		// unreadable input is a false negative nobody notices.
+		size := fmt.Sprintf("%d bytes", raw.n)
+		if format != dump.Plain {
+			size = fmt.Sprintf("%d bytes %s, %d bytes decompressed", raw.n, format, text.n)
+		}
+		fmt.Fprintf(stderr, "scanned %s: %s, %d hits, %d new seeds\n", name, size, hits, len(order)-before)
 	}
 	if *asJSON || len(order) == 0 {
 		if len(order) == 0 {
-			fmt.Fprintln(stderr, "honeyseed: no seed values found")
+			fmt.Fprintf(stderr, "no seed values found in %d files (%d seeds in the registry)\n", fs.NArg(), store.Len())
 		}
 		return nil
 	}
@@ -92,4 +103,16 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -86,6 +86,15 @@ type serveConfig struct {
 	GroupWindow           string   `json:"group_window"` // a Go duration, e.g. "1h"
 
 	Sinks map[string]sinkConfig `json:"sinks"`
+
+	// IMAP lists the owned mailboxes to watch (see inbound.IMAPMailbox for
+	// the fields); their checkpoints are kept in the registry's database.
+	IMAP []inbound.IMAPMailbox `json:"imap"`
+	// Admin.Addr serves /healthz, /readyz and /metrics; keep it on loopback
+	// or a management network. Empty: not served.
+	Admin struct {
+		Addr string `json:"addr"`
+	} `json:"admin"`
 }
 
 type sinkConfig struct {
@@ -103,8 +112,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var st storeFlags
 	st.register(fs)
 	configPath := fs.String("config", "", "JSON `file` describing receivers and sinks (required)")
+	logLevel := fs.String("log-level", "info", "least `level` logged: debug, info, warn or error")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageErr("serve: -log-level %q: want debug, info, warn or error", *logLevel)
 	}
 	if *configPath == "" {
 		return usageErr("serve: -config is required")
@@ -113,7 +127,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if cfg.SMTP.Addr == "" && cfg.HTTP.Addr == "" && len(cfg.IMAP) == 0 {
+		return errors.New("serve: configure smtp.addr, http.addr, imap mailboxes, or several")
+	}
 
 	store, err := st.open(ctx)
 	if err != nil {
@@ -144,8 +161,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("serve: group_window: %w", err)
 		}
 	}
+	var imapStatus func() []inbound.IMAPStatus = func() []inbound.IMAPStatus { return nil }
+	met := newMetrics(store, func() []inbound.IMAPStatus { return imapStatus() })
 	w, err := watch.New(watch.Config{
-		Matcher: m, Outbox: store, Sinks: sinks,
+		Matcher: m, Outbox: countingOutbox{store, met}, Sinks: sinks,
 		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
 		SuppressedSinks: cfg.SuppressedSinks,
 		GroupWindow:     window, Logger: logger,
@@ -156,6 +175,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	w.Start()
 	defer w.Close()
 
+	handler := countingHandler{w, met}
+	hl := &health{store: store, watcher: w, m: met, imap: func() []inbound.IMAPStatus { return imapStatus() }}
 	var tlsConfig *tls.Config
 	if cfg.TLS.CertFile != "" || cfg.TLS.KeyFile != "" {
 		cr, err := inbound.NewCertReloader(cfg.TLS.CertFile, cfg.TLS.KeyFile)
@@ -171,7 +192,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	mailAuth := inbound.MailAuth{TrustedAuthServIDs: cfg.TrustedAuthServIDs}
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if cfg.SMTP.Addr != "" {
 		sc := cfg.SMTP
 		smtpCfg := inbound.SMTPConfig{
@@ -179,7 +200,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			MaxConnections: sc.MaxConnections, MaxConnectionsPerIP: sc.MaxConnectionsPerIP,
 			MaxInFlightBytes: sc.MaxInFlightBytes, SpoolDir: sc.SpoolDir,
 			TarpitAfter: sc.TarpitAfter, MaxUnknownRecipients: sc.MaxUnknownRecipients, MaxUnknownPerIP: sc.MaxUnknownPerIP,
-			Registry: store, Handler: w, Logger: logger, TLSConfig: tlsConfig, Auth: mailAuth,
+			Registry: store, Handler: handler, Logger: logger, TLSConfig: tlsConfig, Auth: mailAuth,
 		}
 		for _, d := range []struct {
 			key string
@@ -203,19 +224,44 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer srv.Close()
-		go func() { errc <- srv.ListenAndServe() }()
-		logger.Info("honeyseed: SMTP receiver listening", "addr", cfg.SMTP.Addr)
+		// Bind first: "listening" is logged only once it is true.
+		ln, err := net.Listen("tcp", cfg.SMTP.Addr)
+		if err != nil {
+			return fmt.Errorf("serve: smtp: %w", err)
+		}
+		rc := hl.add("smtp", ln.Addr().String())
+		go func() { errc <- srv.Serve(ln); rc.up.Store(false) }()
+		logger.Info("honeyseed: SMTP receiver listening", "addr", ln.Addr().String())
+	}
+	if len(cfg.IMAP) > 0 {
+		iw, err := inbound.NewIMAP(inbound.IMAPConfig{Mailboxes: cfg.IMAP, Handler: handler, Checkpoints: store, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("serve: imap: %w", err)
+		}
+		imapStatus = iw.Status
+		iw.Start()
+		defer iw.Close()
+		logger.Info("honeyseed: IMAP watcher started", "mailboxes", len(cfg.IMAP))
+	}
+	if cfg.Admin.Addr != "" {
+		stop, err := serveHTTP(cfg.Admin.Addr, hl.mux(), errc)
+		if err != nil {
+			return fmt.Errorf("serve: admin: %w", err)
+		}
+		defer stop()
+		logger.Info("honeyseed: health and metrics listening", "addr", cfg.Admin.Addr)
 	}
 	if cfg.HTTP.Addr != "" {
-		mux, err := webhookMux(cfg, w, store.Replay(), logger)
+		mux, err := webhookMux(cfg, handler, store.Replay(), logger)
 		if err != nil {
 			return err
 		}
 		hs := &http.Server{Addr: cfg.HTTP.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 		if err != nil {
-			return err
+			return fmt.Errorf("serve: http: %w", err)
 		}
+		hl.add("http", ln.Addr().String())
 		if tlsConfig != nil {
 			ln = tls.NewListener(ln, tlsConfig)
 		}
@@ -234,9 +280,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 		logger.Info("honeyseed: webhook endpoints listening", "addr", ln.Addr().String())
-	}
-	if cfg.SMTP.Addr == "" && cfg.HTTP.Addr == "" {
-		return errors.New("serve: configure smtp.addr, http.addr or both")
 	}
 	select {
 	case <-ctx.Done():

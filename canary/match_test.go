@@ -14,20 +14,10 @@ import (
 	"github.com/honeyseed/honeyseed/canary/canarytest"
 )
 
-// matchFixture registers a few seeds: 1 and 2 have their own numbers, 3 and 4
-// share one; 5 has a UK mobile from Ofcom's drama range.
+// matchFixture is a matcher over canarytest.MatchSeeds.
 func matchFixture(t *testing.T) (*canary.Matcher, []canary.Seed) {
 	t.Helper()
-	var seeds []canary.Seed
-	for i := range 6 {
-		seeds = append(seeds, canarytest.Seed(i, "crm/eu"))
-	}
-	seeds[1].Email, seeds[1].Phone = "jessica.smith@mail.example", "+14155550132"
-	seeds[1].Name = canary.Name{Given: "Jessica", Family: "Smith"}
-	seeds[3].Name = canary.Name{Given: "Maria", Family: "Lopez"}
-	seeds[4].Name = canary.Name{Given: "David", Family: "Okafor"}
-	seeds[3].Phone, seeds[4].Phone = "+12125550150", "+12125550150"
-	seeds[5].Phone = "+447700900123"
+	seeds := canarytest.MatchSeeds()
 	reg := canary.NewMemoryRegistry()
 	require.NoError(t, reg.Add(context.Background(), seeds...))
 	m, err := canary.NewMatcher(reg)

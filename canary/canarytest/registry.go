@@ -275,6 +275,24 @@ func TestRegistry(t *testing.T, newRegistry func(t *testing.T) canary.Registry) 
 	})
 }
 
+// MatchSeeds returns six valid seeds for matcher tests, in placement
+// "crm/eu": seeds[1] is Jessica Smith at jessica.smith@mail.example and
+// +14155550132; seeds[3] (Maria Lopez) and seeds[4] (David Okafor) share
+// +12125550150; seeds[5] has a UK mobile from Ofcom's drama range.
+func MatchSeeds() []canary.Seed {
+	var seeds []canary.Seed
+	for i := range 6 {
+		seeds = append(seeds, Seed(i, "crm/eu"))
+	}
+	seeds[1].Email, seeds[1].Phone = "jessica.smith@mail.example", "+14155550132"
+	seeds[1].Name = canary.Name{Given: "Jessica", Family: "Smith"}
+	seeds[3].Name = canary.Name{Given: "Maria", Family: "Lopez"}
+	seeds[4].Name = canary.Name{Given: "David", Family: "Okafor"}
+	seeds[3].Phone, seeds[4].Phone = "+12125550150", "+12125550150"
+	seeds[5].Phone = "+447700900123"
+	return seeds
+}
+
 // Seed returns a valid seed for tests, distinct for each i: a reserved domain,
 // a number from NANP's fictional 555-01XX range, a ticket, fixed UTC times.
 func Seed(i int, placement string) canary.Seed {

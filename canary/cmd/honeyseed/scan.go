@@ -14,6 +14,7 @@ import (
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/internal/dump"
+	"github.com/honeyseed/honeyseed/canary/sqlstore"
 )
 
 func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,9 +35,23 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	opts := []canary.MatcherOption{canary.WithRegions(*region, "GB", "US")}
-	if *dotless != "" {
-		opts = append(opts, canary.WithDotInsensitiveDomains(strings.Split(*dotless, ",")...))
+	return scanFiles(ctx, store, scanOptions{region: *region, asJSON: *asJSON, dotless: *dotless}, fs.Args(), stdout, stderr)
+}
+
+// scanOptions are scan's flags beyond the registry's.
+type scanOptions struct {
+	region  string
+	asJSON  bool
+	dotless string // comma-separated domains
+}
+
+// scanFiles scans the named files ("-": standard input) for the seeds of
+// store, prints the hits and, unless asJSON, the placements that could have
+// leaked them.
+func scanFiles(ctx context.Context, store *sqlstore.Store, o scanOptions, names []string, stdout, stderr io.Writer) error {
+	opts := []canary.MatcherOption{canary.WithRegions(o.region, "GB", "US")}
+	if o.dotless != "" {
+		opts = append(opts, canary.WithDotInsensitiveDomains(strings.Split(o.dotless, ",")...))
 	}
 	m, err := canary.NewMatcher(store, opts...)
 	if err != nil {
@@ -45,7 +60,7 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	tripped := map[uuid.UUID]canary.Seed{}
 	var order []canary.Seed
-	for _, name := range fs.Args() {
+	for _, name := range names {
 		var r io.Reader = os.Stdin
 		if name != "-" {
 			f, err := os.Open(name)
@@ -71,7 +86,7 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				tripped[h.Seed.ID] = h.Seed
 				order = append(order, h.Seed)
 			}
-			if *asJSON {
+			if o.asJSON {
 				return enc.Encode(map[string]any{"file": name, "seed": h.Seed.ID, "placement": h.Seed.Placement,
 					"field": h.Field, "value": h.Value, "where": h.Evidence, "confidence": h.Confidence})
 			}
@@ -89,9 +104,9 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "scanned %s: %s, %d hits, %d new seeds\n", name, size, hits, len(order)-before)
 	}
-	if *asJSON || len(order) == 0 {
+	if o.asJSON || len(order) == 0 {
 		if len(order) == 0 {
-			fmt.Fprintf(stderr, "no seed values found in %d files (%d seeds in the registry)\n", fs.NArg(), store.Len())
+			fmt.Fprintf(stderr, "no seed values found in %d files (%d seeds in the registry)\n", len(names), store.Len())
 		}
 		return nil
 	}

@@ -2,9 +2,11 @@ package sqlstore
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/internal/filter"
+	"github.com/honeyseed/honeyseed/canary/internal/find"
 	"github.com/honeyseed/honeyseed/canary/internal/memindex"
 )
 
@@ -33,10 +35,51 @@ type index struct {
 	last       int64 // highest seq indexed, pending included
 	visible    int64 // highest seq readers see; the refresher polls for more
 	count      int   // seeds visible
+
+	// probe is ks, filter and unfiltered as of the last change, for
+	// mayHold: a scan asks it for every candidate from every core, and the
+	// read lock's shared counter would cost more than the answer.
+	probe atomic.Pointer[probe]
+}
+
+type probe struct {
+	ks     *keySet
+	filter *filter.Bloom
+	open   bool // unfiltered
 }
 
 func newIndex(ks *keySet) *index {
-	return &index{ks: ks, more: make(map[mac][]int64), filter: filter.NewBloom(0)}
+	x := &index{ks: ks, more: make(map[mac][]int64), filter: filter.NewBloom(0)}
+	x.setProbeLocked()
+	return x
+}
+
+// setProbeLocked publishes ks, filter and unfiltered to mayHold. The caller
+// holds mu (or is the index's only user).
+func (x *index) setProbeLocked() {
+	if p := x.probe.Load(); p == nil || p.ks != x.ks || p.filter != x.filter || p.open != x.unfiltered {
+		x.probe.Store(&probe{ks: x.ks, filter: x.filter, open: x.unfiltered})
+	}
+}
+
+// mayHold reports whether a lookup of normalized in field f could find a
+// seed: false only when the filter rules it out. It takes no lock; a value
+// added meanwhile may or may not be admitted yet, as with a Lookup that
+// runs just before the Add.
+func (x *index) mayHold(f canary.Field, normalized []byte) bool {
+	p := x.probe.Load()
+	if p.open {
+		return true
+	}
+	t, ok := p.ks.tag(f, string(normalized))
+	return ok && p.filter.Contains(t)
+}
+
+// shapeProbe is the index as the matcher's find.Prober.
+type shapeProbe index
+
+func (p *shapeProbe) MayHold(f find.Field, normalized []byte) bool {
+	return (*index)(p).mayHold(canary.Field(f), normalized)
 }
 
 // growFor makes room for n more seeds at once when the index is empty, so
@@ -51,6 +94,7 @@ func (x *index) growFor(n int) {
 	x.keys = newMACTable(2 * n) // an email and a ticket each; phone numbers are mostly shared
 	x.filter = filter.NewBloom(3 * n)
 	x.tags = make([]uint64, 0, 3*n)
+	x.setProbeLocked()
 }
 
 // entry is one seed row as the index sees it.
@@ -103,7 +147,7 @@ func (x *index) insertLocked(seq int64, id mac, keys []mac, tags []uint64) {
 		x.unfiltered = true
 	}
 	for _, t := range tags {
-		x.filter.Add(t)
+		x.filter.AddShared(t) // mayHold may be probing it
 	}
 	x.tags = append(x.tags, tags...)
 	if x.filter.Full() {
@@ -112,6 +156,7 @@ func (x *index) insertLocked(seq int64, id mac, keys []mac, tags []uint64) {
 			x.filter.Add(t)
 		}
 	}
+	x.setProbeLocked()
 	x.ids.put(id, seq)
 	x.insertKeysLocked(seq, keys)
 	x.last = max(x.last, seq)
@@ -142,17 +187,18 @@ func (x *index) build(entries []entry) {
 		if e.tags == nil {
 			x.unfiltered = true
 		}
-		for _, t := range e.tags {
-			x.filter.Add(t)
-		}
 		x.tags = append(x.tags, e.tags...)
 	}
-	if x.filter.Full() {
-		x.filter = filter.NewBloom(2 * len(x.tags))
-		for _, t := range x.tags {
-			x.filter.Add(t)
-		}
+	// A new filter, filled before mayHold can see it, so without atomics.
+	size := x.filter.Limit()
+	if len(x.tags) > size {
+		size = 2 * len(x.tags)
 	}
+	x.filter = filter.NewBloom(size)
+	for _, t := range x.tags {
+		x.filter.Add(t)
+	}
+	x.setProbeLocked()
 	wg.Wait()
 	if n := len(entries); n > 0 {
 		x.last, x.visible, x.count = entries[n-1].seq, entries[n-1].seq, x.count+n
@@ -258,6 +304,7 @@ func (x *index) replace(y *index) {
 	defer x.mu.Unlock()
 	x.ks, x.keys, x.more, x.ids = y.ks, y.keys, y.more, y.ids
 	x.filter, x.tags, x.unfiltered = y.filter, y.tags, y.unfiltered
+	x.setProbeLocked()
 	x.last, x.visible, x.count = y.last, y.visible, y.count
 }
 

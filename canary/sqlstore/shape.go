@@ -71,8 +71,20 @@ func (s *Store) widenShapeLocked(ctx context.Context, tx *sql.Tx, ks *keySet, ch
 	if err := s.writeShape(ctx, tx, ks, all); err != nil {
 		return nil, err
 	}
-	s.shape.Store(s.shape.Load().With(added))
+	s.widenShape(added)
 	return added, nil
+}
+
+// widenShape publishes the Shape admitting added too, with the index's
+// filter in it so that the matcher drops most candidates without a Lookup.
+func (s *Store) widenShape(added []norm.Key) {
+	sh := s.shape.Load().With(added)
+	if sh != nil && sh.Keyed == nil {
+		c := *sh
+		c.Keyed = (*shapeProbe)(s.idx)
+		sh = &c
+	}
+	s.shape.Store(sh)
 }
 
 // commitShapeLocked records that the shape row now holds added.
@@ -131,7 +143,7 @@ func (s *Store) loadShapeLocked(ctx context.Context, q querier, ks *keySet) (boo
 		}
 	}
 	if len(added) > 0 {
-		s.shape.Store(s.shape.Load().With(added))
+		s.widenShape(added)
 	}
 	return true, nil
 }

@@ -1,12 +1,17 @@
 package filter
 
+import "sync/atomic"
+
 // Bloom is a split-block Bloom filter of 64-bit hashes: each hash picks one
 // 256-bit block (one cache line holds two) and sets one bit in each of its
 // eight 32-bit words, so a probe reads one block. At the 12 bits a key it is
 // sized for, about 0.5% of hashes not added are admitted. It never forgets a
 // hash and never denies one that was added.
 //
-// A Bloom is not safe for concurrent use; its owner locks.
+// Add and Full are for its owner alone, before the filter is shared;
+// AddShared and Contains may run concurrently with each other (their words
+// are read and set atomically), so readers can probe a shared filter
+// without a lock.
 type Bloom struct {
 	blocks   [][8]uint32
 	n, limit int // hashes added; how many it was sized for
@@ -40,11 +45,20 @@ func (b *Bloom) Add(h uint64) {
 	b.n++
 }
 
+// AddShared adds hash h to a filter that readers may be probing.
+func (b *Bloom) AddShared(h uint64) {
+	blk, x := b.block(h), uint32(h)
+	for i, s := range salts {
+		atomic.OrUint32(&blk[i], 1<<((x*s)>>27))
+	}
+	b.n++
+}
+
 // Contains reports whether h may have been added: always true if it was.
 func (b *Bloom) Contains(h uint64) bool {
 	blk, x := b.block(h), uint32(h)
 	for i, s := range salts {
-		if blk[i]&(1<<((x*s)>>27)) == 0 {
+		if atomic.LoadUint32(&blk[i])&(1<<((x*s)>>27)) == 0 {
 			return false
 		}
 	}
@@ -53,6 +67,9 @@ func (b *Bloom) Contains(h uint64) bool {
 
 // Full reports whether more hashes were added than the filter was sized for.
 func (b *Bloom) Full() bool { return b.n > b.limit }
+
+// Limit returns how many hashes the filter was sized for.
+func (b *Bloom) Limit() int { return b.limit }
 
 // Len returns how many hashes were added.
 func (b *Bloom) Len() int { return b.n }

@@ -62,8 +62,18 @@ func (k *KeyFilter) Has(key []byte) bool {
 	return k.words[w].Load()&m == m
 }
 
-// MayHold reports whether the registry could hold a phone number or ticket
-// with this lookup key: false only when its filter says no.
+// Prober is a registry's own filter, for a registry that cannot fill a
+// KeyFilter because it holds no value in clear (package sqlstore keys its
+// filter with its secret). MayHold reports false only for a candidate the
+// registry cannot hold: field and normalized as the registry's Lookup takes
+// them, normalized valid only during the call. It is called from every
+// scanning goroutine at once, so it must not lock.
+type Prober interface {
+	MayHold(f Field, normalized []byte) bool
+}
+
+// MayHold reports whether the registry could hold a value with this
+// normalized form: false only when its filter says no.
 func (sh *Shape) MayHold(f Field, key []byte) bool {
 	var k *KeyFilter
 	switch f {
@@ -72,5 +82,8 @@ func (sh *Shape) MayHold(f Field, key []byte) bool {
 	case norm.FieldTicket:
 		k = sh.Tickets
 	}
-	return k == nil || k.Has(key)
+	if k != nil {
+		return k.Has(key)
+	}
+	return sh.Keyed == nil || sh.Keyed.MayHold(f, key)
 }

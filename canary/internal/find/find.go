@@ -169,6 +169,9 @@ func (f *Finder) matchEmail(raw []byte, pos int, addr string) {
 	if f.norm, reason = norm.AppendEmail(f.norm[:0], addr); reason != "" {
 		return
 	}
+	if f.Shape != nil && !f.Shape.MayHold(norm.FieldEmail, f.norm) {
+		return
+	}
 	f.Report.Candidate(norm.FieldEmail, f.norm, raw, pos, Exact)
 }
 

@@ -27,6 +27,9 @@ type Shape struct {
 	// Phones and Tickets, when set, hold every registered number and ticket
 	// by lookup key: a keyed filter that rejects most others without a lock.
 	Phones, Tickets *KeyFilter
+	// Keyed, when set, is the registry's own filter of every lookup key,
+	// asked for the fields that have no KeyFilter above.
+	Keyed Prober
 }
 
 // Shaper is implemented by registries that can describe what they hold (the

@@ -197,3 +197,17 @@ func TestOpenFillsInTags(t *testing.T) {
 		})
 	}
 }
+
+// Asking the probe costs no allocation: a scan asks it for most digit runs.
+func TestShapeProbeAllocs(t *testing.T) {
+	s := open(t, freshSQLite(t))
+	require.NoError(t, s.Add(context.Background(), canarytest.Seed(1, "crm/eu")))
+	sh := s.Shape()
+	require.NotNil(t, sh)
+	phone, email := []byte("+17025550128"), []byte("someone@mail.example")
+	allocs := testing.AllocsPerRun(100, func() {
+		sh.MayHold(find.Field(canary.FieldPhone), phone)
+		sh.MayHold(find.Field(canary.FieldEmail), email)
+	})
+	assert.Zero(t, allocs)
+}

@@ -3,6 +3,7 @@ package find
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"net/url"
 
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
@@ -197,33 +198,46 @@ func (f *Finder) encodedEmailAt(text []byte, at int) {
 }
 
 // findDigits visits each run of digits in text[lo:hi]: the seed of a phone
-// number and of a ticket reference.
+// number and of a ticket reference. A digit at lo starts a run whatever
+// stands before it. Eight bytes are classified at a time, and only the first
+// digit of each run is visited: in a dump, digits stand a few bytes apart.
 func (f *Finder) findDigits(text []byte, lo, hi int) {
 	runEnd := 0 // phone runs already read
 	tickets := f.Shape == nil || f.Shape.TicketLens != 0
 	phones := f.Shape == nil || f.Shape.PhoneLens != 0
-	for i := lo; i < hi; i++ {
-		// Skip eight bytes at a time while none is a digit.
-		for i+8 <= hi && !hasDigit(binary.LittleEndian.Uint64(text[i:])) {
-			i += 8
-		}
-		if i >= hi {
-			break
-		}
-		if c := text[i]; c < '0' || c > '9' {
-			continue
-		}
-		if tickets {
-			f.ticketAt(text, i)
-		}
-		if phones && i >= runEnd {
-			runEnd = f.phoneAt(text, i)
-		}
-		// Skip the rest of this digit run: both readers start at its first digit.
-		for i+1 < hi && text[i+1] >= '0' && text[i+1] <= '9' {
-			i++
+	var before uint64 // 0x80 when the byte before the word is a digit of the same visit
+	i := lo
+	for ; i+8 <= hi; i += 8 {
+		m := digitMask(binary.LittleEndian.Uint64(text[i:]))
+		starts := m &^ (m<<8 | before)
+		before = m >> 56
+		for starts != 0 {
+			k := i + bits.TrailingZeros64(starts)>>3
+			starts &= starts - 1
+			runEnd = f.digitRun(text, k, runEnd, tickets, phones)
 		}
 	}
+	prev := before != 0
+	for ; i < hi; i++ {
+		d := isDigit(text[i])
+		if d && !prev {
+			runEnd = f.digitRun(text, i, runEnd, tickets, phones)
+		}
+		prev = d
+	}
+}
+
+// digitRun reads the tickets and phone numbers from the digit run that starts
+// at text[i], the numbers unless an earlier run's reading reached past i. It
+// returns where phone runs read so far end.
+func (f *Finder) digitRun(text []byte, i, runEnd int, tickets, phones bool) int {
+	if tickets {
+		f.ticketAt(text, i)
+	}
+	if phones && i >= runEnd {
+		runEnd = f.phoneAt(text, i)
+	}
+	return runEnd
 }
 
 // Tickets are written with letters, digits and separators that NormalizeTicket
@@ -455,16 +469,21 @@ func nextGroup(text []byte, e int) int {
 	return -1
 }
 
-// hasDigit reports whether any byte of x is an ASCII digit, without a branch
-// per byte (the "has between" bit trick, exact for all 256 byte values).
-func hasDigit(x uint64) bool {
+// hasDigit reports whether any byte of x is an ASCII digit.
+func hasDigit(x uint64) bool { return digitMask(x) != 0 }
+
+// digitMask sets the high bit of each byte of x that is an ASCII digit,
+// without a branch per byte (the "has between" bit trick: no byte borrows
+// from or carries into its neighbour, so it is exact for all 256 values in
+// every lane).
+func digitMask(x uint64) uint64 {
 	const (
 		ones = 0x0101010101010101
 		high = 0x8080808080808080
 		low7 = 0x7f7f7f7f7f7f7f7f
 	)
 	t := x & low7
-	return (ones*(127+'9'+1)-t)&^x&(t+ones*(127-'0'+1))&high != 0
+	return (ones*(127+'9'+1) - t) &^ x & (t + ones*(127-'0'+1)) & high
 }
 
 // runDigits counts the digits of the phone-shaped run from text[i], as phoneAt

@@ -29,3 +29,26 @@ func TestHasDigitExhaustive(t *testing.T) {
 		require.Equal(t, want, hasDigit(binary.LittleEndian.Uint64([]byte(s))), "%q", s)
 	}
 }
+
+// TestDigitMask checks the mask lane by lane against a byte loop, for every
+// byte value beside digits and non-digits, so a borrow between lanes shows.
+func TestDigitMask(t *testing.T) {
+	for lane := range 8 {
+		for v := range 256 {
+			for _, fill := range []byte{'x', '5', 0xff, 0x00, '/', ':'} {
+				var b [8]byte
+				for k := range b {
+					b[k] = fill
+				}
+				b[lane] = byte(v)
+				var want uint64
+				for k, c := range b {
+					if c >= '0' && c <= '9' {
+						want |= 0x80 << (8 * k)
+					}
+				}
+				require.Equal(t, want, digitMask(binary.LittleEndian.Uint64(b[:])), "byte %#x in lane %d among %#x", v, lane, fill)
+			}
+		}
+	}
+}

@@ -1,8 +1,8 @@
 package canary
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,12 +56,20 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 	by := map[string]*acc{}
 	var order []string
 	seen := map[uuid.UUID]bool{}
+	var one [1]string // the default holders, without a slice per seed: a Watcher attributes every alert
 	for _, s := range tripped {
 		if seen[s.ID] {
 			continue
 		}
 		seen[s.ID] = true
-		hs := dedupe(holders(s))
+		var hs []string
+		if opts.Holders == nil {
+			if one[0] = s.Placement; s.Placement != "" {
+				hs = one[:]
+			}
+		} else {
+			hs = dedupe(holders(s))
+		}
 		for _, p := range hs {
 			a := by[p]
 			if a == nil {
@@ -88,17 +96,20 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 		s := a.s
 		s.Score = (1 - a.innocence) * a.explained
 		n := len(s.Seeds)
-		s.Reasons = append(s.Reasons, fmt.Sprintf("held %d of the %d tripped seeds", n, len(seen)))
-		if shared := sharedCount(tripped, holders, p); shared > 0 {
-			s.Reasons = append(s.Reasons, fmt.Sprintf("%d of them also held by other placements, which share the blame", shared))
+		s.Reasons = append(s.Reasons, "held "+strconv.Itoa(n)+" of the "+strconv.Itoa(len(seen))+" tripped seeds")
+		// With one holder a seed, the default, no seed is shared.
+		if shared := 0; opts.Holders != nil {
+			if shared = sharedCount(tripped, holders, p); shared > 0 {
+				s.Reasons = append(s.Reasons, strconv.Itoa(shared)+" of them also held by other placements, which share the blame")
+			}
 		}
 		if !s.Before.IsZero() && !s.After.Before(s.Before) {
 			s.Score = 0
-			s.Reasons = append(s.Reasons, fmt.Sprintf("cannot be the source: a seed was planted (%s) after the first contact or expiry (%s)",
-				s.After.UTC().Format(time.RFC3339), s.Before.UTC().Format(time.RFC3339)))
+			s.Reasons = append(s.Reasons, "cannot be the source: a seed was planted ("+s.After.UTC().Format(time.RFC3339)+
+				") after the first contact or expiry ("+s.Before.UTC().Format(time.RFC3339)+")")
 		} else if !s.After.IsZero() {
-			s.Reasons = append(s.Reasons, fmt.Sprintf("the data left after %s (the latest planting) and before %s",
-				s.After.UTC().Format(time.RFC3339), s.Before.UTC().Format(time.RFC3339)))
+			s.Reasons = append(s.Reasons, "the data left after "+s.After.UTC().Format(time.RFC3339)+
+				" (the latest planting) and before "+s.Before.UTC().Format(time.RFC3339))
 		}
 		total += s.Score
 		out = append(out, s)

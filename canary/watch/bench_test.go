@@ -100,6 +100,18 @@ func BenchmarkWatcher1M(b *testing.B) {
 			}
 			b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
+		// The Matcher alone on the same event: what the watcher adds is the
+		// difference.
+		b.Run(bc.name+"/match-only", func(b *testing.B) {
+			b.ReportAllocs()
+			c0 := cpuTime()
+			for b.Loop() {
+				if _, err := m.Match(context.Background(), bc.ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		})
 	}
 	b.Run("reference-libphonenumber-parse", func(b *testing.B) {
 		b.ReportAllocs()

@@ -1,8 +1,10 @@
 package watch
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha1"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -236,31 +238,21 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev canary.Event) error {
 // alertFor builds the alert for ev, with an ID that repeats within a group
 // window so that repeats, across processes too, merge into one alert.
 func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
-	var seeds []canary.Seed
-	seen := map[uuid.UUID]bool{}
+	// An event touches one seed or a handful: a slice beats a map.
+	seeds := make([]canary.Seed, 0, len(hits))
 	for _, h := range hits {
 		cands := h.Candidates
 		if len(cands) == 0 {
 			cands = []canary.Seed{h.Seed}
 		}
 		for _, s := range cands {
-			if !seen[s.ID] {
-				seen[s.ID] = true
+			if !slices.ContainsFunc(seeds, func(t canary.Seed) bool { return t.ID == s.ID }) {
 				seeds = append(seeds, s)
 			}
 		}
 	}
-	ids := make([]string, len(seeds))
-	for i, s := range seeds {
-		ids[i] = s.ID.String()
-	}
-	sort.Strings(ids)
-	sender := w.senderKey(ev)
-	window := ev.At.UTC().Truncate(w.cfg.GroupWindow).Unix()
-	key := strings.Join(ids, ",") + "|" + ev.Channel.String() + "|" + sender + "|" + strconv.FormatInt(window, 10)
-
 	a := canary.Alert{
-		ID:          uuid.NewSHA1(alertNamespace, []byte(key)),
+		ID:          alertID(seeds, ev.Channel, w.senderKey(ev), ev.At.UTC().Truncate(w.cfg.GroupWindow).Unix()),
 		Channel:     ev.Channel,
 		Source:      ev.Source,
 		Sender:      ev.From,
@@ -284,10 +276,60 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 // alertNamespace scopes alert IDs (UUID v5) to honeyseed.
 var alertNamespace = uuid.MustParse("2b0f5c1e-8a7d-5e4b-9c3a-6f1d2e7a9b40")
 
+// alertID is the UUID v5, in alertNamespace, of the seeds' IDs in order
+// joined by commas, the channel, the sender and the group window, joined by
+// "|". It must never change: IDs made by older versions, and by other
+// processes, merge with it. Built in one buffer, as uuid.NewSHA1 would build
+// it with a string per ID and a hasher per call.
+func alertID(seeds []canary.Seed, ch canary.Channel, sender string, window int64) uuid.UUID {
+	ids := make([]uuid.UUID, 0, 4)
+	for _, s := range seeds {
+		ids = append(ids, s.ID)
+	}
+	// The canonical strings sort as the bytes do: fixed-width lowercase hex.
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	buf := make([]byte, 0, 128)
+	buf = append(buf, alertNamespace[:]...)
+	for i, id := range ids {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendUUID(buf, id)
+	}
+	buf = append(buf, '|')
+	buf = append(buf, ch.String()...)
+	buf = append(buf, '|')
+	buf = append(buf, sender...)
+	buf = append(buf, '|')
+	buf = strconv.AppendInt(buf, window, 10)
+	sum := sha1.Sum(buf)
+	var u uuid.UUID
+	copy(u[:], sum[:])
+	u[6] = u[6]&0x0f | 0x50 // version 5
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u
+}
+
+// appendUUID appends id's canonical string, as id.String() gives it.
+func appendUUID(dst []byte, id uuid.UUID) []byte {
+	const hexDigits = "0123456789abcdef"
+	for i, b := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, hexDigits[b>>4], hexDigits[b&0x0f])
+	}
+	return dst
+}
+
 // senderKey is the sender in a form that ignores formatting.
 func (w *Watcher) senderKey(ev canary.Event) string {
-	if e, err := canary.NormalizeEmail(ev.From); err == nil {
-		return e
+	// No address lacks an '@': a number is not first refused, at the cost
+	// of an error, as an address.
+	if strings.Contains(ev.From, "@") {
+		if e, err := canary.NormalizeEmail(ev.From); err == nil {
+			return e
+		}
 	}
 	if p, err := w.phone(ev.From); err == nil {
 		return p
@@ -353,7 +395,7 @@ func clipUTF8(s string, n int) string {
 const excerptRadius = 60
 
 func excerpts(ev canary.Event, hits []canary.Hit) []string {
-	var out []string
+	out := make([]string, 0, min(len(hits), MaxAlertEvidence))
 	for _, h := range hits {
 		if len(out) >= MaxAlertEvidence {
 			break
@@ -367,7 +409,7 @@ func excerpts(ev canary.Event, hits []canary.Hit) []string {
 		}
 		pos := int(h.Offset)
 		if text == "" || h.Offset < 0 || h.Offset > int64(len(text)) {
-			out = append(out, fmt.Sprintf("%s: %s", h.Evidence, norm.Clip(h.Value)))
+			out = append(out, h.Evidence+": "+norm.Clip(h.Value))
 			continue
 		}
 		lo, hi := max(0, pos-excerptRadius), min(len(text), pos+len(h.Value)+excerptRadius)
@@ -377,7 +419,7 @@ func excerpts(ev canary.Event, hits []canary.Hit) []string {
 		for hi < len(text) && !utf8.RuneStart(text[hi]) {
 			hi--
 		}
-		out = append(out, fmt.Sprintf("%s: …%s…", h.Evidence, strings.ToValidUTF8(text[lo:hi], "")))
+		out = append(out, h.Evidence+": …"+strings.ToValidUTF8(text[lo:hi], "")+"…")
 	}
 	return out
 }

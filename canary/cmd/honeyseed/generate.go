@@ -102,7 +102,10 @@ func generate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer store.Close()
+	// A large batch takes a while: on a terminal, say so while it runs.
+	prog := startProgress(stderr, fmt.Sprintf("honeyseed: generating and registering %d seeds", gf.n), "", 0)
 	seeds, err := generateAndRegister(ctx, store, cfg, *gf)
+	prog.finish()
 	if err != nil {
 		return err
 	}

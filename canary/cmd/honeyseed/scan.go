@@ -62,6 +62,7 @@ func scanFiles(ctx context.Context, store *sqlstore.Store, o scanOptions, names 
 	var order []canary.Seed
 	for _, name := range names {
 		var r io.Reader = os.Stdin
+		var total int64 // 0: unknown
 		if name != "-" {
 			f, err := os.Open(name)
 			if err != nil {
@@ -69,12 +70,19 @@ func scanFiles(ctx context.Context, store *sqlstore.Store, o scanOptions, names 
 			}
 			defer f.Close()
 			r = f
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				total = fi.Size()
+			}
 		}
+		// On a terminal, a dump of gigabytes shows how far the scan is; the
+		// bytes counted are the file's, compressed or not.
+		prog := startProgress(stderr, "scanning "+name, "bytes", total)
 		// A dump found in the wild is often compressed, and often renamed:
 		// the reader tells gzip, zstd, bzip2 and xz by their first bytes.
-		raw := &countingReader{r: r}
+		raw := &countingReader{r: r, progress: prog}
 		dr, format, err := dump.NewReader(raw)
 		if err != nil {
+			prog.finish()
 			return fmt.Errorf("scan %s: %w", name, err)
 		}
 		defer dr.Close()
@@ -86,13 +94,17 @@ func scanFiles(ctx context.Context, store *sqlstore.Store, o scanOptions, names 
 				tripped[h.Seed.ID] = h.Seed
 				order = append(order, h.Seed)
 			}
-			if o.asJSON {
-				return enc.Encode(map[string]any{"file": name, "seed": h.Seed.ID, "placement": h.Seed.Placement,
-					"field": h.Field, "value": h.Value, "where": h.Evidence, "confidence": h.Confidence})
-			}
-			_, err := fmt.Fprintf(stdout, "%s: %s %s %q (%s) seed %s of %s\n", name, h.Evidence, h.Field, h.Value, h.Confidence, h.Seed.ID, h.Seed.Placement)
-			return err
+			// Hits print on lines of their own, above the status line.
+			return prog.above(func() error {
+				if o.asJSON {
+					return enc.Encode(map[string]any{"file": name, "seed": h.Seed.ID, "placement": h.Seed.Placement,
+						"field": h.Field, "value": h.Value, "where": h.Evidence, "confidence": h.Confidence})
+				}
+				_, err := fmt.Fprintf(stdout, "%s: %s %s %q (%s) seed %s of %s\n", name, h.Evidence, h.Field, h.Value, h.Confidence, h.Seed.ID, h.Seed.Placement)
+				return err
+			})
 		})
+		prog.finish()
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", name, err)
 		}
@@ -120,14 +132,16 @@ func scanFiles(ctx context.Context, store *sqlstore.Store, o scanOptions, names 
 	return nil
 }
 
-// countingReader counts the bytes read through it.
+// countingReader counts the bytes read through it, for progress too if set.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r        io.Reader
+	n        int64
+	progress *progress
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	c.progress.add(int64(n))
 	return n, err
 }

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestProgressLine(t *testing.T) {
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name        string
+		unit        string
+		total, done int64
+		elapsed     time.Duration
+		want        string
+	}{
+		{"bytes with total: percentage, rate, time left", "bytes", 4 << 30, 1 << 30, 2 * time.Second,
+			"scanning dump.sql: 1.0 GiB of 4.0 GiB (25%), 512.0 MiB/s, 6s left"},
+		{"no total: no percentage or time left", "bytes", 0, 1536, time.Second,
+			"scanning dump.sql: 1.5 KiB, 1.5 KiB/s"},
+		{"nothing yet: no rate", "bytes", 100, 0, time.Second,
+			"scanning dump.sql: 0 B of 100 B (0%)"},
+		{"counted things", "seeds", 1000, 250, 5 * time.Second,
+			"scanning dump.sql: 250 seeds of 1000 seeds (25%), 50 seeds/s, 15s left"},
+		{"a step that counts nothing", "", 0, 0, 61500 * time.Millisecond,
+			"scanning dump.sql: 1m2s"},
+		{"done", "seeds", 10, 10, time.Second,
+			"scanning dump.sql: 10 seeds of 10 seeds (100%), 10 seeds/s"},
+	} {
+		p := &progress{label: "scanning dump.sql", unit: tc.unit, total: tc.total, start: start,
+			clock: func() time.Time { return start.Add(tc.elapsed) }}
+		p.done.Store(tc.done)
+		assert.Equal(t, tc.want, p.line(), tc.name)
+	}
+}
+
+// Nothing but a terminal gets a status line: not a buffer, a file or a pipe.
+func TestProgressQuietOffTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	p := startProgress(&buf, "scanning", "bytes", 10)
+	assert.Nil(t, p)
+	p.add(5) // a nil progress does nothing
+	p.finish()
+	assert.Empty(t, buf.String())
+
+	f, err := os.Create(t.TempDir() + "/log")
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Nil(t, startProgress(f, "scanning", "bytes", 10), "a regular file")
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	assert.Nil(t, startProgress(w, "scanning", "bytes", 10), "a pipe")
+}

@@ -7,41 +7,20 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/benchdump"
 )
 
-// benchSeed makes the i-th synthetic seed quickly: unique address and ticket,
-// and for the first 159,600 seeds a number from NANP's fiction range
-// (555-0100..0199 in the 399 even area codes from 202), four seeds to a number
-// as a generator's pool would share them; later seeds have no number. Dumps
-// give strangers the odd area codes.
-func benchSeed(i int) canary.Seed {
-	s := canary.Seed{
-		ID:        uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "bench-%d", i)),
-		Placement: benchPlacements[i%len(benchPlacements)],
-		Name:      canary.Name{Given: benchGiven[i%len(benchGiven)], Family: fmt.Sprintf("Lee%d", i)},
-		Email:     fmt.Sprintf("ann.lee%d@mail.example", i),
-		Ticket:    fmt.Sprintf("TM-%08d", 10_000_000+i),
-	}
-	if n := i % 39_900; i < 4*39_900 {
-		s.Phone = fmt.Sprintf("+1%03d55501%02d", 202+2*(n/100), n%100)
-	}
-	return s
-}
-
-var (
-	benchPlacements = []string{"support-db/eu", "support-db/us", "export/2026-10", "export/2026-11"}
-	benchGiven      = []string{"Ann", "Brian", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hugo"}
-)
+// benchSeed is benchdump's i-th seed, shared with the command's scan
+// benchmark.
+func benchSeed(i int) canary.Seed { return benchdump.Seed(i) }
 
 var (
 	bigOnce sync.Once
@@ -117,17 +96,7 @@ func BenchmarkRegistryMemory(b *testing.B) {
 	b.ReportMetric(bigHeap, "B/seed")
 }
 
-// nanpFiction lists the NANP numbers reserved for fiction, 555-0100..0199, in
-// the area codes from lo to hi.
-func nanpFiction(lo, hi int) []string {
-	out := make([]string, 0, 100*(hi-lo+1))
-	for npa := lo; npa <= hi; npa++ {
-		for line := 100; line < 200; line++ {
-			out = append(out, fmt.Sprintf("+1%03d555%04d", npa, line))
-		}
-	}
-	return out
-}
+func nanpFiction(lo, hi int) []string { return benchdump.NanpFiction(lo, hi) }
 
 // realisticSeeds generates n seeds with the Generator itself, so the names,
 // addresses, numbers and tickets have the variety real ones do.
@@ -228,16 +197,12 @@ func BenchmarkScan(b *testing.B) {
 		}
 	})
 	b.Run("grep-F", func(b *testing.B) {
-		grep, err := exec.LookPath("grep")
-		if err != nil {
-			b.Skip("no grep")
-		}
 		pf := filepath.Join(dir, "patterns.txt")
 		if err := os.WriteFile(pf, patterns.Bytes(), 0o600); err != nil {
 			b.Fatal(err)
 		}
 		b.SetBytes(int64(len(data)))
-		grepLoop(b, grep, pf, path, want)
+		benchdump.GrepLoop(b, pf, path, want)
 	})
 }
 
@@ -251,22 +216,5 @@ func BenchmarkNormalizePhoneParse(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = phonenumbers.Format(n, phonenumbers.E164)
-	}
-}
-
-// grepLoop runs grep -c -F -f patterns over path for each benchmark
-// iteration: the reference scans are measured against. It fails when grep
-// counts fewer than want matching lines.
-func grepLoop(b *testing.B, grep, patterns, path string, want int) {
-	for b.Loop() {
-		out, err := exec.Command(grep, "-c", "-F", "-f", patterns, path).Output()
-		if err != nil {
-			b.Fatal(err)
-		}
-		var n int
-		fmt.Sscan(string(out), &n)
-		if n < want {
-			b.Fatalf("grep found %d lines, want %d", n, want)
-		}
 	}
 }

@@ -5,15 +5,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/benchdump"
 )
 
 // Scan throughput on the dumps users meet, against grep -F -f with the same
@@ -28,78 +25,8 @@ import (
 
 const scanDumpSize = 128 << 20
 
-var (
-	strangersOnce sync.Once
-	strangers     []canary.Seed
-)
-
-func dumpStrangers(b testing.TB) []canary.Seed {
-	strangersOnce.Do(func() {
-		// The host's own customers: other domains, the odd area codes'
-		// fiction numbers, tickets in the seeds' format from another range.
-		var pool []string
-		for npa := 201; npa <= 999; npa += 2 {
-			pool = append(pool, nanpFiction(npa, npa)...)
-		}
-		cfg := canary.DemoConfig()
-		cfg.EmailDomains = []string{"customer.example", "isp.example.net", "home.example.org"}
-		cfg.PhonePool = pool
-		cfg.TicketMin, cfg.TicketMax = 20_000_000, 99_999_999
-		cfg.Seed = [32]byte{2}
-		g, err := canary.NewGenerator(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if strangers, err = g.Generate("host", 20_000); err != nil {
-			b.Fatal(err)
-		}
-	})
-	return strangers
-}
-
-// writeDump writes a dump of shape "sql" or "csv" of about size bytes, with
-// the row of seeds[k] in place of every 200th stranger's. It returns the seed
-// rows written.
-func writeDump(w io.Writer, shape string, size int64, seeds, strangers []canary.Seed) (seedRows int) {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	defer bw.Flush()
-	if shape == "csv" {
-		bw.WriteString("id,first_name,last_name,email,phone,created_at,ticket,city,company,balance\n")
-	}
-	var written int64
-	for i := 0; written < size; i++ {
-		s := strangers[i%len(strangers)]
-		if i%200 == 100 {
-			s = seeds[(i/200)%len(seeds)]
-			seedRows++
-		}
-		phone := s.Phone
-		if len(phone) == 12 {
-			switch i % 3 {
-			case 0:
-				phone = "(" + phone[2:5] + ") " + phone[5:8] + "-" + phone[8:]
-			case 1:
-				phone = phone[2:5] + "-" + phone[5:8] + "-" + phone[8:]
-			}
-		}
-		created := s.CreatedAt.Format("2006-01-02 15:04:05")
-		var line string
-		if shape == "csv" {
-			line = fmt.Sprintf("%d,%s,%s,%s,%s,%s,%s,%s,\"%s\",%d.%02d\n", 100000+i, s.Name.Given, s.Name.Family, s.Email, phone,
-				created, s.Ticket, s.Fields["city"], s.Fields["company"], i%9973, i%100)
-		} else {
-			line = fmt.Sprintf("INSERT INTO `customers` VALUES (%d,'%s','%s','%s','%s','%s','%s','%s',%d,'%s',%d,NULL,'%s');\n",
-				100000+i, s.Name.Given, strings.ReplaceAll(s.Name.Family, "'", "''"), s.Email, phone, created, s.Ticket,
-				s.Fields["city"], i%9973, s.CreatedAt.AddDate(0, 1, 3).Format("2006-01-02 15:04:05"), i%7, s.PlantedAt.Format("2006-01-02"))
-		}
-		n, _ := bw.WriteString(line)
-		written += int64(n)
-	}
-	return seedRows
-}
-
 func BenchmarkScanDump(b *testing.B) {
-	strangers := dumpStrangers(b)
+	strangers := benchdump.Strangers(b)
 	dir := b.TempDir()
 	for _, nseeds := range []int{40, 1_000_000} {
 		var reg *canary.MemoryRegistry
@@ -142,8 +69,11 @@ func BenchmarkScanDump(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			want := writeDump(f, shape, scanDumpSize, quoted, strangers)
+			want, err := benchdump.Write(f, shape, scanDumpSize, quoted, strangers)
 			f.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
 			data, err := os.ReadFile(path)
 			if err != nil {
 				b.Fatal(err)
@@ -166,12 +96,8 @@ func BenchmarkScanDump(b *testing.B) {
 				}
 			})
 			b.Run(name+"/grep-F", func(b *testing.B) {
-				grep, err := exec.LookPath("grep")
-				if err != nil {
-					b.Skip("no grep")
-				}
 				b.SetBytes(int64(len(data)))
-				grepLoop(b, grep, pf, path, want)
+				benchdump.GrepLoop(b, pf, path, want)
 			})
 		}
 	}

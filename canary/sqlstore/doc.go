@@ -158,7 +158,7 @@
 // runs, as building it takes minutes):
 //
 //	go test ./canary/sqlstore -run '^$' -bench 'Open/sqlite' -benchtime 3x
-//	go test ./canary/sqlstore -run '^$' -bench 'LookupEmail/sqlite'
+//	go test ./canary/sqlstore -run '^$' -bench 'LookupEmail/sqlite' -benchtime 20000x
 //	go test ./canary/sqlstore -run '^$' -bench ScanRegistry -benchtime 3x
 //	go test ./canary/inbound -run '^$' -bench DurableSMTPStorm -benchtime 5x
 //

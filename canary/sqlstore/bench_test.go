@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -290,7 +291,11 @@ func BenchmarkOpen(b *testing.B) {
 		b.Run(e.name, func(b *testing.B) {
 			opts := fixture(b, e)
 			cpu := cpuTime()
+			var heap uint64
 			for b.Loop() {
+				b.StopTimer()
+				before := heapInUse()
+				b.StartTimer()
 				s, err := Open(context.Background(), opts)
 				if err != nil {
 					b.Fatal(err)
@@ -299,14 +304,26 @@ func BenchmarkOpen(b *testing.B) {
 					b.Fatalf("indexed %d seeds, want %d", s.Len(), benchSize())
 				}
 				b.StopTimer()
+				heap = max(heap, heapInUse()-min(before, heapInUse()))
 				s.Close()
 				b.StartTimer()
 			}
+			// What an open store holds, the figure to watch at 10M seeds
+			// (HONEYSEED_BENCH_SEEDS=10000000).
+			b.ReportMetric(float64(heap)/float64(benchSize()), "heap-B/seed")
 			// On a shared machine the wall time says how busy it was; the
 			// process's CPU time says what Open costs.
 			b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
+}
+
+// heapInUse returns the live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
 }
 
 // cpuTime returns the CPU time this process has used, user and system.

@@ -239,7 +239,11 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev canary.Event) error {
 // window so that repeats, across processes too, merge into one alert.
 func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 	// An event touches one seed or a handful: a slice beats a map.
-	seeds := make([]canary.Seed, 0, len(hits))
+	n := 0
+	for _, h := range hits {
+		n += max(1, len(h.Candidates))
+	}
+	seeds := make([]canary.Seed, 0, n)
 	for _, h := range hits {
 		cands := h.Candidates
 		if len(cands) == 0 {

@@ -42,9 +42,10 @@ func BenchmarkDurableSMTPStorm(b *testing.B) {
 			w.Start()
 			defer w.Close()
 			// The storm's clients share one address and name unknown
-			// recipients on purpose: no tarpit, as in TestDurableSMTPStorm.
+			// recipients on purpose: no tarpit, as in TestDurableSMTPStorm,
+			// and room for one storm's connections while the last one's close.
 			srv, err := inbound.NewSMTPServer(inbound.SMTPConfig{Addr: "127.0.0.1:0", Domain: "mx.mail.example", Registry: store, Handler: w,
-				TarpitAfter: -1, MaxUnknownRecipients: -1, MaxUnknownPerIP: -1,
+				TarpitAfter: -1, MaxUnknownRecipients: -1, MaxUnknownPerIP: -1, MaxConnectionsPerIP: 4 * stormClients,
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			require.NoError(b, err)
 			addr := serve(b, srv)

@@ -67,3 +67,22 @@ func TestFindDigitsWordwise(t *testing.T) {
 		assert.Equal(t, b.got, a.got, "%q [%d:%d]", text, lo, hi)
 	}
 }
+
+// FuzzFindDigitsWordwise: for any text and bounds, the word-wise loop reports
+// what the byte loop does.
+func FuzzFindDigitsWordwise(f *testing.F) {
+	f.Add([]byte("(702) 555-0128, TM-10424187 on 2024-03-04 05:06:07"), 3, 40)
+	f.Add([]byte("+44 7700 900123 +1 415 555 0132 0115550100199"), 0, 45)
+	f.Fuzz(func(t *testing.T, text []byte, lo, hi int) {
+		if lo < 0 || hi > len(text) || lo > hi {
+			return
+		}
+		regions := []Region{{Code: "US", CC: "1", Trunk: "1"}, {Code: "GB", CC: "44", Trunk: "0"}}
+		var a, b recorder
+		fa := Finder{Regions: regions, Report: &a}
+		fb := Finder{Regions: regions, Report: &b}
+		fa.findDigits(text, lo, hi)
+		fb.findDigitsBytewise(text, lo, hi)
+		assert.Equal(t, b.got, a.got)
+	})
+}

@@ -53,15 +53,47 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 		innocence float64 // probability it leaked none of its seeds
 		explained float64 // tripped seeds it accounts for, shared ones split
 	}
-	by := map[string]*acc{}
-	var order []string
-	seen := map[uuid.UUID]bool{}
-	var one [1]string // the default holders, without a slice per seed: a Watcher attributes every alert
-	for _, s := range tripped {
-		if seen[s.ID] {
+	// A Watcher attributes every alert, of a seed or a few: small inputs
+	// are searched in slices, large ones (a scan's) through maps.
+	byMap := map[string]*acc(nil)
+	var accs []*acc
+	find := func(p string) *acc {
+		if byMap != nil {
+			return byMap[p]
+		}
+		for _, a := range accs {
+			if a.s.Placement == p {
+				return a
+			}
+		}
+		return nil
+	}
+	var seenMap map[uuid.UUID]bool
+	distinct := 0
+	firstTime := func(i int) bool {
+		if len(tripped) <= 8 {
+			for _, t := range tripped[:i] {
+				if t.ID == tripped[i].ID {
+					return false
+				}
+			}
+			return true
+		}
+		if seenMap == nil {
+			seenMap = make(map[uuid.UUID]bool, len(tripped))
+		}
+		if seenMap[tripped[i].ID] {
+			return false
+		}
+		seenMap[tripped[i].ID] = true
+		return true
+	}
+	var one [1]string // the default holders, without a slice per seed
+	for i, s := range tripped {
+		if !firstTime(i) {
 			continue
 		}
-		seen[s.ID] = true
+		distinct++
 		var hs []string
 		if opts.Holders == nil {
 			if one[0] = s.Placement; s.Placement != "" {
@@ -71,11 +103,18 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 			hs = dedupe(holders(s))
 		}
 		for _, p := range hs {
-			a := by[p]
+			a := find(p)
 			if a == nil {
 				a = &acc{s: Suspect{Placement: p, Before: firstContact}, innocence: 1}
-				by[p] = a
-				order = append(order, p)
+				accs = append(accs, a)
+				if byMap != nil {
+					byMap[p] = a
+				} else if len(accs) > 8 {
+					byMap = make(map[string]*acc, 2*len(accs))
+					for _, a := range accs {
+						byMap[a.s.Placement] = a
+					}
+				}
 			}
 			a.s.Seeds = append(a.s.Seeds, s.ID)
 			a.innocence *= 1 - (1-guess)/float64(len(hs))
@@ -90,13 +129,13 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 	}
 
 	total := 0.0
-	out := make([]Suspect, 0, len(order))
-	for _, p := range order {
-		a := by[p]
+	out := make([]Suspect, 0, len(accs))
+	for _, a := range accs {
+		p := a.s.Placement
 		s := a.s
 		s.Score = (1 - a.innocence) * a.explained
 		n := len(s.Seeds)
-		s.Reasons = append(s.Reasons, "held "+strconv.Itoa(n)+" of the "+strconv.Itoa(len(seen))+" tripped seeds")
+		s.Reasons = append(s.Reasons, "held "+strconv.Itoa(n)+" of the "+strconv.Itoa(distinct)+" tripped seeds")
 		// With one holder a seed, the default, no seed is shared.
 		if shared := 0; opts.Holders != nil {
 			if shared = sharedCount(tripped, holders, p); shared > 0 {

@@ -99,3 +99,29 @@ func ExampleAttribute() {
 	//  - held 1 of the 1 tripped seeds
 	//  - the data left after 2025-03-03T10:30:00Z (the latest planting) and before 2025-03-06T10:30:00Z
 }
+
+// Many tripped seeds over many placements, repeats among them, are counted
+// as few are: each seed once, each placement once, in the order first seen.
+func TestAttributeManySeedsAndPlacements(t *testing.T) {
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var tripped []canary.Seed
+	for i := range 30 {
+		s := canarytest.Seed(i, fmt.Sprintf("export/%02d", i%12))
+		s.PlantedAt = at.Add(-time.Duration(30-i) * time.Hour)
+		tripped = append(tripped, s, s) // every seed reported twice
+	}
+	got := canary.Attribute(tripped, at, canary.AttributeOptions{})
+	require.Len(t, got, 12)
+	seen := map[string]bool{}
+	total := 0
+	for _, s := range got {
+		assert.False(t, seen[s.Placement], "placement %s listed once", s.Placement)
+		seen[s.Placement] = true
+		total += len(s.Seeds)
+		assert.Contains(t, s.Reasons[0], fmt.Sprintf("of the %d tripped seeds", 30))
+	}
+	assert.Equal(t, 30, total, "each seed counted once")
+	// Six placements hold three seeds, six hold two: the three come first.
+	assert.Len(t, got[0].Seeds, 3)
+	assert.Len(t, got[11].Seeds, 2)
+}

@@ -117,7 +117,7 @@
 //	ScanCLI CSV export, 1M seeds    scan 201 MB/s 6.8 cpu-ns/B   grep -F -f   14 MB/s   68 cpu-ns/B
 //	                                cli at 1M: 39-62 MB/s (opening a million seeds, about 2 CPU-s, included)
 //	Watcher, email hit, 1M seeds    1.7 µs CPU    the Matcher alone 0.62-0.76 µs
-//	Watcher, SMS hit, 1M seeds      4.1-5.7 µs    the Matcher alone 2.1-2.2 µs; libphonenumber Parse 7.9 µs
+//	Watcher, SMS hit, 1M seeds      3.5-5.9 µs    the Matcher alone 1.9-2.2 µs; libphonenumber Parse 7.9 µs
 //	Watcher, SMS miss               0.27-0.30 µs  the Matcher alone 0.25-0.27 µs
 //	Durable SMTP storm, SQLite      1103-1297 msgs/s   in-memory outbox 6450-6877 msgs/s
 //

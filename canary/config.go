@@ -33,6 +33,13 @@ type Config struct {
 	// addresses. Default none.
 	Mailboxes []string
 
+	// MailboxShare is the share of a call's seeds put on Mailboxes while free
+	// ones are left, the rest going to EmailDomains: the host's share of
+	// addresses at the big providers, where owned mailboxes hide among real
+	// customers' (plant's Shape.Apply sets it). Zero: min(n, free) of n
+	// seeds, as many as there are free mailboxes. Between 0 and 1.
+	MailboxShare float64
+
 	// DotInsensitiveDomains are EmailDomains whose mailboxes ignore dots in the
 	// local part, as Gmail does; a contact to "jsmith@" for the seed
 	// "j.smith@" there is an Exact hit rather than a Likely one (pass them to
@@ -78,6 +85,13 @@ type Config struct {
 	// Region selects the population names are drawn from: "US", "GB" or "ES".
 	// Default "US".
 	Region string
+
+	// HostNames are the host table's own commonest names (plant's
+	// Shape.Names): seeds take a listed name as often as the host's rows
+	// hold one, and a name from Region's population the host does not list
+	// otherwise, so that a seed's name is no rarer among the table's rows
+	// than a real customer's. Default none: population frequencies alone.
+	HostNames HostNames
 
 	// TicketFormat is the host's ticket reference format: each '#' stands for a
 	// digit, everything else is literal ("TM-########"). It needs at least four
@@ -129,6 +143,19 @@ type Config struct {
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
+
+// HostNames is how often a host table's commonest names occur: aggregates
+// over its rows, each name held by several of them, never a row.
+type HostNames struct {
+	// Rows is how many rows the counts are out of.
+	Rows int
+	// Given and Family list names with how many rows hold each, commonest
+	// first.
+	Given, Family []NameCount
+}
+
+// NameCount is a name and how many rows hold it.
+type NameCount = gen.NameCount
 
 // EmailPattern is a way people form an email local part.
 type EmailPattern uint8
@@ -312,6 +339,27 @@ func (c Config) validated() (Config, []string, error) {
 	c.Region = strings.ToUpper(c.Region)
 	if !slices.Contains(names.Regions(), c.Region) {
 		return c, nil, bad("Region", "%q: supported regions are US, GB and ES", c.Region)
+	}
+	if !(c.MailboxShare >= 0 && c.MailboxShare <= 1) {
+		return c, nil, bad("MailboxShare", "%v is not a share between 0 and 1", c.MailboxShare)
+	}
+	if c.HostNames.Rows < 0 {
+		return c, nil, bad("HostNames.Rows", "%d is negative", c.HostNames.Rows)
+	}
+	for _, l := range []struct {
+		field string
+		list  []NameCount
+	}{{"HostNames.Given", c.HostNames.Given}, {"HostNames.Family", c.HostNames.Family}} {
+		total := 0
+		for i, nc := range l.list {
+			if nc.Rows <= 0 || strings.TrimSpace(nc.Name) == "" {
+				return c, nil, bad(fmt.Sprintf("%s[%d]", l.field, i), "%q held by %d rows: a name held by at least one row is needed", nc.Name, nc.Rows)
+			}
+			total += nc.Rows
+		}
+		if total > c.HostNames.Rows {
+			return c, nil, bad(l.field, "names held by %d rows, more than HostNames.Rows (%d)", total, c.HostNames.Rows)
+		}
 	}
 	if c.TicketFormat == "" && !c.NoTickets {
 		c.TicketFormat = "#########"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -23,10 +24,14 @@ import (
 // time for CURRENT_TIMESTAMP), and audits those rows against the sample.
 // It writes nothing.
 //
-// The simulation does not invent the real customers who will arrive while
-// a drip runs: the seeds sit at the top of the id range with nothing
-// between them, as a batch Insert would put them. The id-window tells are
-// therefore the harshest they can be.
+// Where ids are assigned by the database and the host's creation times
+// follow them, the simulation also puts between the seeds the real
+// customers who will arrive while a drip runs, at the host's rate: copies
+// of sampled rows with the ids, times and tickets they would take. They are
+// a seed's neighbours in the tells of order (spacing, id windows, order of
+// ids, times and tickets, periodicity) and are never scored. Without them
+// a drip's seeds would sit next to one another in the export, as a batch
+// Insert does put them.
 func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts AuditOptions) (*AuditReport, error) {
 	p, err := prepareWith(ctx, db, db, m, false)
 	if err != nil {
@@ -93,7 +98,129 @@ func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts 
 		seeds = append(seeds, row)
 	}
 	opts.Columns = auditColumnsOf(m, opts.Columns, idCol)
-	return Audit(host, seeds, opts)
+	var ph []Row
+	var of []int
+	if ids != nil && len(host) > 0 && opts.Shape != nil && opts.Shape.Order.Ordered() && p.m.CreatedAt != "" {
+		if ph, of, err = p.phantoms(ctx, db, host, plan, ids, idCol, opts.Shape, r); err != nil {
+			return nil, err
+		}
+	}
+	return audit(host, seeds, ph, of, opts)
+}
+
+// phantomsPerSide bounds the host rows simulated on each side of a gap
+// between two seeds: the tells of order look at a few neighbours only.
+const phantomsPerSide = 8
+
+// phantoms returns the host's rows expected between and after the plan's
+// seeds (timed at the host's rate, a Poisson arrival, with the ids between
+// the seeds' and the next tickets), each a copy of a random sampled row,
+// and which row each copies. Long gaps get phantomsPerSide rows next to
+// each seed rather than all of theirs.
+func (p *prepared) phantoms(ctx context.Context, db *sql.DB, host []Row, plan []Planned, ids []int64, idCol string, sh *Shape, r *rand.Rand) ([]Row, []int, error) {
+	var top sql.NullInt64
+	if err := db.QueryRowContext(ctx, "SELECT max("+quote(idCol)+") FROM "+p.t.qualified()).Scan(&top); err != nil {
+		return nil, nil, fmt.Errorf("plant: reading the largest id of %q: %w", p.t.name, err)
+	}
+	rate, _ := hostRate(host, idCol, p.m.CreatedAt)
+	if rate <= 0 {
+		return nil, nil, nil
+	}
+	var createdCol, ticketCol *mapped
+	for i := range p.cols {
+		switch p.cols[i].role {
+		case roleCreated:
+			createdCol = &p.cols[i]
+		case roleTicket:
+			ticketCol = &p.cols[i]
+		}
+	}
+	tickets := ticketCol != nil && sh.Order.TicketsOrdered() && sh.TicketFormat != ""
+	gap := func() uint64 { return uint64(max(1, math.Round(sh.Order.TicketGaps.Draw(r)))) }
+	meanGap := time.Duration(float64(time.Second) / rate)
+	gaps := arrivalGaps(host, idCol, p.m.CreatedAt)
+	arrival := func() time.Duration {
+		if len(gaps) >= 20 {
+			return gaps[r.IntN(len(gaps))] // the host's own gaps, nights and bursts included
+		}
+		return max(time.Second, time.Duration(r.ExpFloat64()*float64(meanGap)))
+	}
+	var rows []Row
+	var of []int
+	add := func(id int64, at time.Time, ticket uint64) error {
+		src := r.IntN(len(host))
+		row := maps.Clone(host[src])
+		row[idCol] = cellText(id)
+		sd := canary.Seed{CreatedAt: at.Truncate(time.Microsecond)}
+		if tickets && ticket > 0 {
+			sd.Ticket = canary.FormatTicket(sh.TicketFormat, ticket)
+		}
+		v, err := p.value(*createdCol, sd)
+		if err != nil {
+			return err
+		}
+		row[createdCol.col.name] = cellText(p.simulated(createdCol.col, v))
+		if tickets {
+			v, err := p.value(*ticketCol, sd)
+			if err != nil {
+				return err
+			}
+			row[ticketCol.col.name] = cellText(v)
+		}
+		rows = append(rows, row)
+		of = append(of, src)
+		return nil
+	}
+	number := func(k int) uint64 {
+		if !tickets {
+			return 0
+		}
+		_, n, _ := ticketShape(plan[k].Seed.Ticket)
+		return n
+	}
+	for k := range plan {
+		prevID, prevAt, prevTicket := top.Int64, time.Time{}, uint64(0)
+		if k > 0 {
+			prevID, prevAt, prevTicket = ids[k-1], plan[k-1].At, number(k-1)
+		}
+		// After the previous seed, forward in time and tickets.
+		if k > 0 {
+			at, tk := prevAt, prevTicket
+			for id := prevID + 1; id < ids[k] && id <= prevID+phantomsPerSide; id++ {
+				at, tk = at.Add(arrival()), tk+gap()
+				if !at.Before(plan[k].At) || tickets && tk >= number(k) {
+					break
+				}
+				if err := add(id, at, tk); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		// Before this seed, backward.
+		at, tk := plan[k].At, number(k)
+		for id := ids[k] - 1; id > prevID && id >= ids[k]-phantomsPerSide; id-- {
+			if k > 0 && id <= prevID+phantomsPerSide {
+				break // the forward run has it
+			}
+			at, tk = at.Add(-arrival()), tk-min(tk, gap())
+			if k > 0 && !at.After(prevAt) || tickets && tk <= prevTicket {
+				break
+			}
+			if err := add(id, at, tk); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	// The host goes on after the last seed.
+	last := len(plan) - 1
+	at, tk := plan[last].At, number(last)
+	for id := ids[last] + 1; id <= ids[last]+phantomsPerSide; id++ {
+		at, tk = at.Add(arrival()), tk+gap()
+		if err := add(id, at, tk); err != nil {
+			return nil, nil, err
+		}
+	}
+	return rows, of, nil
 }
 
 // timelyPlan returns plan as a Dripper given sh would write it: each seed
@@ -222,6 +349,34 @@ func hostRate(host []Row, idCol, createdCol string) (float64, time.Time) {
 		return 0, to.at
 	}
 	return float64(to.id-from.id) / secs, to.at
+}
+
+// arrivalGaps returns the creation-time gaps between sampled rows whose ids
+// follow each other, over the newest half of the sample: the host's own
+// spacing of new rows.
+func arrivalGaps(host []Row, idCol, createdCol string) []time.Duration {
+	type point struct {
+		id int64
+		at time.Time
+	}
+	var pts []point
+	for _, r := range host {
+		id, err := strconv.ParseInt(r[idCol].String, 10, 64)
+		at, ok := parseAuditTime(strings.TrimSpace(r[createdCol].String))
+		if err == nil && ok {
+			pts = append(pts, point{id, at})
+		}
+	}
+	slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.id, b.id) })
+	var out []time.Duration
+	for i := max(1, len(pts)/2); i < len(pts); i++ {
+		if pts[i].id == pts[i-1].id+1 {
+			if g := pts[i].at.Sub(pts[i-1].at); g > 0 {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
 }
 
 // A column's default, as the simulation writes it.

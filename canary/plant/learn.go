@@ -40,6 +40,10 @@ type LearnOptions struct {
 	// MinValueCount is how many rows must share a value for Learn to list
 	// it: rarer values could name a customer. Default 5.
 	MinValueCount int
+	// MinNameCount is how many rows must share a given or family name for
+	// Learn to list it (Shape.Names). A name alone names nobody; the
+	// lower it is, the closer seeds' names follow the host's. Default 3.
+	MinNameCount int
 }
 
 // Learn reads a sample of the host table that m maps and infers its Shape:
@@ -70,6 +74,9 @@ func Learn(ctx context.Context, db *sql.DB, m Mapping, opts LearnOptions) (Shape
 	}
 	if opts.MinValueCount <= 0 {
 		opts.MinValueCount = 5
+	}
+	if opts.MinNameCount <= 0 {
+		opts.MinNameCount = 3
 	}
 	p, err := prepareWith(ctx, db, db, m, false)
 	if err != nil {
@@ -148,6 +155,9 @@ func profileHost(ctx context.Context, p *prepared, s *Shape, total int, opts Lea
 		return err
 	}
 	if s.Sharing, err = profilePhones(ctx, p, src); err != nil {
+		return err
+	}
+	if s.Names, err = profileNames(ctx, p, src, opts); err != nil {
 		return err
 	}
 	s.Order, err = profileOrder(ctx, p, opts.OrderRows, s.TicketFormat)

@@ -87,6 +87,11 @@ type Shape struct {
 	Domains   DomainProfile
 	Sharing   PhoneSharing
 	Messiness Messiness
+	// Names are the host's commonest given and family names, each held by
+	// at least LearnOptions.MinNameCount rows, with their counts: Apply
+	// gives them to the Generator, so seeds' names repeat as often among
+	// the table's rows as real customers' do.
+	Names canary.HostNames
 }
 
 // PhoneRate is the share of rows with a phone number; 0 when the Mapping
@@ -108,7 +113,11 @@ func (s Shape) PhoneRate() float64 {
 // has none, Households when most of the host's shared numbers are
 // households, and PhoneShare, when cfg has none, to the host's own rows per
 // number (1 where few share), so seeds share numbers no more than the
-// host's rows do. Parts not learned keep cfg's values. Apply never touches
+// host's rows do; HostNames, when cfg has none, to the host's commonest
+// names; and MailboxShare, when cfg has none and both Mailboxes and
+// EmailDomains, to the host's share of addresses at the big providers
+// (Domains.Big), so seeds sit at mailboxes as often as customers sit at
+// the big providers. Parts not learned keep cfg's values. Apply never touches
 // EmailDomains, PhonePool or PhoneRegion: where seeds can be reached stays
 // the operator's choice.
 func (s Shape) Apply(cfg canary.Config) canary.Config {
@@ -134,6 +143,12 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 	}
 	if cfg.PhoneShare == 0 && s.Sharing.WithPhone > 0 {
 		cfg.PhoneShare = s.Sharing.seedsPerNumber()
+	}
+	if cfg.HostNames.Rows == 0 && s.Names.Rows > 0 {
+		cfg.HostNames = canary.HostNames{Rows: s.Names.Rows, Given: slices.Clone(s.Names.Given), Family: slices.Clone(s.Names.Family)}
+	}
+	if cfg.MailboxShare == 0 && len(cfg.Mailboxes) > 0 && len(cfg.EmailDomains) > 0 && s.Domains.Addresses > 0 {
+		cfg.MailboxShare = s.Domains.Big
 	}
 	return cfg
 }

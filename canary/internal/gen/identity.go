@@ -137,13 +137,13 @@ func ParseLocal(region, local string, now int) Fit {
 // rarest initials in the tables still come up well within it.
 const initialTries = 8192
 
-// Draw completes f into a full identity for region in year now: what f says
-// is kept, the rest is drawn by real frequency (a given name with f's
-// initial is drawn from the names with that initial, in their proportions).
-func (f Fit) Draw(r *rand.Rand, region string, now int) (given, family string, born int) {
+// Draw completes f into a full identity in year now, drawing what f does
+// not say from src: a given name with f's initial is drawn from the names
+// with that initial, in their proportions.
+func (f Fit) Draw(r *rand.Rand, src Names, now int) (given, family string, born int) {
 	born = f.Born
 	if born == 0 {
-		born = names.BirthYear(r, region, now)
+		born = names.BirthYear(r, src.Region, now)
 	}
 	sex := f.Sex
 	if sex == 0 {
@@ -154,24 +154,17 @@ func (f Fit) Draw(r *rand.Rand, region string, now int) (given, family string, b
 	}
 	given = f.Given
 	if given == "" {
-		given = names.Given(r, region, sex, born)
 		if f.Initial != 0 {
-			for i := 0; i < initialTries; i++ {
-				s := sex
-				if i%2 == 1 { // either sex, in their proportions
-					s = names.Female + names.Male - sex
-				}
-				if g := names.Given(r, region, s, born); strings.HasPrefix(names.LetterKey(g), string(f.Initial)) {
-					given = g
-					break
-				}
-			}
+			given = src.GivenWithInitial(r, sex, born, f.Initial)
+		}
+		if given == "" {
+			given, _ = src.GivenName(r, sex, born)
 		}
 	}
 	family = f.Family
 	if family == "" {
-		family = names.Family(r, region)
-	} else if _, second := names.FamilyParts(r, region); second != "" {
+		family = src.FamilyName(r)
+	} else if _, second := names.FamilyParts(r, src.Region); second != "" {
 		family += " " + second // Spanish: the mailbox spells the first surname
 	}
 	return given, family, born

@@ -47,7 +47,7 @@ func TestFitDrawKeepsWhatTheLocalPartSays(t *testing.T) {
 	f := ParseLocal("US", "mkelly1987", 2026)
 	counts := map[string]int{}
 	for range 2000 {
-		given, family, born := f.Draw(r, "US", 2026)
+		given, family, born := f.Draw(r, Names{Region: "US"}, 2026)
 		assert.True(t, strings.HasPrefix(given, "M"), given)
 		assert.Equal(t, "Kelly", family)
 		assert.Equal(t, 1987, born)
@@ -57,7 +57,7 @@ func TestFitDrawKeepsWhatTheLocalPartSays(t *testing.T) {
 	assert.Greater(t, counts["Michael"]+counts["Matthew"]+counts["Melissa"]+counts["Michelle"], counts["Moshe"]+counts["Marlo"]+100)
 
 	h := ParseLocal("US", "bluesky77", 2026)
-	_, _, born := h.Draw(r, "US", 2026)
+	_, _, born := h.Draw(r, Names{Region: "US"}, 2026)
 	assert.Equal(t, 1977, born, "a handle keeps its year")
 }
 
@@ -74,7 +74,7 @@ func FuzzParseLocal(f *testing.F) {
 		if fit.Initial != 0 && fit.Family == "" {
 			t.Fatalf("%q: an initial without a family name: %+v", local, fit)
 		}
-		given, family, _ := fit.Draw(r, "US", 2026)
+		given, family, _ := fit.Draw(r, Names{Region: "US"}, 2026)
 		if given == "" || family == "" || !utf8.ValidString(given+family) {
 			t.Fatalf("%q: drew %q %q", local, given, family)
 		}

@@ -152,6 +152,12 @@ type HostNames struct {
 	// Given and Family list names with how many rows hold each, commonest
 	// first.
 	Given, Family []NameCount
+	// GivenTail and FamilyTail count the rows holding a name not listed, by
+	// how rare it is in the population: [b] counts shares in
+	// [10^-(b+1), 10^-b), the last also names the population tables do not
+	// hold (at most 8 entries). A seed's unlisted name is drawn as rare.
+	// Nil: as the population's names fall.
+	GivenTail, FamilyTail []int
 }
 
 // NameCount is a name and how many rows hold it.

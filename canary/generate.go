@@ -96,7 +96,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		}
 	}
 	g.rng = rand.New(rand.NewChaCha8(seed))
-	g.names = gen.NewNames(c.Region, c.HostNames.Rows, c.HostNames.Given, c.HostNames.Family)
+	g.names = gen.NewNames(c.Region, c.HostNames.Rows, c.HostNames.Given, c.HostNames.Family, c.HostNames.GivenTail, c.HostNames.FamilyTail)
 	g.created = gen.NewCreatedTable(c.CreatedHours, c.CreatedWeekdays, c.CreatedFrom, c.CreatedTo, c.CreatedZone)
 
 	for p := GivenDotFamily; p <= InitialFamilyDigits; p++ {

@@ -24,8 +24,7 @@ import (
 // A tell named here with the prefix "value frequency: " or "value shape: "
 // is a column's.
 var auditKnownFailures = map[string]string{
-	"name rarity in the population": "seeds' names outside the host's commonest are drawn from the census by frequency, so they are commoner in the population than the host's own rare names (item 6)",
-	"classifier":                    "every tell above, combined",
+	"classifier": "every tell passes on its own, but a dozen between 0.55 and 0.64 (email and phone shapes, name rarity in the population, product and state frequencies) add up",
 }
 
 // The host table of the integration test.

@@ -157,7 +157,7 @@ func profileHost(ctx context.Context, p *prepared, s *Shape, total int, opts Lea
 	if s.Sharing, err = profilePhones(ctx, p, src); err != nil {
 		return err
 	}
-	if s.Names, err = profileNames(ctx, p, src, opts); err != nil {
+	if s.Names, err = profileNames(ctx, p, src, s.PhoneRegion, opts); err != nil {
 		return err
 	}
 	s.Order, err = profileOrder(ctx, p, opts.OrderRows, s.TicketFormat)

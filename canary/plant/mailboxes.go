@@ -113,7 +113,7 @@ func (s Shape) ProposeMailboxes(n int, opts MailboxOptions) ([]ProposedMailbox, 
 			lp.Weights = append(lp.Weights, w)
 		}
 	}
-	src := gen.NewNames(region, s.Names.Rows, s.Names.Given, s.Names.Family)
+	src := gen.NewNames(region, s.Names.Rows, s.Names.Given, s.Names.Family, s.Names.GivenTail, s.Names.FamilyTail)
 	out := make([]ProposedMailbox, 0, n)
 	seen := map[string]bool{}
 	for tries := 0; len(out) < n; tries++ {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/gen"
 	"github.com/honeyseed/honeyseed/canary/internal/names"
 )
 
@@ -19,9 +20,14 @@ const maxNamesListed = 2000
 // profileNames counts the host's given and family names, grouped by the
 // database on their trimmed text and folded here by letters (case and
 // accents aside), keeping those at least opts.MinNameCount rows share:
-// aggregates a seed's name is drawn from, none naming a customer.
-func profileNames(ctx context.Context, p *prepared, src string, opts LearnOptions) (canary.HostNames, error) {
+// aggregates a seed's name is drawn from, none naming a customer. The
+// rows holding a rarer name are counted by how rare it is in region's
+// population (gen.Band).
+func profileNames(ctx context.Context, p *prepared, src, region string, opts LearnOptions) (canary.HostNames, error) {
 	var h canary.HostNames
+	if !slices.Contains(names.Regions(), region) {
+		region = "US"
+	}
 	for _, r := range []role{roleGiven, roleFamily} {
 		c := p.col(r)
 		if c == nil {
@@ -62,6 +68,11 @@ func profileNames(ctx context.Context, p *prepared, src string, opts LearnOption
 			return h, fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
 		}
 		var list []canary.NameCount
+		tail := make([]int, gen.Bands)
+		share := names.GivenShare
+		if r == roleFamily {
+			share = names.FamilyShare
+		}
 		for _, sp := range byKey {
 			total, best := 0, -1
 			for i, s := range sp {
@@ -75,6 +86,8 @@ func profileNames(ctx context.Context, p *prepared, src string, opts LearnOption
 			}
 			if total >= opts.MinNameCount {
 				list = append(list, canary.NameCount{Name: sp[best].name, Rows: total})
+			} else {
+				tail[gen.Band(share(region, sp[best].name))] += total
 			}
 		}
 		slices.SortFunc(list, func(a, b canary.NameCount) int {
@@ -88,9 +101,9 @@ func profileNames(ctx context.Context, p *prepared, src string, opts LearnOption
 		}
 		h.Rows = max(h.Rows, filled)
 		if r == roleGiven {
-			h.Given = list
+			h.Given, h.GivenTail = list, tail
 		} else {
-			h.Family = list
+			h.Family, h.FamilyTail = list, tail
 		}
 	}
 	if len(h.Given) == 0 && len(h.Family) == 0 {

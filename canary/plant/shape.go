@@ -145,7 +145,8 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 		cfg.PhoneShare = s.Sharing.seedsPerNumber()
 	}
 	if cfg.HostNames.Rows == 0 && s.Names.Rows > 0 {
-		cfg.HostNames = canary.HostNames{Rows: s.Names.Rows, Given: slices.Clone(s.Names.Given), Family: slices.Clone(s.Names.Family)}
+		cfg.HostNames = canary.HostNames{Rows: s.Names.Rows, Given: slices.Clone(s.Names.Given), Family: slices.Clone(s.Names.Family),
+			GivenTail: slices.Clone(s.Names.GivenTail), FamilyTail: slices.Clone(s.Names.FamilyTail)}
 	}
 	if cfg.MailboxShare == 0 && len(cfg.Mailboxes) > 0 && len(cfg.EmailDomains) > 0 && s.Domains.Addresses > 0 {
 		cfg.MailboxShare = s.Domains.Big

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"math"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 // is as common as a real customer's: a seed drawn from the census alone
 // would hold names the host's rows repeat less.
 type HostList struct {
+	tail  []float64 // cumulative rows of unlisted names by rarity band (see Band)
 	names []string
 	cum   []float64       // cumulative row counts, in names' order
 	keys  map[string]bool // LetterKey of every name listed
@@ -27,17 +29,40 @@ type NameCount struct {
 	Rows int
 }
 
+// Bands is the number of rarity bands: a name whose share of the
+// population is in [10^-(b+1), 10^-b) is in band b, and band Bands-1 also
+// holds the names the population tables do not know.
+const Bands = 8
+
+// Band returns the rarity band of a population share.
+func Band(share float64) int {
+	if share <= 0 {
+		return Bands - 1
+	}
+	return min(Bands-1, max(0, int(-math.Log10(share))))
+}
+
 // NewNames returns the Names of region drawing from a host's counts of
-// given and family names, out of rows rows.
-func NewNames(region string, rows int, given, family []NameCount) Names {
-	return Names{Region: region, Given: NewHostList(given, rows), Family: NewHostList(family, rows)}
+// given and family names, out of rows rows, and of the rows holding an
+// unlisted name by its rarity band (nil: the population's own).
+func NewNames(region string, rows int, given, family []NameCount, givenTail, familyTail []int) Names {
+	return Names{Region: region, Given: NewHostList(given, givenTail, rows), Family: NewHostList(family, familyTail, rows)}
 }
 
 // NewHostList returns the list of names, out of rows rows in all, or nil
 // when it lists nothing. Names already listed (by letters, ignoring case and
-// accents) add to the first spelling.
-func NewHostList(list []NameCount, rows int) *HostList {
+// accents) add to the first spelling. tail counts the rows holding an
+// unlisted name by its rarity band.
+func NewHostList(list []NameCount, tail []int, rows int) *HostList {
 	h := &HostList{keys: make(map[string]bool, len(list))}
+	sum := 0.0
+	for _, n := range tail[:min(len(tail), Bands)] {
+		sum += float64(max(0, n))
+		h.tail = append(h.tail, sum)
+	}
+	if sum == 0 {
+		h.tail = nil
+	}
 	total := 0
 	index := make(map[string]int, len(list))
 	var weights []int
@@ -56,10 +81,10 @@ func NewHostList(list []NameCount, rows int) *HostList {
 		}
 		total += nc.Rows
 	}
-	if len(h.names) == 0 || rows <= 0 {
+	if len(h.names) == 0 && h.tail == nil || rows <= 0 {
 		return nil
 	}
-	sum := 0.0
+	sum = 0.0
 	for _, w := range weights {
 		sum += float64(w)
 		h.cum = append(h.cum, sum)
@@ -88,6 +113,62 @@ func (h *HostList) draw(r *rand.Rand) string {
 		return ""
 	}
 	return h.pick(r)
+}
+
+// band draws the rarity band of an unlisted name, as the host's are; -1
+// when the host did not say.
+func (h *HostList) band(r *rand.Rand) int {
+	if h == nil || h.tail == nil {
+		return -1
+	}
+	x := r.Float64() * h.tail[len(h.tail)-1]
+	return min(sort.SearchFloat64s(h.tail, x), len(h.tail)-1)
+}
+
+// bandTries bounds the population draws looking for a name of a rarity
+// band: the rarest bands hold a few percent of the population.
+const bandTries = 512
+
+// tailDraw draws population names with draw until one is unlisted and, when
+// the host said how rare its unlisted names are, of a band drawn as
+// theirs; the nearest band found when none is.
+func (h *HostList) tailDraw(r *rand.Rand, draw func() string, share func(string) float64) string {
+	want := h.band(r)
+	tries := tailTries
+	if want >= 0 {
+		tries = bandTries
+	}
+	best, bestOff := "", Bands+1
+	for range tries {
+		n := draw()
+		if h.Has(n) {
+			continue
+		}
+		if want < 0 {
+			return n
+		}
+		b := Band(share(n))
+		if want == Bands-1 && b >= Bands-2 {
+			b = want // the tables hold no name rarer than their rarest
+		}
+		if off := abs(b - want); off < bestOff {
+			best, bestOff = n, off
+			if off == 0 {
+				break
+			}
+		}
+	}
+	if best == "" {
+		return draw()
+	}
+	return best
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func (h *HostList) pick(r *rand.Rand) string {
@@ -119,13 +200,8 @@ func (n Names) GivenName(r *rand.Rand, sex names.Sex, born int) (string, names.S
 		}
 		return g, sex
 	}
-	var g string
-	for range tailTries {
-		if g = names.Given(r, n.Region, sex, born); !n.Given.Has(g) {
-			break
-		}
-	}
-	return g, sex
+	return n.Given.tailDraw(r, func() string { return names.Given(r, n.Region, sex, born) },
+		func(g string) float64 { return names.GivenShare(n.Region, g) }), sex
 }
 
 // GivenWithInitial draws a given name starting with initial (a lower-case
@@ -155,11 +231,6 @@ func (n Names) FamilyName(r *rand.Rand) string {
 	if f := n.Family.draw(r); f != "" {
 		return f
 	}
-	var f string
-	for range tailTries {
-		if f = names.Family(r, n.Region); !n.Family.Has(f) {
-			break
-		}
-	}
-	return f
+	return n.Family.tailDraw(r, func() string { return names.Family(r, n.Region) },
+		func(f string) float64 { return names.FamilyShare(n.Region, f) })
 }

@@ -146,7 +146,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	}
 	for _, m := range c.Mailboxes {
 		local, _, _ := strings.Cut(m, "@")
-		mb := &mailbox{addr: m, fit: gen.ParseLocal(c.Region, local, c.Now().Year())}
+		mb := &mailbox{addr: m, fit: gen.ParseLocal(g.names, local, c.Now().Year())}
 		if mb.used = g.registered(FieldEmail, m) || c.Exclude != nil && c.Exclude(FieldEmail, m); !mb.used {
 			g.freeMail++
 		}

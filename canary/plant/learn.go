@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/honeyseed/honeyseed/canary"
 )
 
@@ -172,6 +174,7 @@ type learner struct {
 	s     Shape
 
 	phoneStyles   map[PhoneFormat]int
+	phoneAreas    map[string]int
 	phonePatterns map[PhoneFormat]int
 	phoneRegions  map[string]int
 
@@ -190,7 +193,7 @@ type learner struct {
 func newLearner(p *prepared, opts LearnOptions) *learner {
 	return &learner{
 		p: p, opts: opts,
-		phoneStyles: map[PhoneFormat]int{}, phonePatterns: map[PhoneFormat]int{}, phoneRegions: map[string]int{},
+		phoneStyles: map[PhoneFormat]int{}, phoneAreas: map[string]int{}, phonePatterns: map[PhoneFormat]int{}, phoneRegions: map[string]int{},
 		ticketFormats: map[string]int{}, ticketNumbers: map[string][]uint64{},
 		layouts: map[string]int{}, emailPatterns: map[canary.EmailPattern]int{}, domains: map[string]int{},
 	}
@@ -256,6 +259,25 @@ func (l *learner) phone(v string) {
 	if region := phoneRegion(e164); region != "" {
 		l.phoneRegions[region]++
 	}
+	if area := phoneArea(e164); area != "" {
+		l.phoneAreas[area]++
+	}
+}
+
+// phoneArea returns the country calling code and the national destination
+// code (the area code) of an E.164 number: "+1 415", "+44 20"; "" when the
+// number has none.
+func phoneArea(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "ZZ")
+	if err != nil {
+		return ""
+	}
+	n := phonenumbers.GetLengthOfNationalDestinationCode(num)
+	nsn := phonenumbers.GetNationalSignificantNumber(num)
+	if n <= 0 || n > len(nsn) {
+		return ""
+	}
+	return "+" + strconv.Itoa(int(num.GetCountryCode())) + " " + nsn[:n]
 }
 
 func (l *learner) ticket(v string) {
@@ -400,6 +422,25 @@ func (l *learner) shape() Shape {
 			s.PhoneFormat, s.PhoneShare = pattern, float64(pn)/float64(s.Phones)
 		}
 		s.PhoneRegion, _ = top(l.phoneRegions)
+		for a, n := range l.phoneAreas {
+			if n >= l.opts.MinValueCount {
+				if s.PhoneAreas == nil {
+					s.PhoneAreas = map[string]float64{}
+				}
+				s.PhoneAreas[a] = float64(n) / float64(s.Phones)
+			}
+		}
+		// The mix: every way of writing that enough rows share to be a
+		// habit of the host's, not one customer's.
+		least := max(l.opts.MinValueCount, s.Phones/100)
+		for f, n := range l.phonePatterns {
+			if n >= least {
+				if s.PhoneFormats == nil {
+					s.PhoneFormats = map[PhoneFormat]float64{}
+				}
+				s.PhoneFormats[f] = float64(n) / float64(s.Phones)
+			}
+		}
 	}
 	if s.Tickets >= need {
 		format, n := top(l.ticketFormats)

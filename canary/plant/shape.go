@@ -28,6 +28,15 @@ type Shape struct {
 	PhoneFormat PhoneFormat
 	PhoneShare  float64
 	PhoneRegion string
+	// PhoneFormats is the host's mix of ways of writing numbers: each
+	// pattern at least LearnOptions.MinValueCount rows and 1% of the phones
+	// share, with its share of the phones.
+	PhoneFormats map[PhoneFormat]float64
+	// PhoneAreas is the share of the host's numbers in each area ("+1 415":
+	// country code and area code), for the areas at least
+	// LearnOptions.MinValueCount rows share: where to hold owned numbers,
+	// since a seed's place follows its number's area.
+	PhoneAreas map[string]float64
 
 	// Tickets is how many ticket values read as references; TicketFormat is
 	// the most common format ("TM-########"), TicketShare its share, and
@@ -155,10 +164,15 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 }
 
 // ApplyMapping returns m with the host's phone format and creation-time
-// layout filled in where m leaves them empty.
+// layout filled in where m leaves them empty; with the phone format, the
+// host's mix of formats (PhoneFormats) when it writes numbers more than
+// one way.
 func (s Shape) ApplyMapping(m Mapping) Mapping {
 	if m.PhoneFormat == "" {
 		m.PhoneFormat = s.PhoneFormat
+		if m.PhoneFormats == nil && len(s.PhoneFormats) > 1 {
+			m.PhoneFormats = maps.Clone(s.PhoneFormats)
+		}
 	}
 	if m.CreatedLayout == "" {
 		m.CreatedLayout = s.CreatedLayout

@@ -32,7 +32,7 @@ func TestMailboxesPlan(t *testing.T) {
 		assert.False(t, seen[local], "%s proposed twice", local)
 		seen[local] = true
 		assert.True(t, len(local) >= 6 && !strings.ContainsAny(local, "_-"), "%s: Gmail would refuse it", local)
-		if fit := gen.ParseLocal("US", local, 2026); !fit.Handle() {
+		if fit := gen.ParseLocal(gen.Names{Region: "US"}, local, 2026); !fit.Handle() {
 			named++
 		}
 	}

@@ -18,9 +18,9 @@ import (
 type HostList struct {
 	tail  []float64 // cumulative rows of unlisted names by rarity band (see Band)
 	names []string
-	cum   []float64       // cumulative row counts, in names' order
-	keys  map[string]bool // LetterKey of every name listed
-	share float64         // share of the host's rows holding a listed name
+	cum   []float64      // cumulative row counts, in names' order
+	keys  map[string]int // LetterKey of every name listed -> its index
+	share float64        // share of the host's rows holding a listed name
 }
 
 // NameCount is a name and how many rows hold it.
@@ -54,7 +54,7 @@ func NewNames(region string, rows int, given, family []NameCount, givenTail, fam
 // accents) add to the first spelling. tail counts the rows holding an
 // unlisted name by its rarity band.
 func NewHostList(list []NameCount, tail []int, rows int) *HostList {
-	h := &HostList{keys: make(map[string]bool, len(list))}
+	h := &HostList{keys: make(map[string]int, len(list))}
 	sum := 0.0
 	for _, n := range tail[:min(len(tail), Bands)] {
 		sum += float64(max(0, n))
@@ -77,7 +77,7 @@ func NewHostList(list []NameCount, tail []int, rows int) *HostList {
 			index[k] = len(h.names)
 			h.names = append(h.names, strings.TrimSpace(nc.Name))
 			weights = append(weights, nc.Rows)
-			h.keys[k] = true
+			h.keys[k] = len(h.names) - 1
 		}
 		total += nc.Rows
 	}
@@ -103,7 +103,20 @@ func (h *HostList) Share() float64 {
 
 // Has reports whether name is listed, ignoring case and accents.
 func (h *HostList) Has(name string) bool {
-	return h != nil && h.keys[names.LetterKey(name)]
+	_, ok := h.form(names.LetterKey(name))
+	return ok
+}
+
+// form returns the listed name whose LetterKey is key.
+func (h *HostList) form(key string) (string, bool) {
+	if h == nil {
+		return "", false
+	}
+	i, ok := h.keys[key]
+	if !ok {
+		return "", false
+	}
+	return h.names[i], true
 }
 
 // draw returns a listed name by its rows, or "" with the probability of a

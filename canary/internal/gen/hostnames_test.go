@@ -62,3 +62,11 @@ func TestNewHostListEmpty(t *testing.T) {
 	assert.Zero(t, h.Share())
 	assert.False(t, h.Has("Ann"))
 }
+
+func TestParseLocalKnowsTheHostsNames(t *testing.T) {
+	src := NewNames("US", 100, []NameCount{{"Zorbuk", 5}}, []NameCount{{"Kirkwell", 4}}, nil, nil)
+	assert.Equal(t, Fit{Given: "Zorbuk", Family: "Kirkwell"}, ParseLocal(src, "zorbuk.kirkwell", 2026),
+		"names the population tables lack, listed by the host")
+	assert.Equal(t, Fit{Initial: 'm', Family: "Kirkwell", Born: 1987}, ParseLocal(src, "mkirkwell1987", 2026))
+	assert.True(t, ParseLocal(Names{Region: "US"}, "zorbuk.kirkwell", 2026).Family == "", "without the host's list, no family name is read")
+}

@@ -37,14 +37,14 @@ func TestParseLocal(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.local, func(t *testing.T) {
-			assert.Equal(t, c.want, ParseLocal(c.region, c.local, now), c.why)
+			assert.Equal(t, c.want, ParseLocal(Names{Region: c.region}, c.local, now), c.why)
 		})
 	}
 }
 
 func TestFitDrawKeepsWhatTheLocalPartSays(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	f := ParseLocal("US", "mkelly1987", 2026)
+	f := ParseLocal(Names{Region: "US"}, "mkelly1987", 2026)
 	counts := map[string]int{}
 	for range 2000 {
 		given, family, born := f.Draw(r, Names{Region: "US"}, 2026)
@@ -56,7 +56,7 @@ func TestFitDrawKeepsWhatTheLocalPartSays(t *testing.T) {
 	// Drawn by frequency among M names: the commonest of 1980s America lead.
 	assert.Greater(t, counts["Michael"]+counts["Matthew"]+counts["Melissa"]+counts["Michelle"], counts["Moshe"]+counts["Marlo"]+100)
 
-	h := ParseLocal("US", "bluesky77", 2026)
+	h := ParseLocal(Names{Region: "US"}, "bluesky77", 2026)
 	_, _, born := h.Draw(r, Names{Region: "US"}, 2026)
 	assert.Equal(t, 1977, born, "a handle keeps its year")
 }
@@ -67,7 +67,7 @@ func FuzzParseLocal(f *testing.F) {
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	f.Fuzz(func(t *testing.T, local string) {
-		fit := ParseLocal("US", local, 2026)
+		fit := ParseLocal(Names{Region: "US"}, local, 2026)
 		if fit.Born != 0 && (fit.Born < 2026-maxAge || fit.Born > 2026-minAge) {
 			t.Fatalf("%q: birth year %d out of the adult range", local, fit.Born)
 		}

@@ -180,6 +180,7 @@ const (
 	FamilyGiven          = EmailPattern(gen.FamilyGiven)          // smithjessica, smith.jessica
 	GivenInitial         = EmailPattern(gen.GivenInitial)         // jessicas
 	InitialFamilyDigits  = EmailPattern(gen.InitialFamilyDigits)  // jsmith1987
+	Handle               = EmailPattern(gen.Handle)               // sunnyfox87: a word, not the name
 )
 
 // DefaultEmailPatterns is the pattern mix used when Config.EmailPatterns is
@@ -411,7 +412,7 @@ func (c Config) validated() (Config, []string, error) {
 	}
 	total := 0.0
 	for p, w := range c.EmailPatterns {
-		if p < GivenDotFamily || p > InitialFamilyDigits || w < 0 {
+		if p < GivenDotFamily || p > Handle || w < 0 {
 			return c, nil, bad("EmailPatterns", "pattern %d weight %v", p, w)
 		}
 		total += w

@@ -27,7 +27,8 @@ import (
 // A tell named here with the prefix "value frequency: " or "value shape: "
 // is a column's.
 var auditKnownFailures = map[string]string{
-	"classifier": "every tell passes on its own, but a dozen between 0.55 and 0.64 (email and phone shapes, name rarity in the population, product and state frequencies) add up",
+	"ticket step after": "a seed appended after the newest row is overtaken by the next real ticket, and one planted in an id gap splits the step between its neighbours' tickets, leaving the next row a short one: the host numbers its tickets without knowing of the seeds",
+	"classifier":        "every other tell passes on its own, but the ticket steps and a dozen tells between 0.55 and 0.63 add up",
 }
 
 // The host table of the integration test.
@@ -228,7 +229,7 @@ func TestAuditRealisticHost(t *testing.T) {
 			due, _ := d.Next()
 			if nextReal.Before(due) {
 				clock.set(nextReal)
-				insertHostRows(t, h, []hostRow{gen.next(nextReal)}, false)
+				gen.arrive(t, h, nextReal)
 				nextReal = gen.arrival(nextReal)
 				continue
 			}
@@ -238,7 +239,7 @@ func TestAuditRealisticHost(t *testing.T) {
 		}
 		// A few days more of real customers after the last seed.
 		for end := clock.Now().Add(7 * 24 * time.Hour); nextReal.Before(end); nextReal = gen.arrival(nextReal) {
-			insertHostRows(t, h, []hostRow{gen.next(nextReal)}, false)
+			gen.arrive(t, h, nextReal)
 		}
 
 		export := exportCSV(t, h)
@@ -359,4 +360,20 @@ func poolForAreas(areas map[string]float64, want int) []string {
 		held[best]++
 	}
 	return pool
+}
+
+// arrive inserts the real customer created at at, with the id the
+// database gives, or now and then (3%, as in the history) one a few past
+// it: the ids a deleted row or a rolled-back insert leave unused.
+func (g *hostGen) arrive(t *testing.T, h *host, at time.Time) {
+	t.Helper()
+	row := g.next(at)
+	if g.r.Float64() >= 0.03 {
+		insertHostRows(t, h, []hostRow{row}, false)
+		return
+	}
+	var top int64
+	require.NoError(t, h.db.QueryRow("SELECT max(id) FROM customers").Scan(&top))
+	row.id = top + 2 + g.r.Int64N(3)
+	insertHostRows(t, h, []hostRow{row}, true)
 }

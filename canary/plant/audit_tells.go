@@ -226,6 +226,13 @@ func (t *auditTable) tells() (out []tell, skipped []string) {
 		}
 		add(p.name, cut(discordance(p.a, p.b, 5)))
 	}
+	if order != nil && ticket != nil {
+		st := steps(order, ticket)
+		add("ticket step", cut(st))
+		add("ticket step after", cut(after(order, st)))
+	} else {
+		skip("ticket step", "no id or creation time, or no ticket")
+	}
 	if order != nil && created != nil {
 		add("arrival spacing", cut(spacing(order, created)))
 	} else {
@@ -492,6 +499,29 @@ func discordance(a, b []float64, k int) []float64 {
 		if seen > 0 {
 			out[i] = bad / seen
 		}
+	}
+	return out
+}
+
+// steps scores each row by how far its ticket number is from the previous
+// row's in id order: a seed numbered just past the newest ticket, so as
+// not to be overtaken, takes smaller steps than real rows do.
+func steps(order []int, ticket []float64) []float64 {
+	out := make([]float64, len(ticket))
+	for p := 1; p < len(order); p++ {
+		if d := ticket[order[p]] - ticket[order[p-1]]; !math.IsNaN(d) {
+			out[order[p]] = d
+		}
+	}
+	return out
+}
+
+// after scores each row by the next row's score in id order: a seed placed
+// to look ordinary itself may leave its oddness to the row after it.
+func after(order []int, score []float64) []float64 {
+	out := make([]float64, len(score))
+	for p := 0; p+1 < len(order); p++ {
+		out[order[p]] = score[order[p+1]]
 	}
 	return out
 }

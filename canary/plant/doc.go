@@ -104,6 +104,24 @@
 // 27 mailboxes (at least 23) and 2 to 3 domains. [Shape.CheckDomains]
 // refuses a config short of either, with the numbers.
 //
+// Tickets: where the host's tickets follow its ids, a drip's seed takes,
+// when it can, an unused id in a gap among the host's 50 newest rows (a
+// deleted row, a rolled-back insert), with a creation time and a ticket
+// between its neighbours', so no later real ticket can be the smaller;
+// else it is appended with the next ticket, a learned gap past the newest.
+// Either way the audit's ticket-step tells measure what is left: the host
+// numbers its tickets without knowing of the seed, so an appended seed is
+// overtaken when the next real step is the shorter, and one in a gap
+// splits a step between its neighbours.
+//
+// Phones and places: Learn measures the host's mix of ways of writing
+// numbers (Shape.PhoneFormats; ApplyMapping writes each seed in one of
+// them) and how its numbers spread over area codes (Shape.PhoneAreas):
+// hold owned numbers in those areas in those shares. A Filler puts a seed
+// in one of the host's own towns (the values several rows share of a city
+// column) that its number's area serves, as often as the host's rows are
+// in such towns, else in a town of the area by population.
+//
 // Names: Learn lists the given and family names at least three rows share
 // (Shape.Names, counts only), and counts the rows holding rarer names by
 // how rare they are in the population; Apply hands both to the Generator,
@@ -146,8 +164,9 @@
 //
 // What remains for an audit to measure: how well each tell still separates
 // seeds from host rows, computed on the Shape and the seeds before anything
-// is written. Nicknames, middle initials and unrelated handles are not
-// generated yet; the Shape measures them ([Messiness]).
+// is written. Handles ("sunnyfox87") are drawn at the host's rate
+// (Messiness.Handle, as canary.Handle in the pattern mix); nicknames and
+// middle initials are measured ([Messiness]) but not generated yet.
 //
 // # The audit
 //
@@ -163,7 +182,8 @@
 // which are seeds: the empty-column pattern; each column's value frequency
 // (but for columns of nearly unique values) and value shape; email-domain
 // frequency and clustering (small domains repeated); the order of ids,
-// creation times and tickets, and the spacing of creation times; phone
+// creation times and tickets, the step of a row's ticket from the row
+// before and of the row after it, and the spacing of creation times; phone
 // numbers shared across surnames; area codes against the row's state or
 // city (libphonenumber's geocoding); casing and handle mix; name rarity in
 // the table and in the population; periodicity of domains and numbers in

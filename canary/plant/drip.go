@@ -227,10 +227,19 @@ func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error)
 	if err := d.timely(ctx, &s); err != nil {
 		return s, d.failed(&PlantError{Seed: s, Err: err})
 	}
+	sl, inGap, err := d.slot(ctx, &s)
+	if err != nil {
+		return s, d.failed(&PlantError{Seed: s, Err: err})
+	}
 	if err := d.cfg.Registry.Add(ctx, s); err != nil {
 		return s, d.failed(&PlantError{Seed: s, Err: err})
 	}
-	if err := Insert(ctx, d.cfg.DB, d.cfg.Mapping, []canary.Seed{s}); err != nil {
+	if inGap {
+		err = insertAt(ctx, d.cfg.DB, d.cfg.Mapping, s, sl.id)
+	} else {
+		err = Insert(ctx, d.cfg.DB, d.cfg.Mapping, []canary.Seed{s})
+	}
+	if err != nil {
 		pe := &PlantError{Seed: s, Registered: true, Err: err}
 		// Retire even when ctx is what failed the insert.
 		if rerr := d.cfg.Registry.Retire(context.WithoutCancel(ctx), s.ID, s.PlantedAt); rerr != nil {
@@ -274,6 +283,34 @@ func (d *Dripper) timely(ctx context.Context, s *canary.Seed) error {
 		s.Ticket = t
 	}
 	return nil
+}
+
+// slot finds, where the host's creation times follow its ids, a gap among
+// its newest ids to plant s in, and gives s the slot's creation time and
+// ticket: a seed appended after the newest row with the next ticket is
+// overtaken whenever the next real row's ticket, numbered by a host that
+// knows nothing of the seed, is the smaller. ok is false when there is no
+// gap, and s keeps what timely gave it.
+func (d *Dripper) slot(ctx context.Context, s *canary.Seed) (slot, bool, error) {
+	sh := d.cfg.Shape
+	if sh == nil || !sh.Order.Ordered() || d.cfg.Mapping.CreatedAt == "" {
+		return slot{}, false, nil
+	}
+	p, err := prepareWith(ctx, d.cfg.DB, d.cfg.DB, d.cfg.Mapping, false)
+	if err != nil {
+		return slot{}, false, err
+	}
+	d.rmu.Lock()
+	defer d.rmu.Unlock()
+	sl, ok, err := findSlot(ctx, d.cfg.DB, p, sh, d.r)
+	if err != nil || !ok {
+		return slot{}, false, err
+	}
+	s.CreatedAt = sl.created
+	if sl.ticket != "" {
+		s.Ticket = sl.ticket
+	}
+	return sl, true, nil
 }
 
 func (d *Dripper) failed(pe *PlantError) error {

@@ -100,13 +100,13 @@ func (s Shape) ProposeMailboxes(n int, opts MailboxOptions) ([]ProposedMailbox, 
 	}
 	year := now().Year()
 	r := rand.New(rand.NewChaCha8(seed))
-	patterns := s.EmailPatterns
+	patterns := s.emailMix()
 	if len(patterns) == 0 {
 		patterns = canary.DefaultEmailPatterns()
 	}
 	var lp gen.LocalParts
 	w := 0.0
-	for p := canary.GivenDotFamily; p <= canary.InitialFamilyDigits; p++ {
+	for p := canary.GivenDotFamily; p <= canary.Handle; p++ {
 		if x := patterns[p]; x > 0 {
 			w += x
 			lp.Patterns = append(lp.Patterns, gen.Pattern(p))

@@ -116,7 +116,8 @@ func (s Shape) PhoneRate() float64 {
 
 // Apply returns cfg with the learned parts filled in: TicketFormat,
 // TicketMin and TicketMax (unless cfg.NoTickets), CreatedFrom, CreatedTo,
-// CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns, Region
+// CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns (with the
+// host's share of handles, Messiness.Handle, as canary.Handle), Region
 // when cfg has none and the host's phones are of a region the Generator has
 // names for, Phoneless (the host's share of rows without a phone) when cfg
 // has none, Households when most of the host's shared numbers are
@@ -139,7 +140,7 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 		cfg.CreatedZone = s.CreatedZone
 	}
 	if len(s.EmailPatterns) > 0 {
-		cfg.EmailPatterns = maps.Clone(s.EmailPatterns)
+		cfg.EmailPatterns = s.emailMix()
 	}
 	if cfg.Region == "" && slices.Contains(names.Regions(), s.PhoneRegion) {
 		cfg.Region = s.PhoneRegion
@@ -178,4 +179,22 @@ func (s Shape) ApplyMapping(m Mapping) Mapping {
 		m.CreatedLayout = s.CreatedLayout
 	}
 	return m
+}
+
+// emailMix is the host's mix of local-part patterns, nil when not learned:
+// EmailPatterns is of the addresses that spell a name, and the host's
+// handles ("sunnyfox87", Messiness.Handle) are the rest, which seeds take
+// as often.
+func (s Shape) emailMix() map[canary.EmailPattern]float64 {
+	if len(s.EmailPatterns) == 0 {
+		return nil
+	}
+	mix := maps.Clone(s.EmailPatterns)
+	if h := s.Messiness.Handle; h > 0 && h < 1 && mix[canary.Handle] == 0 {
+		for p, w := range mix {
+			mix[p] = w * (1 - h)
+		}
+		mix[canary.Handle] = h
+	}
+	return mix
 }

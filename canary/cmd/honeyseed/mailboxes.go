@@ -93,7 +93,7 @@ func mailboxesPlan(args []string, stdout io.Writer) error {
 	r := rand.New(rand.NewChaCha8(seed))
 	var lp gen.LocalParts
 	cum := 0.0 // cumulative weights, in pattern order
-	for p := canary.GivenDotFamily; p <= canary.InitialFamilyDigits; p++ {
+	for p := canary.GivenDotFamily; p <= canary.Handle; p++ {
 		if w := patterns[p]; w > 0 {
 			cum += w
 			lp.Patterns = append(lp.Patterns, gen.Pattern(p))

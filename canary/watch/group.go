@@ -158,5 +158,10 @@ func merge(a *canary.Alert, b canary.Alert) (changed bool) {
 			a.Seeds = append(a.Seeds, s)
 		}
 	}
+	for _, id := range b.RetiredSeeds {
+		if !slices.Contains(a.RetiredSeeds, id) {
+			a.RetiredSeeds = append(a.RetiredSeeds, id)
+		}
+	}
 	return true
 }

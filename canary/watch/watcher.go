@@ -251,8 +251,12 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 		}
 	}
 	ids := make([]string, len(seeds))
+	var retired []uuid.UUID
 	for i, s := range seeds {
 		ids[i] = s.ID.String()
+		if s.RetiredBy(ev.At) {
+			retired = append(retired, s.ID)
+		}
 	}
 	sort.Strings(ids)
 	sender := w.senderKey(ev)
@@ -260,19 +264,20 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 	key := strings.Join(ids, ",") + "|" + ev.Channel.String() + "|" + sender + "|" + strconv.FormatInt(window, 10)
 
 	a := canary.Alert{
-		ID:          uuid.NewSHA1(alertNamespace, []byte(key)),
-		Channel:     ev.Channel,
-		Source:      ev.Source,
-		Sender:      ev.From,
-		Subject:     clipUTF8(ev.Subject, 200),
-		Remote:      ev.Remote,
-		Seeds:       seeds,
-		Hits:        hits[:min(len(hits), MaxAlertHits)],
-		FirstSeen:   ev.At,
-		LastSeen:    ev.At,
-		Count:       1,
-		Evidence:    excerpts(ev, hits),
-		Attribution: canary.Attribute(seeds, ev.At, w.cfg.Attribution),
+		ID:           uuid.NewSHA1(alertNamespace, []byte(key)),
+		Channel:      ev.Channel,
+		Source:       ev.Source,
+		Sender:       ev.From,
+		Subject:      clipUTF8(ev.Subject, 200),
+		Remote:       ev.Remote,
+		Seeds:        seeds,
+		RetiredSeeds: retired,
+		Hits:         hits[:min(len(hits), MaxAlertHits)],
+		FirstSeen:    ev.At,
+		LastSeen:     ev.At,
+		Count:        1,
+		Evidence:     excerpts(ev, hits),
+		Attribution:  canary.Attribute(seeds, ev.At, w.cfg.Attribution),
 	}
 	if ev.ID != "" {
 		a.EventIDs = []string{ev.ID}

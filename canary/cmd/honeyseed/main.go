@@ -66,17 +66,18 @@
 //
 // # Watching it
 //
-// "honeyseed status" prints, per placement, the seeds planted, retired and
+// "honeyseed status" prints, per placement, the seeds planted, retired,
 // tripped (touched by an alert that was not the operator's own traffic) and
-// the last contact, then the alert count and the outbox backlog (deliveries
+// tripped after their retirement, and the last contact, then the alert count and the outbox backlog (deliveries
 // not yet done). With -server it also asks a running serve's admin endpoint
 // for the receivers, sinks and IMAP mailboxes. "honeyseed alerts" filters by
 // -since (an RFC 3339 time or a duration ago), -placement and -confidence (at
 // least that sure: exact, likely, ambiguous), and says which hits were on
 // retired seeds; an empty registry says so on stderr. "honeyseed retire"
-// stores the time in the seed's ExpiresAt (the registry's retirement field)
-// and prints it: a retired seed still trips, since a copy taken while it was
-// planted is still a leak.
+// stores the time in the seed's RetiredAt and prints it: a retired seed still
+// trips, since a copy taken while it was planted is still a leak, and its
+// alerts name it in Alert.RetiredSeeds (retired and retired_at in the sinks'
+// documents).
 //
 // # Scanning
 //

@@ -137,7 +137,7 @@
 //	  "webhook_secret_env": "HONEYSEED_WEBHOOK_SECRET",
 //	  "own_domains": ["yourcompany.example"], "own_numbers": ["+1 415 555 0100"],
 //	  "regions": ["US", "GB"], "dot_insensitive_domains": ["mail.yourcompany-customers.example"],
-//	  "group_window": "1h",
+//	  "group_window": "1h", "update_quiet": "5m",
 //	  "sinks": {
 //	    "log":   {"type": "slog"},
 //	    "file":  {"type": "jsonl", "path": "/var/log/honeyseed/alerts.jsonl"},
@@ -155,7 +155,10 @@
 // http.allow_plain_http says a TLS proxy is in front. Own traffic is
 // suppressed only when authenticated (DKIM aligned with From, or an
 // Authentication-Results of a trusted_authserv_ids gateway); suppressed
-// alerts reach only the suppressed_sinks.
+// alerts reach only the suppressed_sinks. Repeats within group_window fold
+// into one alert; its sinks get updates at the 10th, 100th… repeat and hourly,
+// and, when a storm stops between those, the final count once the alert has
+// been quiet for update_quiet (default 5m; negative: none).
 //
 // The webhooks remember accepted deliveries in the registry's database, so a
 // replay is refused across restarts and by every receiver sharing it.

@@ -84,6 +84,10 @@ type serveConfig struct {
 	// the generate config; dots alone then make no Likely hit.
 	DotInsensitiveDomains []string `json:"dot_insensitive_domains"`
 	GroupWindow           string   `json:"group_window"` // a Go duration, e.g. "1h"
+	// UpdateQuiet: how long a grouped alert goes without a repeat before the
+	// count its sinks lack goes as a trailing update; a Go duration, default
+	// "5m", negative for none (watch.Updates.Quiet).
+	UpdateQuiet string `json:"update_quiet"`
 
 	Sinks map[string]sinkConfig `json:"sinks"`
 
@@ -161,13 +165,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("serve: group_window: %w", err)
 		}
 	}
+	var updates watch.Updates
+	if cfg.UpdateQuiet != "" {
+		if updates.Quiet, err = time.ParseDuration(cfg.UpdateQuiet); err != nil {
+			return fmt.Errorf("serve: update_quiet: %w", err)
+		}
+		if updates.Quiet == 0 {
+			return errors.New("serve: update_quiet: 0 would be the default; give a duration, or a negative one for no trailing update")
+		}
+	}
 	var imapStatus func() []inbound.IMAPStatus = func() []inbound.IMAPStatus { return nil }
 	met := newMetrics(store, func() []inbound.IMAPStatus { return imapStatus() })
 	w, err := watch.New(watch.Config{
 		Matcher: m, Outbox: countingOutbox{store, met}, Sinks: sinks,
 		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
 		SuppressedSinks: cfg.SuppressedSinks,
-		GroupWindow:     window, Logger: logger,
+		GroupWindow:     window, Updates: updates, Logger: logger,
 	})
 	if err != nil {
 		return err

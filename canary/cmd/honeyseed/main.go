@@ -106,13 +106,13 @@
 // addresses up; else the default mix), valid at the provider (Gmail: 6 to 30 letters, digits
 // and dots), for the operator to register by hand; it writes nothing. Once
 // created, "mailboxes add" records each in the mailbox file (default
-// mailboxes.json): a JSON array of inbound.IMAPMailbox (address, host, port,
+// mailboxes.json beside the -registry file, where serve looks): a JSON array of inbound.IMAPMailbox (address, host, port,
 // tls, user, auth, credential {"env": NAME} or {"file": PATH}, folder). The
 // file holds credentials by reference only, never a password or token, so
 // it needs no sealing; it is not in the registry. The generator config takes
 // the addresses with "mailboxes_file": "mailboxes.json" (relative to the
 // config) or lists them in "mailboxes"; each is given to one seed, ever, and
-// the IMAP watcher reads the same entries. Other generator config keys:
+// serve watches the same entries. Other generator config keys:
 // "phone_quarantine" (a Go duration, default "2160h": how long after a
 // placement's seeds are retired its numbers return to the pool).
 //
@@ -179,7 +179,10 @@
 //	"imap": [{"address": "mkelly1987@mail.example", "host": "imap.mail.example",
 //	          "auth": "plain", "credential": {"env": "IMAP_MKELLY_APP_PASSWORD"}}]
 //
-// Their checkpoints (UIDVALIDITY and last UID) are kept in the registry's
+// serve also watches every mailbox of the mailbox file "mailboxes add"
+// writes: "mailboxes_file" names it (relative to the serve config), else
+// mailboxes.json beside the registry is read if it exists. A mailbox both
+// there and in "imap" is refused, as it would be read twice. Their checkpoints (UIDVALIDITY and last UID) are kept in the registry's
 // database, so a restart neither misses nor repeats a message.
 //
 // "admin": {"addr": "127.0.0.1:9090"} serves, on its own listener (keep it

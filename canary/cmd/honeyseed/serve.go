@@ -94,6 +94,10 @@ type serveConfig struct {
 	// IMAP lists the owned mailboxes to watch (see inbound.IMAPMailbox for
 	// the fields); their checkpoints are kept in the registry's database.
 	IMAP []inbound.IMAPMailbox `json:"imap"`
+	// MailboxesFile is the mailbox file "honeyseed mailboxes add" writes,
+	// whose mailboxes are watched too; relative to this file. Default
+	// mailboxes.json beside the registry, if it exists.
+	MailboxesFile string `json:"mailboxes_file"`
 	// Admin.Addr serves /healthz, /readyz and /metrics; keep it on loopback
 	// or a management network. Empty: not served.
 	Admin struct {
@@ -131,9 +135,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.IMAP, err = serveMailboxes(cfg, *configPath, st.path); err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if cfg.SMTP.Addr == "" && cfg.HTTP.Addr == "" && len(cfg.IMAP) == 0 {
-		return errors.New("serve: configure smtp.addr, http.addr, imap mailboxes, or several")
+		return errors.New("serve: configure smtp.addr, http.addr, imap mailboxes (in the config or a mailbox file), or several")
 	}
 
 	store, err := st.open(ctx)

@@ -2,7 +2,8 @@
 //
 // Usage:
 //
-//	honeyseed init     [-registry honeyseed.db -key honeyseed.key]
+//	honeyseed init     [-registry honeyseed.db -key honeyseed.key] [-dot-insensitive-domains gmail.com,...]
+//	honeyseed settings [-dot-insensitive-domains gmail.com,...]
 //	honeyseed status   [-server http://127.0.0.1:9090] [-json]
 //	honeyseed generate -placement support-db/eu -n 50 [-config cfg.json | -demo] > seeds.jsonl
 //	honeyseed plant    -placement support-db/eu -db sqlite:host.db -table customers -map email=email,... [-audit | -force]
@@ -40,6 +41,18 @@
 // from PGPASSWORD or a .pgpass file); one with a password is refused with
 // exit 2. The schema is the DSN's search_path.
 //
+// # Registry settings
+//
+// What every command must judge alike is recorded in the registry itself,
+// sealed: -dot-insensitive-domains, given to init or changed later with
+// "honeyseed settings", names the seed email domains whose mailboxes ignore
+// dots (as Gmail does), where "jsmith@" for the seed "j.smith@" is an Exact
+// hit rather than a Likely one. serve, scan and generate all read it from
+// there; "honeyseed settings" alone prints it. A generator or serve config
+// may still list dot_insensitive_domains, but only the registry's own list:
+// one that differs, or a list against a registry made before settings
+// existed, is refused with the command that records it.
+//
 // # Generator configuration
 //
 // generate, plant and csv take -config, a JSON file of canary.Config (unknown
@@ -47,7 +60,7 @@
 //
 //	{
 //	  "email_domains": ["mail.yourcompany-customers.example"], // domains you own and receive mail for (required)
-//	  "dot_insensitive_domains": [],     // of those, domains whose mailboxes ignore dots
+//	  "dot_insensitive_domains": [],     // the registry's (see Registry settings), if listed at all
 //	  "phone_pool": ["+1 415 555 0132"], // numbers you own and answer; none: seeds get no phone
 //	  "phone_region": "US",              // how national numbers in phone_pool are read (default US)
 //	  "phone_share": 4,                  // seeds of one placement per number at most (default 4)
@@ -136,7 +149,7 @@
 //	  "postmark_user": "honeyseed", "postmark_password_env": "POSTMARK_INBOUND_PASSWORD",
 //	  "webhook_secret_env": "HONEYSEED_WEBHOOK_SECRET",
 //	  "own_domains": ["yourcompany.example"], "own_numbers": ["+1 415 555 0100"],
-//	  "regions": ["US", "GB"], "dot_insensitive_domains": ["mail.yourcompany-customers.example"],
+//	  "regions": ["US", "GB"],
 //	  "group_window": "1h", "update_quiet": "5m",
 //	  "sinks": {
 //	    "log":   {"type": "slog"},
@@ -258,6 +271,7 @@ type command struct {
 // commands is the command table, in the order usage lists them.
 var commands = []command{
 	{"init", "create the registry and its key file (every other command needs them)", initCmd},
+	{"settings", "print or change the registry's settings (dot-insensitive domains), which every command reads", settingsCmd},
 	{"status", "seeds per placement, last contact, sinks, receivers and outbox backlog", status},
 	{"generate", "make seeds for a placement and register them", generate},
 	{"plant", "learn a host table's shape, generate seeds like its rows, register and insert them", plantCmd},

@@ -80,8 +80,8 @@ type serveConfig struct {
 	OwnDomains []string `json:"own_domains"`
 	OwnNumbers []string `json:"own_numbers"`
 	Regions    []string `json:"regions"`
-	// DotInsensitiveDomains: seed domains whose mailboxes ignore dots, as in
-	// the generate config; dots alone then make no Likely hit.
+	// DotInsensitiveDomains: the registry records them (honeyseed settings);
+	// still read here only to refuse a list that disagrees with it.
 	DotInsensitiveDomains []string `json:"dot_insensitive_domains"`
 	GroupWindow           string   `json:"group_window"` // a Go duration, e.g. "1h"
 	// UpdateQuiet: how long a grouped alert goes without a repeat before the
@@ -159,10 +159,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(cfg.Regions) > 0 {
 		mopts = append(mopts, canary.WithRegions(cfg.Regions...))
 	}
-	if len(cfg.DotInsensitiveDomains) > 0 {
-		mopts = append(mopts, canary.WithDotInsensitiveDomains(cfg.DotInsensitiveDomains...))
-	}
-	m, err := canary.NewMatcher(store, mopts...)
+	m, err := newMatcher(ctx, store, "the serve config "+*configPath, cfg.DotInsensitiveDomains, mopts...)
 	if err != nil {
 		return err
 	}

@@ -145,7 +145,7 @@
 //	  "suppressed_sinks": ["file"],
 //	  "twilio_auth_token_env": "TWILIO_AUTH_TOKEN",
 //	  "mailgun_signing_key_env": "MAILGUN_SIGNING_KEY",
-//	  "sendgrid_token_env": "SENDGRID_INBOUND_TOKEN",
+//	  "sendgrid_token_env": "SENDGRID_INBOUND_TOKEN", "sendgrid_public_key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE...",
 //	  "postmark_user": "honeyseed", "postmark_password_env": "POSTMARK_INBOUND_PASSWORD",
 //	  "webhook_secret_env": "HONEYSEED_WEBHOOK_SECRET",
 //	  "own_domains": ["yourcompany.example"], "own_numbers": ["+1 415 555 0100"],

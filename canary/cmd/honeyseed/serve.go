@@ -69,13 +69,17 @@ type serveConfig struct {
 	// Authentication-Results are believed (see inbound.MailAuth).
 	TrustedAuthServIDs []string `json:"trusted_authserv_ids"`
 	// SuppressedSinks: sinks that also receive suppressed (own, authenticated) alerts.
-	SuppressedSinks      []string `json:"suppressed_sinks"`
-	TwilioAuthTokenEnv   string   `json:"twilio_auth_token_env"`
-	SendGridTokenEnv     string   `json:"sendgrid_token_env"`
-	MailgunSigningKeyEnv string   `json:"mailgun_signing_key_env"`
-	PostmarkUser         string   `json:"postmark_user"`
-	PostmarkPasswordEnv  string   `json:"postmark_password_env"`
-	WebhookSecretEnv     string   `json:"webhook_secret_env"`
+	SuppressedSinks    []string `json:"suppressed_sinks"`
+	TwilioAuthTokenEnv string   `json:"twilio_auth_token_env"`
+	SendGridTokenEnv   string   `json:"sendgrid_token_env"`
+	// SendGridPublicKey: the verification key of a signing security policy
+	// on the Inbound Parse setting (base64 DER, as SendGrid shows it; not a
+	// secret): unsigned posts to /sendgrid are then refused.
+	SendGridPublicKey    string `json:"sendgrid_public_key"`
+	MailgunSigningKeyEnv string `json:"mailgun_signing_key_env"`
+	PostmarkUser         string `json:"postmark_user"`
+	PostmarkPasswordEnv  string `json:"postmark_password_env"`
+	WebhookSecretEnv     string `json:"webhook_secret_env"`
 
 	OwnDomains []string `json:"own_domains"`
 	OwnNumbers []string `json:"own_numbers"`
@@ -404,8 +408,8 @@ func webhookMux(cfg serveConfig, h canary.EventHandler, replay inbound.ReplaySto
 	}
 	if tok, err := secretFrom("sendgrid_token_env", cfg.SendGridTokenEnv); err != nil {
 		return nil, err
-	} else if tok != "" {
-		hd, err := inbound.NewSendGridHandler(inbound.SendGridConfig{Token: tok, Options: opts})
+	} else if tok != "" || cfg.SendGridPublicKey != "" {
+		hd, err := inbound.NewSendGridHandler(inbound.SendGridConfig{Token: tok, PublicKey: cfg.SendGridPublicKey, Options: opts})
 		if err := mount("/sendgrid", hd, err); err != nil {
 			return nil, err
 		}

@@ -49,6 +49,12 @@ type Updates struct {
 	Off bool
 }
 
+// trails reports whether the policy sends trailing updates.
+func (p Updates) trails() bool {
+	p = p.withDefaults()
+	return !p.Off && p.Quiet > 0
+}
+
 func (p Updates) withDefaults() Updates {
 	if p.Factor < 2 {
 		p.Factor = 10

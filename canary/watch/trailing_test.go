@@ -167,3 +167,16 @@ func TestTrailingUpdateSurvivesRestart(t *testing.T) {
 	f.w.Flush(ctx)
 	assert.Len(t, f.log.all(), 3, "and only once")
 }
+
+// With trailing updates off, a Watcher holds nothing for them: a long storm
+// costs no memory beyond the store.
+func TestTrailingOffHoldsNothing(t *testing.T) {
+	for _, updates := range []watch.Updates{{Off: true}, {Quiet: -1}} {
+		f := newStorm(t, watch.NewMemoryOutbox(), updates)
+		f.repeat(12)
+		assert.Zero(t, watch.HeldTrailing(f.w), "%+v", updates)
+	}
+	f := newStorm(t, watch.NewMemoryOutbox(), watch.Updates{})
+	f.repeat(12)
+	assert.Equal(t, 1, watch.HeldTrailing(f.w), "the default policy holds the storm's alert")
+}

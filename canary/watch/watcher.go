@@ -241,7 +241,7 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev canary.Event) error {
 		return fmt.Errorf("watch: recording alert: %w", err)
 	}
 	w.trailMu.Lock()
-	if r.held {
+	if r.held && w.cfg.Updates.trails() {
 		w.trailing[a.ID] = heldFold{revision: r.revision, at: w.cfg.Now(), sinks: sinks}
 	} else if r.updated {
 		delete(w.trailing, a.ID)
@@ -437,15 +437,15 @@ func (w *Watcher) Close() error {
 // Updates.Quiet, or of every held alert when all is set, and reports how
 // many it enqueued. One that fails to enqueue is held for the next try.
 func (w *Watcher) trailQuiet(ctx context.Context, all bool) int {
-	p := w.cfg.Updates.withDefaults()
-	if p.Off || p.Quiet < 0 {
+	if !w.cfg.Updates.trails() {
 		return 0
 	}
+	quiet := w.cfg.Updates.withDefaults().Quiet
 	now := w.cfg.Now()
 	due := map[uuid.UUID]heldFold{}
 	w.trailMu.Lock()
 	for id, h := range w.trailing {
-		if all || now.Sub(h.at) >= p.Quiet {
+		if all || now.Sub(h.at) >= quiet {
 			due[id] = h
 			delete(w.trailing, id)
 		}

@@ -156,7 +156,7 @@ func generateAndRegister(ctx context.Context, store *sqlstore.Store, cfg canary.
 func generateSeeds(ctx context.Context, store *sqlstore.Store, cfg canary.Config, gf genFlags) ([]canary.Seed, error) {
 	cfg.Registry = store
 	var err error
-	if cfg.DotInsensitiveDomains, err = dotInsensitiveDomains(ctx, store, "the generator config", cfg.DotInsensitiveDomains); err != nil {
+	if cfg.DotInsensitiveDomains, err = dotInsensitiveDomains(ctx, store, "the generator config", cfg.DotInsensitiveDomains, cfg.EmailDomains); err != nil {
 		return nil, err
 	}
 	gen, err := canary.NewGenerator(cfg)

@@ -48,8 +48,10 @@
 // "honeyseed settings", names the seed email domains whose mailboxes ignore
 // dots (as Gmail does), where "jsmith@" for the seed "j.smith@" is an Exact
 // hit rather than a Likely one. serve, scan and generate all read it from
-// there; "honeyseed settings" alone prints it. A generator or serve config
-// may still list dot_insensitive_domains, but only the registry's own list:
+// there (generate, plant and csv apply those among their email_domains; a
+// provider such as gmail.com, for owned mailboxes, is the matcher's alone);
+// "honeyseed settings" alone prints it. A generator or serve config may still
+// list dot_insensitive_domains, but only the registry's own list:
 // one that differs, or a list against a registry made before settings
 // existed, is refused with the command that records it.
 //

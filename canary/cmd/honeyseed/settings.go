@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/honeyseed/honeyseed/canary"
@@ -49,16 +50,26 @@ func parseDomainsFlag(list string) ([]string, error) {
 	return out, nil
 }
 
-// dotInsensitiveDomains returns the registry's dot-insensitive domains. where
-// names a configuration that may still list them (listed): it must agree
-// with the registry, which wins, so that no two commands can differ.
-func dotInsensitiveDomains(ctx context.Context, store *sqlstore.Store, where string, listed []string) ([]string, error) {
+// dotInsensitiveDomains returns the registry's dot-insensitive domains, or
+// with within those of them among within (a generator's email domains: it
+// applies the setting to the domains it makes addresses at). where names a
+// configuration that may still list them (listed): it must agree with the
+// registry, which wins, so that no two commands can differ.
+func dotInsensitiveDomains(ctx context.Context, store *sqlstore.Store, where string, listed, within []string) ([]string, error) {
 	set, saved, err := store.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
+	domains := set.DotInsensitiveDomains
+	if within != nil {
+		scope, err := parseDomains(strings.Join(within, ","))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		domains = slices.DeleteFunc(slices.Clone(domains), func(d string) bool { return !slices.Contains(scope, d) })
+	}
 	if len(listed) == 0 {
-		return set.DotInsensitiveDomains, nil
+		return domains, nil
 	}
 	normalized, err := parseDomains(strings.Join(listed, ","))
 	if err != nil {
@@ -69,16 +80,24 @@ func dotInsensitiveDomains(ctx context.Context, store *sqlstore.Store, where str
 	switch {
 	case !saved:
 		return nil, fmt.Errorf("%s lists dot_insensitive_domains, but the registry records none: %s", where, fix)
-	case !set.Equal(sqlstore.Settings{DotInsensitiveDomains: normalized}):
-		return nil, fmt.Errorf("%s lists dot_insensitive_domains %v, but the registry records %v: %s", where, normalized, set.DotInsensitiveDomains, fix)
+	case !(sqlstore.Settings{DotInsensitiveDomains: domains}).Equal(sqlstore.Settings{DotInsensitiveDomains: normalized}):
+		return nil, fmt.Errorf("%s lists dot_insensitive_domains %v, but the registry records %v: %s", where, normalized, orEmpty(domains), fix)
 	}
-	return set.DotInsensitiveDomains, nil
+	return domains, nil
+}
+
+// orEmpty is list, or an empty list that prints as [] rather than nil.
+func orEmpty(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
 }
 
 // newMatcher is the Matcher of every command that matches against the
 // registry: its settings first, then opts.
 func newMatcher(ctx context.Context, store *sqlstore.Store, where string, listed []string, opts ...canary.MatcherOption) (*canary.Matcher, error) {
-	domains, err := dotInsensitiveDomains(ctx, store, where, listed)
+	domains, err := dotInsensitiveDomains(ctx, store, where, listed, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -272,12 +272,8 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 		}
 	}
 	ids := make([]string, len(seeds))
-	var retired []uuid.UUID
 	for i, s := range seeds {
 		ids[i] = s.ID.String()
-		if s.RetiredBy(ev.At) {
-			retired = append(retired, s.ID)
-		}
 	}
 	sort.Strings(ids)
 	sender := w.senderKey(ev)
@@ -291,9 +287,8 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 		Sender:       ev.From,
 		Subject:      clipUTF8(ev.Subject, 200),
 		Remote:       ev.Remote,
-		Seeds:        seeds,
-		RetiredSeeds: retired,
-		Hits:         hits[:min(len(hits), MaxAlertHits)],
+		Seeds:       seeds,
+		Hits:        hits[:min(len(hits), MaxAlertHits)],
 		FirstSeen:    ev.At,
 		LastSeen:     ev.At,
 		Count:        1,
@@ -304,7 +299,19 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 		a.EventIDs = []string{ev.ID}
 	}
 	a.Suppressed, a.SuppressedBy = w.ownTraffic(ev)
+	a.RetiredSeeds = retiredBy(seeds, ev.At)
 	return a
+}
+
+// retiredBy lists the seeds that had been retired at t.
+func retiredBy(seeds []canary.Seed, t time.Time) []uuid.UUID {
+	var out []uuid.UUID
+	for _, s := range seeds {
+		if s.RetiredBy(t) {
+			out = append(out, s.ID)
+		}
+	}
+	return out
 }
 
 // alertNamespace scopes alert IDs (UUID v5) to honeyseed.

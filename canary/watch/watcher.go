@@ -281,19 +281,19 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 	key := strings.Join(ids, ",") + "|" + ev.Channel.String() + "|" + sender + "|" + strconv.FormatInt(window, 10)
 
 	a := canary.Alert{
-		ID:           uuid.NewSHA1(alertNamespace, []byte(key)),
-		Channel:      ev.Channel,
-		Source:       ev.Source,
-		Sender:       ev.From,
-		Subject:      clipUTF8(ev.Subject, 200),
-		Remote:       ev.Remote,
+		ID:          uuid.NewSHA1(alertNamespace, []byte(key)),
+		Channel:     ev.Channel,
+		Source:      ev.Source,
+		Sender:      ev.From,
+		Subject:     clipUTF8(ev.Subject, 200),
+		Remote:      ev.Remote,
 		Seeds:       seeds,
 		Hits:        hits[:min(len(hits), MaxAlertHits)],
-		FirstSeen:    ev.At,
-		LastSeen:     ev.At,
-		Count:        1,
-		Evidence:     excerpts(ev, hits),
-		Attribution:  canary.Attribute(seeds, ev.At, w.cfg.Attribution),
+		FirstSeen:   ev.At,
+		LastSeen:    ev.At,
+		Count:       1,
+		Evidence:    excerpts(ev, hits),
+		Attribution: canary.Attribute(seeds, ev.At, w.cfg.Attribution),
 	}
 	if ev.ID != "" {
 		a.EventIDs = []string{ev.ID}

@@ -65,7 +65,7 @@ type Config struct {
 	PhoneShare int
 
 	// PhoneQuarantine is how long after every seed of a placement on a number
-	// is retired (Seed.ExpiresAt passed) the number returns to the pool for
+	// is retired (Seed.RetiredAt, or a planned ExpiresAt, passed) the number returns to the pool for
 	// another placement, so a late scam call still names the old one. Default
 	// 90 days; negative: numbers never return.
 	PhoneQuarantine time.Duration

@@ -169,7 +169,8 @@ func (g *Generator) loadClaims(ctx context.Context) error {
 			return fmt.Errorf("canary: reading phone claims from the registry: %w", err)
 		}
 		if g.cfg.PhoneQuarantine > 0 && len(held) > 0 && !slices.ContainsFunc(held, func(s Seed) bool {
-			return s.ExpiresAt.IsZero() || now.Before(s.ExpiresAt.Add(g.cfg.PhoneQuarantine))
+			end := s.EndedAt() // retired, or expired as planned
+			return end.IsZero() || now.Before(end.Add(g.cfg.PhoneQuarantine))
 		}) {
 			continue
 		}

@@ -67,7 +67,7 @@ type DripConfig struct {
 // Dripper plants a schedule as it falls due: for each seed, it registers the
 // seed with PlantedAt set to the real time, then inserts it into the host,
 // each seed in its own transaction. A seed the host refuses is retired at
-// once (ExpiresAt = PlantedAt), so that a registered-but-not-planted seed
+// once (RetiredAt = PlantedAt), so that a registered-but-not-planted seed
 // never counts as planted; it is reported as a *PlantError and not retried
 // (its values stay reserved in the registry: generate a replacement).
 //
@@ -119,8 +119,8 @@ func NewDripper(cfg DripConfig, plan []Planned) (*Dripper, error) {
 
 // PlantError is a seed the Dripper did not plant.
 type PlantError struct {
-	// Seed is the seed, with PlantedAt as registered (and ExpiresAt as
-	// retired, when Retired).
+	// Seed is the seed, with PlantedAt as registered (and RetiredAt, when
+	// Retired).
 	Seed canary.Seed
 	// Registered reports whether the seed went into the registry; Retired
 	// whether it was then retired. Registered && !Retired is the case to act
@@ -246,7 +246,7 @@ func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error)
 			pe.RetireErr = rerr
 		} else {
 			pe.Retired = true
-			pe.Seed.ExpiresAt = s.PlantedAt
+			pe.Seed.RetiredAt = s.PlantedAt
 		}
 		return s, d.failed(pe)
 	}

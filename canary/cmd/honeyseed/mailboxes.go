@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -162,7 +164,8 @@ func providerAccepts(domain, local string) bool {
 // only (an environment variable's or a file's name, never the secret).
 func mailboxesAdd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("mailboxes add", flag.ContinueOnError)
-	file := fs.String("file", defaultMailboxFile, "the mailbox `file` to add to (created if missing)")
+	file := fs.String("file", "", "the mailbox `file` to add to (created if missing); default "+defaultMailboxFile+" beside -registry, where serve reads it")
+	registry := fs.String("registry", "honeyseed.db", "the SQLite registry `file` whose directory holds the default mailbox file")
 	from := fs.String("from", "", "JSON `file` with an array of mailboxes to add, in the mailbox file's form")
 	var mb inbound.IMAPMailbox
 	fs.StringVar(&mb.Address, "address", "", "the mailbox's exact address")
@@ -176,6 +179,9 @@ func mailboxesAdd(args []string, stdout io.Writer) error {
 	fs.StringVar(&mb.Folder, "folder", "", "folder to watch (default INBOX)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	if *file == "" {
+		*file = defaultMailboxPath(*registry)
 	}
 	mb.TLS, mb.Auth = inbound.IMAPTLSMode(*tlsMode), inbound.IMAPAuth(*auth)
 	var add []inbound.IMAPMailbox
@@ -302,6 +308,54 @@ func writeMailboxFile(path string, list []inbound.IMAPMailbox) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// defaultMailboxPath is where a command looks for the mailbox file when
+// none is named: beside the SQLite registry (with PostgreSQL, beside the
+// -registry path all the same, by default the working directory).
+func defaultMailboxPath(registry string) string {
+	return filepath.Join(filepath.Dir(registry), defaultMailboxFile)
+}
+
+// serveMailboxes returns the mailboxes serve watches: the config's "imap"
+// and those of its mailbox file (mailboxes_file, relative to the config, or
+// by default the file beside the registry when there is one). A mailbox
+// listed twice is refused: it would be read, and alerted on, twice.
+func serveMailboxes(cfg serveConfig, configPath, registry string) ([]inbound.IMAPMailbox, error) {
+	path := cfg.MailboxesFile
+	named := path != ""
+	switch {
+	case !named:
+		path = defaultMailboxPath(registry)
+	case !filepath.IsAbs(path):
+		path = filepath.Join(filepath.Dir(configPath), path)
+	}
+	list, err := readMailboxFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && !named:
+		list = nil
+	case err != nil:
+		return nil, fmt.Errorf("serve: mailboxes_file: %w", err)
+	}
+	out := slices.Clone(cfg.IMAP)
+	seen := map[string]string{}
+	for i, m := range out {
+		seen[mailboxKey(m)] = fmt.Sprintf("imap[%d]", i)
+	}
+	for _, m := range list {
+		k := mailboxKey(m)
+		if where, dup := seen[k]; dup {
+			return nil, fmt.Errorf("serve: mailbox %s is both in %s and in %s: list it once", m.Address, where, path)
+		}
+		seen[k] = path
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// mailboxKey names a watched folder whatever the address's dots or case.
+func mailboxKey(m inbound.IMAPMailbox) string {
+	return norm.EmailKey(m.Address) + "/" + cmp.Or(m.Folder, "INBOX")
 }
 
 // mailboxAddresses returns the addresses of a mailbox file, for the

@@ -101,7 +101,7 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	m = shape.ApplyMapping(m)
-	seeds, err := generateSeeds(store, cfg, *gf)
+	seeds, err := generateSeeds(ctx, store, cfg, *gf)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,7 +21,6 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	st.register(fs)
 	region := fs.String("region", "US", "default region for national phone numbers")
 	asJSON := fs.Bool("json", false, "print hits as JSON lines")
-	dotless := fs.String("dot-insensitive", "", "comma-separated seed `domains` whose mailboxes ignore dots (as dot_insensitive_domains in the generate config)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -34,11 +32,8 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	opts := []canary.MatcherOption{canary.WithRegions(*region, "GB", "US")}
-	if *dotless != "" {
-		opts = append(opts, canary.WithDotInsensitiveDomains(strings.Split(*dotless, ",")...))
-	}
-	m, err := canary.NewMatcher(store, opts...)
+	// Which domains ignore dots is the registry's setting, as for serve.
+	m, err := newMatcher(ctx, store, "", nil, canary.WithRegions(*region, "GB", "US"))
 	if err != nil {
 		return err
 	}

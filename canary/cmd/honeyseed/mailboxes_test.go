@@ -133,6 +133,17 @@ func TestMailboxesPlanLearnsTheHostsMix(t *testing.T) {
 		local, _, _ := strings.Cut(strings.Fields(l)[0], "@")
 		assert.Contains(t, local, ".", "every host address is given.family, so is every proposal: %s", local)
 	}
+
+	// Without -provider: at the host's own big providers, named as its rows.
+	code, out, errOut = runCode("mailboxes", "plan", "-n", "10", "-host", host, "-seed", planSeed)
+	require.Equal(t, exitOK, code, errOut)
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 11)
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		assert.True(t, strings.HasSuffix(f[0], "@mail.example"), "the host's provider: %s", l)
+		assert.Contains(t, []string{"James", "Mary", "John", "Patricia", "Robert", "Linda", "Michael", "Barbara"}, f[1], "a name the host's rows hold: %s", l)
+	}
 }
 
 func TestServeMailboxes(t *testing.T) {

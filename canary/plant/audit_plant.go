@@ -217,28 +217,35 @@ func (p *prepared) nextIDs(ctx context.Context, db *sql.DB, idCol string, host [
 	return out, nil
 }
 
+// idTimes returns the sampled rows' ids and creation times, in id order.
+func idTimes(host []Row, idCol, createdCol string) []idTime {
+	var pts []idTime
+	for _, r := range host {
+		id, err := strconv.ParseInt(r[idCol].String, 10, 64)
+		at, ok := parseAuditTime(strings.TrimSpace(r[createdCol].String))
+		if err == nil && ok {
+			pts = append(pts, idTime{id, at})
+		}
+	}
+	slices.SortFunc(pts, func(a, b idTime) int { return cmp.Compare(a.id, b.id) })
+	return pts
+}
+
+type idTime struct {
+	id int64
+	at time.Time
+}
+
 // hostRate estimates new ids per second over the newest fifth of the
 // sample, and the newest creation time; 0 when it cannot.
 func hostRate(host []Row, idCol, createdCol string) (float64, time.Time) {
 	if createdCol == "" {
 		return 0, time.Time{}
 	}
-	type point struct {
-		id int64
-		at time.Time
-	}
-	var pts []point
-	for _, r := range host {
-		id, err := strconv.ParseInt(r[idCol].String, 10, 64)
-		at, ok := parseAuditTime(strings.TrimSpace(r[createdCol].String))
-		if err == nil && ok {
-			pts = append(pts, point{id, at})
-		}
-	}
+	pts := idTimes(host, idCol, createdCol)
 	if len(pts) < 10 {
 		return 0, time.Time{}
 	}
-	slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.id, b.id) })
 	from, to := pts[len(pts)*4/5], pts[len(pts)-1]
 	secs := to.at.Sub(from.at).Seconds()
 	if secs <= 0 {
@@ -251,19 +258,7 @@ func hostRate(host []Row, idCol, createdCol string) (float64, time.Time) {
 // follow each other, over the newest half of the sample: the host's own
 // spacing of new rows.
 func arrivalGaps(host []Row, idCol, createdCol string) []time.Duration {
-	type point struct {
-		id int64
-		at time.Time
-	}
-	var pts []point
-	for _, r := range host {
-		id, err := strconv.ParseInt(r[idCol].String, 10, 64)
-		at, ok := parseAuditTime(strings.TrimSpace(r[createdCol].String))
-		if err == nil && ok {
-			pts = append(pts, point{id, at})
-		}
-	}
-	slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.id, b.id) })
+	pts := idTimes(host, idCol, createdCol)
 	var out []time.Duration
 	for i := max(1, len(pts)/2); i < len(pts); i++ {
 		if pts[i].id == pts[i-1].id+1 {

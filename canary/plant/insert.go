@@ -32,13 +32,18 @@ func Insert(ctx context.Context, db *sql.DB, m Mapping, seeds []canary.Seed) err
 	if len(seeds) == 0 {
 		return nil
 	}
-	// Two SQLite writers that both read first deadlock on upgrading their
-	// locks, and one is refused at once as busy; PostgreSQL may likewise
-	// abort one of two transactions. The whole transaction was rolled back
-	// then, so it is tried again, for as long as ctx allows.
+	return insertRetried(ctx, db, m, seeds, nil)
+}
+
+// insertRetried is insertOnce, tried again when refused as busy: two
+// SQLite writers that both read first deadlock on upgrading their locks,
+// and one is refused at once as busy; PostgreSQL may likewise abort one of
+// two transactions. The whole transaction was rolled back then, so it is
+// tried again, for as long as ctx allows.
+func insertRetried(ctx context.Context, db *sql.DB, m Mapping, seeds []canary.Seed, ids []int64) error {
 	backoff := 5 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := insertOnce(ctx, db, m, seeds, nil)
+		err := insertOnce(ctx, db, m, seeds, ids)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
 			return err
 		}
@@ -71,19 +76,7 @@ func retryable(err error) bool {
 
 // insertAt is Insert of one seed given its row id (a slot's).
 func insertAt(ctx context.Context, db *sql.DB, m Mapping, s canary.Seed, id int64) error {
-	backoff := 5 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := insertOnce(ctx, db, m, []canary.Seed{s}, []int64{id})
-		if err == nil || !retryable(err) || attempt == maxAttempts {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(backoff + rand.N(backoff)):
-		}
-		backoff = min(2*backoff, 500*time.Millisecond)
-	}
+	return insertRetried(ctx, db, m, []canary.Seed{s}, []int64{id})
 }
 
 // insertOnce writes seeds in one transaction; ids, when not nil, are their

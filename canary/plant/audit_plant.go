@@ -522,6 +522,21 @@ func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, pla
 		at = last
 	}
 	real := func(until time.Time, n int) {
+		// Only the rows near a seed are its neighbours: a long wait is run
+		// through by its ids and tickets alone, with no rows, up to the
+		// last simLead rows' worth of time before the seed.
+		if lead := until.Add(-time.Duration(simLead) * mean); !until.IsZero() && at.Before(lead) {
+			for t := at; ; {
+				t = t.Add(arrival())
+				if !t.Before(lead) {
+					break
+				}
+				at, lastID = t, lastID+idStep()
+				if tickets {
+					counter += ticketGap()
+				}
+			}
+		}
 		for i := 0; n < 0 || i < n; i++ {
 			next := at.Add(arrival())
 			if !until.IsZero() && !next.Before(until) {

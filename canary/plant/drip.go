@@ -42,13 +42,16 @@ type DripConfig struct {
 	// Clock defaults to the system clock.
 	Clock Clock
 	// Shape, when set, is the host's learned Shape. Where its creation
-	// times follow its ids (Shape.Order.Ordered), each seed is dated when it
-	// is planted (CreatedAt = the Clock's now); where its tickets follow its
-	// ids (Shape.Order.TicketsOrdered), each seed takes the host's next
-	// ticket, read from its newest rows just before the insert, with a gap
-	// drawn from the learned gaps. So no seed breaks an order no real row
-	// breaks. The seed is registered with those values. Nil: seeds go in as
-	// generated.
+	// times follow its ids (Shape.Order.Ordered), each seed goes, when there
+	// is one, into a gap among the host's 50 newest ids (a deleted row, a
+	// rolled-back insert) with a creation time and a ticket between its
+	// neighbours'; else it is dated when it is planted (CreatedAt = the
+	// Clock's now) and, where its tickets follow its ids
+	// (Shape.Order.TicketsOrdered), takes the host's next ticket, read from
+	// its newest rows just before the insert, with a gap drawn from the
+	// learned gaps. So no seed breaks an order no real row breaks when it
+	// goes in. The seed is registered with those values. Nil: seeds go in
+	// as generated.
 	Shape *Shape
 	// Logger, when set, records each seed planted or not, by ID only: logs
 	// are read by the very insiders canaries are meant to catch, so no email,

@@ -19,6 +19,10 @@ type Alert struct {
 	Remote  string // the network peer that handed the first event over (an SMTP client's IP)
 	Seeds   []Seed // the seeds touched, each once
 	Hits    []Hit
+	// RetiredSeeds are the seeds among Seeds that had been retired
+	// (Seed.RetiredAt) when an event of the group touched them: the data
+	// was copied while they were planted, and has been held since.
+	RetiredSeeds []uuid.UUID
 
 	FirstSeen time.Time // the first event of the group
 	LastSeen  time.Time // the latest event joined to it
@@ -50,6 +54,7 @@ type Alert struct {
 func (a Alert) Clone() Alert {
 	a.Seeds = cloneSeeds(a.Seeds)
 	a.Hits = slices.Clone(a.Hits)
+	a.RetiredSeeds = slices.Clone(a.RetiredSeeds)
 	for i := range a.Hits {
 		a.Hits[i].Seed = a.Hits[i].Seed.Clone()
 		a.Hits[i].Candidates = cloneSeeds(a.Hits[i].Candidates)

@@ -35,7 +35,7 @@ type AttributeOptions struct {
 // seeds is the likelier source of a single leak than the one holding 1 of 4.
 // Scores are then normalized to sum to 1. The window is when the data must have left: after
 // the latest PlantedAt of the tripped seeds it held, and before firstContact
-// or the earliest ExpiresAt among them, whichever is sooner. A placement whose
+// or the earliest end (EndedAt: retired or expired) among them, whichever is sooner. A placement whose
 // window is empty (a seed planted after the first contact) cannot be the
 // source and is ranked last with Score 0 and the reason.
 func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []Suspect {
@@ -122,8 +122,8 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 			if s.PlantedAt.After(a.s.After) {
 				a.s.After = s.PlantedAt
 			}
-			if !s.ExpiresAt.IsZero() && (a.s.Before.IsZero() || s.ExpiresAt.Before(a.s.Before)) {
-				a.s.Before = s.ExpiresAt
+			if end := s.EndedAt(); !end.IsZero() && (a.s.Before.IsZero() || end.Before(a.s.Before)) {
+				a.s.Before = end // a copy holding it was taken while it was planted
 			}
 		}
 	}

@@ -85,6 +85,15 @@ func TestAttributeExpiryBoundsWindow(t *testing.T) {
 	assert.Nil(t, canary.Attribute(nil, time.Now(), canary.AttributeOptions{}))
 }
 
+func TestAttributeRetirementBoundsWindow(t *testing.T) {
+	s := canarytest.Seed(1, "a")
+	s.ExpiresAt = s.PlantedAt.Add(365 * 24 * time.Hour)
+	s.RetiredAt = s.PlantedAt.Add(24 * time.Hour)
+	got := canary.Attribute([]canary.Seed{s}, s.PlantedAt.Add(90*24*time.Hour), canary.AttributeOptions{})
+	require.Len(t, got, 1)
+	assert.Equal(t, s.RetiredAt, got[0].Before, "the data left before the seed was taken out of the host")
+}
+
 func ExampleAttribute() {
 	eu := canarytest.Seed(1, "support-db/eu")
 	contact := eu.PlantedAt.Add(72 * time.Hour)

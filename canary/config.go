@@ -33,6 +33,13 @@ type Config struct {
 	// addresses. Default none.
 	Mailboxes []string
 
+	// MailboxShare is the share of a call's seeds put on Mailboxes while free
+	// ones are left, the rest going to EmailDomains: the host's share of
+	// addresses at the big providers, where owned mailboxes hide among real
+	// customers' (plant's Shape.Apply sets it). Zero: min(n, free) of n
+	// seeds, as many as there are free mailboxes. Between 0 and 1.
+	MailboxShare float64
+
 	// DotInsensitiveDomains are EmailDomains whose mailboxes ignore dots in the
 	// local part, as Gmail does; a contact to "jsmith@" for the seed
 	// "j.smith@" there is an Exact hit rather than a Likely one (pass them to
@@ -58,7 +65,7 @@ type Config struct {
 	PhoneShare int
 
 	// PhoneQuarantine is how long after every seed of a placement on a number
-	// is retired (Seed.ExpiresAt passed) the number returns to the pool for
+	// is retired (Seed.RetiredAt, or a planned ExpiresAt, passed) the number returns to the pool for
 	// another placement, so a late scam call still names the old one. Default
 	// 90 days; negative: numbers never return.
 	PhoneQuarantine time.Duration
@@ -78,6 +85,13 @@ type Config struct {
 	// Region selects the population names are drawn from: "US", "GB" or "ES".
 	// Default "US".
 	Region string
+
+	// HostNames are the host table's own commonest names (plant's
+	// Shape.Names): seeds take a listed name as often as the host's rows
+	// hold one, and a name from Region's population the host does not list
+	// otherwise, so that a seed's name is no rarer among the table's rows
+	// than a real customer's. Default none: population frequencies alone.
+	HostNames HostNames
 
 	// TicketFormat is the host's ticket reference format: each '#' stands for a
 	// digit, everything else is literal ("TM-########"). It needs at least four
@@ -130,6 +144,25 @@ type Config struct {
 	Now func() time.Time
 }
 
+// HostNames is how often a host table's commonest names occur: aggregates
+// over its rows, each name held by several of them, never a row.
+type HostNames struct {
+	// Rows is how many rows the counts are out of.
+	Rows int
+	// Given and Family list names with how many rows hold each, commonest
+	// first.
+	Given, Family []NameCount
+	// GivenTail and FamilyTail count the rows holding a name not listed, by
+	// how rare it is in the population: [b] counts shares in
+	// [10^-(b+1), 10^-b), the last also names the population tables do not
+	// hold (at most 8 entries). A seed's unlisted name is drawn as rare.
+	// Nil: as the population's names fall.
+	GivenTail, FamilyTail []int
+}
+
+// NameCount is a name and how many rows hold it.
+type NameCount = gen.NameCount
+
 // EmailPattern is a way people form an email local part.
 type EmailPattern uint8
 
@@ -147,6 +180,7 @@ const (
 	FamilyGiven          = EmailPattern(gen.FamilyGiven)          // smithjessica, smith.jessica
 	GivenInitial         = EmailPattern(gen.GivenInitial)         // jessicas
 	InitialFamilyDigits  = EmailPattern(gen.InitialFamilyDigits)  // jsmith1987
+	Handle               = EmailPattern(gen.Handle)               // sunnyfox87: a word, not the name
 )
 
 // DefaultEmailPatterns is the pattern mix used when Config.EmailPatterns is
@@ -313,6 +347,27 @@ func (c Config) validated() (Config, []string, error) {
 	if !slices.Contains(names.Regions(), c.Region) {
 		return c, nil, bad("Region", "%q: supported regions are US, GB and ES", c.Region)
 	}
+	if !(c.MailboxShare >= 0 && c.MailboxShare <= 1) {
+		return c, nil, bad("MailboxShare", "%v is not a share between 0 and 1", c.MailboxShare)
+	}
+	if c.HostNames.Rows < 0 {
+		return c, nil, bad("HostNames.Rows", "%d is negative", c.HostNames.Rows)
+	}
+	for _, l := range []struct {
+		field string
+		list  []NameCount
+	}{{"HostNames.Given", c.HostNames.Given}, {"HostNames.Family", c.HostNames.Family}} {
+		total := 0
+		for i, nc := range l.list {
+			if nc.Rows <= 0 || strings.TrimSpace(nc.Name) == "" {
+				return c, nil, bad(fmt.Sprintf("%s[%d]", l.field, i), "%q held by %d rows: a name held by at least one row is needed", nc.Name, nc.Rows)
+			}
+			total += nc.Rows
+		}
+		if total > c.HostNames.Rows {
+			return c, nil, bad(l.field, "names held by %d rows, more than HostNames.Rows (%d)", total, c.HostNames.Rows)
+		}
+	}
 	if c.TicketFormat == "" && !c.NoTickets {
 		c.TicketFormat = "#########"
 	}
@@ -357,7 +412,7 @@ func (c Config) validated() (Config, []string, error) {
 	}
 	total := 0.0
 	for p, w := range c.EmailPatterns {
-		if p < GivenDotFamily || p > InitialFamilyDigits || w < 0 {
+		if p < GivenDotFamily || p > Handle || w < 0 {
 			return c, nil, bad("EmailPatterns", "pattern %d weight %v", p, w)
 		}
 		total += w

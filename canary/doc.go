@@ -177,5 +177,8 @@
 // [Event.ID], [Event.Header], [Event.Envelope] and [Event.Remote],
 // [Seed.Validate], [Alert.Clone], [Matcher.Regions], and [Registry.Lookup]
 // refusing [FieldName] with [ErrUnsupportedField], because names are neither
-// unique nor blinded-indexable.
+// unique nor blinded-indexable. [Seed.RetiredAt] is new: Retire sets it and
+// leaves ExpiresAt, the planned end, alone ([Seed.EndedAt] is whichever comes
+// first, [Seed.RetiredBy] tells a hit on a retired seed, which
+// [Alert.RetiredSeeds] lists).
 package canary

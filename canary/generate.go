@@ -39,6 +39,8 @@ type Generator struct {
 	held      map[string][]*poolNumber // numbers each placement holds
 	nextFree  int                      // numbers before it are all claimed
 	locals    gen.LocalParts
+	names     gen.Names  // where names are drawn from
+	onMail    int        // seeds of the current call still to put on mailboxes (MailboxShare)
 	mailboxes []*mailbox // Config.Mailboxes
 	freeMail  int        // mailboxes no seed has
 	regTicket int        // registered tickets in the range; -1 until counted
@@ -94,9 +96,10 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		}
 	}
 	g.rng = rand.New(rand.NewChaCha8(seed))
+	g.names = gen.NewNames(c.Region, c.HostNames.Rows, c.HostNames.Given, c.HostNames.Family, c.HostNames.GivenTail, c.HostNames.FamilyTail)
 	g.created = gen.NewCreatedTable(c.CreatedHours, c.CreatedWeekdays, c.CreatedFrom, c.CreatedTo, c.CreatedZone)
 
-	for p := GivenDotFamily; p <= InitialFamilyDigits; p++ {
+	for p := GivenDotFamily; p <= Handle; p++ {
 		if w := c.EmailPatterns[p]; w > 0 {
 			total := w
 			if n := len(g.locals.Weights); n > 0 {
@@ -143,7 +146,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	}
 	for _, m := range c.Mailboxes {
 		local, _, _ := strings.Cut(m, "@")
-		mb := &mailbox{addr: m, fit: gen.ParseLocal(c.Region, local, c.Now().Year())}
+		mb := &mailbox{addr: m, fit: gen.ParseLocal(g.names, local, c.Now().Year())}
 		if mb.used = g.registered(FieldEmail, m) || c.Exclude != nil && c.Exclude(FieldEmail, m); !mb.used {
 			g.freeMail++
 		}
@@ -166,7 +169,8 @@ func (g *Generator) loadClaims(ctx context.Context) error {
 			return fmt.Errorf("canary: reading phone claims from the registry: %w", err)
 		}
 		if g.cfg.PhoneQuarantine > 0 && len(held) > 0 && !slices.ContainsFunc(held, func(s Seed) bool {
-			return s.ExpiresAt.IsZero() || now.Before(s.ExpiresAt.Add(g.cfg.PhoneQuarantine))
+			end := s.EndedAt() // retired, or expired as planned
+			return end.IsZero() || now.Before(end.Add(g.cfg.PhoneQuarantine))
 		}) {
 			continue
 		}
@@ -212,6 +216,16 @@ func (g *Generator) Generate(placement string, n int) ([]Seed, error) {
 	if err := g.claimNumbers(tx, placement, n); err != nil {
 		tx.Rollback()
 		return nil, err
+	}
+	g.onMail = min(n, g.freeMail)
+	if share := g.cfg.MailboxShare; share > 0 && len(g.domains) > 0 {
+		// Round at random, so that small calls get the share on average.
+		want := share * float64(n)
+		k := int(want)
+		if g.rng.Float64() < want-float64(k) {
+			k++
+		}
+		g.onMail = min(k, g.freeMail)
 	}
 	out := make([]Seed, 0, n)
 	for i := range n {
@@ -327,9 +341,9 @@ func (g *Generator) one(tx *gen.Tx, placement string, left int) (Seed, error) {
 	var words []uint64
 	// Draw only when a share is asked for, so configs without one draw as before.
 	wantPhone := len(g.numbers) > 0 && (c.Phoneless == 0 || r.Float64() >= c.Phoneless)
-	// min(left, free) of the call's seeds take a mailbox, spread through it.
+	// onMail of the call's seeds take a mailbox, spread through it at random.
 	var mb *mailbox
-	if g.freeMail > 0 && (len(g.domains) == 0 || r.IntN(left) < g.freeMail) {
+	if g.onMail > 0 && (len(g.domains) == 0 || r.IntN(left) < g.onMail) {
 		mb = g.pickMailbox()
 	}
 	for attempt := 0; ; attempt++ {
@@ -341,14 +355,15 @@ func (g *Generator) one(tx *gen.Tx, placement string, left int) (Seed, error) {
 		}
 		var born int
 		if mb != nil {
-			s.Name.Given, s.Name.Family, born = mb.fit.Draw(r, c.Region, c.Now().Year())
+			s.Name.Given, s.Name.Family, born = mb.fit.Draw(r, g.names, c.Now().Year())
 		} else {
 			sex := names.Female
 			if r.IntN(100) >= 51 {
 				sex = names.Male
 			}
 			born = names.BirthYear(r, c.Region, c.Now().Year())
-			s.Name = Name{Given: names.Given(r, c.Region, sex, born), Family: names.Family(r, c.Region)}
+			s.Name.Given, _ = g.names.GivenName(r, sex, born)
+			s.Name.Family = g.names.FamilyName(r)
 		}
 		if wantPhone {
 			words = g.numberWords(s.Name)
@@ -360,6 +375,7 @@ func (g *Generator) one(tx *gen.Tx, placement string, left int) (Seed, error) {
 			}
 		}
 		if mb != nil {
+			g.onMail--
 			g.useMailbox(tx, mb)
 			s.Email = mb.addr
 			break

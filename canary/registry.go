@@ -26,7 +26,7 @@ import (
 // canarytest holds a conformance test every implementation should pass.
 //
 // Seeds stay in a registry once added: Retire marks a seed as no longer planted
-// (it sets ExpiresAt) but a retired seed is still found, because a copy of the
+// (it sets RetiredAt) but a retired seed is still found, because a copy of the
 // data taken while it was planted can surface years later, and its values are
 // never handed to another seed.
 type Registry interface {
@@ -55,7 +55,8 @@ type Registry interface {
 	// holds no lock, so the loop body may call the registry.
 	Seeds(ctx context.Context) iter.Seq2[Seed, error]
 
-	// Retire sets the seed's ExpiresAt to at. An unknown ID gives ErrNotFound.
+	// Retire sets the seed's RetiredAt to at, leaving ExpiresAt as planned.
+	// An unknown ID gives ErrNotFound.
 	Retire(ctx context.Context, id uuid.UUID, at time.Time) error
 }
 
@@ -118,6 +119,7 @@ type record struct {
 	placement                 uint32
 	fields                    map[string]string
 	created, planted, expires int64
+	retired                   int64
 }
 
 // The text fields of a record, in arena order.
@@ -271,6 +273,7 @@ func (r *MemoryRegistry) seedLocked(o uint32) Seed {
 		CreatedAt: unpackTime(rec.created),
 		PlantedAt: unpackTime(rec.planted),
 		ExpiresAt: unpackTime(rec.expires),
+		RetiredAt: unpackTime(rec.retired),
 	}
 }
 
@@ -364,6 +367,7 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []norm.Key) {
 		id: s.ID, placement: p,
 		fields:  maps.Clone(s.Fields),
 		created: packTime(s.CreatedAt), planted: packTime(s.PlantedAt), expires: packTime(s.ExpiresAt),
+		retired: packTime(s.RetiredAt),
 	})
 	r.text.Append([memindex.TextFields]string{s.Name.Given, s.Name.Family, s.Email, s.Phone, s.Ticket}) // Seed.validate bounds each below MaxText
 	r.next = append(r.next, none)
@@ -463,6 +467,6 @@ func (r *MemoryRegistry) Retire(ctx context.Context, id uuid.UUID, at time.Time)
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	r.recs.at(o).expires = packTime(at)
+	r.recs.at(o).retired = packTime(at)
 	return nil
 }

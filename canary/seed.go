@@ -42,6 +42,10 @@ type Seed struct {
 	CreatedAt time.Time         // the record's apparent creation time in the host system
 	PlantedAt time.Time         // when it became visible there
 	ExpiresAt time.Time         // zero: never
+	// RetiredAt is when the seed was taken out of the host (Registry.Retire);
+	// zero while it is planted. A retired seed still trips: a copy of the
+	// data taken before then can surface later.
+	RetiredAt time.Time
 }
 
 // Clone returns a copy of s that shares no memory with it.
@@ -50,12 +54,32 @@ func (s Seed) Clone() Seed {
 	return s
 }
 
-// Active reports whether the seed is planted and not yet retired at t.
+// Active reports whether the seed is planted at t: planted, and neither
+// expired nor retired.
 func (s Seed) Active(t time.Time) bool {
 	if !s.PlantedAt.IsZero() && t.Before(s.PlantedAt) {
 		return false
 	}
-	return s.ExpiresAt.IsZero() || t.Before(s.ExpiresAt)
+	end := s.EndedAt()
+	return end.IsZero() || t.Before(end)
+}
+
+// RetiredBy reports whether the seed had been retired at t: a hit then is on
+// data copied while it was planted.
+func (s Seed) RetiredBy(t time.Time) bool {
+	return !s.RetiredAt.IsZero() && !t.Before(s.RetiredAt)
+}
+
+// EndedAt is when the seed stopped being visible in the host: the earlier of
+// ExpiresAt and RetiredAt that is set, or zero for a seed still planted.
+func (s Seed) EndedAt() time.Time {
+	switch {
+	case s.RetiredAt.IsZero():
+		return s.ExpiresAt
+	case s.ExpiresAt.IsZero() || s.RetiredAt.Before(s.ExpiresAt):
+		return s.RetiredAt
+	}
+	return s.ExpiresAt
 }
 
 // maxSeedText bounds each text field of a seed: far above any real name or
@@ -79,7 +103,7 @@ func (s Seed) validate() error {
 			return fmt.Errorf("%w: seed %s has a field of %d bytes", ErrInvalidSeed, s.ID, len(f))
 		}
 	}
-	for _, t := range []time.Time{s.CreatedAt, s.PlantedAt, s.ExpiresAt} {
+	for _, t := range []time.Time{s.CreatedAt, s.PlantedAt, s.ExpiresAt, s.RetiredAt} {
 		if !t.IsZero() && (t.Year() < 1900 || t.Year() > 2200) {
 			return fmt.Errorf("%w: seed %s has a time in %d", ErrInvalidSeed, s.ID, t.Year())
 		}

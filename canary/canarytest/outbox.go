@@ -460,8 +460,10 @@ func fullAlert() canary.Alert {
 	other.Phone = a.Seeds[0].Phone
 	other.Fields = map[string]string{"company": "Harbour Logistics"}
 	other.ExpiresAt = other.PlantedAt.Add(90 * 24 * time.Hour)
+	other.RetiredAt = other.PlantedAt.Add(30 * 24 * time.Hour)
 	a.Seeds[0].Fields = map[string]string{"city": "Leeds"}
 	a.Seeds = append(a.Seeds, other)
+	a.RetiredSeeds = []uuid.UUID{other.ID}
 	a.Channel = canary.ChannelSMS
 	a.Hits = append(a.Hits, canary.Hit{
 		Seed: a.Seeds[0], Field: canary.FieldPhone, Value: "(201) 555-0107", Evidence: "body@12", Part: "body", Offset: 12,
@@ -501,7 +503,7 @@ func normalAlert(a canary.Alert) canary.Alert {
 		a.Hits[i].Seed = normalSeed(a.Hits[i].Seed)
 		a.Hits[i].Candidates = normalSeeds(a.Hits[i].Candidates)
 	}
-	a.Evidence, a.EventIDs = nilIfEmpty(a.Evidence), nilIfEmpty(a.EventIDs)
+	a.Evidence, a.EventIDs, a.RetiredSeeds = nilIfEmpty(a.Evidence), nilIfEmpty(a.EventIDs), nilIfEmpty(a.RetiredSeeds)
 	a.Attribution = nilIfEmpty(a.Attribution)
 	for i := range a.Attribution {
 		s := &a.Attribution[i]
@@ -521,7 +523,7 @@ func normalSeeds(seeds []canary.Seed) []canary.Seed {
 
 func normalSeed(s canary.Seed) canary.Seed {
 	s = s.Clone()
-	s.CreatedAt, s.PlantedAt, s.ExpiresAt = s.CreatedAt.UTC(), s.PlantedAt.UTC(), s.ExpiresAt.UTC()
+	s.CreatedAt, s.PlantedAt, s.ExpiresAt, s.RetiredAt = s.CreatedAt.UTC(), s.PlantedAt.UTC(), s.ExpiresAt.UTC(), s.RetiredAt.UTC()
 	if len(s.Fields) == 0 {
 		s.Fields = nil
 	}

@@ -32,6 +32,7 @@ func TestRegistry(t *testing.T, newRegistry func(t *testing.T) canary.Registry) 
 		s := Seed(1, "crm/eu")
 		s.Fields = map[string]string{"city": "Leeds", "company": "Harbour Logistics"}
 		s.ExpiresAt = s.PlantedAt.Add(365 * 24 * time.Hour)
+		s.RetiredAt = s.PlantedAt.Add(30 * 24 * time.Hour) // a seed copied from another registry keeps its retirement
 		require.NoError(t, r.Add(ctx, s))
 		got, err := r.Get(ctx, s.ID)
 		require.NoError(t, err)
@@ -208,12 +209,22 @@ func TestRegistry(t *testing.T, newRegistry func(t *testing.T) canary.Registry) 
 	t.Run("RetireKeepsSeedFindable", func(t *testing.T) {
 		r := newRegistry(t)
 		s := Seed(1, "crm/eu")
+		s.ExpiresAt = s.PlantedAt.Add(365 * 24 * time.Hour)
 		require.NoError(t, r.Add(ctx, s))
 		at := s.PlantedAt.Add(90 * 24 * time.Hour)
 		require.NoError(t, r.Retire(ctx, s.ID, at))
 		got, err := r.Get(ctx, s.ID)
 		require.NoError(t, err)
-		assert.True(t, at.Equal(got.ExpiresAt), "ExpiresAt %v, want %v", got.ExpiresAt, at)
+		assert.True(t, at.Equal(got.RetiredAt), "RetiredAt %v, want %v", got.RetiredAt, at)
+		assert.True(t, s.ExpiresAt.Equal(got.ExpiresAt), "Retire left ExpiresAt %v, want the planned %v", got.ExpiresAt, s.ExpiresAt)
+		assert.False(t, got.Active(at), "retired at %v", at)
+		assert.True(t, got.Active(at.Add(-time.Second)), "planted until retired")
+		var listed canary.Seed
+		for sd, err := range r.Seeds(ctx) {
+			require.NoError(t, err)
+			listed = sd
+		}
+		assert.True(t, at.Equal(listed.RetiredAt), "Seeds shows the retirement: %v", listed.RetiredAt)
 		found, err := r.Lookup(ctx, canary.FieldEmail, mustEmail(t, s.Email))
 		require.NoError(t, err)
 		assert.Len(t, found, 1, "a retired seed still trips")
@@ -322,14 +333,15 @@ func AssertSeedEqual(t testing.TB, want, got canary.Seed) bool {
 		{"CreatedAt", want.CreatedAt, got.CreatedAt},
 		{"PlantedAt", want.PlantedAt, got.PlantedAt},
 		{"ExpiresAt", want.ExpiresAt, got.ExpiresAt},
+		{"RetiredAt", want.RetiredAt, got.RetiredAt},
 	} {
 		ok = assert.True(t, tm.want.Equal(tm.got), "%s: want %v, got %v", tm.name, tm.want, tm.got) && ok
 	}
 	if len(want.Fields) == 0 && len(got.Fields) == 0 {
 		want.Fields, got.Fields = nil, nil
 	}
-	want.CreatedAt, want.PlantedAt, want.ExpiresAt = time.Time{}, time.Time{}, time.Time{}
-	got.CreatedAt, got.PlantedAt, got.ExpiresAt = time.Time{}, time.Time{}, time.Time{}
+	want.CreatedAt, want.PlantedAt, want.ExpiresAt, want.RetiredAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	got.CreatedAt, got.PlantedAt, got.ExpiresAt, got.RetiredAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	return assert.Equal(t, want, got) && ok
 }
 

@@ -207,10 +207,16 @@
 //     host or path prefix the handler sees. Mailgun posts must carry the HMAC-SHA256
 //     of timestamp and token under the webhook signing key. Standard Webhooks
 //     posts must carry a "v1" HMAC-SHA256 of id, timestamp and body under the
-//     whsec_ secret (at least 24 bytes). SendGrid Inbound Parse and Postmark
-//     sign nothing: their handlers require basic-auth credentials written into
-//     the destination URL, or for SendGrid a secret token in the URL path or
-//     query, so they must be served over HTTPS only. Every MAC and credential
+//     whsec_ secret (at least 24 bytes). SendGrid Inbound Parse posts, with
+//     a signing security policy and [SendGridConfig.PublicKey] set, must
+//     carry an ECDSA P-256 signature over timestamp and body (the scheme of
+//     SendGrid's signed Event Webhook), a timestamp within the replay
+//     window, and be new (their signed content is the replay key, so the
+//     second valid form of an ECDSA signature replays nothing). Without a
+//     signing policy SendGrid, like Postmark, signs nothing: their handlers
+//     then require basic-auth credentials written into the destination URL,
+//     or for SendGrid a secret token in the URL path or query, so they must
+//     be served over HTTPS only. Every MAC and credential
 //     is compared in constant time. Secrets are [Secret] values, which log as
 //     REDACTED. Twilio's SharedKey signing, announced by an
 //     X-Twilio-Webhooks-Signature-Settings header, is not supported.

@@ -1,29 +1,49 @@
 package inbound
 
 import (
+	"bytes"
+	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
 )
 
 // SendGridConfig configures the SendGrid Inbound Parse handler.
 //
-// Inbound Parse does not sign what it posts. The handler therefore requires a
-// credential that only SendGrid is given, on every request: basic-auth
+// With a security policy that signs (SendGrid's "Securing your Inbound Parse
+// Webhooks"), set PublicKey to the policy's public key: every post must then
+// carry a valid ECDSA signature (see SendGridSignatureHeader) and a
+// timestamp within ReplayWindow, and each signed post is accepted once.
+//
+// Without one, Inbound Parse does not sign what it posts. The handler then
+// requires a credential that only SendGrid is given, on every request: basic-auth
 // credentials written into the destination URL
 // (https://user:password@hooks.example.com/sendgrid), which SendGrid sends as
 // an Authorization header; a token in the URL, as the query parameter "token"
 // or as the last path segment (https://hooks.example.com/sendgrid/<token>);
 // or both. Each is compared in constant time. Serve it over HTTPS only, so the
 // credential never travels in clear. There is no timestamp to bound replays:
-// a replayed post carries the same message, and so the same Event.ID.
+// a replayed post carries the same message, and so the same Event.ID. A
+// signing policy and a credential may be used together; each is checked.
 type SendGridConfig struct {
+	// PublicKey is the signing policy's verification key, base64 of a DER
+	// P-256 public key as SendGrid shows it (see ParseSendGridPublicKey).
+	// When set, unsigned posts are refused.
+	PublicKey string
+	// ReplayWindow is how far a signed post's timestamp may be from now
+	// (default 5 min); each signed post is accepted once.
+	ReplayWindow time.Duration
+	// ReplayCacheSize bounds the posts remembered in memory when
+	// Options.Replay is nil (default 65536).
+	ReplayCacheSize int
 	// Username and Password are the basic-auth credentials of the destination
 	// URL: both set, or neither (a config with one of them blank is refused);
 	// when set, both must match.
@@ -49,8 +69,18 @@ func NewSendGridHandler(cfg SendGridConfig) (http.Handler, error) {
 		return nil, fmt.Errorf("inbound: %w: %s: SendGridConfig needs both Username and Password, or neither", canary.ErrInvalidConfig, name)
 	case cfg.Token != "" && blank(cfg.Token):
 		return nil, fmt.Errorf("inbound: %w: %s: SendGridConfig.Token is blank", canary.ErrInvalidConfig, name)
-	case !basic && cfg.Token == "":
-		return nil, fmt.Errorf("inbound: %w: %s: SendGridConfig needs Username and Password, or Token: Inbound Parse is unsigned", canary.ErrInvalidConfig, name)
+	case !basic && cfg.Token == "" && cfg.PublicKey == "":
+		return nil, fmt.Errorf("inbound: %w: %s: SendGridConfig needs PublicKey (a signing policy), or Username and Password, or Token", canary.ErrInvalidConfig, name)
+	}
+	var key *ecdsa.PublicKey
+	if cfg.PublicKey != "" {
+		var err error
+		if key, err = ParseSendGridPublicKey(cfg.PublicKey); err != nil {
+			return nil, fmt.Errorf("inbound: %w: %s: SendGridConfig.PublicKey: %v", canary.ErrInvalidConfig, name, err)
+		}
+	}
+	if cfg.ReplayWindow <= 0 {
+		cfg.ReplayWindow = defaultReplayWindow
 	}
 	if err := cfg.Options.setDefaults(name, defaultMaxEmailBodyBytes); err != nil {
 		return nil, err
@@ -59,6 +89,8 @@ func NewSendGridHandler(cfg SendGridConfig) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	seen := newClaimer(&cfg.Options, name, cfg.ReplayCacheSize)
+	retain := max(sendGridRetention, 2*cfg.ReplayWindow)
 	e := &endpoint{name: name, opts: cfg.Options}
 	e.accept = func(r *http.Request) (canary.Event, func(), error) {
 		if basic && !checkBasicAuth(r, cfg.Username, cfg.Password) {
@@ -66,6 +98,25 @@ func NewSendGridHandler(cfg SendGridConfig) (http.Handler, error) {
 		}
 		if cfg.Token != "" && !hasURLToken(r, cfg.Token) {
 			return canary.Event{}, nil, refuse(http.StatusForbidden, "URL token does not match")
+		}
+		var replayKey string
+		var at time.Time
+		if key != nil {
+			// The signature covers the bytes as sent: read them whole
+			// (bounded by MaxBodyBytes), check, then parse what was checked.
+			body, err := readBody(r)
+			if err != nil {
+				return canary.Event{}, nil, err
+			}
+			if err := verifySendGrid(key, r, body); err != nil {
+				return canary.Event{}, nil, err
+			}
+			ts := r.Header.Get(SendGridTimestampHeader)
+			if at, err = unixInWindow(ts, e.opts.Now(), cfg.ReplayWindow); err != nil {
+				return canary.Event{}, nil, err
+			}
+			replayKey = sendGridReplayKey(ts, body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		form, err := readForm(r)
 		if err != nil {
@@ -75,8 +126,14 @@ func NewSendGridHandler(cfg SendGridConfig) (http.Handler, error) {
 		if err != nil {
 			return canary.Event{}, nil, err
 		}
+		var undo func()
+		if replayKey != "" {
+			if undo, err = seen.claim(r.Context(), replayKey, e.opts.Now(), at.Add(retain)); err != nil {
+				return canary.Event{}, nil, err
+			}
+		}
 		auth.verifyEvent(r.Context(), form.Get("email"), &ev)
-		return ev, nil, nil
+		return ev, undo, nil
 	}
 	return e, nil
 }

@@ -249,11 +249,18 @@ const maxAuditRows = 1_000_000
 // not judged. The one error, wrapping ErrInvalidInput, is more than
 // 1,000,000 rows. Audit only computes: it reads and writes nothing.
 func Audit(host, seeds []Row, opts AuditOptions) (*AuditReport, error) {
+	return audit(host, seeds, nil, nil, opts)
+}
+
+// audit is Audit with phantoms: rows the host will add, copies of
+// host[phantomOf[k]], that only the tells of order read.
+func audit(host, seeds, phantoms []Row, phantomOf []int, opts AuditOptions) (*AuditReport, error) {
 	if len(host)+len(seeds) > maxAuditRows {
 		return nil, fmt.Errorf("%w: audit: %d rows, at most %d", ErrInvalidInput, len(host)+len(seeds), maxAuditRows)
 	}
 	opts = opts.withDefaults()
 	tab := newAuditTable(host, seeds, opts)
+	tab.phantoms, tab.phantomOf = phantoms, phantomOf
 	tells, skipped := tab.tells()
 
 	r := &AuditReport{

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -23,10 +24,17 @@ import (
 // time for CURRENT_TIMESTAMP), and audits those rows against the sample.
 // It writes nothing.
 //
-// The simulation does not invent the real customers who will arrive while
-// a drip runs: the seeds sit at the top of the id range with nothing
-// between them, as a batch Insert would put them. The id-window tells are
-// therefore the harshest they can be.
+// Where ids are assigned by the database and the host's creation times
+// follow them, the simulation runs the drip as a Dripper would: the real
+// customers arrive by the host's own gaps in time, ids (deleted rows
+// included) and tickets, numbered by a host that knows nothing of the
+// seeds; each seed goes into a gap among the newest ids when there is one,
+// else after the newest row with the next ticket. The real rows are copies
+// of sampled rows with the ids, times and tickets they would take: a seed's
+// neighbours in the tells of order (spacing, id windows, order of ids,
+// times and tickets, ticket steps, periodicity), never scored. Without
+// them a drip's seeds would sit next to one another in the export, as a
+// batch Insert does put them.
 func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts AuditOptions) (*AuditReport, error) {
 	p, err := prepareWith(ctx, db, db, m, false)
 	if err != nil {
@@ -54,9 +62,24 @@ func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts 
 		return nil, err
 	}
 	r := rand.New(rand.NewPCG(uint64(len(host)), uint64(len(plan))))
-	plan, err = p.timelyPlan(ctx, db, opts.Shape, plan, ids, r)
-	if err != nil {
-		return nil, err
+	var ph []Row
+	var of []int
+	if sh := opts.Shape; ids != nil && len(host) > 0 && sh != nil && sh.Order.Ordered() && p.m.CreatedAt != "" {
+		var sim *dripSim
+		if sim, err = p.simulateDrip(ctx, db, host, plan, idCol, sh, r); err != nil {
+			return nil, err
+		}
+		if sim != nil {
+			plan, ids = sim.plan, sim.ids
+			if ph, of, err = p.phantomRows(host, sim, idCol, sh, r); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if ph == nil {
+		if plan, err = p.timelyPlan(ctx, db, opts.Shape, plan, ids, r); err != nil {
+			return nil, err
+		}
 	}
 	seeds := make([]Row, 0, len(plan))
 	for k, pl := range plan {
@@ -93,7 +116,7 @@ func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts 
 		seeds = append(seeds, row)
 	}
 	opts.Columns = auditColumnsOf(m, opts.Columns, idCol)
-	return Audit(host, seeds, opts)
+	return audit(host, seeds, ph, of, opts)
 }
 
 // timelyPlan returns plan as a Dripper given sh would write it: each seed
@@ -194,34 +217,57 @@ func (p *prepared) nextIDs(ctx context.Context, db *sql.DB, idCol string, host [
 	return out, nil
 }
 
+// idTimes returns the sampled rows' ids and creation times, in id order.
+func idTimes(host []Row, idCol, createdCol string) []idTime {
+	var pts []idTime
+	for _, r := range host {
+		id, err := strconv.ParseInt(r[idCol].String, 10, 64)
+		at, ok := parseAuditTime(strings.TrimSpace(r[createdCol].String))
+		if err == nil && ok {
+			pts = append(pts, idTime{id, at})
+		}
+	}
+	slices.SortFunc(pts, func(a, b idTime) int { return cmp.Compare(a.id, b.id) })
+	return pts
+}
+
+type idTime struct {
+	id int64
+	at time.Time
+}
+
 // hostRate estimates new ids per second over the newest fifth of the
 // sample, and the newest creation time; 0 when it cannot.
 func hostRate(host []Row, idCol, createdCol string) (float64, time.Time) {
 	if createdCol == "" {
 		return 0, time.Time{}
 	}
-	type point struct {
-		id int64
-		at time.Time
-	}
-	var pts []point
-	for _, r := range host {
-		id, err := strconv.ParseInt(r[idCol].String, 10, 64)
-		at, ok := parseAuditTime(strings.TrimSpace(r[createdCol].String))
-		if err == nil && ok {
-			pts = append(pts, point{id, at})
-		}
-	}
+	pts := idTimes(host, idCol, createdCol)
 	if len(pts) < 10 {
 		return 0, time.Time{}
 	}
-	slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.id, b.id) })
 	from, to := pts[len(pts)*4/5], pts[len(pts)-1]
 	secs := to.at.Sub(from.at).Seconds()
 	if secs <= 0 {
 		return 0, to.at
 	}
 	return float64(to.id-from.id) / secs, to.at
+}
+
+// arrivalGaps returns the creation-time gaps between sampled rows whose ids
+// follow each other, over the newest half of the sample: the host's own
+// spacing of new rows.
+func arrivalGaps(host []Row, idCol, createdCol string) []time.Duration {
+	pts := idTimes(host, idCol, createdCol)
+	var out []time.Duration
+	for i := max(1, len(pts)/2); i < len(pts); i++ {
+		if pts[i].id == pts[i-1].id+1 {
+			if g := pts[i].at.Sub(pts[i-1].at); g > 0 {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
 }
 
 // A column's default, as the simulation writes it.
@@ -410,4 +456,193 @@ func auditCSV(records [][]string, opts CSVOptions) error {
 		return &AuditError{Report: r}
 	}
 	return nil
+}
+
+// simRow is a row of a simulated drip: a real customer (seed -1) or the
+// seed plan[seed].
+type simRow struct {
+	id     int64
+	at     time.Time
+	ticket uint64 // 0: none simulated
+	seed   int
+}
+
+// dripSim is a simulated drip: the plan as the Dripper would write it, the
+// seeds' ids, and every row in id order.
+type dripSim struct {
+	plan []Planned
+	ids  []int64
+	rows []simRow
+}
+
+// simLead is how many real rows the simulation makes arrive before the
+// first seed: more than a Dripper looks through for a gap.
+const simLead = 2 * gapRows
+
+// simTail is how many real rows arrive after the last seed.
+const simTail = 8
+
+// simulateDrip runs plan against a simulated host that keeps taking rows
+// (see AuditPlan); nil when the host's newest rows give nothing to start
+// from.
+func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, plan []Planned, idCol string, sh *Shape, r *rand.Rand) (*dripSim, error) {
+	var top sql.NullInt64
+	if err := db.QueryRowContext(ctx, "SELECT max("+quote(idCol)+") FROM "+p.t.qualified()).Scan(&top); err != nil {
+		return nil, fmt.Errorf("plant: reading the largest id of %q: %w", p.t.name, err)
+	}
+	rate, last := hostRate(host, idCol, p.m.CreatedAt)
+	if rate <= 0 || len(plan) == 0 {
+		return nil, nil
+	}
+	tickets := p.m.Ticket != "" && sh.Order.TicketsOrdered() && sh.TicketFormat != ""
+	var counter uint64 // the host's own ticket counter
+	if tickets {
+		latest, ok, err := newestTicket(ctx, db, p, sh.TicketFormat)
+		if err != nil {
+			return nil, err
+		}
+		tickets = ok
+		counter = latest
+	}
+	gaps := arrivalGaps(host, idCol, p.m.CreatedAt)
+	mean := time.Duration(float64(time.Second) / rate)
+	arrival := func() time.Duration {
+		if len(gaps) >= 20 {
+			return gaps[r.IntN(len(gaps))] // the host's own gaps, nights and bursts included
+		}
+		return max(time.Second, time.Duration(r.ExpFloat64()*float64(mean)))
+	}
+	idStep := func() int64 { return max(1, int64(math.Round(sh.Order.IDGaps.Draw(r)))) }
+	ticketGap := func() uint64 { return uint64(max(1, math.Round(sh.Order.TicketGaps.Draw(r)))) }
+
+	sim := &dripSim{plan: make([]Planned, len(plan)), ids: make([]int64, len(plan))}
+	lastID := top.Int64
+	at := plan[0].At.Add(-time.Duration(simLead) * mean)
+	if at.Before(last) {
+		at = last
+	}
+	real := func(until time.Time, n int) {
+		// Only the rows near a seed are its neighbours: a long wait is run
+		// through by its ids and tickets alone, with no rows, up to the
+		// last simLead rows' worth of time before the seed.
+		if lead := until.Add(-time.Duration(simLead) * mean); !until.IsZero() && at.Before(lead) {
+			for t := at; ; {
+				t = t.Add(arrival())
+				if !t.Before(lead) {
+					break
+				}
+				at, lastID = t, lastID+idStep()
+				if tickets {
+					counter += ticketGap()
+				}
+			}
+		}
+		for i := 0; n < 0 || i < n; i++ {
+			next := at.Add(arrival())
+			if !until.IsZero() && !next.Before(until) {
+				return
+			}
+			at, lastID = next, lastID+idStep()
+			if tickets {
+				counter += ticketGap()
+			}
+			sim.rows = append(sim.rows, simRow{id: lastID, at: at, ticket: counter, seed: -1})
+		}
+	}
+	for k, pl := range plan {
+		real(pl.At, -1)
+		s := pl.Seed.Clone()
+		row := simRow{at: pl.At.Truncate(time.Microsecond), seed: k}
+		pos, inGap, ok := sim.slot(tickets, r)
+		if ok {
+			row, row.seed = inGap, k
+		} else {
+			lastID++
+			row.id = lastID
+			if tickets {
+				// What nextTicket reads: the largest of the newest rows', seeds' included.
+				newest := uint64(0)
+				for i := max(0, len(sim.rows)-newestTickets); i < len(sim.rows); i++ {
+					newest = max(newest, sim.rows[i].ticket)
+				}
+				row.ticket = newest + ticketGap()
+			}
+			pos = len(sim.rows)
+		}
+		sim.rows = slices.Insert(sim.rows, pos, row)
+		s.CreatedAt = row.at
+		if tickets {
+			s.Ticket = canary.FormatTicket(sh.TicketFormat, row.ticket)
+		}
+		sim.plan[k] = Planned{Seed: s, At: pl.At}
+		sim.ids[k] = row.id
+	}
+	real(time.Time{}, simTail)
+	return sim, nil
+}
+
+// slot is findSlot on the simulation: a row for a seed in a gap among the
+// newest gapRows rows, with its id, time and ticket, and the position it
+// takes in sim.rows; ok is false when there is no gap.
+func (sim *dripSim) slot(tickets bool, r *rand.Rand) (pos int, row simRow, ok bool) {
+	rows := sim.rows
+	for i := len(rows) - 1; i > 0 && i > len(rows)-gapRows; i-- {
+		hi, lo := rows[i], rows[i-1]
+		if hi.id-lo.id < 2 || hi.at.Sub(lo.at) < 2*time.Second || tickets && hi.ticket < lo.ticket+2 {
+			continue
+		}
+		row = simRow{
+			id: lo.id + 1 + r.Int64N(hi.id-lo.id-1),
+			at: lo.at.Add(time.Second + time.Duration(r.Int64N(int64(hi.at.Sub(lo.at)-time.Second)))).Truncate(time.Microsecond),
+		}
+		if tickets {
+			row.ticket = lo.ticket + 1 + uint64(r.Int64N(int64(hi.ticket-lo.ticket-1)))
+		}
+		return i, row, true
+	}
+	return 0, simRow{}, false
+}
+
+// phantomRows renders the simulation's real rows: each a copy of a random
+// sampled row with the id, time and ticket the simulation gave it, and
+// which sampled row it copies.
+func (p *prepared) phantomRows(host []Row, sim *dripSim, idCol string, sh *Shape, r *rand.Rand) ([]Row, []int, error) {
+	var createdCol, ticketCol *mapped
+	for i := range p.cols {
+		switch p.cols[i].role {
+		case roleCreated:
+			createdCol = &p.cols[i]
+		case roleTicket:
+			ticketCol = &p.cols[i]
+		}
+	}
+	var rows []Row
+	var of []int
+	for _, sr := range sim.rows {
+		if sr.seed >= 0 {
+			continue
+		}
+		src := r.IntN(len(host))
+		row := maps.Clone(host[src])
+		row[idCol] = cellText(sr.id)
+		sd := canary.Seed{CreatedAt: sr.at.Truncate(time.Microsecond)}
+		if sr.ticket > 0 && ticketCol != nil {
+			sd.Ticket = canary.FormatTicket(sh.TicketFormat, sr.ticket)
+			v, err := p.value(*ticketCol, sd)
+			if err != nil {
+				return nil, nil, err
+			}
+			row[ticketCol.col.name] = cellText(v)
+		}
+		if createdCol != nil {
+			v, err := p.value(*createdCol, sd)
+			if err != nil {
+				return nil, nil, err
+			}
+			row[createdCol.col.name] = cellText(p.simulated(createdCol.col, v))
+		}
+		rows = append(rows, row)
+		of = append(of, src)
+	}
+	return rows, of, nil
 }

@@ -22,6 +22,37 @@ type auditTable struct {
 	columns []string // every column, sorted
 	cols    AuditColumns
 	opts    AuditOptions
+
+	// phantoms are rows the host is expected to add while seeds go in,
+	// each a copy of host row phantomOf[k] with its own id, creation time
+	// and ticket (AuditPlan's simulation). They take part in the tells of
+	// order alone, and are never scored.
+	phantoms  []Row
+	phantomOf []int
+}
+
+// ordering returns the table the tells of order read: t, with the
+// phantoms after its rows when there are any.
+func (t *auditTable) ordering() *auditTable {
+	if len(t.phantoms) == 0 {
+		return t
+	}
+	o := *t
+	o.rows = append(slices.Clip(t.rows), t.phantoms...)
+	o.seed = append(slices.Clip(t.seed), make([]bool, len(t.phantoms))...)
+	return &o
+}
+
+// extend returns score with a phantom's score being its host row's.
+func (t *auditTable) extend(score []float64) []float64 {
+	if len(t.phantoms) == 0 {
+		return score
+	}
+	out := slices.Grow(slices.Clone(score), len(t.phantoms))
+	for _, src := range t.phantomOf {
+		out = append(out, score[src])
+	}
+	return out
 }
 
 // tell is one tell's score for every row: higher is odder, as the tell
@@ -164,9 +195,14 @@ func (t *auditTable) tells() (out []tell, skipped []string) {
 		skip("email domain", "no email column")
 	}
 
-	ids := t.numbers(t.cols.ID)
-	created := t.times(t.cols.CreatedAt)
-	ticket := t.numbers(t.cols.Ticket)
+	// The tells of order read the phantoms too: the rows the host adds
+	// between seeds are what a seed's neighbours will be. Their scores are
+	// cut back to the table's rows.
+	o := t.ordering()
+	cut := func(score []float64) []float64 { return score[:n:n] }
+	ids := o.numbers(t.cols.ID)
+	created := o.times(t.cols.CreatedAt)
+	ticket := o.numbers(t.cols.Ticket)
 	order := rowOrder(ids, created)
 	named := func(col, role string) string {
 		if col == "" {
@@ -188,10 +224,17 @@ func (t *auditTable) tells() (out []tell, skipped []string) {
 			skip(p.name, "a column is missing or holds no ordered values")
 			continue
 		}
-		add(p.name, discordance(p.a, p.b, 5))
+		add(p.name, cut(discordance(p.a, p.b, 5)))
+	}
+	if order != nil && ticket != nil {
+		st := steps(order, ticket)
+		add("ticket step", cut(st))
+		add("ticket step after", cut(after(order, st)))
+	} else {
+		skip("ticket step", "no id or creation time, or no ticket")
 	}
 	if order != nil && created != nil {
-		add("arrival spacing", spacing(order, created))
+		add("arrival spacing", cut(spacing(order, created)))
 	} else {
 		skip("arrival spacing", "no id or creation time")
 	}
@@ -216,8 +259,12 @@ func (t *auditTable) tells() (out []tell, skipped []string) {
 		skip("name rarity", "no name column")
 	}
 	if order != nil {
-		add("planting-order periodicity", t.periodicity(order))
-		add("id-window clustering", windowSuspicion(slices.Concat(out[:1], out[base:]), order, 5))
+		add("planting-order periodicity", cut(o.periodicity(order)))
+		var around []tell
+		for _, b := range slices.Concat(out[:1], out[base:]) {
+			around = append(around, tell{b.name, t.extend(b.score)})
+		}
+		add("id-window clustering", cut(windowSuspicion(around, order, 5)))
 	} else {
 		skip("planting order", "no id or creation time to order rows by")
 	}
@@ -452,6 +499,29 @@ func discordance(a, b []float64, k int) []float64 {
 		if seen > 0 {
 			out[i] = bad / seen
 		}
+	}
+	return out
+}
+
+// steps scores each row by how far its ticket number is from the previous
+// row's in id order: a seed numbered just past the newest ticket, so as
+// not to be overtaken, takes smaller steps than real rows do.
+func steps(order []int, ticket []float64) []float64 {
+	out := make([]float64, len(ticket))
+	for p := 1; p < len(order); p++ {
+		if d := ticket[order[p]] - ticket[order[p-1]]; !math.IsNaN(d) {
+			out[order[p]] = d
+		}
+	}
+	return out
+}
+
+// after scores each row by the next row's score in id order: a seed placed
+// to look ordinary itself may leave its oddness to the row after it.
+func after(order []int, score []float64) []float64 {
+	out := make([]float64, len(score))
+	for p := 0; p+1 < len(order); p++ {
+		out[order[p]] = score[order[p+1]]
 	}
 	return out
 }

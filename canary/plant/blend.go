@@ -12,45 +12,115 @@ import (
 	"github.com/honeyseed/honeyseed/canary"
 )
 
-// DomainShortageError is a config whose owned domains are too few for the
-// seeds asked: spread evenly, each domain would hold more addresses than
-// the host's own small domains do, and a domain nobody else uses, repeated,
-// points at the seeds.
+// DomainShortageError is a config whose owned addresses are too few for the
+// seeds asked: too few mailboxes at the big providers, where most of the
+// host's customers are, or too few owned domains, so that each would hold
+// more addresses than the host's own small domains do. A domain nobody else
+// uses, repeated, points at the seeds, and so does a batch of seeds all at
+// small domains in a table whose customers are mostly at the big providers.
 type DomainShortageError struct {
-	Seeds     int // seeds asked for
-	Need      int // owned domains (or mailboxes) they need
-	Have      int // owned domains the config lists
-	PerDomain int // the most addresses one of the host's small domains holds (95th percentile)
+	Seeds int // seeds asked for
+	// NeedMailboxes and HaveMailboxes count owned mailboxes at the big
+	// providers (or at domains holding at least 1% of the host's addresses);
+	// BigShare is the host's share of addresses there.
+	NeedMailboxes, HaveMailboxes int
+	BigShare                     float64
+	Need                         int // owned domains the seeds not on mailboxes need
+	Have                         int // owned domains the config lists
+	PerDomain                    int // the most addresses one of the host's small domains holds (95th percentile)
 }
 
 func (e *DomainShortageError) Error() string {
-	return fmt.Sprintf("plant: %d seeds need at least %d owned domains or mailboxes for this table (its small domains hold at most %d addresses each); the config has %d",
-		e.Seeds, e.Need, e.PerDomain, e.Have)
+	var parts []string
+	if e.HaveMailboxes < e.NeedMailboxes {
+		parts = append(parts, fmt.Sprintf("%d owned mailboxes at the big providers, where %.0f%% of this table's addresses are; the config has %d",
+			e.NeedMailboxes, 100*e.BigShare, e.HaveMailboxes))
+	}
+	if e.Have < e.Need {
+		parts = append(parts, fmt.Sprintf("%d owned domains or mailboxes for this table (its small domains hold at most %d addresses each); the config has %d",
+			e.Need, e.PerDomain, e.Have))
+	}
+	return fmt.Sprintf("plant: %d seeds need at least %s", e.Seeds, strings.Join(parts, "; and "))
 }
 
 // Unwrap makes the error match ErrTooFewDomains.
 func (e *DomainShortageError) Unwrap() error { return ErrTooFewDomains }
 
-// DomainsNeeded returns how many owned domains n seeds need so that none
-// holds more of them than the host's small domains hold addresses
-// (Domains.MaxPerSmallDomain).
-func (s Shape) DomainsNeeded(n int) int {
-	per := s.Domains.MaxPerSmallDomain()
-	return (n + per - 1) / per
+// mailboxSlack is how far below the host's share of big-provider addresses
+// the seeds' share may fall: the domain-frequency tell's AUC moves by half
+// the gap, so 0.15 costs at most 0.075 of the audit's margin.
+const mailboxSlack = 0.15
+
+// AddressNeeds is what n seeds need of a config to hide among a host's
+// addresses ([Shape.Needs]).
+type AddressNeeds struct {
+	// Mailboxes is how many go on owned mailboxes at the big providers: the
+	// host's share of addresses there (Domains.Big) times the seeds, as
+	// Shape.Apply's MailboxShare puts them. MinMailboxes is the fewest that
+	// still hide them: the share less a margin of 0.15.
+	Mailboxes, MinMailboxes int
+	// Domains is how many owned domains the other seeds need, at most
+	// Domains.MaxPerSmallDomain each.
+	Domains int
 }
 
+// Needs returns what n seeds need on this host: owned mailboxes at the big
+// providers (canary.Config.Mailboxes; ProposeMailboxes proposes them) for
+// the host's share of addresses there, and owned domains for the rest.
+func (s Shape) Needs(n int) AddressNeeds {
+	if n <= 0 {
+		return AddressNeeds{}
+	}
+	return s.needs(n, int(math.Round(s.Domains.Big*float64(n))))
+}
+
+// needs is Needs when onMail of the n seeds go on mailboxes.
+func (s Shape) needs(n, onMail int) AddressNeeds {
+	per := s.Domains.MaxPerSmallDomain()
+	return AddressNeeds{
+		Mailboxes:    int(math.Round(s.Domains.Big * float64(n))),
+		MinMailboxes: int(math.Ceil(float64(n) * max(0, s.Domains.Big-mailboxSlack))),
+		Domains:      (n - onMail + per - 1) / per,
+	}
+}
+
+// DomainsNeeded returns how many owned domains n seeds need when none is on
+// a mailbox, so that none holds more of them than the host's small domains
+// hold addresses (Domains.MaxPerSmallDomain).
+func (s Shape) DomainsNeeded(n int) int { return s.needs(n, 0).Domains }
+
 // CheckDomains refuses, with a *DomainShortageError (errors.Is
-// ErrTooFewDomains) giving the numbers, a config whose EmailDomains are too
-// few to spread n seeds so that no owned domain stands out among the host's
-// small domains. The Generator uses its domains evenly, so each holds about
-// n/len(EmailDomains) seeds. Owned mailboxes at the big providers, once the
-// config has them, count as domains of their own.
+// ErrTooFewDomains) giving the numbers, a config whose owned addresses
+// cannot hide n seeds among the host's (see Needs): too few Mailboxes at
+// the big providers (BigProvider, or a domain holding 1% of the host's
+// addresses) for the host's share of addresses there, or too few
+// EmailDomains to spread the other seeds so that none stands out among the
+// host's small domains. The Generator uses its domains evenly.
 func (s Shape) CheckDomains(cfg canary.Config, n int) error {
-	need := s.DomainsNeeded(n)
-	if have := len(cfg.EmailDomains); have < need {
-		return &DomainShortageError{Seeds: n, Need: need, Have: have, PerDomain: s.Domains.MaxPerSmallDomain()}
+	if n <= 0 {
+		return nil
+	}
+	big := 0
+	for _, m := range cfg.Mailboxes {
+		if _, d, ok := strings.Cut(strings.ToLower(strings.TrimSpace(m)), "@"); ok && s.bigDomain(d) {
+			big++
+		}
+	}
+	onMail := min(len(cfg.Mailboxes), int(math.Round(s.Domains.Big*float64(n))))
+	if len(cfg.EmailDomains) == 0 {
+		onMail = n // every seed takes a mailbox; the Generator refuses too few
+	}
+	need := s.needs(n, onMail)
+	if big < need.MinMailboxes || len(cfg.EmailDomains) < need.Domains {
+		return &DomainShortageError{Seeds: n, NeedMailboxes: need.MinMailboxes, HaveMailboxes: big, BigShare: s.Domains.Big,
+			Need: need.Domains, Have: len(cfg.EmailDomains), PerDomain: s.Domains.MaxPerSmallDomain()}
 	}
 	return nil
+}
+
+// bigDomain reports whether the host counts d as a big provider's.
+func (s Shape) bigDomain(d string) bool {
+	return BigProvider(d) || s.EmailDomains[d] >= 0.01
 }
 
 // Blend returns copies of seeds roughened to the host's habits, as far as

@@ -141,6 +141,7 @@ type column struct {
 	maxLen     int  // characters for varchar(n)/char(n); 0: unbounded
 	generated  bool
 	autoID     bool // the database numbers it: SQLite's rowid alias, a serial or identity column
+	alwaysID   bool // an identity column GENERATED ALWAYS: no insert may give its value
 }
 
 // kind is how a value is written to a column.
@@ -268,7 +269,8 @@ func introspectPostgres(ctx context.Context, q queryer, schema, name string) (*t
 	const query = `SELECT c.table_schema, c.column_name, c.data_type, c.is_nullable = 'NO',
 		c.column_default IS NOT NULL OR c.is_identity = 'YES',
 		COALESCE(c.character_maximum_length, 0), c.is_generated = 'ALWAYS',
-		c.is_identity = 'YES' OR COALESCE(c.column_default LIKE 'nextval(%', false)
+		c.is_identity = 'YES' OR COALESCE(c.column_default LIKE 'nextval(%', false),
+		COALESCE(c.identity_generation = 'ALWAYS', false)
 	FROM information_schema.columns c
 	WHERE c.table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND c.table_name = $2
 	ORDER BY c.ordinal_position`
@@ -280,7 +282,7 @@ func introspectPostgres(ctx context.Context, q queryer, schema, name string) (*t
 	t := &table{schema: schema, name: name}
 	for rows.Next() {
 		var c column
-		if err := rows.Scan(&t.schema, &c.name, &c.declared, &c.notNull, &c.hasDefault, &c.maxLen, &c.generated, &c.autoID); err != nil {
+		if err := rows.Scan(&t.schema, &c.name, &c.declared, &c.notNull, &c.hasDefault, &c.maxLen, &c.generated, &c.autoID, &c.alwaysID); err != nil {
 			return nil, err
 		}
 		c.kind = postgresKind(c.declared)

@@ -71,7 +71,10 @@
 // the number, rows too tidy. Each step below removes one of those tells:
 //
 //	shape, err := plant.Learn(ctx, hostDB, m, plant.LearnOptions{}) // or LearnCSV for an export
-//	if err := shape.CheckDomains(cfg, 30); err != nil { ... } // too few owned domains
+//	need := shape.Needs(30)                                  // mailboxes at the big providers, domains
+//	boxes, err := shape.ProposeMailboxes(need.Mailboxes, plant.MailboxOptions{})
+//	// open each proposed mailbox, then list the addresses in cfg.Mailboxes
+//	if err := shape.CheckDomains(cfg, 30); err != nil { ... } // too few owned mailboxes or domains
 //	gen, err := canary.NewGenerator(shape.Apply(cfg))
 //	seeds, err := gen.Generate("support-db/eu", 30)
 //	seeds, err = shape.Blend(seeds, [32]byte{})              // phone share, casing
@@ -84,11 +87,46 @@
 //		Registry: registry, Shape: &shape}, plan)
 //	err = d.Run(ctx)
 //
-// How many owned domains: enough that none holds more seeds than the host's
-// own small domains hold addresses ([DomainProfile.MaxPerSmallDomain], the
-// 95th percentile; usually 1 or 2), so 30 seeds on a host whose small
-// domains appear once or twice need 15 to 30 domains or owned mailboxes;
-// [Shape.CheckDomains] says how many. How many numbers: about one a seed,
+// How many owned mailboxes and domains: most customers of a consumer
+// table are at the big providers (gmail.com, yahoo.com, ...:
+// [DomainProfile.Big], often 90%), and a seed at a domain nobody else uses
+// is at a small one. Seeds hide only when about as many of them sit in
+// owned mailboxes at those providers: [Shape.Needs] says how many
+// (the host's share of the seeds, at least that share less 0.15), and
+// [Shape.ProposeMailboxes] proposes them, spread over the host's providers
+// and named as its customers are, for the operator to open by hand
+// (never a made-up address at a provider: the generator refuses those
+// as EmailDomains). [Shape.Apply] then sets Config.MailboxShare so each
+// batch puts that share on mailboxes. The other seeds go to owned
+// domains, none holding more seeds than the host's own small domains hold
+// addresses ([DomainProfile.MaxPerSmallDomain], the 95th percentile;
+// usually 1 or 2): 30 seeds on a host with 90% at the big providers need
+// 27 mailboxes (at least 23) and 2 to 3 domains. [Shape.CheckDomains]
+// refuses a config short of either, with the numbers.
+//
+// Tickets: where the host's tickets follow its ids, a drip's seed takes,
+// when it can, an unused id in a gap among the host's 50 newest rows (a
+// deleted row, a rolled-back insert), with a creation time and a ticket
+// between its neighbours', so no later real ticket can be the smaller;
+// else it is appended with the next ticket, a learned gap past the newest.
+// Either way the audit's ticket-step tells measure what is left: the host
+// numbers its tickets without knowing of the seed, so an appended seed is
+// overtaken when the next real step is the shorter, and one in a gap
+// splits a step between its neighbours.
+//
+// Phones and places: Learn measures the host's mix of ways of writing
+// numbers (Shape.PhoneFormats; ApplyMapping writes each seed in one of
+// them) and how its numbers spread over area codes (Shape.PhoneAreas):
+// hold owned numbers in those areas in those shares. A Filler puts a seed
+// in one of the host's own towns (the values several rows share of a city
+// column) that its number's area serves, as often as the host's rows are
+// in such towns, else in a town of the area by population.
+//
+// Names: Learn lists the given and family names at least three rows share
+// (Shape.Names, counts only), and counts the rows holding rarer names by
+// how rare they are in the population; Apply hands both to the Generator,
+// so a seed's name repeats among the table's rows, and is as rare in the
+// population, as a real customer's. How many numbers: about one a seed,
 // less the host's own duplicate rate ([PhoneSharing.DuplicateRate]): the
 // Generator draws held numbers at random, and where the host's shared
 // numbers are households ([PhoneSharing.HouseholdShare]) [Shape.Apply] sets
@@ -126,8 +164,9 @@
 //
 // What remains for an audit to measure: how well each tell still separates
 // seeds from host rows, computed on the Shape and the seeds before anything
-// is written. Name rarity, nicknames, middle initials and unrelated handles
-// are the generator's; the Shape measures them ([Messiness]) for it.
+// is written. Handles ("sunnyfox87") are drawn at the host's rate
+// (Messiness.Handle, as canary.Handle in the pattern mix); nicknames and
+// middle initials are measured ([Messiness]) but not generated yet.
 //
 // # The audit
 //
@@ -136,11 +175,15 @@
 // plays that insider on a sample of the host ([ReadRows], or [ReadCSVRows]
 // for a tool's export) and the seeds' rows as they would be written
 // ([AuditPlan] simulates the insert: the next ids at the host's rate of new
-// rows, the columns' defaults). Each tell scores every row without knowing
+// rows, the columns' defaults, and, for the tells of order, the real
+// customers who will arrive between the seeds of a drip, copies of sampled
+// rows timed by the host's own gaps, so that the dry run predicts what
+// the export will show). Each tell scores every row without knowing
 // which are seeds: the empty-column pattern; each column's value frequency
 // (but for columns of nearly unique values) and value shape; email-domain
 // frequency and clustering (small domains repeated); the order of ids,
-// creation times and tickets, and the spacing of creation times; phone
+// creation times and tickets, the step of a row's ticket from the row
+// before and of the row after it, and the spacing of creation times; phone
 // numbers shared across surnames; area codes against the row's state or
 // city (libphonenumber's geocoding); casing and handle mix; name rarity in
 // the table and in the population; periodicity of domains and numbers in
@@ -170,7 +213,10 @@
 // (GROUP BY, COUNT), over at most LearnOptions.ProfileRows rows. The one
 // kind of value it keeps is a category: a value of a column with few
 // distinct values that at least LearnOptions.MinValueCount rows share
-// ("TX", "premium"), never a name, address, number or ticket.
+// ("TX", "premium"), and the given and family names at least
+// LearnOptions.MinNameCount rows share (Shape.Names), each with its count
+// alone: a common name names no customer. Never an address, number or
+// ticket.
 //
 // SQL is built from the Mapping only through quoted identifiers, after the
 // table and columns are found by introspection with bound parameters

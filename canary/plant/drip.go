@@ -42,13 +42,16 @@ type DripConfig struct {
 	// Clock defaults to the system clock.
 	Clock Clock
 	// Shape, when set, is the host's learned Shape. Where its creation
-	// times follow its ids (Shape.Order.Ordered), each seed is dated when it
-	// is planted (CreatedAt = the Clock's now); where its tickets follow its
-	// ids (Shape.Order.TicketsOrdered), each seed takes the host's next
-	// ticket, read from its newest rows just before the insert, with a gap
-	// drawn from the learned gaps. So no seed breaks an order no real row
-	// breaks. The seed is registered with those values. Nil: seeds go in as
-	// generated.
+	// times follow its ids (Shape.Order.Ordered), each seed goes, when there
+	// is one, into a gap among the host's 50 newest ids (a deleted row, a
+	// rolled-back insert) with a creation time and a ticket between its
+	// neighbours'; else it is dated when it is planted (CreatedAt = the
+	// Clock's now) and, where its tickets follow its ids
+	// (Shape.Order.TicketsOrdered), takes the host's next ticket, read from
+	// its newest rows just before the insert, with a gap drawn from the
+	// learned gaps. So no seed breaks an order no real row breaks when it
+	// goes in. The seed is registered with those values. Nil: seeds go in
+	// as generated.
 	Shape *Shape
 	// Logger, when set, records each seed planted or not, by ID only: logs
 	// are read by the very insiders canaries are meant to catch, so no email,
@@ -67,7 +70,7 @@ type DripConfig struct {
 // Dripper plants a schedule as it falls due: for each seed, it registers the
 // seed with PlantedAt set to the real time, then inserts it into the host,
 // each seed in its own transaction. A seed the host refuses is retired at
-// once (ExpiresAt = PlantedAt), so that a registered-but-not-planted seed
+// once (RetiredAt = PlantedAt), so that a registered-but-not-planted seed
 // never counts as planted; it is reported as a *PlantError and not retried
 // (its values stay reserved in the registry: generate a replacement).
 //
@@ -119,8 +122,8 @@ func NewDripper(cfg DripConfig, plan []Planned) (*Dripper, error) {
 
 // PlantError is a seed the Dripper did not plant.
 type PlantError struct {
-	// Seed is the seed, with PlantedAt as registered (and ExpiresAt as
-	// retired, when Retired).
+	// Seed is the seed, with PlantedAt as registered (and RetiredAt, when
+	// Retired).
 	Seed canary.Seed
 	// Registered reports whether the seed went into the registry; Retired
 	// whether it was then retired. Registered && !Retired is the case to act
@@ -227,17 +230,26 @@ func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error)
 	if err := d.timely(ctx, &s); err != nil {
 		return s, d.failed(&PlantError{Seed: s, Err: err})
 	}
+	sl, inGap, err := d.slot(ctx, &s)
+	if err != nil {
+		return s, d.failed(&PlantError{Seed: s, Err: err})
+	}
 	if err := d.cfg.Registry.Add(ctx, s); err != nil {
 		return s, d.failed(&PlantError{Seed: s, Err: err})
 	}
-	if err := Insert(ctx, d.cfg.DB, d.cfg.Mapping, []canary.Seed{s}); err != nil {
+	if inGap {
+		err = insertAt(ctx, d.cfg.DB, d.cfg.Mapping, s, sl.id)
+	} else {
+		err = Insert(ctx, d.cfg.DB, d.cfg.Mapping, []canary.Seed{s})
+	}
+	if err != nil {
 		pe := &PlantError{Seed: s, Registered: true, Err: err}
 		// Retire even when ctx is what failed the insert.
 		if rerr := d.cfg.Registry.Retire(context.WithoutCancel(ctx), s.ID, s.PlantedAt); rerr != nil {
 			pe.RetireErr = rerr
 		} else {
 			pe.Retired = true
-			pe.Seed.ExpiresAt = s.PlantedAt
+			pe.Seed.RetiredAt = s.PlantedAt
 		}
 		return s, d.failed(pe)
 	}
@@ -274,6 +286,34 @@ func (d *Dripper) timely(ctx context.Context, s *canary.Seed) error {
 		s.Ticket = t
 	}
 	return nil
+}
+
+// slot finds, where the host's creation times follow its ids, a gap among
+// its newest ids to plant s in, and gives s the slot's creation time and
+// ticket: a seed appended after the newest row with the next ticket is
+// overtaken whenever the next real row's ticket, numbered by a host that
+// knows nothing of the seed, is the smaller. ok is false when there is no
+// gap, and s keeps what timely gave it.
+func (d *Dripper) slot(ctx context.Context, s *canary.Seed) (slot, bool, error) {
+	sh := d.cfg.Shape
+	if sh == nil || !sh.Order.Ordered() || d.cfg.Mapping.CreatedAt == "" {
+		return slot{}, false, nil
+	}
+	p, err := prepareWith(ctx, d.cfg.DB, d.cfg.DB, d.cfg.Mapping, false)
+	if err != nil {
+		return slot{}, false, err
+	}
+	d.rmu.Lock()
+	defer d.rmu.Unlock()
+	sl, ok, err := findSlot(ctx, d.cfg.DB, p, sh, d.r)
+	if err != nil || !ok {
+		return slot{}, false, err
+	}
+	s.CreatedAt = sl.created
+	if sl.ticket != "" {
+		s.Ticket = sl.ticket
+	}
+	return sl, true, nil
 }
 
 func (d *Dripper) failed(pe *PlantError) error {

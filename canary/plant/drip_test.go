@@ -149,7 +149,7 @@ func TestDripperRetiresASeedTheHostRefuses(t *testing.T) {
 
 	got, err := reg.Get(t.Context(), seeds[1].ID)
 	require.NoError(t, err)
-	assert.Equal(t, got.PlantedAt, got.ExpiresAt, "retired the moment it was registered")
+	assert.Equal(t, got.PlantedAt, got.RetiredAt, "retired the moment it was registered")
 	assert.False(t, got.Active(got.PlantedAt), "so it never counts as planted")
 	assert.False(t, got.Active(got.PlantedAt.AddDate(1, 0, 0)))
 	assert.Equal(t, 3+2, count(t, h, "customers"))
@@ -208,7 +208,7 @@ func TestDripperRetiresEvenWhenCancelled(t *testing.T) {
 	assert.True(t, pe.Retired, "the cancelled insert is retired all the same")
 	got, err := reg.Get(t.Context(), seeds[0].ID)
 	require.NoError(t, err)
-	assert.Equal(t, got.PlantedAt, got.ExpiresAt)
+	assert.Equal(t, got.PlantedAt, got.RetiredAt)
 	assert.Equal(t, 3, count(t, h, "customers"))
 }
 

@@ -102,6 +102,8 @@ type Filler struct {
 	phoneCol string
 	region   string
 	states   []ValueCount // the host's state values, for places by its spread
+	cities   []ValueCount // the host's listed city values, for places as its rows hold them
+	cityRest int          // the host's rows in a city not listed
 	layout   string       // how further time columns are written
 	r        *rand.Rand
 }
@@ -164,6 +166,9 @@ func NewFiller(s Shape, m Mapping, opts FillOptions) (*Filler, error) {
 				total += v.Count
 				fc.cum = append(fc.cum, total)
 			}
+		}
+		if kind == fillCity && c.Values != nil {
+			f.cities, f.cityRest = c.Values, c.Other
 		}
 		if kind == fillState {
 			f.states = c.Values
@@ -330,6 +335,9 @@ func (f *Filler) pattern(s canary.Seed) map[string]bool {
 // spread of states, else anywhere in the region.
 func (f *Filler) place(s canary.Seed) places.Place {
 	if s.Phone != "" {
+		if p, ok := f.hostCity(s.Phone); ok {
+			return p
+		}
 		if p, ok := places.ForNumber(f.r, s.Phone); ok && p.Region == f.region {
 			return p
 		}
@@ -351,6 +359,36 @@ func (f *Filler) place(s canary.Seed) places.Place {
 	}
 	p, _ := places.Draw(f.r, f.region, "")
 	return p
+}
+
+// hostCity draws, as often as the host's rows are in a listed city, one
+// of the host's listed cities that the number's area serves, by how many
+// rows it holds: a host whose customers are in its big cities gets seeds
+// there too, rather than in every town of the area by population.
+func (f *Filler) hostCity(e164 string) (places.Place, bool) {
+	listed := 0
+	for _, v := range f.cities {
+		listed += v.Count
+	}
+	if listed == 0 || f.r.IntN(listed+f.cityRest) >= listed {
+		return places.Place{}, false
+	}
+	var fit []places.Place
+	var cum []int
+	total := 0
+	for _, v := range f.cities {
+		if p, ok := places.Lookup(f.region, v.Value, ""); ok && places.Fits(e164, f.region, p.Name, p.Admin1) {
+			fit = append(fit, p)
+			total += v.Count
+			cum = append(cum, total)
+		}
+	}
+	if total == 0 {
+		return places.Place{}, false
+	}
+	x := f.r.IntN(total)
+	i, _ := slices.BinarySearch(cum, x+1)
+	return fit[i], true
 }
 
 func (f *Filler) value(fc fillColumn, s canary.Seed, pl places.Place) string {

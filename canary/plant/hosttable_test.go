@@ -4,10 +4,10 @@ package plant
 // code or tables, for the audit's tests: if seeds pass against it, it is
 // not because both were drawn from the same lists.
 //
-// Everything here is test data inside a table. The big mailbox providers'
-// names appear as real customers' domains do (nothing is ever sent); small
-// domains are reserved ones; every number is in the 555-0100..0199 range
-// NANP keeps for fiction, in an area code of the customer's place.
+// Everything here is test data inside a table. Every domain is a reserved
+// one, the big providers' under names standing for theirs; every number is
+// in the 555-0100..0199 range NANP keeps for fiction, in an area code of the
+// customer's place.
 
 import (
 	"fmt"
@@ -143,10 +143,13 @@ var (
 	hostHandleWords = []string{"bluesky", "tigerfan", "sunnyday", "gamerdude", "rosebud", "eagle", "hoosier",
 		"cowboys", "mustang", "kittycat", "dragon", "angel", "bigdog", "shadow", "jazzman", "happyfeet",
 		"pinkpanther", "wildcat", "surfer", "grandma", "nascar", "buckeye", "dolphin", "soccermom"}
+	// The big mailbox providers, in their shares, under reserved names
+	// standing for theirs: the test operator's owned mailboxes are made up
+	// there, so no address of a stranger's appears.
 	hostProviders = []weighted{
-		{"gmail.com", 45}, {"yahoo.com", 16}, {"hotmail.com", 9}, {"outlook.com", 5}, {"icloud.com", 5},
-		{"aol.com", 4}, {"comcast.net", 3}, {"att.net", 1.2}, {"verizon.net", 0.8}, {"msn.com", 0.6},
-		{"live.com", 0.5}, {"sbcglobal.net", 0.5}, {"me.com", 0.4},
+		{"gmail.example", 45}, {"yahoo.example", 16}, {"hotmail.example", 9}, {"outlook.example", 5}, {"icloud.example", 5},
+		{"aol.example", 4}, {"comcast.example", 3}, {"att.example", 1.2}, {"verizon.example", 0.8}, {"msn.example", 0.6},
+		{"live.example", 0.5}, {"sbcglobal.example", 0.5}, {"me.example", 0.4},
 	}
 	// Small domains: a family's or a small firm's, each held by one or two rows.
 	hostSmallWords = []string{"harbor", "maple", "cedar", "summit", "pioneer", "lakeside", "redrock", "oak",
@@ -292,6 +295,15 @@ var hostOwned = func() map[string]bool {
 	for _, a := range ownedAreas {
 		for i := 198; i < 200; i++ {
 			m[fmt.Sprintf("%s555%04d", a, i)] = true
+		}
+	}
+	// Lines 196 to 199 of every area the host's customers live in: the
+	// realistic-host test's operator holds numbers where they do.
+	for _, p := range hostPlaces {
+		for _, a := range p.areas {
+			for i := 196; i < 200; i++ {
+				m[fmt.Sprintf("%s555%04d", a, i)] = true
+			}
 		}
 	}
 	return m

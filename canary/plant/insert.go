@@ -32,13 +32,18 @@ func Insert(ctx context.Context, db *sql.DB, m Mapping, seeds []canary.Seed) err
 	if len(seeds) == 0 {
 		return nil
 	}
-	// Two SQLite writers that both read first deadlock on upgrading their
-	// locks, and one is refused at once as busy; PostgreSQL may likewise
-	// abort one of two transactions. The whole transaction was rolled back
-	// then, so it is tried again, for as long as ctx allows.
+	return insertRetried(ctx, db, m, seeds, nil)
+}
+
+// insertRetried is insertOnce, tried again when refused as busy: two
+// SQLite writers that both read first deadlock on upgrading their locks,
+// and one is refused at once as busy; PostgreSQL may likewise abort one of
+// two transactions. The whole transaction was rolled back then, so it is
+// tried again, for as long as ctx allows.
+func insertRetried(ctx context.Context, db *sql.DB, m Mapping, seeds []canary.Seed, ids []int64) error {
 	backoff := 5 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := insertOnce(ctx, db, m, seeds)
+		err := insertOnce(ctx, db, m, seeds, ids)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
 			return err
 		}
@@ -69,7 +74,14 @@ func retryable(err error) bool {
 	return false
 }
 
-func insertOnce(ctx context.Context, db *sql.DB, m Mapping, seeds []canary.Seed) (err error) {
+// insertAt is Insert of one seed given its row id (a slot's).
+func insertAt(ctx context.Context, db *sql.DB, m Mapping, s canary.Seed, id int64) error {
+	return insertRetried(ctx, db, m, []canary.Seed{s}, []int64{id})
+}
+
+// insertOnce writes seeds in one transaction; ids, when not nil, are their
+// row ids.
+func insertOnce(ctx context.Context, db *sql.DB, m Mapping, seeds []canary.Seed, ids []int64) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("plant: beginning the transaction: %w", err)
@@ -89,7 +101,7 @@ func insertOnce(ctx context.Context, db *sql.DB, m Mapping, seeds []canary.Seed)
 	if err != nil {
 		return err
 	}
-	if err := p.insert(ctx, tx, seeds, rows); err != nil {
+	if err := p.insert(ctx, tx, seeds, rows, ids); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -126,12 +138,20 @@ func (p *prepared) renderAll(seeds []canary.Seed) ([][]any, error) {
 
 // insert writes rows in tx, each after checking that its email and ticket
 // are not in the table yet.
-func (p *prepared) insert(ctx context.Context, tx *sql.Tx, seeds []canary.Seed, rows [][]any) error {
+func (p *prepared) insert(ctx context.Context, tx *sql.Tx, seeds []canary.Seed, rows [][]any, ids []int64) error {
 	names := make([]string, len(p.cols))
 	marks := make([]string, len(p.cols))
 	for i, mc := range p.cols {
 		names[i] = quote(mc.col.name)
 		marks[i] = p.d.placeholder(i + 1)
+	}
+	if ids != nil {
+		id, err := p.idColumn()
+		if err != nil || id == nil {
+			return fmt.Errorf("%w: no id column to give a row id", ErrMapping)
+		}
+		names = append(names, quote(id.name))
+		marks = append(marks, p.d.placeholder(len(marks)+1))
 	}
 	stmt, err := tx.PrepareContext(ctx, "INSERT INTO "+p.t.qualified()+" ("+strings.Join(names, ", ")+") VALUES ("+strings.Join(marks, ", ")+")")
 	if err != nil {
@@ -142,7 +162,11 @@ func (p *prepared) insert(ctx context.Context, tx *sql.Tx, seeds []canary.Seed, 
 		if err := p.refuseExisting(ctx, tx, s); err != nil {
 			return err
 		}
-		if _, err := stmt.ExecContext(ctx, rows[i]...); err != nil {
+		args := rows[i]
+		if ids != nil {
+			args = append(args[:len(args):len(args)], ids[i])
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("plant: inserting seed %s (%d of %d): %w", s.ID, i+1, len(seeds), classify(err))
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/honeyseed/honeyseed/canary"
 )
 
@@ -40,6 +42,10 @@ type LearnOptions struct {
 	// MinValueCount is how many rows must share a value for Learn to list
 	// it: rarer values could name a customer. Default 5.
 	MinValueCount int
+	// MinNameCount is how many rows must share a given or family name for
+	// Learn to list it (Shape.Names). A name alone names nobody; the
+	// lower it is, the closer seeds' names follow the host's. Default 3.
+	MinNameCount int
 }
 
 // Learn reads a sample of the host table that m maps and infers its Shape:
@@ -70,6 +76,9 @@ func Learn(ctx context.Context, db *sql.DB, m Mapping, opts LearnOptions) (Shape
 	}
 	if opts.MinValueCount <= 0 {
 		opts.MinValueCount = 5
+	}
+	if opts.MinNameCount <= 0 {
+		opts.MinNameCount = 3
 	}
 	p, err := prepareWith(ctx, db, db, m, false)
 	if err != nil {
@@ -150,6 +159,9 @@ func profileHost(ctx context.Context, p *prepared, s *Shape, total int, opts Lea
 	if s.Sharing, err = profilePhones(ctx, p, src); err != nil {
 		return err
 	}
+	if s.Names, err = profileNames(ctx, p, src, s.PhoneRegion, opts); err != nil {
+		return err
+	}
 	s.Order, err = profileOrder(ctx, p, opts.OrderRows, s.TicketFormat)
 	return err
 }
@@ -162,6 +174,7 @@ type learner struct {
 	s     Shape
 
 	phoneStyles   map[PhoneFormat]int
+	phoneAreas    map[string]int
 	phonePatterns map[PhoneFormat]int
 	phoneRegions  map[string]int
 
@@ -180,7 +193,7 @@ type learner struct {
 func newLearner(p *prepared, opts LearnOptions) *learner {
 	return &learner{
 		p: p, opts: opts,
-		phoneStyles: map[PhoneFormat]int{}, phonePatterns: map[PhoneFormat]int{}, phoneRegions: map[string]int{},
+		phoneStyles: map[PhoneFormat]int{}, phoneAreas: map[string]int{}, phonePatterns: map[PhoneFormat]int{}, phoneRegions: map[string]int{},
 		ticketFormats: map[string]int{}, ticketNumbers: map[string][]uint64{},
 		layouts: map[string]int{}, emailPatterns: map[canary.EmailPattern]int{}, domains: map[string]int{},
 	}
@@ -246,6 +259,25 @@ func (l *learner) phone(v string) {
 	if region := phoneRegion(e164); region != "" {
 		l.phoneRegions[region]++
 	}
+	if area := phoneArea(e164); area != "" {
+		l.phoneAreas[area]++
+	}
+}
+
+// phoneArea returns the country calling code and the national destination
+// code (the area code) of an E.164 number: "+1 415", "+44 20"; "" when the
+// number has none.
+func phoneArea(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "ZZ")
+	if err != nil {
+		return ""
+	}
+	n := phonenumbers.GetLengthOfNationalDestinationCode(num)
+	nsn := phonenumbers.GetNationalSignificantNumber(num)
+	if n <= 0 || n > len(nsn) {
+		return ""
+	}
+	return "+" + strconv.Itoa(int(num.GetCountryCode())) + " " + nsn[:n]
 }
 
 func (l *learner) ticket(v string) {
@@ -390,6 +422,25 @@ func (l *learner) shape() Shape {
 			s.PhoneFormat, s.PhoneShare = pattern, float64(pn)/float64(s.Phones)
 		}
 		s.PhoneRegion, _ = top(l.phoneRegions)
+		for a, n := range l.phoneAreas {
+			if n >= l.opts.MinValueCount {
+				if s.PhoneAreas == nil {
+					s.PhoneAreas = map[string]float64{}
+				}
+				s.PhoneAreas[a] = float64(n) / float64(s.Phones)
+			}
+		}
+		// The mix: every way of writing that enough rows share to be a
+		// habit of the host's, not one customer's.
+		least := max(l.opts.MinValueCount, s.Phones/100)
+		for f, n := range l.phonePatterns {
+			if n >= least {
+				if s.PhoneFormats == nil {
+					s.PhoneFormats = map[PhoneFormat]float64{}
+				}
+				s.PhoneFormats[f] = float64(n) / float64(s.Phones)
+			}
+		}
 	}
 	if s.Tickets >= need {
 		format, n := top(l.ticketFormats)

@@ -145,10 +145,20 @@ func TestLearnAndApply(t *testing.T) {
 		assert.InDelta(t, 0.2, shape.EmailPatterns[canary.GivenDigits], 0.07)
 		assert.Len(t, shape.EmailDomains, 3)
 
-		// The shape holds aggregates, not rows.
+		// The shape holds aggregates, not rows: names only as the counts of
+		// those several rows share, never beside another part of a row.
+		names := shape.Names
+		shape.Names = canary.HostNames{}
 		dump := fmt.Sprintf("%#v", shape)
 		for _, name := range append(slices.Clone(knownGiven), knownFamily...) {
-			assert.NotContains(t, strings.ToLower(dump), strings.ToLower(name), "no name of the host in the shape")
+			assert.NotContains(t, strings.ToLower(dump), strings.ToLower(name), "no name of the host in the shape but in Names")
+		}
+		shape.Names = names
+		assert.Equal(t, 400, names.Rows)
+		require.NotEmpty(t, names.Given)
+		require.NotEmpty(t, names.Family)
+		for _, nc := range slices.Concat(names.Given, names.Family) {
+			assert.GreaterOrEqual(t, nc.Rows, 3, "%s: a name fewer rows share is not listed", nc.Name)
 		}
 		assert.NotRegexp(t, `555.?01\d\d`, dump, "no phone number of the host in the shape")
 		// A category every row shares is listed, as a count; nothing else of a row is.

@@ -3,7 +3,11 @@ package plant
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -40,6 +44,12 @@ type Mapping struct {
 	// NULL there, or "" when the column is NOT NULL.
 	Phone       string
 	PhoneFormat PhoneFormat
+	// PhoneFormats, when set, writes each seed's number in one of several
+	// formats, drawn by these weights from the seed's ID (so the same seed
+	// is always written the same way): a host whose rows mix "(415)
+	// 555-0132" and "415-555-0132" gets seeds mixed alike. It overrides
+	// PhoneFormat; Shape.ApplyMapping sets the host's mix.
+	PhoneFormats map[PhoneFormat]float64
 
 	// Ticket is the column of the ticket reference, as the seed holds it. An
 	// integer column takes a reference made of digits only.
@@ -165,6 +175,20 @@ func prepareWith(ctx context.Context, db *sql.DB, q queryer, m Mapping, forWrite
 			return nil, fmt.Errorf("%w: PhoneFormat: %w", ErrMapping, err)
 		}
 		m.PhoneFormat = f
+	}
+	if len(m.PhoneFormats) > 0 {
+		mix := make(map[PhoneFormat]float64, len(m.PhoneFormats))
+		for f, w := range m.PhoneFormats {
+			pf, err := ParsePhoneFormat(string(f))
+			if err != nil {
+				return nil, fmt.Errorf("%w: PhoneFormats: %w", ErrMapping, err)
+			}
+			if !(w >= 0) || math.IsInf(w, 0) {
+				return nil, fmt.Errorf("%w: PhoneFormats: %q has weight %v", ErrMapping, f, w)
+			}
+			mix[pf] += w
+		}
+		m.PhoneFormats = mix
 	}
 	type want struct {
 		role role
@@ -300,6 +324,11 @@ func (p *prepared) value(mc mapped, s canary.Seed) (any, error) {
 		if s.Phone == "" {
 			return nil, nil
 		}
+		if f := p.phoneFormat(s); f != p.m.PhoneFormat {
+			if v, err := f.Format(s.Phone); err == nil {
+				return v, nil
+			} // a pattern of another country's numbers: the main format
+		}
 		return p.m.PhoneFormat.Format(s.Phone)
 	case roleTicket:
 		return str(s.Ticket), nil
@@ -383,4 +412,29 @@ func (l *limitedWriter) Write(b []byte) (int, error) {
 		return 0, fmt.Errorf("%w: template output longer than %d bytes", ErrValueDoesNotFit, l.n)
 	}
 	return l.w.Write(b)
+}
+
+// phoneFormat is the format s's number is written in: PhoneFormat, or one
+// of PhoneFormats drawn by weight from the seed's ID.
+func (p *prepared) phoneFormat(s canary.Seed) PhoneFormat {
+	mix := p.m.PhoneFormats
+	if len(mix) == 0 {
+		return p.m.PhoneFormat
+	}
+	formats := slices.Sorted(maps.Keys(mix))
+	total := 0.0
+	for _, f := range formats {
+		total += mix[f]
+	}
+	if total <= 0 {
+		return p.m.PhoneFormat
+	}
+	// The ID's last eight bytes are random but for the two variant bits.
+	x := float64(binary.BigEndian.Uint64(s.ID[8:])<<2>>11) / (1 << 53) * total
+	for _, f := range formats {
+		if x -= mix[f]; x < 0 {
+			return f
+		}
+	}
+	return formats[len(formats)-1]
 }

@@ -32,8 +32,9 @@ type ColumnProfile struct {
 	// MaxLen is the longest value, in characters of its text form.
 	MaxLen int
 	// Values holds, for a low-cardinality column (at most
-	// LearnOptions.MaxValues distinct values), each value held by at least
-	// MinValueCount rows, most frequent first; Other counts the non-empty
+	// LearnOptions.MaxValues distinct values) or a column of towns (see
+	// Filler), each value held by at least MinValueCount rows, most
+	// frequent first; Other counts the non-empty
 	// rows holding a value not listed. Nil for other columns.
 	Values []ValueCount
 	Other  int
@@ -109,10 +110,15 @@ func profileColumns(ctx context.Context, p *prepared, src string, opts LearnOpti
 
 	for i := range cols {
 		c := &cols[i]
-		if !lowCardinality(*c, opts) {
+		limit := opts.MaxValues
+		switch {
+		case lowCardinality(*c, opts):
+		case placeColumn(*c):
+			limit = maxPlacesListed // a city held by several rows is a category too
+		default:
 			continue
 		}
-		if err := profileValues(ctx, p, src, &t.columns[i], c, opts); err != nil {
+		if err := profileValues(ctx, p, src, &t.columns[i], c, opts, limit); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -135,6 +141,22 @@ func lowCardinality(c ColumnProfile, opts LearnOptions) bool {
 	return c.Distinct > 0 && c.Distinct <= opts.MaxValues && filled >= opts.MinValueCount && c.MaxLen <= maxListedValueLen
 }
 
+// maxPlacesListed bounds the cities Learn lists of a city column, each held
+// by at least MinValueCount rows: where the host's customers live, so that
+// a Filler puts seeds in the same towns.
+const maxPlacesListed = 5000
+
+// placeColumn reports whether an unmapped column holds towns (its name says
+// city, town or locality), whose values Learn lists however many there are.
+func placeColumn(c ColumnProfile) bool {
+	if c.Role != "" && c.Role != "extra" {
+		return false
+	}
+	k, _ := classifyColumn(ColumnProfile{Name: c.Name}, "")
+	filled := c.Rows - c.Nulls - c.Blanks
+	return k == fillCity && c.Distinct > 0 && c.MaxLen <= maxListedValueLen && filled > 0
+}
+
 // maxListedValueLen bounds the values Learn lists: category names, not text.
 const maxListedValueLen = 64
 
@@ -147,11 +169,11 @@ func textOf(d Dialect, c *column) string {
 	return "CAST(" + q + " AS TEXT)"
 }
 
-func profileValues(ctx context.Context, p *prepared, src string, col *column, c *ColumnProfile, opts LearnOptions) error {
+func profileValues(ctx context.Context, p *prepared, src string, col *column, c *ColumnProfile, opts LearnOptions, limit int) error {
 	txt := textOf(p.d, col)
 	query := "SELECT " + txt + ", COUNT(*) FROM " + src + " WHERE " + quote(col.name) + " IS NOT NULL AND TRIM(" + txt + ") <> ''" +
 		" GROUP BY " + txt + " HAVING COUNT(*) >= " + strconv.Itoa(opts.MinValueCount) +
-		" ORDER BY COUNT(*) DESC, " + txt + " LIMIT " + strconv.Itoa(opts.MaxValues)
+		" ORDER BY COUNT(*) DESC, " + txt + " LIMIT " + strconv.Itoa(limit)
 	rows, err := p.q.QueryContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("plant: counting the values of %q: %w", col.name, err)

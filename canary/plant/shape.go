@@ -28,6 +28,15 @@ type Shape struct {
 	PhoneFormat PhoneFormat
 	PhoneShare  float64
 	PhoneRegion string
+	// PhoneFormats is the host's mix of ways of writing numbers: each
+	// pattern at least LearnOptions.MinValueCount rows and 1% of the phones
+	// share, with its share of the phones.
+	PhoneFormats map[PhoneFormat]float64
+	// PhoneAreas is the share of the host's numbers in each area ("+1 415":
+	// country code and area code), for the areas at least
+	// LearnOptions.MinValueCount rows share: where to hold owned numbers,
+	// since a seed's place follows its number's area.
+	PhoneAreas map[string]float64
 
 	// Tickets is how many ticket values read as references; TicketFormat is
 	// the most common format ("TM-########"), TicketShare its share, and
@@ -87,6 +96,11 @@ type Shape struct {
 	Domains   DomainProfile
 	Sharing   PhoneSharing
 	Messiness Messiness
+	// Names are the host's commonest given and family names, each held by
+	// at least LearnOptions.MinNameCount rows, with their counts: Apply
+	// gives them to the Generator, so seeds' names repeat as often among
+	// the table's rows as real customers' do.
+	Names canary.HostNames
 }
 
 // PhoneRate is the share of rows with a phone number; 0 when the Mapping
@@ -102,13 +116,18 @@ func (s Shape) PhoneRate() float64 {
 
 // Apply returns cfg with the learned parts filled in: TicketFormat,
 // TicketMin and TicketMax (unless cfg.NoTickets), CreatedFrom, CreatedTo,
-// CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns, Region
+// CreatedHours, CreatedWeekdays and CreatedZone, EmailPatterns (with the
+// host's share of handles, Messiness.Handle, as canary.Handle), Region
 // when cfg has none and the host's phones are of a region the Generator has
 // names for, Phoneless (the host's share of rows without a phone) when cfg
 // has none, Households when most of the host's shared numbers are
 // households, and PhoneShare, when cfg has none, to the host's own rows per
 // number (1 where few share), so seeds share numbers no more than the
-// host's rows do. Parts not learned keep cfg's values. Apply never touches
+// host's rows do; HostNames, when cfg has none, to the host's commonest
+// names; and MailboxShare, when cfg has none and both Mailboxes and
+// EmailDomains, to the host's share of addresses at the big providers
+// (Domains.Big), so seeds sit at mailboxes as often as customers sit at
+// the big providers. Parts not learned keep cfg's values. Apply never touches
 // EmailDomains, PhonePool or PhoneRegion: where seeds can be reached stays
 // the operator's choice.
 func (s Shape) Apply(cfg canary.Config) canary.Config {
@@ -121,7 +140,7 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 		cfg.CreatedZone = s.CreatedZone
 	}
 	if len(s.EmailPatterns) > 0 {
-		cfg.EmailPatterns = maps.Clone(s.EmailPatterns)
+		cfg.EmailPatterns = s.emailMix()
 	}
 	if cfg.Region == "" && slices.Contains(names.Regions(), s.PhoneRegion) {
 		cfg.Region = s.PhoneRegion
@@ -135,17 +154,47 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 	if cfg.PhoneShare == 0 && s.Sharing.WithPhone > 0 {
 		cfg.PhoneShare = s.Sharing.seedsPerNumber()
 	}
+	if cfg.HostNames.Rows == 0 && s.Names.Rows > 0 {
+		cfg.HostNames = canary.HostNames{Rows: s.Names.Rows, Given: slices.Clone(s.Names.Given), Family: slices.Clone(s.Names.Family),
+			GivenTail: slices.Clone(s.Names.GivenTail), FamilyTail: slices.Clone(s.Names.FamilyTail)}
+	}
+	if cfg.MailboxShare == 0 && len(cfg.Mailboxes) > 0 && len(cfg.EmailDomains) > 0 && s.Domains.Addresses > 0 {
+		cfg.MailboxShare = s.Domains.Big
+	}
 	return cfg
 }
 
 // ApplyMapping returns m with the host's phone format and creation-time
-// layout filled in where m leaves them empty.
+// layout filled in where m leaves them empty; with the phone format, the
+// host's mix of formats (PhoneFormats) when it writes numbers more than
+// one way.
 func (s Shape) ApplyMapping(m Mapping) Mapping {
 	if m.PhoneFormat == "" {
 		m.PhoneFormat = s.PhoneFormat
+		if m.PhoneFormats == nil && len(s.PhoneFormats) > 1 {
+			m.PhoneFormats = maps.Clone(s.PhoneFormats)
+		}
 	}
 	if m.CreatedLayout == "" {
 		m.CreatedLayout = s.CreatedLayout
 	}
 	return m
+}
+
+// emailMix is the host's mix of local-part patterns, nil when not learned:
+// EmailPatterns is of the addresses that spell a name, and the host's
+// handles ("sunnyfox87", Messiness.Handle) are the rest, which seeds take
+// as often.
+func (s Shape) emailMix() map[canary.EmailPattern]float64 {
+	if len(s.EmailPatterns) == 0 {
+		return nil
+	}
+	mix := maps.Clone(s.EmailPatterns)
+	if h := s.Messiness.Handle; h > 0 && h < 1 && mix[canary.Handle] == 0 {
+		for p, w := range mix {
+			mix[p] = w * (1 - h)
+		}
+		mix[canary.Handle] = h
+	}
+	return mix
 }

@@ -21,39 +21,45 @@ const newestTickets = 20
 // from gaps. ok is false when the host holds no ticket of the format among
 // its newest rows.
 func nextTicket(ctx context.Context, q queryer, p *prepared, format string, gaps Gaps, r *rand.Rand) (string, bool, error) {
+	latest, found, err := newestTicket(ctx, q, p, format)
+	if err != nil || !found {
+		return "", false, err
+	}
+	gap := uint64(max(1, math.Round(gaps.Draw(r))))
+	return canary.FormatTicket(format, latest+gap), true, nil
+}
+
+// newestTicket returns the largest ticket number of format among the
+// host's newest rows (by id, through q); found is false when none holds
+// one.
+func newestTicket(ctx context.Context, q queryer, p *prepared, format string) (latest uint64, found bool, err error) {
 	id, err := p.idColumn()
 	if err != nil || id == nil {
-		return "", false, err
+		return 0, false, err
 	}
 	ticket := p.col(roleTicket)
 	if ticket == nil {
-		return "", false, nil
+		return 0, false, nil
 	}
 	rows, err := q.QueryContext(ctx, "SELECT CAST("+quote(ticket.name)+" AS TEXT) FROM "+p.t.qualified()+
 		" WHERE "+quote(id.name)+" IS NOT NULL ORDER BY "+quote(id.name)+" DESC LIMIT "+p.d.placeholder(1), newestTickets)
 	if err != nil {
-		return "", false, fmt.Errorf("plant: reading the newest tickets of %q: %w", p.t.name, err)
+		return 0, false, fmt.Errorf("plant: reading the newest tickets of %q: %w", p.t.name, err)
 	}
 	defer rows.Close()
-	var latest uint64
-	found := false
 	for rows.Next() {
 		var v any
 		if err := rows.Scan(&v); err != nil {
-			return "", false, fmt.Errorf("plant: reading the newest tickets of %q: %w", p.t.name, err)
+			return 0, false, fmt.Errorf("plant: reading the newest tickets of %q: %w", p.t.name, err)
 		}
 		if f, n, ok := ticketShape(text(v)); ok && f == format && n >= latest {
 			latest, found = n, true
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", false, fmt.Errorf("plant: reading the newest tickets of %q: %w", p.t.name, err)
+		return 0, false, fmt.Errorf("plant: reading the newest tickets of %q: %w", p.t.name, err)
 	}
-	if !found {
-		return "", false, nil
-	}
-	gap := uint64(max(1, math.Round(gaps.Draw(r))))
-	return canary.FormatTicket(format, latest+gap), true, nil
+	return latest, found, nil
 }
 
 // TooFastError is a Schedule that would plant seeds faster than the host

@@ -93,7 +93,8 @@
 //	honeyseed.revision         Revision: 0 the first message, then 1, 2, … for each update
 //	honeyseed.placement        the placements of the tripped seeds, sorted
 //	honeyseed.suppressed       Suppressed, and honeyseed.suppressed_by: SuppressedBy
-//	honeyseed.seeds[]          id, placement, matches[]: field, value, evidence, confidence, candidates
+//	honeyseed.seeds[]          id, placement, retired and retired_at (a seed retired before the hit),
+//	                           matches[]: field, value, evidence, confidence, candidates
 //	honeyseed.evidence[]       Evidence: bounded excerpts
 //	honeyseed.event_ids[]      EventIDs: the carriers' message IDs
 //	honeyseed.attribution[]    Attribution: placement, score, seeds, after, before, reasons

@@ -249,8 +249,12 @@ type honeyseedFields struct {
 }
 
 type seedDoc struct {
-	ID        string     `json:"id"`
-	Placement string     `json:"placement"`
+	ID        string `json:"id"`
+	Placement string `json:"placement"`
+	// Retired marks a seed retired before it was hit: a copy taken while it
+	// was planted is still in use. RetiredAt says when.
+	Retired   bool       `json:"retired,omitempty"`
+	RetiredAt time.Time  `json:"retired_at,omitzero"`
 	Matches   []matchDoc `json:"matches,omitempty"`
 }
 
@@ -300,7 +304,11 @@ func seedDocs(a canary.Alert) []seedDoc {
 			return i
 		}
 		index[s.ID] = len(out)
-		out = append(out, seedDoc{ID: s.ID.String(), Placement: s.Placement})
+		d := seedDoc{ID: s.ID.String(), Placement: s.Placement}
+		if slices.Contains(a.RetiredSeeds, s.ID) {
+			d.Retired, d.RetiredAt = true, s.RetiredAt.UTC()
+		}
+		out = append(out, d)
 		return len(out) - 1
 	}
 	for _, s := range a.Seeds {
@@ -394,11 +402,24 @@ func summary(a canary.Alert, h honeyseedFields) string {
 	}
 	fmt.Fprintf(&b, " touched %s in %s (%s)",
 		plural(len(h.Seeds), "seed"), list(h.Placement, 3), plural(h.Count, "event"))
+	if n := retiredCount(h.Seeds); n > 0 {
+		fmt.Fprintf(&b, "; %d of them retired before the hit", n)
+	}
 	if len(a.Attribution) > 0 {
 		top := a.Attribution[0]
 		fmt.Fprintf(&b, "; likely leak: %s (%.0f%%)", top.Placement, 100*finite(top.Score))
 	}
 	return printable([]byte(b.String())) // one line, whatever a placement holds
+}
+
+func retiredCount(seeds []seedDoc) int {
+	n := 0
+	for _, s := range seeds {
+		if s.Retired {
+			n++
+		}
+	}
+	return n
 }
 
 func plural(n int, noun string) string {

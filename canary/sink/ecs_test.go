@@ -7,7 +7,10 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,6 +64,23 @@ func TestDocumentFields(t *testing.T) {
 		}
 		assert.Equal(t, tc.a.ID.String(), must(lookup(doc, "event.id")), tc.why)
 	}
+
+	t.Run("RetiredSeedMarked", func(t *testing.T) {
+		a := canarytest.AlertFor(9, canary.ChannelEmail)
+		retiredAt := a.FirstSeen.Add(-24 * time.Hour)
+		a.Seeds[0].RetiredAt = retiredAt
+		a.RetiredSeeds = []uuid.UUID{a.Seeds[0].ID}
+		d := NewDocument(a, nil)
+		seeds := must(lookup(decode(t, d), "honeyseed.seeds")).([]any)
+		require.NotEmpty(t, seeds)
+		first := seeds[0].(map[string]any)
+		assert.Equal(t, true, first["retired"], "the SOC sees the hit was on a retired seed")
+		assert.Equal(t, retiredAt.UTC().Format(time.RFC3339), first["retired_at"])
+		assert.Contains(t, d.doc.Message, "1 of them retired before the hit")
+
+		plain := decode(t, NewDocument(canarytest.AlertFor(9, canary.ChannelEmail), nil))
+		assert.NotContains(t, must(lookup(plain, "honeyseed.seeds")).([]any)[0].(map[string]any), "retired", "no mark on a planted seed")
+	})
 
 	t.Run("BadScoreStillEncodes", func(t *testing.T) {
 		a := canarytest.AlertFor(8, canary.ChannelEmail)

@@ -17,20 +17,23 @@ import (
 
 // The plaintext of a sealed seed is a compact binary record rather than JSON:
 // Add seals every seed of a batch, and at a million seeds the encoding is a
-// visible share of the time. Version 2, written now, is the version byte, the
+// visible share of the time. Version 3, written now, is the version byte, the
 // body's length (4 bytes, little-endian), the body, and zero bytes up to the
 // record's size class (see padSize), so that a sealed seed's length does not
-// track the length of its placement, name or fields. Version 1, still read,
-// is the version byte and the body, unpadded. The body:
+// track the length of its placement, name or fields. Version 2, still read, is
+// the same with a body that ends at ExpiresAt (no RetiredAt); version 1 is the
+// version byte and that body, unpadded. The body:
 //
 //	ID (16 bytes)
 //	Placement, Name.Given, Name.Family, Email, Phone, Ticket: uvarint length, bytes
 //	len(Fields) as uvarint, then key and value of each, sorted by key
-//	CreatedAt, PlantedAt, ExpiresAt: 0 for the zero time, else 1, then Unix
-//	seconds (varint) and nanoseconds (uvarint); they come back in UTC
+//	CreatedAt, PlantedAt, ExpiresAt, RetiredAt (version 3): 0 for the zero
+//	time, else 1, then Unix seconds (varint) and nanoseconds (uvarint); they
+//	come back in UTC
 const (
 	seedEncodingV1 = 1
 	seedEncodingV2 = 2
+	seedEncodingV3 = 3
 )
 
 // Size classes of sealed plaintexts: the smallest power of two at least the
@@ -58,7 +61,7 @@ var errBadRecord = errors.New("malformed record")
 
 func appendSeed(b []byte, s canary.Seed) []byte {
 	start := len(b)
-	b = append(b, seedEncodingV2, 0, 0, 0, 0)
+	b = append(b, seedEncodingV3, 0, 0, 0, 0)
 	b = appendSeedBody(b, s)
 	body := len(b) - start - 5
 	binary.LittleEndian.PutUint32(b[start+1:], uint32(body))
@@ -66,6 +69,11 @@ func appendSeed(b []byte, s canary.Seed) []byte {
 }
 
 func appendSeedBody(b []byte, s canary.Seed) []byte {
+	return appendTime(appendSeedBodyV2(b, s), s.RetiredAt)
+}
+
+// appendSeedBodyV2 is the body of versions 1 and 2, which end at ExpiresAt.
+func appendSeedBodyV2(b []byte, s canary.Seed) []byte {
 	b = append(b, s.ID[:]...)
 	for _, v := range [...]string{s.Placement, s.Name.Given, s.Name.Family, s.Email, s.Phone, s.Ticket} {
 		b = appendString(b, v)
@@ -103,9 +111,10 @@ func appendTime(b []byte, t time.Time) []byte {
 // decodeSeed parses what appendSeed wrote. It never panics on other input.
 func decodeSeed(b []byte) (canary.Seed, error) {
 	d := decoder{b: b}
-	switch v := d.byte(); v {
+	v := d.byte()
+	switch v {
 	case seedEncodingV1:
-	case seedEncodingV2:
+	case seedEncodingV2, seedEncodingV3:
 		var n uint32
 		if l := d.bytes(4); l != nil {
 			n = binary.LittleEndian.Uint32(l)
@@ -135,6 +144,9 @@ func decodeSeed(b []byte) (canary.Seed, error) {
 	}
 	for _, p := range [...]*time.Time{&s.CreatedAt, &s.PlantedAt, &s.ExpiresAt} {
 		*p = d.time()
+	}
+	if v >= seedEncodingV3 {
+		s.RetiredAt = d.time()
 	}
 	if d.err != nil || len(d.b) != 0 {
 		return canary.Seed{}, errBadRecord

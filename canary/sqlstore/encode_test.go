@@ -17,6 +17,7 @@ func TestSeedEncodingRoundTrip(t *testing.T) {
 	full.Fields = map[string]string{"city": "Leeds", "company": "Harbour Logistics", "": "empty key", "note": ""}
 	full.ExpiresAt = full.PlantedAt.Add(time.Hour).In(time.FixedZone("CET", 3600))
 	full.CreatedAt = time.Date(1901, 2, 3, 4, 5, 6, 7, time.UTC) // before 1970, with nanoseconds
+	full.RetiredAt = full.PlantedAt.Add(30 * time.Minute)
 	for _, tc := range []struct {
 		s   canary.Seed
 		why string
@@ -110,13 +111,27 @@ func TestPadSize(t *testing.T) {
 	}
 }
 
-// Records sealed before padding (version 1, unpadded) still open.
-func TestSeedEncodingV1StillReads(t *testing.T) {
+// Records sealed before padding (version 1, unpadded) and before RetiredAt
+// (version 2) still open, with no retirement.
+func TestSeedEncodingOlderVersionsStillRead(t *testing.T) {
 	s := canarytest.Seed(4, "crm/eu")
-	v1 := append([]byte{seedEncodingV1}, appendSeedBody(nil, s)...)
+	s.ExpiresAt = s.PlantedAt.Add(time.Hour)
+	v1 := append([]byte{seedEncodingV1}, appendSeedBodyV2(nil, s)...)
 	got, err := decodeSeed(v1)
 	require.NoError(t, err)
 	canarytest.AssertSeedEqual(t, s, got)
+
+	body := appendSeedBodyV2(nil, s)
+	v2 := append([]byte{seedEncodingV2, byte(len(body)), 0, 0, 0}, body...)
+	v2 = append(v2, make([]byte, padSize(len(v2), minSeedClass)-len(v2))...)
+	got, err = decodeSeed(v2)
+	require.NoError(t, err)
+	canarytest.AssertSeedEqual(t, s, got)
+	assert.True(t, got.RetiredAt.IsZero(), "version 2 holds no retirement")
+
+	v2[0] = seedEncodingV3 // a version-3 body is one time longer: the length no longer fits
+	_, err = decodeSeed(v2)
+	assert.Error(t, err, "a version-3 record with a version-2 body is refused")
 
 	padded := appendSeed(nil, s)
 	padded[len(padded)-1] = 1

@@ -233,6 +233,8 @@ func kindName(kind byte) string {
 		return "seed"
 	case kindAlert:
 		return "alert"
+	case kindSettings:
+		return "settings row"
 	}
 	return "delivery error"
 }

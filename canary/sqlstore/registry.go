@@ -564,7 +564,7 @@ func (s *Store) seedPage(ctx context.Context, ks *keySet, after int64) ([]canary
 }
 
 // Retire implements canary.Registry. The seed is re-sealed with its new
-// ExpiresAt, and the change is logged so that other processes drop their
+// RetiredAt, and the change is logged so that other processes drop their
 // cached copy at their next refresh.
 func (s *Store) Retire(ctx context.Context, id uuid.UUID, at time.Time) error {
 	if err := s.usable(); err != nil {
@@ -589,7 +589,7 @@ func (s *Store) Retire(ctx context.Context, id uuid.UUID, at time.Time) error {
 		if err != nil {
 			return err
 		}
-		sd.ExpiresAt = at
+		sd.RetiredAt = at
 		sealed := ks.seal(nil, kindSeed, idm, "", appendSeed(nil, sd))
 		if _, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE honeyseed_seeds SET sealed = ? WHERE seq = ?`), sealed, seq); err != nil {
 			return dbError("retiring seed", err)

@@ -56,6 +56,9 @@ func (s *Store) Rotate(ctx context.Context, newSecret Secret) error {
 		if err := s.rotateDeliveries(ctx, tx, old, nks); err != nil {
 			return err
 		}
+		if err := s.rotateSettings(ctx, tx, old, nks); err != nil {
+			return err
+		}
 		// Replay keys are MACs under the old keys, and cannot be re-keyed.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM honeyseed_replay`); err != nil {
 			return dbError("rotating secret", err)

@@ -12,7 +12,7 @@ import (
 
 // schemaVersion is the schema this code writes. migrations[v] takes a database
 // from version v to v+1; version 0 is an empty database.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // The tables, in SQLite's spelling: dialect.ddl rewrites the types for
 // PostgreSQL. Nothing here holds a value in clear (see the package doc's
@@ -81,6 +81,10 @@ CREATE TABLE honeyseed_index (
 );
 -- Tells Open to fill in the tags, the index and the shape row.
 INSERT INTO honeyseed_meta (name, value) VALUES ('fill_tags', '1');`,
+	4: `
+-- Seeds gained RetiredAt (sealed, seed encoding version 3): tells Open to move
+-- the retirements older code stored in ExpiresAt (see retire.go).
+INSERT INTO honeyseed_meta (name, value) VALUES ('retired_at', '1');`,
 }
 
 // dialect holds what differs between SQLite and PostgreSQL.

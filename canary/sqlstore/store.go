@@ -172,6 +172,9 @@ func (s *Store) init(ctx context.Context, ks *keySet) error {
 	if err := s.Refresh(ctx); err != nil {
 		return err
 	}
+	if err := s.fillRetiredAt(ctx); err != nil {
+		return err
+	}
 	return s.fillTags(ctx)
 }
 

@@ -53,7 +53,7 @@ func TestTwoStoresShareDatabase(t *testing.T) {
 		got, err = b.Lookup(ctx, canary.FieldEmail, email)
 		require.NoError(t, err)
 		require.Len(t, got, 1)
-		assert.True(t, at.Equal(got[0].ExpiresAt), "retirement propagated: ExpiresAt %v", got[0].ExpiresAt)
+		assert.True(t, at.Equal(got[0].RetiredAt), "retirement propagated: RetiredAt %v", got[0].RetiredAt)
 
 		// Duplicates are checked against the database, not b's index.
 		dup := s2
@@ -199,7 +199,7 @@ func TestRotate(t *testing.T) {
 			got, err = s.Lookup(ctx, canary.FieldEmail, mustEmail(t, seeds[0].Email))
 			require.NoError(t, err)
 			require.Len(t, got, 1)
-			assert.False(t, got[0].ExpiresAt.IsZero(), "retirement survives rotation")
+			assert.False(t, got[0].RetiredAt.IsZero(), "retirement survives rotation")
 			_, err = s.Get(ctx, seeds[2].ID)
 			assert.NoError(t, err)
 			due, err := s.Due(ctx, a.FirstSeen.Add(2*time.Hour), 10)

@@ -38,7 +38,9 @@
 // fold (Outbox.Update with sinks), and Outbox.Delivered leaves a newer
 // revision pending, so no update is lost to a crash or to a send in flight.
 // Repeats between those points are counted in the store and carried by the
-// next update. The sender and the seed set are part of the alert ID, so an
+// next update; when a storm stops between two points, the Watcher sends the
+// count the sinks lack as a trailing update once the alert has had no repeat
+// for Updates.Quiet (default five minutes), checked by Flush. The sender and the seed set are part of the alert ID, so an
 // update brings more events, fields hit and excerpts, never another sender:
 // a new sender or seed set is a new alert. With the default one-hour
 // GroupWindow a window ends before the hourly update would; a longer window

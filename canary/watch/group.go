@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/honeyseed/honeyseed/canary"
 )
 
@@ -27,14 +29,30 @@ const (
 // 100th, 1000th… event; the 1st is the alert itself), and one for any repeat
 // at least Every after the last revision, so an alert still active is updated
 // at least that often. A repeat between those points is counted in the store
-// and carried by the next update. The zero value is the default policy.
+// and carried by the next update; when a storm stops between two of them, a
+// Watcher sends the count the sinks lack as a trailing update once the alert
+// has been quiet for Quiet. The zero value is the default policy.
 type Updates struct {
 	// Factor is the ratio between the counts that send an update. Default 10.
 	Factor int
 	// Every is the longest an active alert goes without an update. Default one hour.
 	Every time.Duration
+	// Quiet is how long an alert goes without a repeat before the Watcher
+	// sends a count the sinks do not have yet, as a trailing update (same ID,
+	// Revision raised). Default 5 minutes; negative: no trailing update.
+	// The Watcher keeps the alerts waiting for one in memory: Close enqueues
+	// them at once, so a restart loses none, but a crash loses the
+	// trailing update (not the count, which is stored, and goes with the
+	// alert's next update).
+	Quiet time.Duration
 	// Off sends no updates: sinks hear of a group once, as before updates existed.
 	Off bool
+}
+
+// trails reports whether the policy sends trailing updates.
+func (p Updates) trails() bool {
+	p = p.withDefaults()
+	return !p.Off && p.Quiet > 0
 }
 
 func (p Updates) withDefaults() Updates {
@@ -43,6 +61,9 @@ func (p Updates) withDefaults() Updates {
 	}
 	if p.Every <= 0 {
 		p.Every = time.Hour
+	}
+	if p.Quiet == 0 {
+		p.Quiet = 5 * time.Minute
 	}
 	return p
 }
@@ -87,12 +108,28 @@ func Record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (crea
 // several, each have their fold counted: a fold that loses a race is read and
 // done again.
 func (p Updates) Record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (created bool, err error) {
+	r, err := p.record(ctx, o, a, sinks)
+	return r.created, err
+}
+
+// recorded is what one Record did.
+type recorded struct {
+	created bool
+	// held: a fold was stored without an update, so the sinks lack its
+	// count; revision is the alert's Revision after it. updated: a fold
+	// was stored with an update, which carries every count before it.
+	held, updated bool
+	revision      int
+}
+
+func (p Updates) record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (recorded, error) {
 	p = p.withDefaults()
 	stored, created, err := o.Record(ctx, a, sinks)
+	r := recorded{created: created}
 	for err == nil && !created {
 		folded := stored.Clone()
 		if !merge(&folded, a.Clone()) {
-			return false, nil // a redelivery: nothing new
+			return r, nil // a redelivery: nothing new
 		}
 		var requeue []string
 		if p.due(stored, folded) {
@@ -102,6 +139,7 @@ func (p Updates) Record(ctx context.Context, o Outbox, a canary.Alert, sinks []s
 		}
 		var ok bool
 		if ok, err = o.Update(ctx, folded, stored.Count, requeue); ok || err != nil {
+			r.held, r.updated, r.revision = ok && requeue == nil, ok && requeue != nil, folded.Revision
 			break
 		}
 		if err = ctx.Err(); err != nil {
@@ -109,7 +147,26 @@ func (p Updates) Record(ctx context.Context, o Outbox, a canary.Alert, sinks []s
 		}
 		stored, err = o.Alert(ctx, a.ID)
 	}
-	return created, err
+	return r, err
+}
+
+// trail enqueues the trailing update of alert id for sinks: the stored
+// alert, with its count, at the next Revision. It does nothing when the
+// stored Revision is past revision (the one the held fold left): a later
+// update carried the count. A fold that races it wins (Update's ifCount),
+// and its writer sends or holds that count. It reports whether it enqueued one.
+func trail(ctx context.Context, o Outbox, id uuid.UUID, revision int, sinks []string) (bool, error) {
+	stored, err := o.Alert(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if stored.Revision != revision {
+		return false, nil
+	}
+	up := stored.Clone()
+	up.Revision++
+	up.RevisedAt = up.LastSeen
+	return o.Update(ctx, up, stored.Count, sinks)
 }
 
 // merge folds b into a as Record describes, and reports whether b brought a
@@ -156,6 +213,11 @@ func merge(a *canary.Alert, b canary.Alert) (changed bool) {
 	for _, s := range b.Seeds {
 		if !slices.ContainsFunc(a.Seeds, func(x canary.Seed) bool { return x.ID == s.ID }) {
 			a.Seeds = append(a.Seeds, s)
+		}
+	}
+	for _, id := range b.RetiredSeeds {
+		if !slices.Contains(a.RetiredSeeds, id) {
+			a.RetiredSeeds = append(a.RetiredSeeds, id)
 		}
 	}
 	return true

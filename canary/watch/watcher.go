@@ -112,6 +112,18 @@ type Watcher struct {
 
 	mu     sync.Mutex
 	health map[string]*SinkHealth
+
+	// trailing holds the alerts whose latest fold here reached no sink,
+	// until they are quiet for Updates.Quiet (see Updates).
+	trailMu  sync.Mutex
+	trailing map[uuid.UUID]heldFold
+}
+
+// heldFold is an alert whose count the sinks lack.
+type heldFold struct {
+	revision int       // the alert's Revision after the fold
+	at       time.Time // when it was folded, by Config.Now
+	sinks    []string
 }
 
 // SinkHealth is what the dispatcher knows of one sink.
@@ -170,6 +182,7 @@ func New(cfg Config) (*Watcher, error) {
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 		health:     map[string]*SinkHealth{},
+		trailing:   map[uuid.UUID]heldFold{},
 	}
 	for name, s := range cfg.Sinks {
 		if name == "" || s == nil {
@@ -225,9 +238,17 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev canary.Event) error {
 	if a.Suppressed {
 		sinks = w.suppressedSinks
 	}
-	if _, err := w.cfg.Updates.Record(ctx, w.cfg.Outbox, a, sinks); err != nil {
+	r, err := w.cfg.Updates.record(ctx, w.cfg.Outbox, a, sinks)
+	if err != nil {
 		return fmt.Errorf("watch: recording alert: %w", err)
 	}
+	w.trailMu.Lock()
+	if r.held && w.cfg.Updates.trails() {
+		w.trailing[a.ID] = heldFold{revision: r.revision, at: w.cfg.Now(), sinks: sinks}
+	} else if r.updated {
+		delete(w.trailing, a.ID)
+	}
+	w.trailMu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -274,7 +295,19 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 		a.EventIDs = []string{ev.ID}
 	}
 	a.Suppressed, a.SuppressedBy = w.ownTraffic(ev)
+	a.RetiredSeeds = retiredBy(seeds, ev.At)
 	return a
+}
+
+// retiredBy lists the seeds that had been retired at t.
+func retiredBy(seeds []canary.Seed, t time.Time) []uuid.UUID {
+	var out []uuid.UUID
+	for _, s := range seeds {
+		if s.RetiredBy(t) {
+			out = append(out, s.ID)
+		}
+	}
+	return out
 }
 
 // alertNamespace scopes alert IDs (UUID v5) to honeyseed.
@@ -437,7 +470,8 @@ func (w *Watcher) Start() {
 }
 
 // Close stops the dispatcher and waits for it. Pending deliveries stay in the
-// outbox for the next start. It is safe to call more than once.
+// outbox for the next start, and so do the trailing updates not yet due
+// (see Updates), enqueued now. It is safe to call more than once.
 func (w *Watcher) Close() error {
 	w.closeOnce.Do(func() {
 		close(w.stop)
@@ -445,8 +479,48 @@ func (w *Watcher) Close() error {
 		if w.running {
 			<-w.done
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.SendTimeout)
+		defer cancel()
+		w.trailQuiet(ctx, true)
 	})
 	return nil
+}
+
+// trailQuiet enqueues the trailing update of every held alert quiet for
+// Updates.Quiet, or of every held alert when all is set, and reports how
+// many it enqueued. One that fails to enqueue is held for the next try.
+func (w *Watcher) trailQuiet(ctx context.Context, all bool) int {
+	if !w.cfg.Updates.trails() {
+		return 0
+	}
+	quiet := w.cfg.Updates.withDefaults().Quiet
+	now := w.cfg.Now()
+	due := map[uuid.UUID]heldFold{}
+	w.trailMu.Lock()
+	for id, h := range w.trailing {
+		if all || now.Sub(h.at) >= quiet {
+			due[id] = h
+			delete(w.trailing, id)
+		}
+	}
+	w.trailMu.Unlock()
+	sent := 0
+	for id, h := range due {
+		ok, err := trail(ctx, w.cfg.Outbox, id, h.revision, h.sinks)
+		if err != nil {
+			w.cfg.Logger.Error("watch: enqueueing trailing update", "alert", id, "err", err)
+			w.trailMu.Lock()
+			if _, newer := w.trailing[id]; !newer {
+				w.trailing[id] = h
+			}
+			w.trailMu.Unlock()
+			continue
+		}
+		if ok {
+			sent++
+		}
+	}
+	return sent
 }
 
 func (w *Watcher) dispatch() {
@@ -481,9 +555,11 @@ func (w *Watcher) dispatch() {
 // to join it: a small delay to an alert, a large saving in a storm.
 const dispatchBatch = 25 * time.Millisecond
 
-// Flush delivers every delivery that is due now and returns how many
-// succeeded. The dispatcher calls it; tests and one-shot tools may too.
+// Flush enqueues the trailing updates that are due (see Updates), delivers
+// every delivery that is due now and returns how many succeeded. The
+// dispatcher calls it; tests and one-shot tools may too.
 func (w *Watcher) Flush(ctx context.Context) int {
+	w.trailQuiet(ctx, false)
 	delivered := 0
 	for ctx.Err() == nil {
 		due, err := w.cfg.Outbox.Due(ctx, w.cfg.Now(), 64)

@@ -98,20 +98,41 @@ func run(ctx context.Context) error {
 		shape.PhoneFormat, shape.TicketFormat, shape.TicketMin, shape.TicketMax,
 		shape.CreatedFrom.Format("2006-01-02"), shape.CreatedTo.Format("2006-01-02"))
 
-	cfg := shape.Apply(canary.DemoConfig()) // domains and numbers stay the demo's reserved ones
-	cfg.Registry = store
-	if cfg.Exclude, err = plant.Exclude(ctx, host, mapping); err != nil { // never a real customer's ticket
+	// Most of the host's customers are at a few big mailbox providers (here
+	// reserved names standing for them): seeds hide there only in mailboxes
+	// the operator opens. Needs says how many; ProposeMailboxes proposes
+	// them, named as the host's customers are.
+	exclude, err := plant.Exclude(ctx, host, mapping) // never a real customer's address or ticket
+	if err != nil {
 		return err
 	}
+	const seeds = 24
+	need := shape.Needs(seeds)
+	boxes, err := shape.ProposeMailboxes(need.Mailboxes, plant.MailboxOptions{Exclude: exclude})
+	if err != nil {
+		return err
+	}
+	base := canary.DemoConfig() // numbers and the other domains stay the demo's reserved ones
+	for _, b := range boxes {
+		base.Mailboxes = append(base.Mailboxes, b.Address) // the operator opens each, then lists it
+	}
+	if err := shape.CheckDomains(base, seeds); err != nil {
+		return err
+	}
+	fmt.Printf("== %d seeds need %d owned mailboxes at the host's providers and %d owned domains; proposed e.g. %s\n\n",
+		seeds, need.Mailboxes, need.Domains, boxes[0].Address)
+	cfg := shape.Apply(base)
+	cfg.Registry = store
+	cfg.Exclude = exclude
 	gen, err := canary.NewGenerator(cfg)
 	if err != nil {
 		return err
 	}
-	live, err := gen.Generate("support-db/eu", 12)
+	live, err := gen.Generate("support-db/eu", seeds/2)
 	if err != nil {
 		return err
 	}
-	export, err := gen.Generate("export/2026-11-crm", 12)
+	export, err := gen.Generate("export/2026-11-crm", seeds/2)
 	if err != nil {
 		return err
 	}
@@ -131,7 +152,7 @@ func run(ctx context.Context) error {
 	forced := false
 	if errors.Is(err, plant.ErrAuditFailed) {
 		// A demo table this small cannot hide a dozen seeds; a real deployment
-		// fixes the tells (more owned domains, a longer drip) instead.
+		// fixes the tells (a drip at the host's rate, see plant's package doc) instead.
 		forced = true
 		report, err = plant.Plant(ctx, host, shape.ApplyMapping(mapping), live, plant.PlantOptions{Force: true})
 	}

@@ -70,20 +70,27 @@ func printAlert(w io.Writer, a canary.Alert) {
 	fmt.Fprintf(w, "%s %s %s from %q, %d event(s), %s .. %s\n", a.ID, state, a.Channel, a.Sender, a.Count,
 		a.FirstSeen.UTC().Format(time.RFC3339), a.LastSeen.UTC().Format(time.RFC3339))
 	for _, s := range a.Seeds {
-		fmt.Fprintf(w, "    seed %s of %s%s\n", s.ID, s.Placement, retiredNote(s, a.FirstSeen))
+		fmt.Fprintf(w, "    seed %s of %s%s\n", s.ID, s.Placement, retiredNote(a, s))
 	}
 	if len(a.Attribution) > 0 {
 		fmt.Fprintf(w, "    most likely leaked from %s (score %.2f)\n", a.Attribution[0].Placement, a.Attribution[0].Score)
 	}
 }
 
-// retiredNote says when a seed hit at t had been retired: the contact still
-// proves a leak, from a copy taken while it was planted.
-func retiredNote(s canary.Seed, t time.Time) string {
-	if s.ExpiresAt.IsZero() || t.Before(s.ExpiresAt) {
+// retiredNote says when a seed the alert hit had been retired: the contact
+// still proves a leak, from a copy taken while it was planted.
+func retiredNote(a canary.Alert, s canary.Seed) string {
+	if !hitRetired(a, s) {
 		return ""
 	}
-	return ", retired " + s.ExpiresAt.UTC().Format(time.RFC3339) + " (hit after retirement)"
+	return ", retired " + s.RetiredAt.UTC().Format(time.RFC3339) + " (hit after retirement)"
+}
+
+// hitRetired reports whether a hit s after it was retired: the Watcher names
+// such seeds in Alert.RetiredSeeds; for an alert recorded before it did, the
+// seed's copy in the alert says when it was retired.
+func hitRetired(a canary.Alert, s canary.Seed) bool {
+	return slices.Contains(a.RetiredSeeds, s.ID) || s.RetiredBy(a.FirstSeen)
 }
 
 // alertFilter is what the alerts flags select; its zero value keeps everything.
@@ -145,6 +152,6 @@ func retire(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := store.Retire(ctx, u, at); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "retired %s at %s: it stays registered, and a hit on it still alerts\n", u, at.UTC().Format(time.RFC3339))
+	fmt.Fprintf(stdout, "retired %s at %s: it stays registered, and a hit on it still alerts, marked as after retirement\n", u, at.UTC().Format(time.RFC3339))
 	return nil
 }

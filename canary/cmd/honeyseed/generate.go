@@ -143,7 +143,7 @@ func seedJSON(s canary.Seed) map[string]any {
 // generateAndRegister draws seeds with cfg and registers them in store, which
 // also keeps them unique against everything registered before.
 func generateAndRegister(ctx context.Context, store *sqlstore.Store, cfg canary.Config, gf genFlags) ([]canary.Seed, error) {
-	seeds, err := generateSeeds(store, cfg, gf)
+	seeds, err := generateSeeds(ctx, store, cfg, gf)
 	if err != nil {
 		return nil, err
 	}
@@ -156,8 +156,12 @@ func generateAndRegister(ctx context.Context, store *sqlstore.Store, cfg canary.
 
 // generateSeeds makes the seeds without registering them, unique against
 // what store holds.
-func generateSeeds(store *sqlstore.Store, cfg canary.Config, gf genFlags) ([]canary.Seed, error) {
+func generateSeeds(ctx context.Context, store *sqlstore.Store, cfg canary.Config, gf genFlags) ([]canary.Seed, error) {
 	cfg.Registry = store
+	var err error
+	if cfg.DotInsensitiveDomains, err = dotInsensitiveDomains(ctx, store, "the generator config", cfg.DotInsensitiveDomains, cfg.EmailDomains); err != nil {
+		return nil, err
+	}
 	gen, err := canary.NewGenerator(cfg)
 	if err != nil {
 		return nil, err

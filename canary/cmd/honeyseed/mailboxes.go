@@ -1,25 +1,22 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/inbound"
-	"github.com/honeyseed/honeyseed/canary/internal/gen"
-	"github.com/honeyseed/honeyseed/canary/internal/names"
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 	"github.com/honeyseed/honeyseed/canary/plant"
 )
@@ -45,116 +42,85 @@ func mailboxesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 // mailboxesPlan proposes identities and local parts for mailboxes the
-// operator then creates by hand. It writes nothing.
+// operator then creates by hand (plant's Shape.ProposeMailboxes). It
+// writes nothing.
 func mailboxesPlan(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("mailboxes plan", flag.ContinueOnError)
 	n := fs.Int("n", 20, "how many mailboxes to propose")
-	provider := fs.String("provider", "", "the provider's mail domain, e.g. gmail.com (required)")
-	region := fs.String("region", "US", "population the names are drawn from: US, GB or ES")
+	provider := fs.String("provider", "", "the provider's mail domain, e.g. gmail.com (required without -host; with it, default the host's big providers in their shares)")
+	region := fs.String("region", "", "population the names are drawn from: US, GB or ES (default the host's, else US)")
 	seedHex := fs.String("seed", "", "64 hex digits for reproducible output (tests); default crypto-random")
-	host := fs.String("host", "", "a host's CSV export `file` to learn the pattern mix from (default: the measured mix)")
+	host := fs.String("host", "", "a host's CSV export `file` to learn names, the pattern mix and providers from (default: the measured mix)")
 	format := fs.String("format", "plain", "the export's format: zendesk, salesforce, hubspot or plain")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	patterns := canary.DefaultEmailPatterns()
-	if *host != "" {
-		learned, err := learnPatterns(*host, *format)
-		if err != nil {
-			return err
+	var opts plant.MailboxOptions
+	if *provider != "" {
+		domain, reason := norm.AppendDomain(nil, strings.TrimSpace(*provider))
+		if reason != "" {
+			return usageErr("mailboxes plan: -provider %q: %s", *provider, reason)
 		}
-		if len(learned) > 0 {
-			patterns = learned
-		}
+		opts.Providers = map[string]float64{string(domain): 1}
 	}
-	domain, reason := norm.AppendDomain(nil, strings.TrimSpace(*provider))
 	switch {
-	case *provider == "":
-		return usageErr("mailboxes plan: -provider is required")
-	case reason != "":
-		return usageErr("mailboxes plan: -provider %q: %s", *provider, reason)
+	case *provider == "" && *host == "":
+		return usageErr("mailboxes plan: -provider is required without -host")
 	case *n < 1 || *n > 10000:
 		return usageErr("mailboxes plan: -n must be 1 to 10000")
 	}
-	reg := strings.ToUpper(*region)
-	if !strings.Contains(" US GB ES ", " "+reg+" ") {
-		return usageErr("mailboxes plan: -region %q: US, GB or ES", *region)
+	if *region != "" {
+		opts.Region = strings.ToUpper(*region)
+		if !strings.Contains(" US GB ES ", " "+opts.Region+" ") {
+			return usageErr("mailboxes plan: -region %q: US, GB or ES", *region)
+		}
 	}
-	var seed [32]byte
 	if *seedHex != "" {
 		b, err := hex.DecodeString(*seedHex)
 		if err != nil || len(b) != 32 {
 			return usageErr("mailboxes plan: -seed needs 64 hex digits")
 		}
-		copy(seed[:], b)
-	} else if _, err := crand.Read(seed[:]); err != nil {
-		return fmt.Errorf("mailboxes plan: reading randomness: %w", err)
+		copy(opts.Seed[:], b)
 	}
-	r := rand.New(rand.NewChaCha8(seed))
-	var lp gen.LocalParts
-	cum := 0.0 // cumulative weights, in pattern order
-	for p := canary.GivenDotFamily; p <= canary.InitialFamilyDigits; p++ {
-		if w := patterns[p]; w > 0 {
-			cum += w
-			lp.Patterns = append(lp.Patterns, gen.Pattern(p))
-			lp.Weights = append(lp.Weights, cum)
+	var shape plant.Shape
+	if *host != "" {
+		var err error
+		if shape, err = learnHost(*host, *format); err != nil {
+			return err
 		}
 	}
-	now := time.Now().Year()
+	proposed, err := shape.ProposeMailboxes(*n, opts)
+	if err != nil {
+		return fmt.Errorf("mailboxes plan: %w", err)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ADDRESS\tGIVEN\tFAMILY\tBORN")
-	seen := map[string]bool{}
-	for made, tries := 0, 0; made < *n && tries < 100**n; tries++ {
-		sex := names.Female
-		if r.IntN(100) >= 51 {
-			sex = names.Male
-		}
-		born := names.BirthYear(r, reg, now)
-		given, family := names.Given(r, reg, sex, born), names.Family(r, reg)
-		local := string(lp.Draw(r, given, family, born))
-		if !providerAccepts(string(domain), local) || seen[local] {
-			continue
-		}
-		seen[local] = true
-		made++
-		fmt.Fprintf(tw, "%s@%s\t%s\t%s\t%d\n", local, domain, given, family, born)
+	for _, p := range proposed {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", p.Address, p.Given, p.Family, p.Born)
 	}
 	return tw.Flush()
 }
 
-// learnPatterns learns the local-part pattern mix of a host's CSV export.
-func learnPatterns(path, format string) (map[canary.EmailPattern]float64, error) {
+// learnHost learns the Shape of a host's CSV export.
+func learnHost(path, format string) (plant.Shape, error) {
 	cf, err := plant.ParseCSVFormat(format)
 	if err != nil {
-		return nil, usageErr("mailboxes plan: -format: %v", err)
+		return plant.Shape{}, usageErr("mailboxes plan: -format: %v", err)
 	}
 	m, err := plant.ExportMapping(cf)
 	if err != nil {
-		return nil, err
+		return plant.Shape{}, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("mailboxes plan: -host: %w", err)
+		return plant.Shape{}, fmt.Errorf("mailboxes plan: -host: %w", err)
 	}
 	defer f.Close()
 	shape, err := plant.LearnCSV(context.Background(), f, m, plant.LearnOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("mailboxes plan: -host %s: %w", path, err)
+		return plant.Shape{}, fmt.Errorf("mailboxes plan: -host %s: %w", path, err)
 	}
-	return shape.EmailPatterns, nil
-}
-
-// providerAccepts reports whether a provider would let a user register
-// local: Gmail takes 6 to 30 letters, digits and dots; others are given the
-// common 3 to 30 characters with no leading or trailing dot.
-func providerAccepts(domain, local string) bool {
-	if len(local) < 3 || len(local) > 30 || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
-		return false
-	}
-	if domain == "gmail.com" || domain == "googlemail.com" {
-		return len(local) >= 6 && !strings.ContainsAny(local, "_-")
-	}
-	return true
+	return shape, nil
 }
 
 // mailboxesAdd records an owned mailbox, or those of a JSON file, in the
@@ -162,7 +128,8 @@ func providerAccepts(domain, local string) bool {
 // only (an environment variable's or a file's name, never the secret).
 func mailboxesAdd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("mailboxes add", flag.ContinueOnError)
-	file := fs.String("file", defaultMailboxFile, "the mailbox `file` to add to (created if missing)")
+	file := fs.String("file", "", "the mailbox `file` to add to (created if missing); default "+defaultMailboxFile+" beside -registry, where serve reads it")
+	registry := fs.String("registry", "honeyseed.db", "the SQLite registry `file` whose directory holds the default mailbox file")
 	from := fs.String("from", "", "JSON `file` with an array of mailboxes to add, in the mailbox file's form")
 	var mb inbound.IMAPMailbox
 	fs.StringVar(&mb.Address, "address", "", "the mailbox's exact address")
@@ -176,6 +143,9 @@ func mailboxesAdd(args []string, stdout io.Writer) error {
 	fs.StringVar(&mb.Folder, "folder", "", "folder to watch (default INBOX)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	if *file == "" {
+		*file = defaultMailboxPath(*registry)
 	}
 	mb.TLS, mb.Auth = inbound.IMAPTLSMode(*tlsMode), inbound.IMAPAuth(*auth)
 	var add []inbound.IMAPMailbox
@@ -302,6 +272,54 @@ func writeMailboxFile(path string, list []inbound.IMAPMailbox) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// defaultMailboxPath is where a command looks for the mailbox file when
+// none is named: beside the SQLite registry (with PostgreSQL, beside the
+// -registry path all the same, by default the working directory).
+func defaultMailboxPath(registry string) string {
+	return filepath.Join(filepath.Dir(registry), defaultMailboxFile)
+}
+
+// serveMailboxes returns the mailboxes serve watches: the config's "imap"
+// and those of its mailbox file (mailboxes_file, relative to the config, or
+// by default the file beside the registry when there is one). A mailbox
+// listed twice is refused: it would be read, and alerted on, twice.
+func serveMailboxes(cfg serveConfig, configPath, registry string) ([]inbound.IMAPMailbox, error) {
+	path := cfg.MailboxesFile
+	named := path != ""
+	switch {
+	case !named:
+		path = defaultMailboxPath(registry)
+	case !filepath.IsAbs(path):
+		path = filepath.Join(filepath.Dir(configPath), path)
+	}
+	list, err := readMailboxFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && !named:
+		list = nil
+	case err != nil:
+		return nil, fmt.Errorf("serve: mailboxes_file: %w", err)
+	}
+	out := slices.Clone(cfg.IMAP)
+	seen := map[string]string{}
+	for i, m := range out {
+		seen[mailboxKey(m)] = fmt.Sprintf("imap[%d]", i)
+	}
+	for _, m := range list {
+		k := mailboxKey(m)
+		if where, dup := seen[k]; dup {
+			return nil, fmt.Errorf("serve: mailbox %s is both in %s and in %s: list it once", m.Address, where, path)
+		}
+		seen[k] = path
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// mailboxKey names a watched folder whatever the address's dots or case.
+func mailboxKey(m inbound.IMAPMailbox) string {
+	return norm.EmailKey(m.Address) + "/" + cmp.Or(m.Folder, "INBOX")
 }
 
 // mailboxAddresses returns the addresses of a mailbox file, for the

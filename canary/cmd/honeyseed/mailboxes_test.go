@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/honeyseed/honeyseed/canary/inbound"
 	"github.com/honeyseed/honeyseed/canary/internal/gen"
 )
 
@@ -32,7 +35,7 @@ func TestMailboxesPlan(t *testing.T) {
 		assert.False(t, seen[local], "%s proposed twice", local)
 		seen[local] = true
 		assert.True(t, len(local) >= 6 && !strings.ContainsAny(local, "_-"), "%s: Gmail would refuse it", local)
-		if fit := gen.ParseLocal("US", local, 2026); !fit.Handle() {
+		if fit := gen.ParseLocal(gen.Names{Region: "US"}, local, 2026); !fit.Handle() {
 			named++
 		}
 	}
@@ -130,4 +133,83 @@ func TestMailboxesPlanLearnsTheHostsMix(t *testing.T) {
 		local, _, _ := strings.Cut(strings.Fields(l)[0], "@")
 		assert.Contains(t, local, ".", "every host address is given.family, so is every proposal: %s", local)
 	}
+
+	// Without -provider: at the host's own big providers, named as its rows.
+	code, out, errOut = runCode("mailboxes", "plan", "-n", "10", "-host", host, "-seed", planSeed)
+	require.Equal(t, exitOK, code, errOut)
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 11)
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		assert.True(t, strings.HasSuffix(f[0], "@mail.example"), "the host's provider: %s", l)
+		assert.Contains(t, []string{"James", "Mary", "John", "Patricia", "Robert", "Linda", "Michael", "Barbara"}, f[1], "a name the host's rows hold: %s", l)
+	}
+}
+
+func TestServeMailboxes(t *testing.T) {
+	dir := t.TempDir()
+	registry := filepath.Join(dir, "reg.db")
+	configDir := filepath.Join(dir, "etc")
+	require.NoError(t, os.Mkdir(configDir, 0o755))
+	configPath := filepath.Join(configDir, "serve.json")
+	write := func(path string, addrs ...string) {
+		var list []inbound.IMAPMailbox
+		for _, a := range addrs {
+			list = append(list, inbound.IMAPMailbox{Address: a, Host: "imap.mail.example", Credential: inbound.CredentialRef{Env: "PW"}})
+		}
+		require.NoError(t, writeMailboxFile(path, list))
+	}
+	inConfig := []inbound.IMAPMailbox{{Address: "ann@mail.example", Host: "imap.mail.example", Credential: inbound.CredentialRef{Env: "PW"}}}
+	addrs := func(list []inbound.IMAPMailbox) []string {
+		var out []string
+		for _, m := range list {
+			out = append(out, m.Address)
+		}
+		return out
+	}
+
+	got, err := serveMailboxes(serveConfig{IMAP: inConfig}, configPath, registry)
+	require.NoError(t, err, "no mailbox file beside the registry: only the config's")
+	assert.Equal(t, []string{"ann@mail.example"}, addrs(got))
+
+	write(filepath.Join(dir, defaultMailboxFile), "bob@mail.example")
+	got, err = serveMailboxes(serveConfig{IMAP: inConfig}, configPath, registry)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ann@mail.example", "bob@mail.example"}, addrs(got), "the file beside the registry by default")
+
+	write(filepath.Join(configDir, "owned.json"), "cat@mail.example")
+	got, err = serveMailboxes(serveConfig{MailboxesFile: "owned.json"}, configPath, registry)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"cat@mail.example"}, addrs(got), "a named file, relative to the config, replaces the default")
+
+	_, err = serveMailboxes(serveConfig{MailboxesFile: "missing.json"}, configPath, registry)
+	assert.ErrorIs(t, err, os.ErrNotExist, "a named file must exist")
+
+	write(filepath.Join(dir, defaultMailboxFile), "A.nn@Mail.example")
+	_, err = serveMailboxes(serveConfig{IMAP: inConfig}, configPath, registry)
+	require.Error(t, err, "one mailbox in both places would be read twice")
+	assert.Contains(t, err.Error(), "list it once")
+}
+
+// TestServeWatchesAddedMailbox: a mailbox recorded by 'mailboxes add' beside
+// the registry is watched by serve with no imap entry in its config.
+func TestServeWatchesAddedMailbox(t *testing.T) {
+	dir, reg := newRegistry(t)
+	t.Setenv("HONEYSEED_TEST_IMAP_PW", "pw")
+	port := strings.Split(freeAddr(t), ":")[1]
+	code, out, stderr := runCode("mailboxes", "add", "-address", "ann@mail.example", "-imap-host", "127.0.0.1", "-port", port,
+		"-tls", "starttls", "-password-env", "HONEYSEED_TEST_IMAP_PW", "-registry", reg[1])
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "added ann@mail.example")
+	_, err := os.Stat(filepath.Join(dir, defaultMailboxFile))
+	require.NoError(t, err, "written beside the registry")
+
+	admin := freeAddr(t)
+	_, done := startServe(t, reg, fmt.Sprintf(`{"admin": {"addr": %q}}`, admin))
+	code, body := getReady(t, "http://"+admin+"/readyz", done)
+	var ready readiness
+	require.NoError(t, json.Unmarshal([]byte(body), &ready), body)
+	require.Len(t, ready.Mailboxes, 1, "serve watches the added mailbox")
+	assert.Equal(t, "ann@mail.example/INBOX", ready.Mailboxes[0].Mailbox)
+	assert.Equal(t, http.StatusServiceUnavailable, code, "nothing listens on its port: not ready")
 }

@@ -2,7 +2,8 @@
 //
 // Usage:
 //
-//	honeyseed init     [-registry honeyseed.db -key honeyseed.key]
+//	honeyseed init     [-registry honeyseed.db -key honeyseed.key] [-dot-insensitive-domains gmail.com,...]
+//	honeyseed settings [-dot-insensitive-domains gmail.com,...]
 //	honeyseed status   [-server http://127.0.0.1:9090] [-json]
 //	honeyseed generate -placement support-db/eu -n 50 [-config cfg.json | -demo] > seeds.jsonl
 //	honeyseed plant    -placement support-db/eu -db sqlite:host.db -table customers -map email=email,... [-audit | -force]
@@ -40,6 +41,20 @@
 // from PGPASSWORD or a .pgpass file); one with a password is refused with
 // exit 2. The schema is the DSN's search_path.
 //
+// # Registry settings
+//
+// What every command must judge alike is recorded in the registry itself,
+// sealed: -dot-insensitive-domains, given to init or changed later with
+// "honeyseed settings", names the seed email domains whose mailboxes ignore
+// dots (as Gmail does), where "jsmith@" for the seed "j.smith@" is an Exact
+// hit rather than a Likely one. serve, scan and generate all read it from
+// there (generate, plant and csv apply those among their email_domains; a
+// provider such as gmail.com, for owned mailboxes, is the matcher's alone);
+// "honeyseed settings" alone prints it. A generator or serve config may still
+// list dot_insensitive_domains, but only the registry's own list:
+// one that differs, or a list against a registry made before settings
+// existed, is refused with the command that records it.
+//
 // # Generator configuration
 //
 // generate, plant and csv take -config, a JSON file of canary.Config (unknown
@@ -47,7 +62,7 @@
 //
 //	{
 //	  "email_domains": ["mail.yourcompany-customers.example"], // domains you own and receive mail for (required)
-//	  "dot_insensitive_domains": [],     // of those, domains whose mailboxes ignore dots
+//	  "dot_insensitive_domains": [],     // the registry's (see Registry settings), if listed at all
 //	  "phone_pool": ["+1 415 555 0132"], // numbers you own and answer; none: seeds get no phone
 //	  "phone_region": "US",              // how national numbers in phone_pool are read (default US)
 //	  "phone_share": 4,                  // seeds of one placement per number at most (default 4)
@@ -66,17 +81,18 @@
 //
 // # Watching it
 //
-// "honeyseed status" prints, per placement, the seeds planted, retired and
+// "honeyseed status" prints, per placement, the seeds planted, retired,
 // tripped (touched by an alert that was not the operator's own traffic) and
-// the last contact, then the alert count and the outbox backlog (deliveries
+// tripped after their retirement, and the last contact, then the alert count and the outbox backlog (deliveries
 // not yet done). With -server it also asks a running serve's admin endpoint
 // for the receivers, sinks and IMAP mailboxes. "honeyseed alerts" filters by
 // -since (an RFC 3339 time or a duration ago), -placement and -confidence (at
 // least that sure: exact, likely, ambiguous), and says which hits were on
 // retired seeds; an empty registry says so on stderr. "honeyseed retire"
-// stores the time in the seed's ExpiresAt (the registry's retirement field)
-// and prints it: a retired seed still trips, since a copy taken while it was
-// planted is still a leak.
+// stores the time in the seed's RetiredAt and prints it: a retired seed still
+// trips, since a copy taken while it was planted is still a leak, and its
+// alerts name it in Alert.RetiredSeeds (retired and retired_at in the sinks'
+// documents).
 //
 // # Scanning
 //
@@ -105,13 +121,13 @@
 // addresses up; else the default mix), valid at the provider (Gmail: 6 to 30 letters, digits
 // and dots), for the operator to register by hand; it writes nothing. Once
 // created, "mailboxes add" records each in the mailbox file (default
-// mailboxes.json): a JSON array of inbound.IMAPMailbox (address, host, port,
+// mailboxes.json beside the -registry file, where serve looks): a JSON array of inbound.IMAPMailbox (address, host, port,
 // tls, user, auth, credential {"env": NAME} or {"file": PATH}, folder). The
 // file holds credentials by reference only, never a password or token, so
 // it needs no sealing; it is not in the registry. The generator config takes
 // the addresses with "mailboxes_file": "mailboxes.json" (relative to the
 // config) or lists them in "mailboxes"; each is given to one seed, ever, and
-// the IMAP watcher reads the same entries. Other generator config keys:
+// serve watches the same entries. Other generator config keys:
 // "phone_quarantine" (a Go duration, default "2160h": how long after a
 // placement's seeds are retired its numbers return to the pool).
 //
@@ -131,12 +147,12 @@
 //	  "suppressed_sinks": ["file"],
 //	  "twilio_auth_token_env": "TWILIO_AUTH_TOKEN",
 //	  "mailgun_signing_key_env": "MAILGUN_SIGNING_KEY",
-//	  "sendgrid_token_env": "SENDGRID_INBOUND_TOKEN",
+//	  "sendgrid_token_env": "SENDGRID_INBOUND_TOKEN", "sendgrid_public_key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE...",
 //	  "postmark_user": "honeyseed", "postmark_password_env": "POSTMARK_INBOUND_PASSWORD",
 //	  "webhook_secret_env": "HONEYSEED_WEBHOOK_SECRET",
 //	  "own_domains": ["yourcompany.example"], "own_numbers": ["+1 415 555 0100"],
-//	  "regions": ["US", "GB"], "dot_insensitive_domains": ["mail.yourcompany-customers.example"],
-//	  "group_window": "1h",
+//	  "regions": ["US", "GB"],
+//	  "group_window": "1h", "update_quiet": "5m",
 //	  "sinks": {
 //	    "log":   {"type": "slog"},
 //	    "file":  {"type": "jsonl", "path": "/var/log/honeyseed/alerts.jsonl"},
@@ -154,7 +170,10 @@
 // http.allow_plain_http says a TLS proxy is in front. Own traffic is
 // suppressed only when authenticated (DKIM aligned with From, or an
 // Authentication-Results of a trusted_authserv_ids gateway); suppressed
-// alerts reach only the suppressed_sinks.
+// alerts reach only the suppressed_sinks. Repeats within group_window fold
+// into one alert; its sinks get updates at the 10th, 100th… repeat and hourly,
+// and, when a storm stops between those, the final count once the alert has
+// been quiet for update_quiet (default 5m; negative: none).
 //
 // The webhooks remember accepted deliveries in the registry's database, so a
 // replay is refused across restarts and by every receiver sharing it.
@@ -175,7 +194,10 @@
 //	"imap": [{"address": "mkelly1987@mail.example", "host": "imap.mail.example",
 //	          "auth": "plain", "credential": {"env": "IMAP_MKELLY_APP_PASSWORD"}}]
 //
-// Their checkpoints (UIDVALIDITY and last UID) are kept in the registry's
+// serve also watches every mailbox of the mailbox file "mailboxes add"
+// writes: "mailboxes_file" names it (relative to the serve config), else
+// mailboxes.json beside the registry is read if it exists. A mailbox both
+// there and in "imap" is refused, as it would be read twice. Their checkpoints (UIDVALIDITY and last UID) are kept in the registry's
 // database, so a restart neither misses nor repeats a message.
 //
 // "admin": {"addr": "127.0.0.1:9090"} serves, on its own listener (keep it
@@ -251,6 +273,7 @@ type command struct {
 // commands is the command table, in the order usage lists them.
 var commands = []command{
 	{"init", "create the registry and its key file (every other command needs them)", initCmd},
+	{"settings", "print or change the registry's settings (dot-insensitive domains), which every command reads", settingsCmd},
 	{"status", "seeds per placement, last contact, sinks, receivers and outbox backlog", status},
 	{"generate", "make seeds for a placement and register them", generate},
 	{"plant", "learn a host table's shape, generate seeds like its rows, register and insert them", plantCmd},

@@ -149,8 +149,12 @@ func TestPlantAndCSV(t *testing.T) {
 			fmt.Sprintf("CS-%07d", 4_200_000+i*11), time.Date(2026, 1, 1+i%28, 10, 0, 0, 0, time.UTC))
 		require.NoError(t, err)
 	}
-	out, err := runCLI(t, append([]string{"plant", "-demo", "-placement", "support-db/eu", "-n", "6", "-db", "sqlite:" + hostPath,
-		"-table", "customers", "-map", "email=email,name=full_name,phone=phone,ticket=ticket,created=created_at"}, reg...)...)
+	plantArgs := append([]string{"plant", "-demo", "-placement", "support-db/eu", "-n", "6", "-db", "sqlite:" + hostPath,
+		"-table", "customers", "-map", "email=email,name=full_name,phone=phone,ticket=ticket,created=created_at"}, reg...)
+	_, err = runCLI(t, plantArgs...)
+	require.ErrorIs(t, err, plant.ErrTooFewDomains, "every real address is at one provider: seeds on the demo's own domains would stand out")
+	assert.ErrorContains(t, err, "6 seeds need at least 6 owned mailboxes at the big providers")
+	out, err := runCLI(t, append(plantArgs, "-force")...)
 	require.NoError(t, err)
 	assert.Contains(t, out, "planted 6 seeds for support-db/eu")
 	var n int
@@ -213,17 +217,19 @@ func TestPlantAudit(t *testing.T) {
 	args := append([]string{"plant", "-demo", "-placement", "support-db/eu", "-n", "20", "-db", "sqlite:" + hostPath,
 		"-table", "customers", "-map", "email=email,name=full_name"}, reg...)
 
-	// The seeds leave plan to its default, '', where every real row has one:
-	// the audit picks them out.
+	// Every real address is at one provider, and the demo's domains are
+	// nobody's: the dry run says how many mailboxes would hide the seeds,
+	// and the audit picks them out.
 	out, err := runCLI(t, append(args, "-audit")...)
 	assert.ErrorIs(t, err, plant.ErrAuditFailed, "a failed dry run is the command's failure")
+	assert.Contains(t, out, "20 seeds need at least 17 owned mailboxes at the big providers")
 	assert.Contains(t, out, "plant audit: 20 seeds against 150 host rows: FAILED")
-	assert.Contains(t, out, "empty-column pattern")
+	assert.Contains(t, out, "email domain frequency")
 	assert.Equal(t, 150, count(), "a dry run plants nothing")
 
 	var stdout, stderr bytes.Buffer
-	assert.Equal(t, exitError, run(context.Background(), args, &stdout, &stderr), "a failed audit refuses")
-	assert.Contains(t, stderr.String(), "plant audit: 20 seeds against 150 host rows: FAILED", "with the report")
+	assert.Equal(t, exitError, run(context.Background(), args, &stdout, &stderr), "too few owned mailboxes refuses")
+	assert.Contains(t, stderr.String(), "20 seeds need at least 17 owned mailboxes", "with the numbers")
 	assert.Equal(t, 150, count())
 
 	out, err = runCLI(t, append(args, "-force")...)
@@ -231,6 +237,9 @@ func TestPlantAudit(t *testing.T) {
 	assert.Contains(t, out, "planted 20 seeds for support-db/eu")
 	assert.Contains(t, out, "audit failed, planted by -force")
 	assert.Equal(t, 170, count())
+	var blank int
+	require.NoError(t, host.QueryRow(`SELECT count(*) FROM customers WHERE plan = ''`).Scan(&blank))
+	assert.Zero(t, blank, "the seeds fill plan, a column the mapping leaves out, as the host does")
 
 	_, err = runCLI(t, append(args, "-audit", "-force")...)
 	var ue *usageError
@@ -264,4 +273,38 @@ func TestIsLoopbackAddr(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, isLoopbackAddr(tc.addr), tc.why)
 	}
+}
+
+// TestPlantDrip: -drip with -audit audits the plan a drip at the host's
+// own rate would follow, and plants nothing. (A drip itself runs for as
+// long as the host's rate asks, at the hours its rows come in: plant's
+// tests run the Dripper on a clock of their own.)
+func TestPlantDrip(t *testing.T) {
+	dir, reg := newRegistry(t)
+	hostPath := filepath.Join(dir, "host.db")
+	host, err := sql.Open("sqlite", hostPath)
+	require.NoError(t, err)
+	defer host.Close()
+	_, err = host.Exec(`CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT UNIQUE, created_at TEXT)`)
+	require.NoError(t, err)
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 300 { // each at a family's own domain: the demo's owned domains hide among them
+		_, err := host.Exec(`INSERT INTO customers (full_name, email, created_at) VALUES (?, ?, ?)`,
+			fmt.Sprintf("Real Person%d", i), fmt.Sprintf("real@family%d.example", i),
+			start.Add(time.Duration(i)*97*time.Minute).Format("2006-01-02 15:04:05"))
+		require.NoError(t, err)
+	}
+	args := append([]string{"plant", "-demo", "-placement", "support-db/eu", "-n", "3", "-db", "sqlite:" + hostPath,
+		"-table", "customers", "-map", "email=email,name=full_name,created=created_at", "-drip", "-audit"}, reg...)
+	_, err = runCLI(t, append(args[:len(args):len(args)], "-force")...)
+	var ue *usageError
+	require.ErrorAs(t, err, &ue, "-audit and -force do not go together")
+	out, err := runCLI(t, args...)
+	require.NoError(t, err, out)
+	// 3 seeds at 2% of the host's 10 to 15 new rows a day: ten days or more.
+	assert.Regexp(t, `drip of 3 seeds over [2-4][0-9][0-9]h`, out)
+	assert.Contains(t, out, "plant audit: 3 seeds against 300 host rows")
+	var n int
+	require.NoError(t, host.QueryRow(`SELECT count(*) FROM customers`).Scan(&n))
+	assert.Equal(t, 300, n, "a dry run plants nothing")
 }

@@ -247,7 +247,8 @@ func TestRetireSaysWhen(t *testing.T) {
 	defer store.Close()
 	s, err := store.Get(context.Background(), canarytest.Seed(1, "").ID)
 	require.NoError(t, err)
-	assert.True(t, s.ExpiresAt.Equal(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)), "stored: %v", s.ExpiresAt)
+	assert.True(t, s.RetiredAt.Equal(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)), "stored: %v", s.RetiredAt)
+	assert.True(t, s.ExpiresAt.Equal(canarytest.Seed(1, "").ExpiresAt), "the planned expiry is left: %v", s.ExpiresAt)
 }
 
 func TestCSVFieldsAndErrors(t *testing.T) {
@@ -379,7 +380,7 @@ func TestServeHealthAndMetrics(t *testing.T) {
 	assert.Contains(t, out, "server: ready")
 	assert.Contains(t, out, "receiver smtp")
 	assert.Contains(t, out, "sink file")
-	assert.Regexp(t, `export/2026-11\s+2\s+0\s+1\s+20`, out, "one of two seeds tripped, with its last contact")
+	assert.Regexp(t, `export/2026-11\s+2\s+0\s+1\s+0\s+20`, out, "one of two seeds tripped, with its last contact")
 }
 
 // TestServeIMAPState: serve watches a mailbox from its config; a mailbox it

@@ -63,7 +63,8 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	table := fs.String("table", "", "host table (required)")
 	cols := fs.String("map", "email=email", "column mapping: email=,name= (full name) or given=,family=, phone=, ticket=, created=")
 	dryRun := fs.Bool("audit", false, "dry run: audit the seeds against the host and print the report; register and plant nothing")
-	force := fs.Bool("force", false, "plant even when the audit can tell the seeds from the host's rows")
+	force := fs.Bool("force", false, "plant even when the audit can tell the seeds from the host's rows, or the config's owned mailboxes and domains are too few to hide them")
+	drip := fs.Bool("drip", false, "plant one seed at a time over the span the host's own rate of new rows needs (at most 2% of its new rows), registering each as it goes in; runs until the last is in")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -96,14 +97,43 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// Too few owned mailboxes or domains: the seeds would stand out by
+	// their domains whatever else is done.
+	domErr := shape.CheckDomains(cfg, gf.n)
+	switch {
+	case domErr != nil && *dryRun:
+		fmt.Fprintf(stdout, "%v\n", domErr) // and the audit says what else
+	case domErr != nil && !*force:
+		return domErr
+	case domErr != nil:
+		fmt.Fprintf(stderr, "honeyseed plant: %v (planting anyway: -force)\n", domErr)
+	}
 	cfg = shape.Apply(cfg)
 	if cfg.Exclude, err = plant.Exclude(ctx, host, m); err != nil {
 		return err
 	}
 	m = shape.ApplyMapping(m)
-	seeds, err := generateSeeds(store, cfg, *gf)
+	seeds, err := generateSeeds(ctx, store, cfg, *gf)
 	if err != nil {
 		return err
+	}
+	// The host's habits (phone share, casing) and every column it fills.
+	if seeds, err = shape.Blend(seeds, [32]byte{}); err != nil {
+		return err
+	}
+	filler, err := plant.NewFiller(shape, m, plant.FillOptions{})
+	if err != nil {
+		return err
+	}
+	seeds, m = filler.Fill(seeds), filler.Mapping()
+	for _, u := range filler.Unfilled() {
+		fmt.Fprintf(stderr, "honeyseed plant: column %q left to its default: %s\n", u.Column, u.Reason)
+	}
+	if *drip {
+		if err := dripSeeds(ctx, host, m, store, &shape, seeds, *dryRun, *force, stdout, stderr); err != nil || !*dryRun {
+			return err
+		}
+		return domErr
 	}
 	report, err := auditNow(ctx, host, m, seeds)
 	if err != nil {
@@ -117,7 +147,7 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !report.Passed() { // exit 1: a script plants only after a pass
 			return &plant.AuditError{Report: report}
 		}
-		return nil
+		return domErr
 	case !report.Passed() && !*force:
 		report.WriteText(stderr)
 		return &plant.AuditError{Report: report}
@@ -138,6 +168,48 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "planted %d seeds for %s in %s (learned from %d rows: phones %q, tickets %s; audit %s)\n",
 		len(seeds), gf.placement, *table, shape.Rows, shape.PhoneFormat, shape.TicketFormat, verdict)
+	return nil
+}
+
+// dripSeeds schedules seeds over the span the host's rate needs and plants
+// them with a Dripper (or, with dry, audits that plan and plants nothing).
+func dripSeeds(ctx context.Context, host *sql.DB, m plant.Mapping, store canary.Registry, shape *plant.Shape, seeds []canary.Seed, dry, force bool, stdout, stderr io.Writer) error {
+	span := plant.ScheduleSpan(len(seeds), shape.Arrival.PerDay, 0)
+	if span <= 0 {
+		return fmt.Errorf("plant: -drip: the host's rate of new rows could not be learned (no creation times?): plant without -drip")
+	}
+	start := time.Now()
+	plan, err := plant.Schedule(seeds, start, span, shape.ScheduleOptions())
+	if err != nil {
+		return err
+	}
+	if dry {
+		report, err := plant.AuditPlan(ctx, host, m, plan, plant.AuditOptions{Shape: shape})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "drip of %d seeds over %s, until %s\n", len(seeds), span.Round(time.Minute), start.Add(span).Format(time.RFC3339))
+		if err := report.WriteText(stdout); err != nil {
+			return err
+		}
+		if !report.Passed() {
+			return &plant.AuditError{Report: report}
+		}
+		return nil
+	}
+	d, err := plant.NewDripper(plant.DripConfig{DB: host, Mapping: m, Registry: store, Shape: shape, Force: force}, plan)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "dripping %d seeds over %s, until %s\n", len(seeds), span.Round(time.Minute), start.Add(span).Format(time.RFC3339))
+	err = d.Run(ctx)
+	if r := d.AuditReport(); r != nil && !r.Passed() {
+		r.WriteText(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "planted %d seeds\n", len(seeds)-d.Pending())
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,7 +22,6 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	st.register(fs)
 	region := fs.String("region", "US", "default region for national phone numbers")
 	asJSON := fs.Bool("json", false, "print hits as JSON lines")
-	dotless := fs.String("dot-insensitive", "", "comma-separated seed `domains` whose mailboxes ignore dots (as dot_insensitive_domains in the generate config)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -35,25 +33,21 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	return scanFiles(ctx, store, scanOptions{region: *region, asJSON: *asJSON, dotless: *dotless}, fs.Args(), stdout, stderr)
+	return scanFiles(ctx, store, scanOptions{region: *region, asJSON: *asJSON}, fs.Args(), stdout, stderr)
 }
 
 // scanOptions are scan's flags beyond the registry's.
 type scanOptions struct {
-	region  string
-	asJSON  bool
-	dotless string // comma-separated domains
+	region string
+	asJSON bool
 }
 
 // scanFiles scans the named files ("-": standard input) for the seeds of
 // store, prints the hits and, unless asJSON, the placements that could have
 // leaked them.
 func scanFiles(ctx context.Context, store *sqlstore.Store, o scanOptions, names []string, stdout, stderr io.Writer) error {
-	opts := []canary.MatcherOption{canary.WithRegions(o.region, "GB", "US")}
-	if o.dotless != "" {
-		opts = append(opts, canary.WithDotInsensitiveDomains(strings.Split(o.dotless, ",")...))
-	}
-	m, err := canary.NewMatcher(store, opts...)
+	// Which domains ignore dots is the registry's setting, as for serve.
+	m, err := newMatcher(ctx, store, "", nil, canary.WithRegions(o.region, "GB", "US"))
 	if err != nil {
 		return err
 	}

@@ -69,27 +69,39 @@ type serveConfig struct {
 	// Authentication-Results are believed (see inbound.MailAuth).
 	TrustedAuthServIDs []string `json:"trusted_authserv_ids"`
 	// SuppressedSinks: sinks that also receive suppressed (own, authenticated) alerts.
-	SuppressedSinks      []string `json:"suppressed_sinks"`
-	TwilioAuthTokenEnv   string   `json:"twilio_auth_token_env"`
-	SendGridTokenEnv     string   `json:"sendgrid_token_env"`
-	MailgunSigningKeyEnv string   `json:"mailgun_signing_key_env"`
-	PostmarkUser         string   `json:"postmark_user"`
-	PostmarkPasswordEnv  string   `json:"postmark_password_env"`
-	WebhookSecretEnv     string   `json:"webhook_secret_env"`
+	SuppressedSinks    []string `json:"suppressed_sinks"`
+	TwilioAuthTokenEnv string   `json:"twilio_auth_token_env"`
+	SendGridTokenEnv   string   `json:"sendgrid_token_env"`
+	// SendGridPublicKey: the verification key of a signing security policy
+	// on the Inbound Parse setting (base64 DER, as SendGrid shows it; not a
+	// secret): unsigned posts to /sendgrid are then refused.
+	SendGridPublicKey    string `json:"sendgrid_public_key"`
+	MailgunSigningKeyEnv string `json:"mailgun_signing_key_env"`
+	PostmarkUser         string `json:"postmark_user"`
+	PostmarkPasswordEnv  string `json:"postmark_password_env"`
+	WebhookSecretEnv     string `json:"webhook_secret_env"`
 
 	OwnDomains []string `json:"own_domains"`
 	OwnNumbers []string `json:"own_numbers"`
 	Regions    []string `json:"regions"`
-	// DotInsensitiveDomains: seed domains whose mailboxes ignore dots, as in
-	// the generate config; dots alone then make no Likely hit.
+	// DotInsensitiveDomains: the registry records them (honeyseed settings);
+	// still read here only to refuse a list that disagrees with it.
 	DotInsensitiveDomains []string `json:"dot_insensitive_domains"`
 	GroupWindow           string   `json:"group_window"` // a Go duration, e.g. "1h"
+	// UpdateQuiet: how long a grouped alert goes without a repeat before the
+	// count its sinks lack goes as a trailing update; a Go duration, default
+	// "5m", negative for none (watch.Updates.Quiet).
+	UpdateQuiet string `json:"update_quiet"`
 
 	Sinks map[string]sinkConfig `json:"sinks"`
 
 	// IMAP lists the owned mailboxes to watch (see inbound.IMAPMailbox for
 	// the fields); their checkpoints are kept in the registry's database.
 	IMAP []inbound.IMAPMailbox `json:"imap"`
+	// MailboxesFile is the mailbox file "honeyseed mailboxes add" writes,
+	// whose mailboxes are watched too; relative to this file. Default
+	// mailboxes.json beside the registry, if it exists.
+	MailboxesFile string `json:"mailboxes_file"`
 	// Admin.Addr serves /healthz, /readyz and /metrics; keep it on loopback
 	// or a management network. Empty: not served.
 	Admin struct {
@@ -127,9 +139,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.IMAP, err = serveMailboxes(cfg, *configPath, st.path); err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if cfg.SMTP.Addr == "" && cfg.HTTP.Addr == "" && len(cfg.IMAP) == 0 {
-		return errors.New("serve: configure smtp.addr, http.addr, imap mailboxes, or several")
+		return errors.New("serve: configure smtp.addr, http.addr, imap mailboxes (in the config or a mailbox file), or several")
 	}
 
 	store, err := st.open(ctx)
@@ -148,10 +163,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(cfg.Regions) > 0 {
 		mopts = append(mopts, canary.WithRegions(cfg.Regions...))
 	}
-	if len(cfg.DotInsensitiveDomains) > 0 {
-		mopts = append(mopts, canary.WithDotInsensitiveDomains(cfg.DotInsensitiveDomains...))
-	}
-	m, err := canary.NewMatcher(store, mopts...)
+	m, err := newMatcher(ctx, store, "the serve config "+*configPath, cfg.DotInsensitiveDomains, mopts...)
 	if err != nil {
 		return err
 	}
@@ -161,13 +173,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("serve: group_window: %w", err)
 		}
 	}
+	var updates watch.Updates
+	if cfg.UpdateQuiet != "" {
+		if updates.Quiet, err = time.ParseDuration(cfg.UpdateQuiet); err != nil {
+			return fmt.Errorf("serve: update_quiet: %w", err)
+		}
+		if updates.Quiet == 0 {
+			return errors.New("serve: update_quiet: 0 would be the default; give a duration, or a negative one for no trailing update")
+		}
+	}
 	var imapStatus func() []inbound.IMAPStatus = func() []inbound.IMAPStatus { return nil }
 	met := newMetrics(store, func() []inbound.IMAPStatus { return imapStatus() })
 	w, err := watch.New(watch.Config{
 		Matcher: m, Outbox: countingOutbox{store, met}, Sinks: sinks,
 		OwnDomains: cfg.OwnDomains, OwnNumbers: cfg.OwnNumbers,
 		SuppressedSinks: cfg.SuppressedSinks,
-		GroupWindow:     window, Logger: logger,
+		GroupWindow:     window, Updates: updates, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -387,8 +408,8 @@ func webhookMux(cfg serveConfig, h canary.EventHandler, replay inbound.ReplaySto
 	}
 	if tok, err := secretFrom("sendgrid_token_env", cfg.SendGridTokenEnv); err != nil {
 		return nil, err
-	} else if tok != "" {
-		hd, err := inbound.NewSendGridHandler(inbound.SendGridConfig{Token: tok, Options: opts})
+	} else if tok != "" || cfg.SendGridPublicKey != "" {
+		hd, err := inbound.NewSendGridHandler(inbound.SendGridConfig{Token: tok, PublicKey: cfg.SendGridPublicKey, Options: opts})
 		if err := mount("/sendgrid", hd, err); err != nil {
 			return nil, err
 		}

@@ -20,11 +20,13 @@ var now = time.Now
 
 // placementStatus is one row of 'honeyseed status'.
 type placementStatus struct {
-	Placement   string    `json:"placement"`
-	Planted     int       `json:"planted"`
-	Retired     int       `json:"retired"`
-	Tripped     int       `json:"tripped"`
-	LastContact time.Time `json:"last_contact,omitzero"`
+	Placement string `json:"placement"`
+	Planted   int    `json:"planted"`
+	Retired   int    `json:"retired"`
+	Tripped   int    `json:"tripped"`
+	// TrippedRetired counts the tripped seeds hit after they were retired.
+	TrippedRetired int       `json:"tripped_after_retirement"`
+	LastContact    time.Time `json:"last_contact,omitzero"`
 }
 
 func status(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -56,11 +58,12 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		r := row(s.Placement)
 		r.Planted++
-		if !s.ExpiresAt.IsZero() && !t.Before(s.ExpiresAt) {
+		if end := s.EndedAt(); !end.IsZero() && !t.Before(end) { // retired, or expired as planned
 			r.Retired++
 		}
 	}
 	tripped := map[uuid.UUID]bool{}
+	trippedRetired := map[uuid.UUID]bool{}
 	var alerts, suppressed int
 	for a, err := range store.Alerts(ctx) {
 		if err != nil {
@@ -76,6 +79,10 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			if !tripped[s.ID] {
 				tripped[s.ID] = true
 				r.Tripped++
+			}
+			if hitRetired(a, s) && !trippedRetired[s.ID] {
+				trippedRetired[s.ID] = true
+				r.TrippedRetired++
 			}
 			if a.LastSeen.After(r.LastContact) {
 				r.LastContact = a.LastSeen
@@ -121,13 +128,13 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintln(stdout, "no seeds registered: make some with 'honeyseed generate', 'plant' or 'csv'")
 	} else {
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "placement\tplanted\tretired\ttripped\tlast contact\t")
+		fmt.Fprintln(tw, "placement\tplanted\tretired\ttripped\tafter retirement\tlast contact\t")
 		for _, r := range out.Placements {
 			last := "never"
 			if !r.LastContact.IsZero() {
 				last = r.LastContact.UTC().Format(time.RFC3339)
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t\n", r.Placement, r.Planted, r.Retired, r.Tripped, last)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t\n", r.Placement, r.Planted, r.Retired, r.Tripped, r.TrippedRetired, last)
 		}
 		tw.Flush()
 	}

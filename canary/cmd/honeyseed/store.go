@@ -165,7 +165,12 @@ func initCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fset := flag.NewFlagSet("init", flag.ContinueOnError)
 	var st storeFlags
 	st.register(fset)
+	dots := fset.String(dotDomainsFlag, "", dotDomainsUsage)
 	if err := parseFlags(fset, args, stdout); err != nil {
+		return err
+	}
+	domains, err := parseDomainsFlag(*dots)
+	if err != nil {
 		return err
 	}
 	keyExisted := true
@@ -177,6 +182,11 @@ func initCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer store.Close()
+	// Saved even when empty: a config that lists domains the registry does
+	// not is then refused (see dotInsensitiveDomains).
+	if err := store.SaveSettings(ctx, sqlstore.Settings{DotInsensitiveDomains: domains}); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
 	opts, _ := st.options()
 	if opts.Driver != "pgx" {
 		// Blinded, but still the list of what is planted where: private, like

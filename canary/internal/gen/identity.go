@@ -24,12 +24,14 @@ func (f Fit) Handle() bool { return f.Given == "" && f.Initial == 0 && f.Family 
 // Adults are 18 to 90: two or four digits outside that are no birth year.
 const minAge, maxAge = 18, 90
 
-// ParseLocal reads a mailbox's local part for region in year now:
+// ParseLocal reads a mailbox's local part in year now, knowing the names of
+// src's region and the host's listed ones:
 // "mkelly1987" is a Kelly born in 1987 whose given name starts with M,
 // "sarah.connor" is Sarah Connor, "bluesky77" a handle of someone born in
 // 1977. A "+tag" is ignored. Any text is accepted: what it does not spell is
 // left for Draw.
-func ParseLocal(region, local string, now int) Fit {
+func ParseLocal(src Names, local string, now int) Fit {
+	region := src.Region
 	local = strings.ToLower(local)
 	if i := strings.IndexByte(local, '+'); i >= 0 {
 		local = local[:i]
@@ -69,6 +71,8 @@ func ParseLocal(region, local string, now int) Fit {
 		n, sex, ok := names.GivenForm(region, k)
 		if ok {
 			f.Given, f.Sex = n, sex
+		} else if n, ok = src.Given.form(k); ok {
+			f.Given = n // a host's name the population tables lack
 		}
 		return ok
 	}
@@ -77,6 +81,9 @@ func ParseLocal(region, local string, now int) Fit {
 			return false
 		}
 		n, ok := names.FamilyForm(region, k)
+		if !ok {
+			n, ok = src.Family.form(k) // a host's name the population tables lack
+		}
 		if ok {
 			f.Family = n
 		}
@@ -88,11 +95,15 @@ func ParseLocal(region, local string, now int) Fit {
 		// Both orders spell a name ("smith.michael": Smith is a given name too):
 		// the commoner reading wins.
 		var gf, fg float64
+		// A host's name the tables lack counts as a rare one.
+		share := func() float64 {
+			return max(names.GivenShare(region, f.Given), 1e-7) * max(names.FamilyShare(region, f.Family), 1e-7)
+		}
 		if given(a) && family(b) {
-			gf = names.GivenShare(region, f.Given) * names.FamilyShare(region, f.Family)
+			gf = share()
 		}
 		if given(b) && family(a) {
-			fg = names.GivenShare(region, f.Given) * names.FamilyShare(region, f.Family)
+			fg = share()
 		}
 		f.Given, f.Family, f.Sex = "", "", 0
 		switch {
@@ -137,13 +148,13 @@ func ParseLocal(region, local string, now int) Fit {
 // rarest initials in the tables still come up well within it.
 const initialTries = 8192
 
-// Draw completes f into a full identity for region in year now: what f says
-// is kept, the rest is drawn by real frequency (a given name with f's
-// initial is drawn from the names with that initial, in their proportions).
-func (f Fit) Draw(r *rand.Rand, region string, now int) (given, family string, born int) {
+// Draw completes f into a full identity in year now, drawing what f does
+// not say from src: a given name with f's initial is drawn from the names
+// with that initial, in their proportions.
+func (f Fit) Draw(r *rand.Rand, src Names, now int) (given, family string, born int) {
 	born = f.Born
 	if born == 0 {
-		born = names.BirthYear(r, region, now)
+		born = names.BirthYear(r, src.Region, now)
 	}
 	sex := f.Sex
 	if sex == 0 {
@@ -154,24 +165,17 @@ func (f Fit) Draw(r *rand.Rand, region string, now int) (given, family string, b
 	}
 	given = f.Given
 	if given == "" {
-		given = names.Given(r, region, sex, born)
 		if f.Initial != 0 {
-			for i := 0; i < initialTries; i++ {
-				s := sex
-				if i%2 == 1 { // either sex, in their proportions
-					s = names.Female + names.Male - sex
-				}
-				if g := names.Given(r, region, s, born); strings.HasPrefix(names.LetterKey(g), string(f.Initial)) {
-					given = g
-					break
-				}
-			}
+			given = src.GivenWithInitial(r, sex, born, f.Initial)
+		}
+		if given == "" {
+			given, _ = src.GivenName(r, sex, born)
 		}
 	}
 	family = f.Family
 	if family == "" {
-		family = names.Family(r, region)
-	} else if _, second := names.FamilyParts(r, region); second != "" {
+		family = src.FamilyName(r)
+	} else if _, second := names.FamilyParts(r, src.Region); second != "" {
 		family += " " + second // Spanish: the mailbox spells the first surname
 	}
 	return given, family, born

@@ -37,17 +37,17 @@ func TestParseLocal(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.local, func(t *testing.T) {
-			assert.Equal(t, c.want, ParseLocal(c.region, c.local, now), c.why)
+			assert.Equal(t, c.want, ParseLocal(Names{Region: c.region}, c.local, now), c.why)
 		})
 	}
 }
 
 func TestFitDrawKeepsWhatTheLocalPartSays(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	f := ParseLocal("US", "mkelly1987", 2026)
+	f := ParseLocal(Names{Region: "US"}, "mkelly1987", 2026)
 	counts := map[string]int{}
 	for range 2000 {
-		given, family, born := f.Draw(r, "US", 2026)
+		given, family, born := f.Draw(r, Names{Region: "US"}, 2026)
 		assert.True(t, strings.HasPrefix(given, "M"), given)
 		assert.Equal(t, "Kelly", family)
 		assert.Equal(t, 1987, born)
@@ -56,8 +56,8 @@ func TestFitDrawKeepsWhatTheLocalPartSays(t *testing.T) {
 	// Drawn by frequency among M names: the commonest of 1980s America lead.
 	assert.Greater(t, counts["Michael"]+counts["Matthew"]+counts["Melissa"]+counts["Michelle"], counts["Moshe"]+counts["Marlo"]+100)
 
-	h := ParseLocal("US", "bluesky77", 2026)
-	_, _, born := h.Draw(r, "US", 2026)
+	h := ParseLocal(Names{Region: "US"}, "bluesky77", 2026)
+	_, _, born := h.Draw(r, Names{Region: "US"}, 2026)
 	assert.Equal(t, 1977, born, "a handle keeps its year")
 }
 
@@ -67,14 +67,14 @@ func FuzzParseLocal(f *testing.F) {
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	f.Fuzz(func(t *testing.T, local string) {
-		fit := ParseLocal("US", local, 2026)
+		fit := ParseLocal(Names{Region: "US"}, local, 2026)
 		if fit.Born != 0 && (fit.Born < 2026-maxAge || fit.Born > 2026-minAge) {
 			t.Fatalf("%q: birth year %d out of the adult range", local, fit.Born)
 		}
 		if fit.Initial != 0 && fit.Family == "" {
 			t.Fatalf("%q: an initial without a family name: %+v", local, fit)
 		}
-		given, family, _ := fit.Draw(r, "US", 2026)
+		given, family, _ := fit.Draw(r, Names{Region: "US"}, 2026)
 		if given == "" || family == "" || !utf8.ValidString(given+family) {
 			t.Fatalf("%q: drew %q %q", local, given, family)
 		}

@@ -29,7 +29,11 @@ const (
 	FamilyGiven                             // smithjessica, smith.jessica
 	GivenInitial                            // jessicas
 	InitialFamilyDigits                     // jsmith1987
+	Handle                                  // sunnyfox87: a word and digits, unrelated to the name
 )
+
+// LastPattern is the highest Pattern.
+const LastPattern = Handle
 
 // LocalParts draws email local parts from a name in a mix of patterns, as
 // people form them. It is not safe for concurrent use.
@@ -98,6 +102,8 @@ func (g *LocalParts) Draw(r *rand.Rand, givenName, familyName string, born int) 
 		b = append(append(b, given...), family[0])
 	case InitialFamilyDigits:
 		b = appendDigits(r, append(append(b, gi...), family...), born)
+	case Handle:
+		b = appendHandle(r, b, born)
 	default:
 		b = append(append(append(b, given...), '.'), family...)
 	}

@@ -38,7 +38,7 @@ func official(t *testing.T, ops ...op) []json.RawMessage {
 	if err != nil {
 		t.Skip("interop: node not found; install Node.js (Debian: apt-get install -y nodejs npm), then run: cd canary/internal/interop/testdata && npm ci")
 	}
-	for _, pkg := range []string{"twilio", "standardwebhooks"} {
+	for _, pkg := range []string{"twilio", "standardwebhooks", "@sendgrid/eventwebhook"} {
 		if _, err := os.Stat(filepath.Join("testdata", "node_modules", pkg, "package.json")); err != nil {
 			t.Skipf("interop: the official %s package is not installed; run: cd canary/internal/interop/testdata && npm ci", pkg)
 		}

@@ -4,6 +4,7 @@
 "use strict";
 const twilio = require("twilio");
 const { Webhook } = require("standardwebhooks");
+const { EventWebhook } = require("@sendgrid/eventwebhook");
 
 const ops = {
   // Twilio's own signer and validator (twilio.webhooks).
@@ -18,6 +19,12 @@ const ops = {
     } catch (e) {
       return "refused: " + e.message;
     }
+  },
+  // SendGrid's verifier (@sendgrid/eventwebhook): the key as SendGrid shows
+  // it (base64 DER), the payload as the text of the body.
+  "sendgrid-verify": (o) => {
+    const ew = new EventWebhook();
+    return ew.verifySignature(ew.convertPublicKeyToECDSA(o.publicKey), o.payload, o.signature, o.timestamp);
   },
 };
 

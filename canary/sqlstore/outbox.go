@@ -116,21 +116,94 @@ func (s *Store) Record(ctx context.Context, a canary.Alert, sinks []string) (can
 			return dbError("recording alert", err)
 		}
 		created = true
-		del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
-		if err != nil {
-			return dbError("recording alert", err)
-		}
-		for _, sink := range sinks {
-			if _, err := del.ExecContext(ctx, seq, sink, unixNano(a.FirstSeen)); err != nil {
-				return dbError("recording alert", err)
-			}
-		}
-		return nil
+		return s.enqueue(ctx, tx, "recording alert", seq, sinks, a.FirstSeen)
 	})
 	if err != nil {
 		return canary.Alert{}, false, err
 	}
 	return stored, created, nil
+}
+
+// RecordFold implements watch.Folder: Record, and the fold of a repeat in
+// the same transaction, under the row lock, with its update's deliveries.
+func (s *Store) RecordFold(ctx context.Context, a canary.Alert, sinks []string,
+	fold func(stored canary.Alert) (canary.Alert, []string, bool)) (canary.Alert, bool, bool, error) {
+	if a.ID == uuid.Nil {
+		return canary.Alert{}, false, false, fmt.Errorf("sqlstore: %w: alert has no ID", canary.ErrInvalidInput)
+	}
+	fresh := a.Clone()
+	fresh.Count = max(fresh.Count, 1)
+	plain, err := encodeAlert(fresh)
+	if err != nil {
+		return canary.Alert{}, false, false, err
+	}
+	var (
+		created, folded bool
+		stored          canary.Alert
+	)
+	err = s.groupWrite(ctx, "recording alert", func(ctx context.Context, tx *sql.Tx, ks *keySet) error {
+		created, folded, stored = false, false, fresh
+		idm := ks.idMAC(domainAlertID, a.ID)
+		ins, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertAlert))
+		if err != nil {
+			return dbError("recording alert", err)
+		}
+		var seq int64
+		err = ins.QueryRowContext(ctx, idm[:], ks.seal(nil, kindAlert, idm, "", plain)).Scan(&seq)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			var have canary.Alert
+			if seq, have, err = s.lockAlert(ctx, tx, ks, idm); err != nil {
+				return err
+			}
+			stored = have
+			next, requeue, ok := fold(have)
+			if !ok {
+				return nil
+			}
+			np, err := encodeAlert(next)
+			if err != nil {
+				return err
+			}
+			upd, err := s.stmt(ctx, tx, s.dialect.q(sqlUpdateAlert))
+			if err != nil {
+				return dbError("updating alert", err)
+			}
+			if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", np), seq); err != nil {
+				return dbError("updating alert", err)
+			}
+			if err := s.enqueue(ctx, tx, "updating alert", seq, requeue, next.LastSeen); err != nil {
+				return err
+			}
+			stored, folded = next, true
+			return nil
+		case err != nil:
+			return dbError("recording alert", err)
+		}
+		created = true
+		return s.enqueue(ctx, tx, "recording alert", seq, sinks, a.FirstSeen)
+	})
+	if err != nil {
+		return canary.Alert{}, false, false, err
+	}
+	return stored, created, folded, nil
+}
+
+// enqueue adds a pending delivery of alert seq, due at due, for each sink.
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, op string, seq int64, sinks []string, due time.Time) error {
+	if len(sinks) == 0 {
+		return nil
+	}
+	del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
+	if err != nil {
+		return dbError(op, err)
+	}
+	for _, sink := range sinks {
+		if _, err := del.ExecContext(ctx, seq, sink, unixNano(due)); err != nil {
+			return dbError(op, err)
+		}
+	}
+	return nil
 }
 
 // Update implements watch.Outbox, under a row lock, group-committed on SQLite
@@ -159,16 +232,8 @@ func (s *Store) Update(ctx context.Context, a canary.Alert, ifCount int, sinks [
 		if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
 			return dbError("updating alert", err)
 		}
-		if len(sinks) > 0 {
-			del, err := s.stmt(ctx, tx, s.dialect.q(sqlInsertDelivery))
-			if err != nil {
-				return dbError("updating alert", err)
-			}
-			for _, sink := range sinks {
-				if _, err := del.ExecContext(ctx, seq, sink, unixNano(a.LastSeen)); err != nil {
-					return dbError("updating alert", err)
-				}
-			}
+		if err := s.enqueue(ctx, tx, "updating alert", seq, sinks, a.LastSeen); err != nil {
+			return err
 		}
 		ok = true
 		return nil

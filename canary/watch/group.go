@@ -124,6 +124,9 @@ type recorded struct {
 
 func (p Updates) record(ctx context.Context, o Outbox, a canary.Alert, sinks []string) (recorded, error) {
 	p = p.withDefaults()
+	if f, ok := o.(Folder); ok {
+		return p.recordFold(ctx, f, a, sinks)
+	}
 	stored, created, err := o.Record(ctx, a, sinks)
 	r := recorded{created: created}
 	for err == nil && !created {
@@ -146,6 +149,34 @@ func (p Updates) record(ctx context.Context, o Outbox, a canary.Alert, sinks []s
 			break
 		}
 		stored, err = o.Alert(ctx, a.ID)
+	}
+	return r, err
+}
+
+// recordFold is record in one Outbox step: the fold of a repeat is worked
+// out on the stored alert inside the write.
+func (p Updates) recordFold(ctx context.Context, f Folder, a canary.Alert, sinks []string) (recorded, error) {
+	var (
+		revision int
+		requeued bool
+	)
+	_, created, folded, err := f.RecordFold(ctx, a, sinks, func(stored canary.Alert) (canary.Alert, []string, bool) {
+		next := stored.Clone()
+		if !merge(&next, a.Clone()) {
+			return canary.Alert{}, nil, false // a redelivery: nothing new
+		}
+		var requeue []string
+		if p.due(stored, next) {
+			next.Revision++
+			next.RevisedAt = next.LastSeen
+			requeue = sinks
+		}
+		revision, requeued = next.Revision, requeue != nil
+		return next, requeue, true
+	})
+	r := recorded{created: created}
+	if err == nil && folded {
+		r.held, r.updated, r.revision = !requeued, requeued, revision
 	}
 	return r, err
 }

@@ -65,6 +65,21 @@ type Outbox interface {
 	Alerts(ctx context.Context) iter.Seq2[canary.Alert, error]
 }
 
+// Folder is an Outbox that records a repeat in one step: when an alert
+// with a.ID is stored, RecordFold calls fold with it and stores what fold
+// returns, with an update enqueued for the sinks it names, in the same
+// write (and transaction) as the attempt to record a; Record then Update
+// take two. fold must be a pure function of the stored alert: a write
+// that is retried calls it again. Record uses it when the Outbox has it.
+type Folder interface {
+	// RecordFold is Record, and, when an alert with a.ID is stored, fold's
+	// alert replaces it where fold returns ok, with a pending delivery for
+	// every sink in requeue due at its LastSeen (Update's). stored is what
+	// is stored when it returns; folded reports whether fold's alert was.
+	RecordFold(ctx context.Context, a canary.Alert, sinks []string,
+		fold func(stored canary.Alert) (next canary.Alert, requeue []string, ok bool)) (stored canary.Alert, created, folded bool, err error)
+}
+
 // Delivery is one alert waiting for one sink.
 type Delivery struct {
 	Alert     canary.Alert

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
@@ -69,4 +70,36 @@ func ExampleShape_CheckDomains() {
 	fmt.Println(host.CheckDomains(cfg, 30))
 	// Output:
 	// plant: 30 seeds need at least 15 owned domains or mailboxes for this table (its small domains hold at most 2 addresses each); the config has 4
+}
+
+// How many owned mailboxes and domains 30 seeds need on a table whose
+// customers are mostly at the big providers, and mailboxes to open there.
+func ExampleShape_ProposeMailboxes() {
+	host := plant.Shape{
+		EmailDomains: map[string]float64{"gmail.example": 0.6, "yahoo.example": 0.3},
+		Domains:      plant.DomainProfile{Addresses: 3000, Big: 0.9, SmallRepeats: []int{250, 40}},
+		Names:        canary.HostNames{Rows: 3000, Given: []canary.NameCount{{Name: "Mary", Rows: 80}}},
+	}
+	need := host.Needs(30)
+	fmt.Printf("%d mailboxes at the big providers (at least %d), %d owned domains\n", need.Mailboxes, need.MinMailboxes, need.Domains)
+	boxes, err := host.ProposeMailboxes(need.Mailboxes, plant.MailboxOptions{Seed: [32]byte{1},
+		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		log.Fatal(err)
+	}
+	at := map[string]int{}
+	for _, b := range boxes {
+		_, domain, _ := strings.Cut(b.Address, "@")
+		at[domain]++
+	}
+	fmt.Println(len(boxes), "proposed, most at", map[bool]string{true: "gmail.example", false: "yahoo.example"}[at["gmail.example"] > at["yahoo.example"]])
+	cfg := canary.Config{EmailDomains: []string{"harbor.example", "maple.example"}}
+	for _, b := range boxes { // once each is opened
+		cfg.Mailboxes = append(cfg.Mailboxes, b.Address)
+	}
+	fmt.Println(host.CheckDomains(cfg, 30))
+	// Output:
+	// 27 mailboxes at the big providers (at least 23), 2 owned domains
+	// 27 proposed, most at gmail.example
+	// <nil>
 }

@@ -474,6 +474,7 @@ func TestDeployExamplesParse(t *testing.T) {
 
 	gen, err := loadConfig(filepath.Join(dir, "generate.json"))
 	require.NoError(t, err)
+	assert.Contains(t, gen.Mailboxes, "j.harlow1987@mail.example", "the owned mailboxes of the example mailbox file")
 	_, err = canary.NewGenerator(gen)
 	require.NoError(t, err, "the example generator config is valid")
 

@@ -354,16 +354,22 @@ func (g *Generator) one(tx *gen.Tx, placement string, left int) (Seed, error) {
 			mb = nil // its name fits no number of this placement: a domain address instead
 		}
 		var born int
+		src := g.names
+		if attempt >= maxAttempts/4 {
+			// The host's few names fit no number left (each holds a seed
+			// of the name already): the population's, rather than fail.
+			src = gen.Names{Region: c.Region}
+		}
 		if mb != nil {
-			s.Name.Given, s.Name.Family, born = mb.fit.Draw(r, g.names, c.Now().Year())
+			s.Name.Given, s.Name.Family, born = mb.fit.Draw(r, src, c.Now().Year())
 		} else {
 			sex := names.Female
 			if r.IntN(100) >= 51 {
 				sex = names.Male
 			}
 			born = names.BirthYear(r, c.Region, c.Now().Year())
-			s.Name.Given, _ = g.names.GivenName(r, sex, born)
-			s.Name.Family = g.names.FamilyName(r)
+			s.Name.Given, _ = src.GivenName(r, sex, born)
+			s.Name.Family = src.FamilyName(r)
 		}
 		if wantPhone {
 			words = g.numberWords(s.Name)

@@ -353,3 +353,26 @@ func TestGenerateAvoidsHostValues(t *testing.T) {
 	}
 	assert.Equal(t, "TM-10400132", FormatTicket("TM-########", 10400132))
 }
+
+// A host whose rows all hold one given name gives seeds that name, until
+// no number can take another seed of it: then a population name, rather
+// than a failed Generate.
+func TestGenerateHostNamesFallBack(t *testing.T) {
+	cfg := DemoConfig()
+	cfg.PhonePool = FictionalPhones("US", 3)
+	cfg.PhoneShare = 4
+	cfg.NoTickets = true
+	cfg.Seed = [32]byte{6}
+	cfg.HostNames = HostNames{Rows: 100, Given: []NameCount{{Name: "Real", Rows: 100}}}
+	g, err := NewGenerator(cfg)
+	require.NoError(t, err)
+	seeds, err := g.Generate("p", 12)
+	require.NoError(t, err)
+	reals := 0
+	for _, s := range seeds {
+		if s.Name.Given == "Real" {
+			reals++
+		}
+	}
+	assert.Equal(t, 3, reals, "one seed of the name a number")
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"database/sql"
 	"errors"
 	"flag"
@@ -232,8 +233,8 @@ func csvRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs, st, gf := genCommand("csv")
 	format := fs.String("format", "zendesk", "import format: zendesk, salesforce, hubspot or plain")
 	fields := fs.String("fields", "", "extra columns, comma-separated: city, company, postcode (generated for every seed)")
-	hostExport := fs.String("host", "", "the tool's own export (CSV `file`) to audit the seeds against before writing")
-	force := fs.Bool("force", false, "write even when the audit can tell the seeds from the export's rows")
+	hostExport := fs.String("host", "", "the tool's own export (CSV `file`): the seeds are fitted to its rows (names, address patterns, phone share, casing) and audited against them before writing")
+	force := fs.Bool("force", false, "write even when the audit can tell the seeds from the export's rows, or the owned mailboxes and domains are too few to hide them")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -255,18 +256,39 @@ func csvRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 		}
 	}
+	var shape *plant.Shape
 	if *hostExport != "" {
 		if opts.Host, err = readExport(*hostExport); err != nil {
 			return err
 		}
+		if shape, err = learnExport(ctx, *hostExport, f); err != nil {
+			return err
+		}
+		if err := shape.CheckDomains(cfg, gf.n); err != nil {
+			if !*force {
+				return err
+			}
+			fmt.Fprintf(stderr, "honeyseed csv: %v (writing anyway: -force)\n", err)
+		}
+		cfg = shape.Apply(cfg)
 	}
 	store, err := st.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	seeds, err := generateAndRegister(ctx, store, cfg, *gf)
+	seeds, err := generateSeeds(ctx, store, cfg, *gf)
 	if err != nil {
+		return err
+	}
+	if shape != nil { // the export's phone share and casing
+		if seeds, err = shape.Blend(seeds, [32]byte{}); err != nil {
+			return err
+		}
+	}
+	// Register before writing: a seed in an import file must always be one
+	// the matcher knows.
+	if err := store.Add(ctx, seeds...); err != nil {
 		return err
 	}
 	if err := plant.WriteCSV(stdout, f, seeds, opts); err != nil {
@@ -282,10 +304,54 @@ func csvRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
+// learnExport learns the Shape of a tool's own export, mapped as the tool
+// writes it.
+func learnExport(ctx context.Context, path string, f plant.CSVFormat) (*plant.Shape, error) {
+	m, err := plant.ExportMapping(f)
+	if err != nil {
+		return nil, err
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("-host: %w", err)
+	}
+	defer file.Close()
+	// Exports differ in the columns they carry ("Phone" or "Business
+	// Phone", none at all): learn from the ones this one has.
+	header, err := csv.NewReader(file).Read()
+	if err != nil {
+		return nil, fmt.Errorf("-host %s: reading its header: %w", path, err)
+	}
+	has := func(col string) bool {
+		return slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), col) })
+	}
+	if !has(m.Phone) {
+		for _, alt := range []string{"Business Phone", "Phone Number", "Mobile Phone", "Mobile"} {
+			if has(alt) {
+				m.Phone = alt
+				break
+			}
+		}
+	}
+	for _, col := range []*string{&m.ID, &m.GivenName, &m.FamilyName, &m.FullName, &m.Phone, &m.Ticket, &m.CreatedAt} {
+		if *col != "" && !has(*col) {
+			*col = ""
+		}
+	}
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("-host: %w", err)
+	}
+	shape, err := plant.LearnCSV(ctx, file, m, plant.LearnOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("-host %s: %w", path, err)
+	}
+	return &shape, nil
+}
+
 func readExport(path string) ([]plant.Row, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("csv: -host: %w", err)
+		return nil, fmt.Errorf("-host: %w", err)
 	}
 	defer f.Close()
 	return plant.ReadCSVRows(f, plant.CSVRowOptions{})

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"database/sql"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"

@@ -165,14 +165,7 @@ func (s *Store) RecordFold(ctx context.Context, a canary.Alert, sinks []string,
 			if err != nil {
 				return err
 			}
-			upd, err := s.stmt(ctx, tx, s.dialect.q(sqlUpdateAlert))
-			if err != nil {
-				return dbError("updating alert", err)
-			}
-			if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", np), seq); err != nil {
-				return dbError("updating alert", err)
-			}
-			if err := s.enqueue(ctx, tx, "updating alert", seq, requeue, next.LastSeen); err != nil {
+			if err := s.rewrite(ctx, tx, ks, idm, seq, np, requeue, next.LastSeen); err != nil {
 				return err
 			}
 			stored, folded = next, true
@@ -187,6 +180,19 @@ func (s *Store) RecordFold(ctx context.Context, a canary.Alert, sinks []string,
 		return canary.Alert{}, false, false, err
 	}
 	return stored, created, folded, nil
+}
+
+// rewrite replaces the sealed alert seq (ID MAC idm) by plain, and
+// enqueues its update for sinks, due at due.
+func (s *Store) rewrite(ctx context.Context, tx *sql.Tx, ks *keySet, idm mac, seq int64, plain []byte, sinks []string, due time.Time) error {
+	upd, err := s.stmt(ctx, tx, s.dialect.q(sqlUpdateAlert))
+	if err != nil {
+		return dbError("updating alert", err)
+	}
+	if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
+		return dbError("updating alert", err)
+	}
+	return s.enqueue(ctx, tx, "updating alert", seq, sinks, due)
 }
 
 // enqueue adds a pending delivery of alert seq, due at due, for each sink.
@@ -225,14 +231,7 @@ func (s *Store) Update(ctx context.Context, a canary.Alert, ifCount int, sinks [
 		if err != nil || have.Count != ifCount {
 			return err
 		}
-		upd, err := s.stmt(ctx, tx, s.dialect.q(sqlUpdateAlert))
-		if err != nil {
-			return dbError("updating alert", err)
-		}
-		if _, err := upd.ExecContext(ctx, ks.seal(nil, kindAlert, idm, "", plain), seq); err != nil {
-			return dbError("updating alert", err)
-		}
-		if err := s.enqueue(ctx, tx, "updating alert", seq, sinks, a.LastSeen); err != nil {
+		if err := s.rewrite(ctx, tx, ks, idm, seq, plain, sinks, a.LastSeen); err != nil {
 			return err
 		}
 		ok = true

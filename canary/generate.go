@@ -99,16 +99,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	g.names = gen.NewNames(c.Region, c.HostNames.Rows, c.HostNames.Given, c.HostNames.Family, c.HostNames.GivenTail, c.HostNames.FamilyTail)
 	g.created = gen.NewCreatedTable(c.CreatedHours, c.CreatedWeekdays, c.CreatedFrom, c.CreatedTo, c.CreatedZone)
 
-	for p := GivenDotFamily; p <= Handle; p++ {
-		if w := c.EmailPatterns[p]; w > 0 {
-			total := w
-			if n := len(g.locals.Weights); n > 0 {
-				total += g.locals.Weights[n-1]
-			}
-			g.locals.Patterns = append(g.locals.Patterns, gen.Pattern(p))
-			g.locals.Weights = append(g.locals.Weights, total)
-		}
-	}
+	g.locals = gen.NewLocalParts(func(p gen.Pattern) float64 { return c.EmailPatterns[EmailPattern(p)] })
 
 	seen := make(map[string]int)
 	for i, raw := range c.PhonePool {

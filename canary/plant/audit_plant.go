@@ -57,26 +57,27 @@ func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts 
 			idCol = d.column
 		}
 	}
-	ids, err := p.nextIDs(ctx, db, idCol, host, plan)
-	if err != nil {
-		return nil, err
-	}
 	r := rand.New(rand.NewPCG(uint64(len(host)), uint64(len(plan))))
-	var ph []Row
-	var of []int
-	if sh := opts.Shape; ids != nil && len(host) > 0 && sh != nil && sh.Order.Ordered() && p.m.CreatedAt != "" {
-		var sim *dripSim
+	var (
+		ids []int64
+		ph  []Row // the real rows expected between the seeds
+		of  []int
+		sim *dripSim
+	)
+	if sh := opts.Shape; idCol != "" && len(host) > 0 && sh != nil && sh.Order.Ordered() && p.m.CreatedAt != "" {
 		if sim, err = p.simulateDrip(ctx, db, host, plan, idCol, sh, r); err != nil {
 			return nil, err
 		}
-		if sim != nil {
-			plan, ids = sim.plan, sim.ids
-			if ph, of, err = p.phantomRows(host, sim, idCol, sh, r); err != nil {
-				return nil, err
-			}
-		}
 	}
-	if ph == nil {
+	if sim != nil {
+		plan, ids = sim.plan, sim.ids
+		if ph, of, err = p.phantomRows(host, sim, idCol, opts.Shape, r); err != nil {
+			return nil, err
+		}
+	} else {
+		if ids, err = p.nextIDs(ctx, db, idCol, host, plan); err != nil {
+			return nil, err
+		}
 		if plan, err = p.timelyPlan(ctx, db, opts.Shape, plan, ids, r); err != nil {
 			return nil, err
 		}
@@ -459,12 +460,10 @@ func auditCSV(records [][]string, opts CSVOptions) error {
 }
 
 // simRow is a row of a simulated drip: a real customer (seed -1) or the
-// seed plan[seed].
+// seed plan[seed]. Its ticket is 0 when none is simulated.
 type simRow struct {
-	id     int64
-	at     time.Time
-	ticket uint64 // 0: none simulated
-	seed   int
+	gapRow
+	seed int
 }
 
 // dripSim is a simulated drip: the plan as the Dripper would write it, the
@@ -521,42 +520,40 @@ func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, pla
 	if at.Before(last) {
 		at = last
 	}
+	// arrive lets the next real customer in, if it comes before until (zero:
+	// whenever), and reports whether it did.
+	arrive := func(until time.Time) bool {
+		next := at.Add(arrival())
+		if !until.IsZero() && !next.Before(until) {
+			return false
+		}
+		at, lastID = next, lastID+idStep()
+		if tickets {
+			counter += ticketGap()
+		}
+		return true
+	}
 	real := func(until time.Time, n int) {
 		// Only the rows near a seed are its neighbours: a long wait is run
 		// through by its ids and tickets alone, with no rows, up to the
 		// last simLead rows' worth of time before the seed.
 		if lead := until.Add(-time.Duration(simLead) * mean); !until.IsZero() && at.Before(lead) {
-			for t := at; ; {
-				t = t.Add(arrival())
-				if !t.Before(lead) {
-					break
-				}
-				at, lastID = t, lastID+idStep()
-				if tickets {
-					counter += ticketGap()
-				}
+			for arrive(lead) {
 			}
 		}
-		for i := 0; n < 0 || i < n; i++ {
-			next := at.Add(arrival())
-			if !until.IsZero() && !next.Before(until) {
-				return
-			}
-			at, lastID = next, lastID+idStep()
-			if tickets {
-				counter += ticketGap()
-			}
-			sim.rows = append(sim.rows, simRow{id: lastID, at: at, ticket: counter, seed: -1})
+		for i := 0; (n < 0 || i < n) && arrive(until); i++ {
+			sim.rows = append(sim.rows, simRow{gapRow: gapRow{id: lastID, at: at, ticket: counter, hasTicket: tickets}, seed: -1})
 		}
 	}
 	for k, pl := range plan {
 		real(pl.At, -1)
 		s := pl.Seed.Clone()
-		row := simRow{at: pl.At.Truncate(time.Microsecond), seed: k}
+		row := simRow{gapRow: gapRow{at: pl.At.Truncate(time.Microsecond)}, seed: k}
 		pos, inGap, ok := sim.slot(tickets, r)
 		if ok {
 			row, row.seed = inGap, k
 		} else {
+			row.hasTicket = tickets
 			lastID++
 			row.id = lastID
 			if tickets {
@@ -582,23 +579,14 @@ func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, pla
 }
 
 // slot is findSlot on the simulation: a row for a seed in a gap among the
-// newest gapRows rows, with its id, time and ticket, and the position it
-// takes in sim.rows; ok is false when there is no gap.
+// newest gapRows rows, and the position it takes in sim.rows; ok is false
+// when there is no gap.
 func (sim *dripSim) slot(tickets bool, r *rand.Rand) (pos int, row simRow, ok bool) {
 	rows := sim.rows
 	for i := len(rows) - 1; i > 0 && i > len(rows)-gapRows; i-- {
-		hi, lo := rows[i], rows[i-1]
-		if hi.id-lo.id < 2 || hi.at.Sub(lo.at) < 2*time.Second || tickets && hi.ticket < lo.ticket+2 {
-			continue
+		if in, ok := between(rows[i-1].gapRow, rows[i].gapRow, tickets, r); ok {
+			return i, simRow{gapRow: in}, true
 		}
-		row = simRow{
-			id: lo.id + 1 + r.Int64N(hi.id-lo.id-1),
-			at: lo.at.Add(time.Second + time.Duration(r.Int64N(int64(hi.at.Sub(lo.at)-time.Second)))).Truncate(time.Microsecond),
-		}
-		if tickets {
-			row.ticket = lo.ticket + 1 + uint64(r.Int64N(int64(hi.ticket-lo.ticket-1)))
-		}
-		return i, row, true
 	}
 	return 0, simRow{}, false
 }

@@ -83,6 +83,9 @@ func newAuditTable(host, seeds []Row, opts AuditOptions) *auditTable {
 	return t
 }
 
+// phoneHeaders are the names tables and exports give a phone column.
+var phoneHeaders = []string{"phone", "phone_number", "mobile", "business phone", "phone number"}
+
 // guessColumns fills the roles left empty from common column names.
 func (t *auditTable) guessColumns(c AuditColumns) AuditColumns {
 	guess := func(have *string, candidates ...string) {
@@ -105,7 +108,7 @@ func (t *auditTable) guessColumns(c AuditColumns) AuditColumns {
 	guess(&c.FamilyName, "last_name", "family_name", "surname", "lastname", "last name")
 	guess(&c.FullName, "name", "full_name")
 	guess(&c.Email, "email", "email_address", "mail")
-	guess(&c.Phone, "phone", "phone_number", "mobile", "business phone", "phone number")
+	guess(&c.Phone, phoneHeaders...)
 	guess(&c.City, "city", "mailing city")
 	guess(&c.State, "state", "region", "province", "county")
 	return c

@@ -50,6 +50,39 @@ func ExportMapping(f CSVFormat) (Mapping, error) {
 	return m, nil
 }
 
+// LearnExport is LearnCSV of a tool's own export in format f, mapped by
+// ExportMapping as far as the export goes: exports differ in the columns
+// they carry, so a mapped column the header lacks is left out, and a phone
+// column is looked for under the names exports give it ("Business Phone",
+// "Mobile"). r is read from its start and left at its end.
+func LearnExport(ctx context.Context, r io.ReadSeeker, f CSVFormat, opts LearnOptions) (Shape, error) {
+	m, err := ExportMapping(f)
+	if err != nil {
+		return Shape{}, err
+	}
+	header, err := csv.NewReader(r).Read()
+	if err != nil {
+		return Shape{}, fmt.Errorf("%w: reading the export's header: %w", ErrInvalidInput, err)
+	}
+	has := func(col string) bool {
+		return slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), col) })
+	}
+	if !has(m.Phone) {
+		if i := slices.IndexFunc(phoneHeaders, has); i >= 0 {
+			m.Phone = phoneHeaders[i]
+		}
+	}
+	for _, col := range []*string{&m.ID, &m.GivenName, &m.FamilyName, &m.FullName, &m.Phone, &m.Ticket, &m.CreatedAt} {
+		if *col != "" && !has(*col) {
+			*col = ""
+		}
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return Shape{}, fmt.Errorf("plant: rereading the export: %w", err)
+	}
+	return LearnCSV(ctx, r, m, opts)
+}
+
 // LearnCSV learns the Shape of a host from a CSV export of it, so that seeds
 // bound for a SaaS import (Zendesk, Salesforce, HubSpot) are fitted to that
 // tool's own records: the first row names the columns, m maps them as it

@@ -126,3 +126,20 @@ func TestFillerForACSVImport(t *testing.T) {
 	err = WriteCSV(&b, CSVHubSpot, seeds, CSVOptions{Columns: []string{"Email"}})
 	assert.ErrorIs(t, err, ErrInvalidInput, "a header given twice")
 }
+
+// An export with fewer columns than its format's mapping, and its phone
+// under another name, is learned from the columns it has.
+func TestLearnExportFitsTheHeader(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Business Phone\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "Ann,Lee%d,ann%d@mail.example,(212) 555-01%02d\n", i, i, i)
+	}
+	shape, err := LearnExport(context.Background(), strings.NewReader(b.String()), CSVSalesforce, LearnOptions{})
+	require.NoError(t, err, "no Contact ID, no Phone, no Created Date: learned all the same")
+	assert.Equal(t, 40, shape.Phones, "the phones of Business Phone")
+	assert.Equal(t, 40, shape.Emails)
+
+	_, err = LearnExport(context.Background(), strings.NewReader(""), CSVSalesforce, LearnOptions{})
+	assert.ErrorIs(t, err, ErrInvalidInput, "no header")
+}

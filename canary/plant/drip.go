@@ -227,10 +227,7 @@ func (d *Dripper) Step(ctx context.Context) ([]canary.Seed, error) {
 // insert fails.
 func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error) {
 	s.PlantedAt = d.cfg.Clock.Now()
-	if err := d.timely(ctx, &s); err != nil {
-		return s, d.failed(&PlantError{Seed: s, Err: err})
-	}
-	sl, inGap, err := d.slot(ctx, &s)
+	sl, inGap, err := d.timely(ctx, &s)
 	if err != nil {
 		return s, d.failed(&PlantError{Seed: s, Err: err})
 	}
@@ -259,44 +256,24 @@ func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error)
 	return s, nil
 }
 
-// timely dates s now and gives it the host's next ticket, where the
-// host's order asks for it (see DripConfig.Shape).
-func (d *Dripper) timely(ctx context.Context, s *canary.Seed) error {
+// timely fits s into the host's order where its Shape says the host keeps
+// one (see DripConfig.Shape): dated now and given the host's next ticket,
+// then moved, when there is one, into a gap among its newest ids with the
+// gap's creation time and ticket (inGap, and sl says where). A seed
+// appended after the newest row with the next ticket is overtaken whenever
+// the next real row's ticket, numbered by a host that knows nothing of the
+// seed, is the smaller.
+func (d *Dripper) timely(ctx context.Context, s *canary.Seed) (sl slot, inGap bool, err error) {
 	sh := d.cfg.Shape
 	if sh == nil {
-		return nil
+		return slot{}, false, nil
 	}
-	if sh.Order.Ordered() && d.cfg.Mapping.CreatedAt != "" {
+	ordered := sh.Order.Ordered() && d.cfg.Mapping.CreatedAt != ""
+	tickets := sh.Order.TicketsOrdered() && d.cfg.Mapping.Ticket != "" && sh.TicketFormat != ""
+	if ordered {
 		s.CreatedAt = s.PlantedAt.Truncate(time.Microsecond) // what PostgreSQL keeps
 	}
-	if !sh.Order.TicketsOrdered() || d.cfg.Mapping.Ticket == "" || sh.TicketFormat == "" {
-		return nil
-	}
-	p, err := prepareWith(ctx, d.cfg.DB, d.cfg.DB, d.cfg.Mapping, false)
-	if err != nil {
-		return err
-	}
-	d.rmu.Lock()
-	defer d.rmu.Unlock()
-	t, ok, err := nextTicket(ctx, d.cfg.DB, p, sh.TicketFormat, sh.Order.TicketGaps, d.r)
-	if err != nil {
-		return err
-	}
-	if ok {
-		s.Ticket = t
-	}
-	return nil
-}
-
-// slot finds, where the host's creation times follow its ids, a gap among
-// its newest ids to plant s in, and gives s the slot's creation time and
-// ticket: a seed appended after the newest row with the next ticket is
-// overtaken whenever the next real row's ticket, numbered by a host that
-// knows nothing of the seed, is the smaller. ok is false when there is no
-// gap, and s keeps what timely gave it.
-func (d *Dripper) slot(ctx context.Context, s *canary.Seed) (slot, bool, error) {
-	sh := d.cfg.Shape
-	if sh == nil || !sh.Order.Ordered() || d.cfg.Mapping.CreatedAt == "" {
+	if !ordered && !tickets {
 		return slot{}, false, nil
 	}
 	p, err := prepareWith(ctx, d.cfg.DB, d.cfg.DB, d.cfg.Mapping, false)
@@ -305,8 +282,19 @@ func (d *Dripper) slot(ctx context.Context, s *canary.Seed) (slot, bool, error) 
 	}
 	d.rmu.Lock()
 	defer d.rmu.Unlock()
-	sl, ok, err := findSlot(ctx, d.cfg.DB, p, sh, d.r)
-	if err != nil || !ok {
+	if tickets {
+		t, ok, err := nextTicket(ctx, d.cfg.DB, p, sh.TicketFormat, sh.Order.TicketGaps, d.r)
+		if err != nil {
+			return slot{}, false, err
+		}
+		if ok {
+			s.Ticket = t
+		}
+	}
+	if !ordered {
+		return slot{}, false, nil
+	}
+	if sl, inGap, err = findSlot(ctx, d.cfg.DB, p, sh, d.r); err != nil || !inGap {
 		return slot{}, false, err
 	}
 	s.CreatedAt = sl.created

@@ -103,9 +103,12 @@ type Filler struct {
 	region   string
 	states   []ValueCount // the host's state values, for places by its spread
 	cities   []ValueCount // the host's listed city values, for places as its rows hold them
+	listed   int          // the host's rows in a listed city
 	cityRest int          // the host's rows in a city not listed
-	layout   string       // how further time columns are written
-	r        *rand.Rand
+	// townsByArea caches, by area code, the listed cities it serves.
+	townsByArea map[string]areaTowns
+	layout      string // how further time columns are written
+	r           *rand.Rand
 }
 
 // NewFiller returns a Filler for the columns of s (as Learn profiled the
@@ -169,6 +172,10 @@ func NewFiller(s Shape, m Mapping, opts FillOptions) (*Filler, error) {
 		}
 		if kind == fillCity && c.Values != nil {
 			f.cities, f.cityRest = c.Values, c.Other
+			f.townsByArea = map[string]areaTowns{}
+			for _, v := range c.Values {
+				f.listed += v.Count
+			}
 		}
 		if kind == fillState {
 			f.states = c.Values
@@ -366,29 +373,47 @@ func (f *Filler) place(s canary.Seed) places.Place {
 // rows it holds: a host whose customers are in its big cities gets seeds
 // there too, rather than in every town of the area by population.
 func (f *Filler) hostCity(e164 string) (places.Place, bool) {
-	listed := 0
-	for _, v := range f.cities {
-		listed += v.Count
-	}
-	if listed == 0 || f.r.IntN(listed+f.cityRest) >= listed {
+	if f.listed == 0 || f.r.IntN(f.listed+f.cityRest) >= f.listed {
 		return places.Place{}, false
 	}
-	var fit []places.Place
-	var cum []int
+	region, code := places.AreaCode(e164)
+	if region != f.region || code == "" {
+		return places.Place{}, false
+	}
+	towns, ok := f.townsByArea[code]
+	if !ok {
+		towns = f.townsOf(code)
+		f.townsByArea[code] = towns
+	}
+	if len(towns.places) == 0 {
+		return places.Place{}, false
+	}
+	x := f.r.IntN(towns.cum[len(towns.cum)-1])
+	i, _ := slices.BinarySearch(towns.cum, x+1)
+	return towns.places[i], true
+}
+
+// areaTowns are the host's listed cities one area code serves, with their
+// cumulative row counts.
+type areaTowns struct {
+	places []places.Place
+	cum    []int
+}
+
+// townsOf finds the host's listed cities area code serves: once per code,
+// since a Filler fills many seeds from few areas.
+func (f *Filler) townsOf(code string) areaTowns {
+	var t areaTowns
 	total := 0
 	for _, v := range f.cities {
-		if p, ok := places.Lookup(f.region, v.Value, ""); ok && places.Fits(e164, f.region, p.Name, p.Admin1) {
-			fit = append(fit, p)
-			total += v.Count
-			cum = append(cum, total)
+		p, ok := places.Lookup(f.region, v.Value, "")
+		if !ok || !slices.Contains(p.AreaCodes(), code) {
+			continue
 		}
+		total += v.Count
+		t.places, t.cum = append(t.places, p), append(t.cum, total)
 	}
-	if total == 0 {
-		return places.Place{}, false
-	}
-	x := f.r.IntN(total)
-	i, _ := slices.BinarySearch(cum, x+1)
-	return fit[i], true
+	return t
 }
 
 func (f *Filler) value(fc fillColumn, s canary.Seed, pl places.Place) string {

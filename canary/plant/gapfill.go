@@ -55,13 +55,7 @@ func findSlot(ctx context.Context, q queryer, p *prepared, sh *Shape, r *rand.Ra
 		return slot{}, false, fmt.Errorf("plant: reading the newest rows of %q: %w", p.t.name, err)
 	}
 	defer rows.Close()
-	type row struct {
-		id     int64
-		at     time.Time
-		ticket uint64
-		hasT   bool
-	}
-	var newest []row
+	var newest []gapRow
 	layouts := map[string]int{}
 	for rows.Next() {
 		var iv, cv, tv any
@@ -72,10 +66,10 @@ func findSlot(ctx context.Context, q queryer, p *prepared, sh *Shape, r *rand.Ra
 		if !ok || n != float64(int64(n)) {
 			return slot{}, false, nil // ids that are not integers: nothing to fill
 		}
-		rw := row{id: int64(n), at: parseCreated(p, cv, layouts)}
+		rw := gapRow{id: int64(n), at: parseCreated(p, cv, layouts)}
 		if s := text(tv); s != "" {
 			f, tn, ok := ticketShape(s)
-			rw.ticket, rw.hasT = tn, ok && f == sh.TicketFormat
+			rw.ticket, rw.hasTicket = tn, ok && f == sh.TicketFormat
 		}
 		newest = append(newest, rw)
 	}
@@ -85,29 +79,53 @@ func findSlot(ctx context.Context, q queryer, p *prepared, sh *Shape, r *rand.Ra
 	rows.Close()
 	// Newest first: newest[k] is the later row of the pair (newest[k+1], newest[k]).
 	for k := 0; k+1 < len(newest); k++ {
-		hi, lo := newest[k], newest[k+1]
-		if hi.id-lo.id < 2 || lo.at.IsZero() || hi.at.IsZero() || hi.at.Sub(lo.at) < 2*time.Second {
+		in, ok := between(newest[k+1], newest[k], useTickets, r)
+		if !ok {
 			continue
 		}
-		if useTickets && (!hi.hasT || !lo.hasT || hi.ticket < lo.ticket+2) {
-			continue
-		}
-		s := slot{
-			id:      lo.id + 1 + r.Int64N(hi.id-lo.id-1),
-			created: lo.at.Add(time.Second + time.Duration(r.Int64N(int64(hi.at.Sub(lo.at)-time.Second)))).Truncate(time.Microsecond),
-		}
+		sl := slot{id: in.id, created: in.at}
 		if useTickets {
-			s.ticket = canary.FormatTicket(sh.TicketFormat, lo.ticket+1+uint64(r.Int64N(int64(hi.ticket-lo.ticket-1))))
+			sl.ticket = canary.FormatTicket(sh.TicketFormat, in.ticket)
 			// An older row may hold the number (tickets reissued, imported):
 			// a shared ticket would point alerts at a real customer.
-			if err := p.refuseExisting(ctx, q, canary.Seed{Ticket: s.ticket}); err != nil {
+			if err := p.refuseExisting(ctx, q, canary.Seed{Ticket: sl.ticket}); err != nil {
 				if errors.Is(err, ErrDuplicate) {
 					continue
 				}
 				return slot{}, false, err
 			}
 		}
-		return s, true, nil
+		return sl, true, nil
 	}
 	return slot{}, false, nil
+}
+
+// gapRow is a row as a gap is looked for next to it: its id, creation time
+// and ticket number.
+type gapRow struct {
+	id        int64
+	at        time.Time
+	ticket    uint64
+	hasTicket bool
+}
+
+// between returns a row for a seed in the gap between the consecutive rows
+// lo and hi: an unused id, a creation time and (with tickets) a ticket
+// number strictly between theirs, drawn at random; ok is false when the
+// ids, the times or the tickets leave no room.
+func between(lo, hi gapRow, tickets bool, r *rand.Rand) (in gapRow, ok bool) {
+	if hi.id-lo.id < 2 || lo.at.IsZero() || hi.at.IsZero() || hi.at.Sub(lo.at) < 2*time.Second {
+		return gapRow{}, false
+	}
+	if tickets && (!hi.hasTicket || !lo.hasTicket || hi.ticket < lo.ticket+2) {
+		return gapRow{}, false
+	}
+	in = gapRow{
+		id: lo.id + 1 + r.Int64N(hi.id-lo.id-1),
+		at: lo.at.Add(time.Second + time.Duration(r.Int64N(int64(hi.at.Sub(lo.at)-time.Second)))).Truncate(time.Microsecond),
+	}
+	if tickets {
+		in.ticket, in.hasTicket = lo.ticket+1+uint64(r.Int64N(int64(hi.ticket-lo.ticket-1))), true
+	}
+	return in, true
 }

@@ -104,15 +104,7 @@ func (s Shape) ProposeMailboxes(n int, opts MailboxOptions) ([]ProposedMailbox, 
 	if len(patterns) == 0 {
 		patterns = canary.DefaultEmailPatterns()
 	}
-	var lp gen.LocalParts
-	w := 0.0
-	for p := canary.GivenDotFamily; p <= canary.Handle; p++ {
-		if x := patterns[p]; x > 0 {
-			w += x
-			lp.Patterns = append(lp.Patterns, gen.Pattern(p))
-			lp.Weights = append(lp.Weights, w)
-		}
-	}
+	lp := gen.NewLocalParts(func(p gen.Pattern) float64 { return patterns[canary.EmailPattern(p)] })
 	src := gen.NewNames(region, s.Names.Rows, s.Names.Given, s.Names.Family, s.Names.GivenTail, s.Names.FamilyTail)
 	out := make([]ProposedMailbox, 0, n)
 	seen := map[string]bool{}

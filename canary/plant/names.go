@@ -74,20 +74,27 @@ func profileNames(ctx context.Context, p *prepared, src, region string, opts Lea
 			share = names.FamilyShare
 		}
 		for _, sp := range byKey {
-			total, best := 0, -1
-			for i, s := range sp {
-				total += s.n
-				// The spelling most rows use, preferring a capitalised one:
-				// Blend writes seeds in capitals or lower case at the host's rates.
-				if best < 0 || capitalised(s.name) && !capitalised(sp[best].name) ||
-					capitalised(s.name) == capitalised(sp[best].name) && (s.n > sp[best].n || s.n == sp[best].n && s.name < sp[best].name) {
-					best = i
+			// The spelling most rows use, preferring a capitalised one:
+			// Blend writes seeds in capitals or lower case at the host's rates.
+			best := slices.MinFunc(sp, func(a, b spelling) int {
+				if ca, cb := capitalised(a.name), capitalised(b.name); ca && !cb {
+					return -1
+				} else if cb && !ca {
+					return 1
 				}
+				if a.n != b.n {
+					return b.n - a.n
+				}
+				return strings.Compare(a.name, b.name)
+			})
+			total := 0
+			for _, s := range sp {
+				total += s.n
 			}
 			if total >= opts.MinNameCount {
-				list = append(list, canary.NameCount{Name: sp[best].name, Rows: total})
+				list = append(list, canary.NameCount{Name: best.name, Rows: total})
 			} else {
-				tail[gen.Band(share(region, sp[best].name))] += total
+				tail[gen.Band(share(region, best.name))] += total
 			}
 		}
 		slices.SortFunc(list, func(a, b canary.NameCount) int {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -307,41 +306,12 @@ func csvRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // learnExport learns the Shape of a tool's own export, mapped as the tool
 // writes it.
 func learnExport(ctx context.Context, path string, f plant.CSVFormat) (*plant.Shape, error) {
-	m, err := plant.ExportMapping(f)
-	if err != nil {
-		return nil, err
-	}
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("-host: %w", err)
 	}
 	defer file.Close()
-	// Exports differ in the columns they carry ("Phone" or "Business
-	// Phone", none at all): learn from the ones this one has.
-	header, err := csv.NewReader(file).Read()
-	if err != nil {
-		return nil, fmt.Errorf("-host %s: reading its header: %w", path, err)
-	}
-	has := func(col string) bool {
-		return slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), col) })
-	}
-	if !has(m.Phone) {
-		for _, alt := range []string{"Business Phone", "Phone Number", "Mobile Phone", "Mobile"} {
-			if has(alt) {
-				m.Phone = alt
-				break
-			}
-		}
-	}
-	for _, col := range []*string{&m.ID, &m.GivenName, &m.FamilyName, &m.FullName, &m.Phone, &m.Ticket, &m.CreatedAt} {
-		if *col != "" && !has(*col) {
-			*col = ""
-		}
-	}
-	if _, err := file.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("-host: %w", err)
-	}
-	shape, err := plant.LearnCSV(ctx, file, m, plant.LearnOptions{})
+	shape, err := plant.LearnExport(ctx, file, f, plant.LearnOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("-host %s: %w", path, err)
 	}

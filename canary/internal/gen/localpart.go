@@ -35,6 +35,21 @@ const (
 // LastPattern is the highest Pattern.
 const LastPattern = Handle
 
+// NewLocalParts returns the LocalParts drawing each pattern by its weight
+// (patterns weighing nothing are never drawn).
+func NewLocalParts(weight func(Pattern) float64) LocalParts {
+	var lp LocalParts
+	total := 0.0
+	for p := GivenDotFamily; p <= LastPattern; p++ {
+		if w := weight(p); w > 0 {
+			total += w
+			lp.Patterns = append(lp.Patterns, p)
+			lp.Weights = append(lp.Weights, total)
+		}
+	}
+	return lp
+}
+
 // LocalParts draws email local parts from a name in a mix of patterns, as
 // people form them. It is not safe for concurrent use.
 type LocalParts struct {

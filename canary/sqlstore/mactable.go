@@ -51,27 +51,20 @@ func (t *macTable) get(k mac) (int64, bool) {
 
 // put stores seq under k, replacing what was there.
 func (t *macTable) put(k mac, seq int64) {
-	if (t.n+1)*4 > len(t.slots)*3 {
-		t.grow()
-	}
-	mask := len(t.slots) - 1
-	for i := t.home(k); ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.seq == 0 {
-			*s = macSlot{k, seq}
-			t.n++
-			return
-		}
-		if s.k == k {
-			s.seq = seq
-			return
-		}
-	}
+	t.claim(k, seq).seq = seq
 }
 
 // putNew stores seq under k unless k is there: then it returns the seq
 // stored and false. One probe where get and put would take two.
 func (t *macTable) putNew(k mac, seq int64) (int64, bool) {
+	n := t.n
+	s := t.claim(k, seq)
+	return s.seq, t.n > n
+}
+
+// claim returns k's slot, first storing seq there (and counting it) when k
+// is not in the table. It grows the table first, so that a slot is free.
+func (t *macTable) claim(k mac, seq int64) *macSlot {
 	if (t.n+1)*4 > len(t.slots)*3 {
 		t.grow()
 	}
@@ -81,10 +74,10 @@ func (t *macTable) putNew(k mac, seq int64) (int64, bool) {
 		if s.seq == 0 {
 			*s = macSlot{k, seq}
 			t.n++
-			return seq, true
+			return s
 		}
 		if s.k == k {
-			return s.seq, false
+			return s
 		}
 	}
 }

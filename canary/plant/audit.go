@@ -57,6 +57,11 @@ type AuditOptions struct {
 	// each seed is dated at its planned time and takes the host's next
 	// ticket then. The Dripper passes its own. Nil: seeds as generated.
 	Shape *Shape
+	// HostTickets says the host's own ticket system numbers the seeds
+	// (DripConfig.Tickets; the Dripper sets it when it has one): AuditPlan
+	// then appends each seed with the number the host's counter would give
+	// its next row, rather than fitting it into a gap.
+	HostTickets bool
 }
 
 func (o AuditOptions) withDefaults() AuditOptions {

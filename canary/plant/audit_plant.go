@@ -65,7 +65,7 @@ func AuditPlan(ctx context.Context, db *sql.DB, m Mapping, plan []Planned, opts 
 		sim *dripSim
 	)
 	if sh := opts.Shape; idCol != "" && len(host) > 0 && sh != nil && sh.Order.Ordered() && p.m.CreatedAt != "" {
-		if sim, err = p.simulateDrip(ctx, db, host, plan, idCol, sh, r); err != nil {
+		if sim, err = p.simulateDrip(ctx, db, host, plan, idCol, sh, opts.HostTickets, r); err != nil {
 			return nil, err
 		}
 	}
@@ -415,6 +415,7 @@ func (d *Dripper) audit(ctx context.Context) error {
 	if opts.Shape == nil {
 		opts.Shape = d.cfg.Shape
 	}
+	opts.HostTickets = opts.HostTickets || d.cfg.Tickets != nil
 	r, err := AuditPlan(ctx, d.cfg.DB, d.cfg.Mapping, plan, opts)
 	if err != nil {
 		return err // not audited: the next call tries again
@@ -484,7 +485,7 @@ const simTail = 8
 // simulateDrip runs plan against a simulated host that keeps taking rows
 // (see AuditPlan); nil when the host's newest rows give nothing to start
 // from.
-func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, plan []Planned, idCol string, sh *Shape, r *rand.Rand) (*dripSim, error) {
+func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, plan []Planned, idCol string, sh *Shape, hostTickets bool, r *rand.Rand) (*dripSim, error) {
 	var top sql.NullInt64
 	if err := db.QueryRowContext(ctx, "SELECT max("+quote(idCol)+") FROM "+p.t.qualified()).Scan(&top); err != nil {
 		return nil, fmt.Errorf("plant: reading the largest id of %q: %w", p.t.name, err)
@@ -545,18 +546,35 @@ func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, pla
 			sim.rows = append(sim.rows, simRow{gapRow: gapRow{id: lastID, at: at, ticket: counter, hasTicket: tickets}, seed: -1})
 		}
 	}
+	retry, limit, hold := holding(sh, tickets && !hostTickets)
 	for k, pl := range plan {
 		real(pl.At, -1)
+		when := pl.At
 		s := pl.Seed.Clone()
-		row := simRow{gapRow: gapRow{at: pl.At.Truncate(time.Microsecond)}, seed: k}
-		pos, inGap, ok := sim.slot(tickets, r)
+		var pos int
+		var inGap simRow
+		ok := false
+		if !hostTickets {
+			pos, inGap, ok = sim.slot(tickets, sh.Order.TicketGaps, r)
+			// As the Dripper does: no gap, so wait for one as the host adds rows.
+			for !ok && hold && when.Sub(pl.At) < limit {
+				when = when.Add(retry)
+				real(when, -1)
+				pos, inGap, ok = sim.slot(tickets, sh.Order.TicketGaps, r)
+			}
+		}
+		row := simRow{gapRow: gapRow{at: when.Truncate(time.Microsecond)}, seed: k}
 		if ok {
 			row, row.seed = inGap, k
 		} else {
 			row.hasTicket = tickets
 			lastID++
 			row.id = lastID
-			if tickets {
+			switch {
+			case tickets && hostTickets:
+				counter += ticketGap() // the host's own system numbers the seed
+				row.ticket = counter
+			case tickets:
 				// What nextTicket reads: the largest of the newest rows', seeds' included.
 				newest := uint64(0)
 				for i := max(0, len(sim.rows)-newestTickets); i < len(sim.rows); i++ {
@@ -565,13 +583,18 @@ func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, pla
 				row.ticket = newest + ticketGap()
 			}
 			pos = len(sim.rows)
+			// The next real row arrives after the seed, as the host's
+			// clock has moved on to it.
+			if row.at.After(at) {
+				at = row.at
+			}
 		}
 		sim.rows = slices.Insert(sim.rows, pos, row)
 		s.CreatedAt = row.at
 		if tickets {
 			s.Ticket = canary.FormatTicket(sh.TicketFormat, row.ticket)
 		}
-		sim.plan[k] = Planned{Seed: s, At: pl.At}
+		sim.plan[k] = Planned{Seed: s, At: when}
 		sim.ids[k] = row.id
 	}
 	real(time.Time{}, simTail)
@@ -581,14 +604,17 @@ func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, pla
 // slot is findSlot on the simulation: a row for a seed in a gap among the
 // newest gapRows rows, and the position it takes in sim.rows; ok is false
 // when there is no gap.
-func (sim *dripSim) slot(tickets bool, r *rand.Rand) (pos int, row simRow, ok bool) {
-	rows := sim.rows
-	for i := len(rows) - 1; i > 0 && i > len(rows)-gapRows; i-- {
-		if in, ok := between(rows[i-1].gapRow, rows[i].gapRow, tickets, r); ok {
-			return i, simRow{gapRow: in}, true
-		}
+func (sim *dripSim) slot(tickets bool, g Gaps, r *rand.Rand) (pos int, row simRow, ok bool) {
+	from := max(0, len(sim.rows)-gapRows)
+	window := make([]gapRow, 0, len(sim.rows)-from)
+	for _, sr := range sim.rows[from:] {
+		window = append(window, sr.gapRow)
 	}
-	return 0, simRow{}, false
+	k, in, ok, _ := pickSlot(window, tickets, g, r, nil)
+	if !ok {
+		return 0, simRow{}, false
+	}
+	return from + k, simRow{gapRow: in}, true
 }
 
 // phantomRows renders the simulation's real rows: each a copy of a random

@@ -506,15 +506,42 @@ func discordance(a, b []float64, k int) []float64 {
 	return out
 }
 
-// steps scores each row by how far its ticket number is from the previous
-// row's in id order: a seed numbered just past the newest ticket, so as
-// not to be overtaken, takes smaller steps than real rows do.
+// stepWindow is how many rows on each side of a row its ticket step is
+// compared with.
+const stepWindow = 25
+
+// steps scores each row by its ticket step from the previous row in id
+// order, over the middle step of the stepWindow rows around it: a seed
+// numbered just past the newest ticket, or splitting a real step in two,
+// takes a smaller step than the rows of its time do (a negative one when
+// overtaken). Steps grow as a host's support does, so a row is compared
+// with its own era, and a step is not odd for being recent.
 func steps(order []int, ticket []float64) []float64 {
-	out := make([]float64, len(ticket))
-	for p := 1; p < len(order); p++ {
-		if d := ticket[order[p]] - ticket[order[p-1]]; !math.IsNaN(d) {
-			out[order[p]] = d
+	raw := make([]float64, len(order)) // by position in order
+	for p := range raw {
+		raw[p] = math.NaN()
+		if p > 0 {
+			raw[p] = ticket[order[p]] - ticket[order[p-1]]
 		}
+	}
+	out := make([]float64, len(ticket))
+	near := make([]float64, 0, 2*stepWindow)
+	for p, d := range raw {
+		if math.IsNaN(d) {
+			continue
+		}
+		near = near[:0]
+		for q := max(0, p-stepWindow); q <= min(len(raw)-1, p+stepWindow); q++ {
+			if q != p && !math.IsNaN(raw[q]) {
+				near = append(near, math.Abs(raw[q]))
+			}
+		}
+		med := 1.0
+		if len(near) > 0 {
+			slices.Sort(near)
+			med = max(1, near[len(near)/2])
+		}
+		out[order[p]] = d / med
 	}
 	return out
 }
@@ -825,8 +852,11 @@ func (t *auditTable) periodicity(order []int) []float64 {
 }
 
 // windowSuspicion scores each row by how odd its k neighbours on each side
-// in id order look on the other tells: seeds planted in one id window make
-// each other's neighbourhood odd. A row's own oddness is left out.
+// in id order look on the other tells, over how odd the rows of the wider
+// era around it (10k on each side) look: seeds planted in one id window
+// make each other's neighbourhood odd, while a whole era a tell finds odd
+// (recent rows, with the larger ticket steps of a growing help desk) is
+// not a cluster. A row's own oddness is left out.
 func windowSuspicion(base []tell, order []int, k int) []float64 {
 	n := len(order)
 	odd := make([]float64, n)
@@ -836,18 +866,22 @@ func windowSuspicion(base []tell, order []int, k int) []float64 {
 			odd[i] += r[i] / float64(n*len(base))
 		}
 	}
+	// sum[p] is the oddness of the rows before position p in id order.
+	sum := make([]float64, n+1)
+	for p, i := range order {
+		sum[p+1] = sum[p] + odd[i]
+	}
+	mean := func(from, to, skip int) float64 { // over positions [from, to], skip left out
+		from, to = max(0, from), min(n-1, to)
+		m := float64(to - from) // to-from+1 positions less skip
+		if m <= 0 {
+			return 0
+		}
+		return (sum[to+1] - sum[from] - odd[order[skip]]) / m
+	}
 	out := make([]float64, n)
 	for p, i := range order {
-		var sum, m float64
-		for q := max(0, p-k); q <= min(n-1, p+k); q++ {
-			if q != p {
-				sum += odd[order[q]]
-				m++
-			}
-		}
-		if m > 0 {
-			out[i] = sum / m
-		}
+		out[i] = mean(p-k, p+k, p) - mean(p-10*k, p+10*k, p)
 	}
 	return out
 }

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/honeyseed/honeyseed/canary"
 )
 
@@ -50,9 +52,24 @@ type DripConfig struct {
 	// (Shape.Order.TicketsOrdered), takes the host's next ticket, read from
 	// its newest rows just before the insert, with a gap drawn from the
 	// learned gaps. So no seed breaks an order no real row breaks when it
-	// goes in. The seed is registered with those values. Nil: seeds go in
-	// as generated.
+	// goes in. Where tickets follow the ids and the host's ids skip at
+	// times, a seed that finds no gap waits for one, trying again as often
+	// as the host takes a row, for up to 50 of the host's rows, before it
+	// is appended: an appended seed's ticket is overtaken by the next real
+	// row's about half the time. The seed is registered with those values.
+	// Nil: seeds go in as generated.
 	Shape *Shape
+	// Tickets, when set, opens a ticket for a seed in the host's own
+	// ticket system (the help desk's API, the sequence the host's tickets
+	// are numbered from) and returns its reference; it is called just
+	// before the seed is inserted. A seed that takes its ticket from the
+	// counter that numbers the real rows is appended after the newest row,
+	// dated when it is planted, and leaves no trace in the order of ids and
+	// tickets: a seed numbered by honeyseed can only take a number between
+	// two real rows', splitting one of the host's steps in two, and the
+	// audit's ticket-step tells see that (see the package doc). It must
+	// return a reference no row holds, in the host's ticket format.
+	Tickets func(ctx context.Context) (string, error)
 	// Logger, when set, records each seed planted or not, by ID only: logs
 	// are read by the very insiders canaries are meant to catch, so no email,
 	// phone or ticket is ever logged.
@@ -81,8 +98,9 @@ type Dripper struct {
 	cfg DripConfig
 
 	mu   sync.Mutex
-	plan []Planned // by time
-	next int       // plan[:next] were taken
+	plan []Planned               // by time
+	next int                     // plan[:next] were taken
+	due  map[uuid.UUID]time.Time // when a seed held for a gap first fell due, by ID
 
 	auditMu  sync.Mutex // held through the audit; guards the three below
 	audited  bool       // the audit ran: report and auditErr hold its outcome
@@ -210,7 +228,10 @@ func (d *Dripper) Step(ctx context.Context) ([]canary.Seed, error) {
 		if !ok {
 			break
 		}
-		s, err := d.plant(ctx, p.Seed)
+		s, err := d.plant(ctx, p)
+		if errors.Is(err, errHold) {
+			continue
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -225,9 +246,17 @@ func (d *Dripper) Step(ctx context.Context) ([]canary.Seed, error) {
 
 // plant registers s as planted now, then inserts it, retiring it when the
 // insert fails.
-func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error) {
+func (d *Dripper) plant(ctx context.Context, pl Planned) (canary.Seed, error) {
+	s := pl.Seed
 	s.PlantedAt = d.cfg.Clock.Now()
 	sl, inGap, err := d.timely(ctx, &s)
+	if errors.Is(err, errHold) {
+		d.hold(pl, s.PlantedAt)
+		return s, err
+	}
+	d.mu.Lock()
+	delete(d.due, s.ID)
+	d.mu.Unlock()
 	if err != nil {
 		return s, d.failed(&PlantError{Seed: s, Err: err})
 	}
@@ -265,6 +294,12 @@ func (d *Dripper) plant(ctx context.Context, s canary.Seed) (canary.Seed, error)
 // seed, is the smaller.
 func (d *Dripper) timely(ctx context.Context, s *canary.Seed) (sl slot, inGap bool, err error) {
 	sh := d.cfg.Shape
+	if d.cfg.Tickets != nil && d.cfg.Mapping.Ticket != "" {
+		if sh != nil && sh.Order.Ordered() && d.cfg.Mapping.CreatedAt != "" {
+			s.CreatedAt = s.PlantedAt.Truncate(time.Microsecond)
+		}
+		return slot{}, false, d.hostTicket(ctx, s)
+	}
 	if sh == nil {
 		return slot{}, false, nil
 	}
@@ -294,14 +329,82 @@ func (d *Dripper) timely(ctx context.Context, s *canary.Seed) (sl slot, inGap bo
 	if !ordered {
 		return slot{}, false, nil
 	}
-	if sl, inGap, err = findSlot(ctx, d.cfg.DB, p, sh, d.r); err != nil || !inGap {
+	if sl, inGap, err = findSlot(ctx, d.cfg.DB, p, sh, d.r); err != nil {
 		return slot{}, false, err
+	}
+	if !inGap {
+		if _, limit, ok := holding(sh, tickets); ok && s.PlantedAt.Sub(d.dueSince(s.ID, s.PlantedAt)) < limit {
+			return slot{}, false, errHold
+		}
+		return slot{}, false, nil
 	}
 	s.CreatedAt = sl.created
 	if sl.ticket != "" {
 		s.Ticket = sl.ticket
 	}
 	return sl, true, nil
+}
+
+// hostTicket gives s the ticket DripConfig.Tickets opens for it, after
+// checking that it is of the host's format and that no row holds it.
+func (d *Dripper) hostTicket(ctx context.Context, s *canary.Seed) error {
+	t, err := d.cfg.Tickets(ctx)
+	if err != nil {
+		return fmt.Errorf("plant: opening the seed's ticket: %w", err)
+	}
+	if t == "" {
+		return fmt.Errorf("%w: DripConfig.Tickets returned an empty reference", ErrInvalidInput)
+	}
+	if sh := d.cfg.Shape; sh != nil && sh.TicketFormat != "" {
+		if f, _, ok := ticketShape(t); !ok || f != sh.TicketFormat {
+			return fmt.Errorf("%w: DripConfig.Tickets returned a reference not of the host's format %q", ErrInvalidInput, sh.TicketFormat)
+		}
+	}
+	s.Ticket = t
+	p, err := prepareWith(ctx, d.cfg.DB, d.cfg.DB, d.cfg.Mapping, false)
+	if err != nil {
+		return err
+	}
+	// A reference a row already holds would point alerts at a real customer.
+	return p.refuseExisting(ctx, d.cfg.DB, *s)
+}
+
+// errHold is timely's word that a seed found no gap and waits for one.
+var errHold = errors.New("plant: seed held for a gap")
+
+// dueSince returns when the seed id first fell due: now, unless it was
+// held before.
+func (d *Dripper) dueSince(id uuid.UUID, now time.Time) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t, ok := d.due[id]; ok {
+		return t
+	}
+	return now
+}
+
+// hold puts pl back into the plan, due again one retry after now (see
+// holding), and remembers when it first fell due.
+func (d *Dripper) hold(pl Planned, now time.Time) {
+	retry, _, _ := holding(d.cfg.Shape, true)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.due == nil {
+		d.due = map[uuid.UUID]time.Time{}
+	}
+	if _, ok := d.due[pl.Seed.ID]; !ok {
+		d.due[pl.Seed.ID] = now
+	}
+	pl.At = now.Add(retry)
+	i := d.next + sort.Search(len(d.plan)-d.next, func(i int) bool { return d.plan[d.next+i].At.After(pl.At) })
+	d.plan = slices.Insert(d.plan, i, pl)
+	// Every plan before d.next is taken and emptied: drop one of them so
+	// that pl counts as pending again.
+	d.plan = slices.Delete(d.plan, d.next-1, d.next)
+	d.next--
+	if l := d.cfg.Logger; l != nil {
+		l.Info("plant: seed held for a gap among the newest ids", "seed", pl.Seed.ID, "until", pl.At)
+	}
 }
 
 func (d *Dripper) failed(pe *PlantError) error {

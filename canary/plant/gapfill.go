@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/honeyseed/honeyseed/canary"
@@ -77,27 +78,27 @@ func findSlot(ctx context.Context, q queryer, p *prepared, sh *Shape, r *rand.Ra
 		return slot{}, false, fmt.Errorf("plant: reading the newest rows of %q: %w", p.t.name, err)
 	}
 	rows.Close()
-	// Newest first: newest[k] is the later row of the pair (newest[k+1], newest[k]).
-	for k := 0; k+1 < len(newest); k++ {
-		in, ok := between(newest[k+1], newest[k], useTickets, r)
-		if !ok {
-			continue
+	slices.Reverse(newest) // oldest first, as pickSlot reads them
+	_, in, ok, err := pickSlot(newest, useTickets, sh.Order.TicketGaps, r, func(in gapRow) (bool, error) {
+		if !useTickets {
+			return true, nil
 		}
-		sl := slot{id: in.id, created: in.at}
-		if useTickets {
-			sl.ticket = canary.FormatTicket(sh.TicketFormat, in.ticket)
-			// An older row may hold the number (tickets reissued, imported):
-			// a shared ticket would point alerts at a real customer.
-			if err := p.refuseExisting(ctx, q, canary.Seed{Ticket: sl.ticket}); err != nil {
-				if errors.Is(err, ErrDuplicate) {
-					continue
-				}
-				return slot{}, false, err
-			}
+		// An older row may hold the number (tickets reissued, imported):
+		// a shared ticket would point alerts at a real customer.
+		err := p.refuseExisting(ctx, q, canary.Seed{Ticket: canary.FormatTicket(sh.TicketFormat, in.ticket)})
+		if errors.Is(err, ErrDuplicate) {
+			return false, nil
 		}
-		return sl, true, nil
+		return err == nil, err
+	})
+	if err != nil || !ok {
+		return slot{}, false, err
 	}
-	return slot{}, false, nil
+	sl := slot{id: in.id, created: in.at}
+	if useTickets {
+		sl.ticket = canary.FormatTicket(sh.TicketFormat, in.ticket)
+	}
+	return sl, true, nil
 }
 
 // gapRow is a row as a gap is looked for next to it: its id, creation time
@@ -109,23 +110,167 @@ type gapRow struct {
 	hasTicket bool
 }
 
-// between returns a row for a seed in the gap between the consecutive rows
-// lo and hi: an unused id, a creation time and (with tickets) a ticket
-// number strictly between theirs, drawn at random; ok is false when the
-// ids, the times or the tickets leave no room.
-func between(lo, hi gapRow, tickets bool, r *rand.Rand) (in gapRow, ok bool) {
+// pickSlot chooses the gap between two consecutive rows of rows (oldest
+// first) that a seed goes into, and returns the index k of the later row
+// of the pair and the seed's row; ok is false when no gap has room, or
+// usable (nil: any) turns down the row drawn for every gap that has.
+//
+// Without tickets it takes the newest gap. With tickets, a seed in a gap
+// splits one real ticket step s in two, its own step a and the next
+// row's s-a: the gap is drawn with a weight, and a from the host's gaps
+// (see splitWeights), so that the two steps look like two the host made,
+// not like halves of one. The host's steps are read off rows themselves
+// when they hold enough, else g.
+func pickSlot(rows []gapRow, tickets bool, g Gaps, r *rand.Rand, usable func(gapRow) (bool, error)) (k int, in gapRow, ok bool, err error) {
+	type gap struct {
+		k int
+		w float64
+	}
+	if tickets {
+		// Steps grow as a host's support does: the rows' own steps say
+		// what a step is now better than the whole table's.
+		var steps []float64
+		for k := 1; k < len(rows); k++ {
+			if lo, hi := rows[k-1], rows[k]; lo.hasTicket && hi.hasTicket && hi.ticket > lo.ticket {
+				steps = append(steps, float64(hi.ticket-lo.ticket))
+			}
+		}
+		if len(steps) >= minLocalSteps {
+			g = newGaps(steps)
+		}
+	}
+	var gaps []gap
+	for k := 1; k < len(rows); k++ {
+		if !room(rows[k-1], rows[k], tickets) {
+			continue
+		}
+		w := 1.0
+		if tickets {
+			w = stepWeight(rows[k].ticket-rows[k-1].ticket, g)
+		}
+		gaps = append(gaps, gap{k, w})
+	}
+	for len(gaps) > 0 {
+		c := len(gaps) - 1
+		if tickets {
+			var total float64
+			for _, gp := range gaps {
+				total += gp.w
+			}
+			x := r.Float64() * total
+			for c = 0; c < len(gaps)-1 && x >= gaps[c].w; c++ {
+				x -= gaps[c].w
+			}
+		}
+		k := gaps[c].k
+		in := between(rows[k-1], rows[k], tickets, g, r)
+		if usable != nil {
+			ok, err := usable(in)
+			if err != nil {
+				return 0, gapRow{}, false, err
+			}
+			if !ok {
+				gaps = slices.Delete(gaps, c, c+1)
+				continue
+			}
+		}
+		return k, in, true, nil
+	}
+	return 0, gapRow{}, false, nil
+}
+
+// room reports whether a seed fits between the consecutive rows lo and hi:
+// an unused id, a creation time and (with tickets) a ticket number strictly
+// between theirs.
+func room(lo, hi gapRow, tickets bool) bool {
 	if hi.id-lo.id < 2 || lo.at.IsZero() || hi.at.IsZero() || hi.at.Sub(lo.at) < 2*time.Second {
-		return gapRow{}, false
+		return false
 	}
-	if tickets && (!hi.hasTicket || !lo.hasTicket || hi.ticket < lo.ticket+2) {
-		return gapRow{}, false
-	}
-	in = gapRow{
+	return !tickets || (hi.hasTicket && lo.hasTicket && hi.ticket >= lo.ticket+2)
+}
+
+// between returns a row for a seed in the gap between lo and hi, which
+// have room (see room): an id and a creation time drawn at random between
+// theirs, and (with tickets) a ticket step drawn by splitWeights.
+func between(lo, hi gapRow, tickets bool, g Gaps, r *rand.Rand) gapRow {
+	in := gapRow{
 		id: lo.id + 1 + r.Int64N(hi.id-lo.id-1),
 		at: lo.at.Add(time.Second + time.Duration(r.Int64N(int64(hi.at.Sub(lo.at)-time.Second)))).Truncate(time.Microsecond),
 	}
 	if tickets {
-		in.ticket, in.hasTicket = lo.ticket+1+uint64(r.Int64N(int64(hi.ticket-lo.ticket-1))), true
+		width, w := splitWeights(hi.ticket-lo.ticket, g)
+		var total float64
+		for _, x := range w {
+			total += x
+		}
+		x, b := r.Float64()*total, 0
+		for ; b < len(w)-1 && x >= w[b]; b++ {
+			x -= w[b]
+		}
+		a := 1 + uint64(b)*width
+		a += uint64(r.Int64N(int64(min(width, hi.ticket-lo.ticket-a))))
+		in.ticket, in.hasTicket = lo.ticket+a, true
 	}
-	return in, true
+	return in
+}
+
+// minLocalSteps is how many ticket steps among the newest rows pickSlot
+// needs to weigh a split by them rather than by the learned ones.
+const minLocalSteps = 20
+
+// maxSplits bounds how many ways of splitting a ticket step are weighed
+// one by one; a wider step is weighed in as many bands.
+const maxSplits = 512
+
+// splitWeights weighs the ways a seed can split a ticket step s (at least
+// 2) between its real neighbours into its own step a and the next row's
+// s-a, by how often the host makes each of the two (g's mass at a and at
+// s-a). It returns the width of the bands of a, from a = 1, and each
+// band's weight.
+func splitWeights(s uint64, g Gaps) (width uint64, w []float64) {
+	ways := s - 1
+	width = (ways + maxSplits - 1) / maxSplits
+	w = make([]float64, (ways+width-1)/width)
+	for b := range w {
+		first := 1 + uint64(b)*width
+		n := min(width, s-first)
+		a := first + n/2
+		w[b] = float64(n) * g.mass(float64(a)) * g.mass(float64(s-a))
+	}
+	return width, w
+}
+
+// stepWeight is how much a gap whose neighbours' tickets are s apart is
+// worth to a seed: the chance of two host steps summing to s over the
+// chance of one step of s. Drawing gaps by it leaves the seed's step and
+// the next row's distributed as two independent steps of the host's.
+func stepWeight(s uint64, g Gaps) float64 {
+	_, w := splitWeights(s, g)
+	var pair float64
+	for _, x := range w {
+		pair += x
+	}
+	return pair / g.mass(float64(s))
+}
+
+// holdRows is how many of the host's new rows a seed that found no gap
+// may wait for one, where its tickets follow its ids: an appended seed
+// takes a ticket the host's next real row, numbered without knowing of it,
+// overtakes about half the time. Waiting for gapRows rows finds a gap
+// where about 3% of the host's ids are skipped four times in five.
+const holdRows = gapRows
+
+// holding says how a seed that found no gap waits for one: it tries again
+// every retry, for at most limit after it fell due; ok is false when it
+// should not wait (no tickets to keep in order, no rate learned, or a host
+// whose ids never skip).
+func holding(sh *Shape, tickets bool) (retry, limit time.Duration, ok bool) {
+	if sh == nil || !tickets || sh.Arrival.PerDay <= 0 {
+		return 0, 0, false
+	}
+	if g := sh.Order.IDGaps; len(g) == 0 || g[len(g)-1] <= 1 {
+		return 0, 0, false
+	}
+	retry = time.Duration(float64(24*time.Hour) / sh.Arrival.PerDay)
+	return retry, holdRows * retry, true
 }

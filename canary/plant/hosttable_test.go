@@ -378,15 +378,22 @@ func (g *hostGen) officeHours(t time.Time) time.Time {
 	return t
 }
 
+// openTicket is the host's help desk numbering a new customer's first
+// ticket at at: the numbers other tickets took since the last one are
+// skipped, more of them as support grows.
+func (g *hostGen) openTicket(at time.Time) string {
+	age := at.Sub(g.from).Hours() / 24 / 365
+	g.ticket += 1 + g.r.Int64N(int64(g.tickets+age*2))
+	return fmt.Sprintf("CS-%07d", g.ticket)
+}
+
 // next makes the customer created at at.
 func (g *hostGen) next(at time.Time) hostRow {
 	g.id++
 	if g.r.Float64() < 0.03 { // a deleted row, a failed insert
 		g.id += 1 + g.r.Int64N(4)
 	}
-	age := at.Sub(g.from).Hours() / 24 / 365
-	g.ticket += 1 + g.r.Int64N(int64(g.tickets+age*2)) // more tickets per customer as support grows
-	row := hostRow{id: g.id, ticket: fmt.Sprintf("CS-%07d", g.ticket), created: at}
+	row := hostRow{id: g.id, ticket: g.openTicket(at), created: at}
 	row.product = pick(g.r, []weighted{{"Antivirus Plus", 30}, {"Internet Security", 25}, {"Maximum Security", 20},
 		{"VPN Proxy One", 10}, {"Password Manager", 8}, {"Cleaner One", 7}})
 	if g.r.Float64() > 0.05 {

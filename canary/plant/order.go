@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -264,4 +265,24 @@ func arrival(created []int64, sampled, total int, zone *time.Location) ArrivalPr
 		m = m.AddDate(0, 1, 0)
 	}
 	return a
+}
+
+// cdf returns the share of gaps at most x, read off the quantiles with
+// straight lines between them.
+func (g Gaps) cdf(x float64) float64 {
+	n := len(g)
+	if n == 0 || x < g[0] {
+		return 0
+	}
+	if x >= g[n-1] {
+		return 1
+	}
+	i := sort.Search(n, func(i int) bool { return g[i] > x }) - 1 // g[i] <= x < g[i+1]
+	return (float64(i) + (x-g[i])/(g[i+1]-g[i])) / float64(n-1)
+}
+
+// mass returns the share of gaps that round to the whole number k, never
+// quite 0: a gap the quantiles missed is rare, not impossible.
+func (g Gaps) mass(k float64) float64 {
+	return g.cdf(k+0.5) - g.cdf(k-0.5) + 1e-3
 }

@@ -131,7 +131,7 @@
 // column) that its number's area serves, as often as the host's rows are
 // in such towns, else in a town of the area by population.
 //
-// Names: Learn lists the given and family names at least three rows share
+// Names: Learn lists the given and family names at least two rows share
 // (Shape.Names, counts only), and counts the rows holding rarer names by
 // how rare they are in the population; Apply hands both to the Generator,
 // so a seed's name repeats among the table's rows, and is as rare in the

@@ -43,8 +43,12 @@ type LearnOptions struct {
 	// it: rarer values could name a customer. Default 5.
 	MinValueCount int
 	// MinNameCount is how many rows must share a given or family name for
-	// Learn to list it (Shape.Names). A name alone names nobody; the
-	// lower it is, the closer seeds' names follow the host's. Default 3.
+	// Learn to list it (Shape.Names). A name alone names nobody, and one
+	// that two rows share points at neither; the lower it is, the closer
+	// seeds' names follow the host's: with 3, a seed's rare surname was the
+	// table's only one where the host's rare surnames come in pairs as
+	// often as alone, and the audit's classifier read it. Default 2; 1 is
+	// taken as 2, so that no name held by a single row is ever listed.
 	MinNameCount int
 }
 
@@ -77,8 +81,8 @@ func Learn(ctx context.Context, db *sql.DB, m Mapping, opts LearnOptions) (Shape
 	if opts.MinValueCount <= 0 {
 		opts.MinValueCount = 5
 	}
-	if opts.MinNameCount <= 0 {
-		opts.MinNameCount = 3
+	if opts.MinNameCount <= 1 {
+		opts.MinNameCount = 2
 	}
 	p, err := prepareWith(ctx, db, db, m, false)
 	if err != nil {

@@ -535,15 +535,27 @@ func (p *prepared) simulateDrip(ctx context.Context, db *sql.DB, host []Row, pla
 		return true
 	}
 	real := func(until time.Time, n int) {
-		// Only the rows near a seed are its neighbours: a long wait is run
-		// through by its ids and tickets alone, with no rows, up to the
-		// last simLead rows' worth of time before the seed.
+		made := 0
+		row := func() bool {
+			if n >= 0 && made >= n || !arrive(until) {
+				return false
+			}
+			sim.rows = append(sim.rows, simRow{gapRow: gapRow{id: lastID, at: at, ticket: counter, hasTicket: tickets}, seed: -1})
+			made++
+			return true
+		}
+		// Only the rows near a seed are its neighbours: the first simLead
+		// rows after the last seed and the last simLead before the next.
+		// The long wait between is run through by its ids and tickets
+		// alone, with no rows: a row made after it would carry the whole
+		// wait's steps as its own.
+		for made < simLead && row() {
+		}
 		if lead := until.Add(-time.Duration(simLead) * mean); !until.IsZero() && at.Before(lead) {
 			for arrive(lead) {
 			}
 		}
-		for i := 0; (n < 0 || i < n) && arrive(until); i++ {
-			sim.rows = append(sim.rows, simRow{gapRow: gapRow{id: lastID, at: at, ticket: counter, hasTicket: tickets}, seed: -1})
+		for row() {
 		}
 	}
 	retry, limit, hold := holding(sh, tickets && !hostTickets)

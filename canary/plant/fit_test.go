@@ -221,6 +221,36 @@ func TestLearnNames(t *testing.T) {
 	})
 }
 
+func TestLearnNamesFromFullName(t *testing.T) {
+	forEachHost(t, func(t *testing.T, h *host) {
+		ctx := context.Background()
+		h.exec(t, `CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, email TEXT)`)
+		rows := []struct {
+			name string
+			n    int
+			why  string
+		}{
+			{"Mary Smith", 3, "both parts listed"},
+			{"Mary Ann Jones", 1, "a middle name: Mary counted, Jones alone in the tail"},
+			{"John  Smith ", 1, "spaces aside: Smith counted"},
+			{"Cher", 1, "one word: neither part known"},
+		}
+		id := 0
+		for _, r := range rows {
+			for range r.n {
+				id++
+				h.exec(t, fmt.Sprintf(`INSERT INTO people VALUES (%d, '%s', 'p%d@mail.example')`, id, r.name, id))
+			}
+		}
+		shape, err := Learn(ctx, h.db, Mapping{Table: "people", FullName: "name", Email: "email"}, LearnOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []canary.NameCount{{Name: "Mary", Rows: 4}}, shape.Names.Given)
+		assert.Equal(t, []canary.NameCount{{Name: "Smith", Rows: 4}}, shape.Names.Family)
+		assert.Equal(t, 6, shape.Names.Rows)
+		assert.NotContains(t, fmt.Sprintf("%#v", shape.Names), "Jones", "a name one row holds is never listed")
+	})
+}
+
 func TestProposeMailboxes(t *testing.T) {
 	s := Shape{
 		EmailDomains: map[string]float64{"gmail.example": 0.6, "yahoo.example": 0.3, "harbor.example": 0.004},

@@ -22,50 +22,76 @@ const maxNamesListed = 2000
 // accents aside), keeping those at least opts.MinNameCount rows share:
 // aggregates a seed's name is drawn from, none naming a customer. The
 // rows holding a rarer name are counted by how rare it is in region's
-// population (gen.Band).
+// population (gen.Band). A host with one column for the whole name (and
+// none for its parts) has its first word counted as the given name and its
+// last as the family name.
 func profileNames(ctx context.Context, p *prepared, src, region string, opts LearnOptions) (canary.HostNames, error) {
 	var h canary.HostNames
 	if !slices.Contains(names.Regions(), region) {
 		region = "US"
 	}
-	for _, r := range []role{roleGiven, roleFamily} {
-		c := p.col(r)
-		if c == nil {
-			continue
+	type spelling struct {
+		name string
+		n    int
+	}
+	byKey := map[role]map[string][]spelling{roleGiven: {}, roleFamily: {}}
+	filled := map[role]int{}
+	add := func(r role, v string, n int) {
+		if k := names.LetterKey(v); k != "" {
+			byKey[r][k] = append(byKey[r][k], spelling{v, n})
 		}
+	}
+	// count groups the rows of column c by its trimmed text and hands each
+	// name and its count to each.
+	count := func(c *column, each func(v string, n int)) error {
 		txt := "TRIM(" + textOf(p.d, c) + ")"
 		query := "SELECT " + txt + ", COUNT(*) FROM " + src + " WHERE " + quote(c.name) + " IS NOT NULL GROUP BY " + txt
 		rows, err := p.q.QueryContext(ctx, query)
 		if err != nil {
-			return h, fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
+			return fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
 		}
-		type spelling struct {
-			name string
-			n    int
-		}
-		byKey := map[string][]spelling{}
-		filled := 0
+		defer rows.Close()
 		for rows.Next() {
 			var v []byte
 			var n int
 			if err := rows.Scan(&v, &n); err != nil {
-				rows.Close()
-				return h, fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
+				return fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
 			}
-			filled += n
 			if !utf8.Valid(v) || len(v) > maxListedValueLen*4 {
-				continue // binary or prose: not a name a seed can hold
+				v = nil // binary or prose: not a name a seed can hold
 			}
-			k := names.LetterKey(string(v))
-			if k == "" {
-				continue
-			}
-			byKey[k] = append(byKey[k], spelling{string(v), n})
+			each(string(v), n)
 		}
-		err = rows.Err()
-		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
+		}
+		return nil
+	}
+	for _, r := range []role{roleGiven, roleFamily} {
+		if c := p.col(r); c != nil {
+			if err := count(c, func(v string, n int) { filled[r] += n; add(r, v, n) }); err != nil {
+				return h, err
+			}
+		}
+	}
+	if c := p.col(roleFull); c != nil && p.col(roleGiven) == nil && p.col(roleFamily) == nil {
+		// One column for the whole name, as seeds are written into it: the
+		// first word is the given name, the last the family name.
+		err := count(c, func(v string, n int) {
+			filled[roleGiven] += n
+			filled[roleFamily] += n
+			if w := strings.Fields(v); len(w) >= 2 {
+				add(roleGiven, w[0], n)
+				add(roleFamily, w[len(w)-1], n)
+			}
+		})
 		if err != nil {
-			return h, fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
+			return h, err
+		}
+	}
+	for _, r := range []role{roleGiven, roleFamily} {
+		if filled[r] == 0 && len(byKey[r]) == 0 {
+			continue
 		}
 		var list []canary.NameCount
 		tail := make([]int, gen.Bands)
@@ -73,7 +99,7 @@ func profileNames(ctx context.Context, p *prepared, src, region string, opts Lea
 		if r == roleFamily {
 			share = names.FamilyShare
 		}
-		for _, sp := range byKey {
+		for _, sp := range byKey[r] {
 			// The spelling most rows use, preferring a capitalised one:
 			// Blend writes seeds in capitals or lower case at the host's rates.
 			best := slices.MinFunc(sp, func(a, b spelling) int {
@@ -106,7 +132,7 @@ func profileNames(ctx context.Context, p *prepared, src, region string, opts Lea
 		if len(list) > maxNamesListed {
 			list = list[:maxNamesListed]
 		}
-		h.Rows = max(h.Rows, filled)
+		h.Rows = max(h.Rows, filled[r])
 		if r == roleGiven {
 			h.Given, h.GivenTail = list, tail
 		} else {

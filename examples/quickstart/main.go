@@ -1,14 +1,17 @@
 // Quickstart runs honeyseed end to end on this machine, in a few seconds:
 //
-//  1. a small SQLite support database with a few hundred ordinary customers;
+//  1. a small SQLite support database with a few hundred ordinary customers
+//     who signed up over the last two months;
 //
-//  2. honeyseed learns its shape (phone format, ticket range, sign-up hours),
-//     generates canaries that look like their neighbours, registers them in a
-//     blinded SQLite registry, audits them against the host (plant.Plant: the
-//     tells an insider could use, and a classifier over them) and plants
-//     them: into the database for one placement, into a Zendesk import CSV
-//     for another. The demo table is too small for the audit to pass; the
-//     demo prints the audit's summary and plants with Force, saying so;
+//  2. honeyseed learns its shape (names, phone format, ticket numbering,
+//     sign-up rate and hours), proposes the owned mailboxes the seeds need,
+//     generates canaries that look like their neighbours and registers them
+//     in a blinded SQLite registry. It runs the drip a deployment would run
+//     at the host's own rate as a dry run (plant.AuditPlan: the tells an
+//     insider could use, and a classifier over them) and prints its
+//     verdict; then, as a demo cannot wait months, it plants them at once:
+//     into the database for one placement, into a Zendesk import CSV for
+//     another. With a few hundred rows the verdict is noisy;
 //
 //  3. the SMTP receiver and the Twilio webhook start on loopback;
 //
@@ -28,7 +31,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log"
 	"log/slog"
@@ -106,7 +108,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	const seeds = 24
+	const seeds = 36
 	need := shape.Needs(seeds)
 	boxes, err := shape.ProposeMailboxes(need.Mailboxes, plant.MailboxOptions{Exclude: exclude})
 	if err != nil {
@@ -128,11 +130,11 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	live, err := gen.Generate("support-db/eu", seeds/2)
+	live, err := gen.Generate("support-db/eu", seeds*2/3)
 	if err != nil {
 		return err
 	}
-	export, err := gen.Generate("export/2026-11-crm", seeds/2)
+	export, err := gen.Generate("export/2026-11-crm", seeds/3)
 	if err != nil {
 		return err
 	}
@@ -146,20 +148,28 @@ func run(ctx context.Context) error {
 	if err := store.Add(ctx, append(live, export...)...); err != nil {
 		return err
 	}
-	// Plant audits the seeds against the host before writing any: how well
-	// each tell an insider could use separates them from real rows.
-	report, err := plant.Plant(ctx, host, shape.ApplyMapping(mapping), live, plant.PlantOptions{})
-	forced := false
-	if errors.Is(err, plant.ErrAuditFailed) {
-		// A demo table this small cannot hide a dozen seeds; a real deployment
-		// fixes the tells (a drip at the host's rate, see plant's package doc) instead.
-		forced = true
-		report, err = plant.Plant(ctx, host, shape.ApplyMapping(mapping), live, plant.PlantOptions{Force: true})
-	}
+	// A deployment drips the seeds in at the host's own rate (a Dripper
+	// over ScheduleSpan), so that they never cluster; AuditPlan runs that
+	// drip as a dry run against the host, with real customers arriving as
+	// they do, and scores every tell an insider could use.
+	hm := shape.ApplyMapping(mapping)
+	span := plant.ScheduleSpan(len(live), shape.Arrival.PerDay, 0)
+	plan, err := plant.Schedule(live, now, span, shape.ScheduleOptions())
 	if err != nil {
 		return err
 	}
-	printAudit(report, forced)
+	// The host's tickets come from its help desk, which numbers every
+	// ticket: the Dripper would be given DripConfig.Tickets to open the
+	// seeds' there (HostTickets tells the dry run so).
+	report, err := plant.AuditPlan(ctx, host, hm, plan, plant.AuditOptions{Shape: &shape, HostTickets: true})
+	if err != nil {
+		return err
+	}
+	printAudit(report, span)
+	// The demo cannot wait that long: it plants them all at once.
+	if _, err := plant.Plant(ctx, host, hm, live, plant.PlantOptions{Force: true}); err != nil {
+		return err
+	}
 	var csvFile bytes.Buffer
 	if err := plant.WriteCSV(&csvFile, plant.CSVZendesk, export, plant.CSVOptions{}); err != nil {
 		return err
@@ -300,7 +310,7 @@ func (p *printSink) print() {
 // domains and fictional numbers, in the host's own formats.
 func makeHost(ctx context.Context, db *sql.DB, now time.Time) error {
 	_, err := db.ExecContext(ctx, `CREATE TABLE customers (
-		id INTEGER PRIMARY KEY, full_name TEXT NOT NULL, email TEXT NOT NULL UNIQUE,
+		id INTEGER PRIMARY KEY AUTOINCREMENT, full_name TEXT NOT NULL, email TEXT NOT NULL UNIQUE,
 		phone TEXT, ticket TEXT, created_at TIMESTAMP NOT NULL);
 		CREATE TABLE tickets (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id), subject TEXT)`)
 	if err != nil {
@@ -315,14 +325,36 @@ func makeHost(ctx context.Context, db *sql.DB, now time.Time) error {
 		return err
 	}
 	defer tx.Rollback()
-	for i := range 300 {
+	// Customers signed up over the last 60 days, more of them lately; ids
+	// and tickets follow sign-up time, as in any live system.
+	created := make([]time.Time, 400)
+	for i := range created {
+		day := 60 * r.Float64() * r.Float64()
+		created[i] = now.Add(-time.Duration(day * float64(24*time.Hour))).Truncate(time.Hour).Add(time.Duration(r.IntN(3600)) * time.Second)
+	}
+	slices.SortFunc(created, time.Time.Compare)
+	// A table in use for years: older customers archived, ids well past 1.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq) VALUES ('customers', 18000)`); err != nil {
+		return err
+	}
+	ticket := 4_200_000
+	taken := map[string]bool{}
+	for _, at := range created {
 		g, f := given[r.IntN(len(given))], family[r.IntN(len(family))]
-		email := fmt.Sprintf("%s.%s%d@%s", strings.ToLower(g), strings.ToLower(f), i, domains[i%len(domains)])
+		local := strings.ToLower(g + "." + f)
+		for taken[local] {
+			year := 1950 + r.IntN(55) // a birth year, whole or its last two digits
+			if r.IntN(2) == 0 {
+				year %= 100
+			}
+			local = fmt.Sprintf("%s.%s%02d", strings.ToLower(g), strings.ToLower(f), year)
+		}
+		taken[local] = true
+		email := local + "@" + domains[r.IntN(len(domains))]
 		phone := fmt.Sprintf("(%d) 555-01%02d", 200+r.IntN(700), r.IntN(100))
-		created := now.AddDate(0, 0, -r.IntN(700)).Add(time.Duration(9+r.IntN(9)) * time.Hour)
-		ticket := fmt.Sprintf("CS-%07d", 4_200_000+i*37+r.IntN(30))
+		ticket += 1 + r.IntN(40)
 		res, err := tx.ExecContext(ctx, `INSERT INTO customers (full_name, email, phone, ticket, created_at) VALUES (?, ?, ?, ?, ?)`,
-			g+" "+f, email, phone, ticket, created.Truncate(24*time.Hour).Add(time.Duration(8+r.IntN(10))*time.Hour))
+			g+" "+f, email, phone, fmt.Sprintf("CS-%07d", ticket), at)
 		if err != nil {
 			return err
 		}
@@ -334,9 +366,9 @@ func makeHost(ctx context.Context, db *sql.DB, now time.Time) error {
 	return tx.Commit()
 }
 
-// printAudit prints the audit's verdict, the classifier's AUC and the worst
-// tells, and says so when the demo planted despite a failed audit.
-func printAudit(r *plant.AuditReport, forced bool) {
+// printAudit prints the dry run's verdict, the classifier's AUC and the
+// worst tells.
+func printAudit(r *plant.AuditReport, span time.Duration) {
 	verdict := "passed"
 	switch {
 	case !r.Judged:
@@ -344,15 +376,13 @@ func printAudit(r *plant.AuditReport, forced bool) {
 	case !r.Passed():
 		verdict = fmt.Sprintf("FAILED (%d of %d tells over %.2f)", len(r.Failed()), len(r.Tells), r.MaxTellAUC)
 	}
-	fmt.Printf("== Audit of %d seeds against %d host rows: %s\n", r.Seeds, r.HostRows, verdict)
+	fmt.Printf("== Dry run of a %.0f-day drip at the host's rate: %d seeds against %d host rows: %s\n", span.Hours()/24, r.Seeds, r.HostRows, verdict)
 	fmt.Printf("  classifier AUC %.2f (limit %.2f); worst tells:\n", r.Classifier, r.MaxClassifierAUC)
 	tells := slices.Clone(r.Tells)
 	slices.SortStableFunc(tells, func(a, b plant.TellResult) int { return cmp.Compare(b.Separation, a.Separation) })
 	for _, t := range tells[:min(3, len(tells))] {
 		fmt.Printf("    %-34s AUC %.2f\n", t.Name, t.AUC)
 	}
-	if forced {
-		fmt.Println("  planted anyway (Force): a demo table this small cannot hide its seeds; fix the tells before real use")
-	}
+	fmt.Println("  (the demo plants them at once; a deployment runs plant.Dripper over the drip)")
 	fmt.Println()
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -312,4 +313,28 @@ func TestPlantDrip(t *testing.T) {
 	var n int
 	require.NoError(t, host.QueryRow(`SELECT count(*) FROM customers`).Scan(&n))
 	assert.Equal(t, 300, n, "a dry run plants nothing")
+
+	noDrip := slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "-drip" })
+	_, err = runCLI(t, append(noDrip, "-ticket-query", "SELECT 'CS-1'")...)
+	require.ErrorAs(t, err, &ue, "-ticket-query needs -drip")
+}
+
+// TestHostTickets: -ticket-query's value is each seed's ticket, as the
+// host's own numbering hands it out, and a query that gives none fails.
+func TestHostTickets(t *testing.T) {
+	host, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "host.db"))
+	require.NoError(t, err)
+	defer host.Close()
+	_, err = host.Exec(`CREATE TABLE ticket_seq (n INTEGER NOT NULL); INSERT INTO ticket_seq VALUES (4200017)`)
+	require.NoError(t, err)
+	next := hostTickets(host, `UPDATE ticket_seq SET n = n + 1 RETURNING 'CS-' || printf('%07d', n)`)
+	for _, want := range []string{"CS-4200018", "CS-4200019"} {
+		got, err := next(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "the host's next number, each call")
+	}
+	for _, q := range []string{`SELECT NULL`, `SELECT '  '`, `SELECT n FROM ticket_seq WHERE n < 0`, `SELECT nonsense(`} {
+		_, err := hostTickets(host, q)(t.Context())
+		assert.Error(t, err, q)
+	}
 }

@@ -65,12 +65,16 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dryRun := fs.Bool("audit", false, "dry run: audit the seeds against the host and print the report; register and plant nothing")
 	force := fs.Bool("force", false, "plant even when the audit can tell the seeds from the host's rows, or the config's owned mailboxes and domains are too few to hide them")
 	drip := fs.Bool("drip", false, "plant one seed at a time over the span the host's own rate of new rows needs (at most 2% of its new rows), registering each as it goes in; runs until the last is in")
+	ticketQuery := fs.String("ticket-query", "", "with -drip: a `SQL` query run on the host database just before each seed goes in, returning the ticket reference the host's own ticket system opens for it (e.g. SELECT 'CS-' || lpad(nextval('ticket_seq')::text, 7, '0')); seeds numbered by the host leave no trace in its ticket order")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	cfg, err := gf.load()
 	if err != nil {
 		return fmt.Errorf("plant: %w", err)
+	}
+	if *ticketQuery != "" && !*drip {
+		return usageErr("-ticket-query numbers seeds as a drip plants them: it needs -drip")
 	}
 	if *dryRun && *force {
 		return usageErr("plant: give -audit or -force, not both")
@@ -130,7 +134,7 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "honeyseed plant: column %q left to its default: %s\n", u.Column, u.Reason)
 	}
 	if *drip {
-		if err := dripSeeds(ctx, host, m, store, &shape, seeds, *dryRun, *force, stdout, stderr); err != nil || !*dryRun {
+		if err := dripSeeds(ctx, host, m, store, &shape, seeds, *ticketQuery, *dryRun, *force, stdout, stderr); err != nil || !*dryRun {
 			return err
 		}
 		return domErr
@@ -173,7 +177,10 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // dripSeeds schedules seeds over the span the host's rate needs and plants
 // them with a Dripper (or, with dry, audits that plan and plants nothing).
-func dripSeeds(ctx context.Context, host *sql.DB, m plant.Mapping, store canary.Registry, shape *plant.Shape, seeds []canary.Seed, dry, force bool, stdout, stderr io.Writer) error {
+//
+// A ticketQuery, when given, opens each seed's ticket in the host's own
+// ticket system (plant.DripConfig.Tickets).
+func dripSeeds(ctx context.Context, host *sql.DB, m plant.Mapping, store canary.Registry, shape *plant.Shape, seeds []canary.Seed, ticketQuery string, dry, force bool, stdout, stderr io.Writer) error {
 	span := plant.ScheduleSpan(len(seeds), shape.Arrival.PerDay, 0)
 	if span <= 0 {
 		return fmt.Errorf("plant: -drip: the host's rate of new rows could not be learned (no creation times?): plant without -drip")
@@ -184,7 +191,7 @@ func dripSeeds(ctx context.Context, host *sql.DB, m plant.Mapping, store canary.
 		return err
 	}
 	if dry {
-		report, err := plant.AuditPlan(ctx, host, m, plan, plant.AuditOptions{Shape: shape})
+		report, err := plant.AuditPlan(ctx, host, m, plan, plant.AuditOptions{Shape: shape, HostTickets: ticketQuery != ""})
 		if err != nil {
 			return err
 		}
@@ -197,7 +204,11 @@ func dripSeeds(ctx context.Context, host *sql.DB, m plant.Mapping, store canary.
 		}
 		return nil
 	}
-	d, err := plant.NewDripper(plant.DripConfig{DB: host, Mapping: m, Registry: store, Shape: shape, Force: force}, plan)
+	cfg := plant.DripConfig{DB: host, Mapping: m, Registry: store, Shape: shape, Force: force}
+	if ticketQuery != "" {
+		cfg.Tickets = hostTickets(host, ticketQuery)
+	}
+	d, err := plant.NewDripper(cfg, plan)
 	if err != nil {
 		return err
 	}
@@ -211,6 +222,21 @@ func dripSeeds(ctx context.Context, host *sql.DB, m plant.Mapping, store canary.
 	}
 	fmt.Fprintf(stdout, "planted %d seeds\n", len(seeds)-d.Pending())
 	return nil
+}
+
+// hostTickets returns a DripConfig.Tickets that runs query on host and
+// takes its one value, not NULL, as the seed's ticket reference.
+func hostTickets(host *sql.DB, query string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		var ref sql.NullString
+		if err := host.QueryRowContext(ctx, query).Scan(&ref); err != nil {
+			return "", fmt.Errorf("-ticket-query: %w", err)
+		}
+		if !ref.Valid || strings.TrimSpace(ref.String) == "" {
+			return "", errors.New("-ticket-query: returned no reference")
+		}
+		return strings.TrimSpace(ref.String), nil
+	}
 }
 
 // auditNow audits seeds as one batch planted now into the host.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/honeyseed/honeyseed/canary"
 )
 
 // profileDDL is a host table with columns the Mapping leaves out.
@@ -210,9 +212,17 @@ func FuzzLearnOddContents(f *testing.F) {
 				val(email, i), val(phone, i+1), val(ticket, i+2), val(created, i), val(state, i+3), val(state, i))
 			require.NoError(t, err)
 		}
-		s, err := Learn(context.Background(), db, Mapping{Table: "h", Email: "email", Phone: "phone", Ticket: "ticket", CreatedAt: "created"}, LearnOptions{})
+		s, err := Learn(context.Background(), db, Mapping{Table: "h", Email: "email", Phone: "phone", Ticket: "ticket", CreatedAt: "created", FullName: "state"}, LearnOptions{})
 		require.NoError(t, err)
 		require.Len(t, s.Columns, 7)
+		for _, l := range [][]canary.NameCount{s.Names.Given, s.Names.Family} {
+			held := 0
+			for _, nc := range l {
+				assert.GreaterOrEqual(t, nc.Rows, 2, "a listed name is shared by at least two rows")
+				held += nc.Rows
+			}
+			assert.LessOrEqual(t, held, s.Names.Rows, "names held by no more rows than there are")
+		}
 		rows := 0
 		for _, p := range s.EmptyPatterns {
 			rows += p.Rows

@@ -335,3 +335,39 @@ func TestWatcherHonoursSinkErrorKinds(t *testing.T) {
 	w2.Flush(ctx)
 	assert.Equal(t, failures+1, w2.Health()[0].Failures, "retried after it")
 }
+
+// TestWatcherStoredAlertsStayPut: the memory an alert is built in is reused
+// for the next event once the Outbox has its copy; what was stored, and what
+// a sink was sent, must not change with it.
+func TestWatcherStoredAlertsStayPut(t *testing.T) {
+	sink := &recordingSink{}
+	w, seeds, clock, out := watchFixture(t, sink, nil)
+	ctx := context.Background()
+	first := canary.Event{
+		Channel: canary.ChannelEmail, From: "refunds@scam.example", To: seeds[1].Email,
+		Subject: "Your refund", Body: "reply to claim ticket " + seeds[1].Ticket + " today",
+		At: clock.Now(), Source: "smtp", ID: "<m1@scam.example>",
+	}
+	require.NoError(t, w.HandleEvent(ctx, first))
+	require.Equal(t, 1, w.Flush(ctx))
+	alerts := sink.alerts()
+	require.Len(t, alerts, 1)
+	sent := alerts[0]
+	stored, err := out.Alert(ctx, sent.ID)
+	require.NoError(t, err)
+	require.Len(t, stored.Evidence, 2)
+
+	for i := range 3 {
+		require.NoError(t, w.HandleEvent(ctx, canary.Event{
+			Channel: canary.ChannelSMS, From: fmt.Sprintf("+1 202 555 01%02d", 50+i), To: seeds[3].Phone,
+			Body: "Maria, your parcel, ticket " + seeds[2].Ticket + " is held", At: clock.Now(), Source: "twilio", ID: fmt.Sprintf("SM%d", i),
+		}))
+	}
+	again, err := out.Alert(ctx, sent.ID)
+	require.NoError(t, err)
+	assert.Equal(t, stored, again, "the stored alert")
+	assert.Equal(t, stored, sink.alerts()[0], "the alert the sink was sent")
+	assert.Equal(t, "to: "+seeds[1].Email, again.Evidence[0])
+	assert.Equal(t, []string{"<m1@scam.example>"}, again.EventIDs)
+	assert.Equal(t, seeds[1].ID, again.Seeds[0].ID)
+}

@@ -92,6 +92,12 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 		seenMap[tripped[i].ID] = true
 		return true
 	}
+	// One placement and a few seeds is the common alert: its suspect, seeds
+	// and reasons then share one allocation.
+	var block *attribution
+	if opts.Holders == nil && len(tripped) <= len(block.seeds) {
+		block = new(attribution)
+	}
 	var one [1]string // the default holders, without a slice per seed
 	for i, s := range tripped {
 		if !firstTime(i) {
@@ -111,7 +117,10 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 			if i < 0 {
 				i = len(accs)
 				accs = append(accs, acc{s: Suspect{Placement: p, Before: firstContact}, innocence: 1})
-				if i == 0 && opts.Holders == nil {
+				switch {
+				case i == 0 && block != nil:
+					accs[i].s.Seeds = block.seeds[:0]
+				case i == 0 && opts.Holders == nil:
 					// Most alerts trip the seeds of one placement: one slice holds them all.
 					accs[i].s.Seeds = make([]uuid.UUID, 0, len(tripped))
 				}
@@ -138,10 +147,14 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 	}
 
 	total := 0.0
-	out := make([]Suspect, 0, len(accs))
 	// At most maxReasons reasons a suspect, all in one backing array.
-	const maxReasons = 3
-	reasons := make([]string, maxReasons*len(accs))
+	var out []Suspect
+	var reasons []string
+	if block != nil && len(accs) == 1 {
+		out, reasons = block.suspects[:0], block.reasons[:]
+	} else {
+		out, reasons = make([]Suspect, 0, len(accs)), make([]string, maxReasons*len(accs))
+	}
 	for i, a := range accs {
 		p := a.s.Placement
 		s := a.s
@@ -187,6 +200,17 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 		return len(b.Seeds) - len(a.Seeds)
 	})
 	return out
+}
+
+// maxReasons bounds the reasons Attribute gives a suspect: what it held,
+// what it shared, and its window.
+const maxReasons = 3
+
+// attribution is the memory of a one-suspect attribution of a few seeds.
+type attribution struct {
+	suspects [1]Suspect
+	seeds    [4]uuid.UUID
+	reasons  [maxReasons]string
 }
 
 // heldReasons are the first reasons of the common small alerts, made once:

@@ -165,6 +165,7 @@ func (m *Matcher) putFinder(f *finder) {
 	clear(f.hits) // hits may quote the event's text: do not keep it alive
 	clear(f.seeds)
 	clear(f.cands)
+	f.names.reset() // its words view the event's text
 	f.hits, f.pos, f.seeds, f.cands = f.hits[:0], f.pos[:0], f.seeds[:0], f.cands[:0]
 	f.ctx, f.once, f.borrow = nil, false, false
 	m.scratch.Put(f)
@@ -192,6 +193,7 @@ type finder struct {
 	// candidates lie in cands; otherwise (Scan) each hit owns its seeds.
 	borrow bool
 	cands  []Seed
+	names  nameContext // the event's words, for shared numbers
 }
 
 func (f *finder) reset(ctx context.Context) {
@@ -327,17 +329,20 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 	return seeds
 }
 
-// resolve resolves shared phone numbers by the names in the event's text.
+// resolve resolves shared phone numbers by the names in the event's
+// subject and body, read as one text of at most maxEventField bytes.
 func (f *finder) resolve(ev Event) {
-	var names *nameContext
+	read := false
 	for i, h := range f.hits {
 		if h.Confidence != Ambiguous || h.Field != FieldPhone {
 			continue
 		}
-		if names == nil {
-			context := ev.Subject + "\n" + ev.Body
-			names = newNameContext(context[:min(len(context), maxEventField)])
+		if !read {
+			subject := ev.Subject[:min(len(ev.Subject), maxEventField)]
+			body := ev.Body[:min(len(ev.Body), max(0, maxEventField-len(subject)-1))]
+			f.names.reset(subject, body)
+			read = true
 		}
-		f.hits[i] = resolveShared(h, names)
+		f.hits[i] = resolveShared(h, &f.names)
 	}
 }

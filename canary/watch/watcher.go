@@ -414,9 +414,6 @@ func (w *Watcher) appendSenderKey(dst []byte, from string) []byte {
 // phone reads a number in international form or national in one of the
 // Matcher's regions, the default first.
 func (w *Watcher) phone(s string) (string, error) {
-	if norm.CanonicalE164(s) {
-		return s, nil // what NormalizePhone returns, in every region, without its parse
-	}
 	var first error
 	for _, r := range w.regions {
 		p, err := canary.NormalizePhone(s, r)

@@ -56,6 +56,10 @@ const (
 type nameContext struct {
 	words []textWord
 	index map[string][]int // word positions, for long texts
+
+	// The candidates' names, as words (candidateNames).
+	nameWords []string
+	names     []candidateName
 }
 
 // newNameContext splits text into words as NormalizeName would, noting how
@@ -73,8 +77,11 @@ func newNameContext(text string) *nameContext {
 // between each and the next, in c's own memory: the Matcher keeps one per
 // finder.
 func (c *nameContext) reset(texts ...string) {
-	clear(c.words) // the words view the last event's text
-	c.words, c.index = c.words[:0], nil
+	// The words view the last event's text and seeds.
+	clear(c.words)
+	clear(c.nameWords)
+	clear(c.names)
+	c.words, c.index, c.nameWords, c.names = c.words[:0], nil, c.nameWords[:0], c.names[:0]
 	g := gapTight
 	for _, t := range texts {
 		c.add(t, g)
@@ -203,10 +210,10 @@ type candidateName struct {
 }
 
 // candidateNames splits the candidates' names into words as NormalizeName
-// would; ASCII words stay views of the names. The words go into buf, and
-// the names into out when it has room: a few candidates cost no allocation.
-func candidateNames(seeds []Seed, buf []string, out []candidateName) []candidateName {
-	words := buf[:0]
+// would; ASCII words stay views of the names. Words and names go in c's
+// memory, reused by every shared number of one context.
+func (c *nameContext) candidateNames(seeds []Seed) []candidateName {
+	words := c.nameWords[:0]
 	var partBuf [2*8 + 1]int
 	parts := partBuf[:0] // where each name part's words start
 	for _, s := range seeds {
@@ -226,10 +233,11 @@ func candidateNames(seeds []Seed, buf []string, out []candidateName) []candidate
 		}
 	}
 	parts = append(parts, len(words))
-	out = out[:0]
+	out := c.names[:0]
 	for i := range seeds {
 		out = append(out, candidateName{words[parts[2*i]:parts[2*i+1]], words[parts[2*i+1]:parts[2*i+2]]})
 	}
+	c.nameWords, c.names = words, out
 	return out
 }
 
@@ -330,9 +338,7 @@ func knownFamily(w string) bool {
 // candidate the evidence names alone, or else Ambiguous with the candidates
 // ordered best evidence first (registry order among equals).
 func resolveShared(h Hit, c *nameContext) Hit {
-	var wordBuf [4 * 8]string
-	var candBuf [8]candidateName
-	cands := candidateNames(h.Candidates, wordBuf[:], candBuf[:])
+	cands := c.candidateNames(h.Candidates)
 	var scoreBuf [16]int
 	var blockedBuf [16]bool
 	scores, blocked := scoreBuf[:0], blockedBuf[:0]

@@ -275,12 +275,18 @@ type alertScratch struct {
 
 var scratchPool = sync.Pool{New: func() any { return new(alertScratch) }}
 
+// maxPooledSeeds bounds the seeds an alertScratch keeps room for.
+const maxPooledSeeds = 64
+
 func (b *alertScratch) release() {
 	// Seeds and excerpts may hold the event's and the registry's text.
 	clear(b.seeds)
 	clear(b.evidence)
 	clear(b.eventIDs)
 	b.seeds, b.retired, b.eventIDs, b.evidence = b.seeds[:0], b.retired[:0], b.eventIDs[:0], b.evidence[:0]
+	if cap(b.seeds) > maxPooledSeeds {
+		b.seeds, b.retired = nil, nil // a message touching many seeds pins no large buffer
+	}
 	scratchPool.Put(b)
 }
 

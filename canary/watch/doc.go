@@ -60,12 +60,12 @@
 //
 //	go test -run X -bench BenchmarkWatcher1M -benchtime 100000x -count 2 ./canary/watch/
 //
-// On the shared 2-core machine at load average 4 to 7 (2026-12-02), CPU per
-// event; before this change, in an alternating run of the same benchmark:
+// On the shared 2-core machine at load average 5 (2026-12-02), CPU per
+// event; before this change, in a run of the same benchmark just after:
 //
-//	email hit   1.77-1.88 µs, 3 allocs   Match 0.99-1.15 µs, MatchFunc 0.62-0.74 µs   before 3.1-5.4 µs, 18 allocs (Match 1.1-1.6 µs)
-//	SMS hit     3.35-3.55 µs, 3 allocs   Match 3.1-9.6 µs,   MatchFunc 1.46-1.77 µs   before 6.9-22 µs, 35 allocs (Match 3.2-3.9 µs)
-//	SMS miss    0.31-0.47 µs             Match 0.27-0.30 µs                           libphonenumber Parse 9.3-9.9 µs (before 8.7-10.3)
+//	email hit   1.63-1.68 µs, 3 allocs   Match 0.86-0.91 µs, MatchFunc 0.60-0.64 µs   before 2.43-2.56 µs, 18 allocs (Match 0.89-0.93 µs)
+//	SMS hit     2.91-3.07 µs, 3 allocs   Match 2.55-5.75 µs, MatchFunc 1.40-1.50 µs   before 5.6-20.5 µs, 35 allocs (Match 3.20-3.25 µs)
+//	SMS miss    0.27-0.28 µs             Match 0.27 µs                                libphonenumber Parse 8.9-9.2 µs (before 10.1-10.6)
 //
 // The rest of an email hit is the Matcher's own search (reading and
 // normalizing the addresses, the registry lookup) and, in the Watcher, the

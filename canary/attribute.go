@@ -55,18 +55,22 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 	}
 	// A Watcher attributes every alert, of a seed or a few: small inputs
 	// are searched in slices, large ones (a scan's) through maps.
-	byMap := map[string]*acc(nil)
-	var accs []*acc
-	find := func(p string) *acc {
+	byMap := map[string]int(nil)
+	var accBuf [4]acc
+	accs := accBuf[:0]
+	find := func(p string) int {
 		if byMap != nil {
-			return byMap[p]
+			if i, ok := byMap[p]; ok {
+				return i
+			}
+			return -1
 		}
-		for _, a := range accs {
-			if a.s.Placement == p {
-				return a
+		for i := range accs {
+			if accs[i].s.Placement == p {
+				return i
 			}
 		}
-		return nil
+		return -1
 	}
 	var seenMap map[uuid.UUID]bool
 	distinct := 0
@@ -88,6 +92,12 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 		seenMap[tripped[i].ID] = true
 		return true
 	}
+	// One placement and a few seeds is the common alert: its suspect, seeds
+	// and reasons then share one allocation.
+	var block *attribution
+	if opts.Holders == nil && len(tripped) <= len(block.seeds) {
+		block = new(attribution)
+	}
 	var one [1]string // the default holders, without a slice per seed
 	for i, s := range tripped {
 		if !firstTime(i) {
@@ -103,19 +113,27 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 			hs = dedupe(holders(s))
 		}
 		for _, p := range hs {
-			a := find(p)
-			if a == nil {
-				a = &acc{s: Suspect{Placement: p, Before: firstContact}, innocence: 1}
-				accs = append(accs, a)
+			i := find(p)
+			if i < 0 {
+				i = len(accs)
+				accs = append(accs, acc{s: Suspect{Placement: p, Before: firstContact}, innocence: 1})
+				switch {
+				case i == 0 && block != nil:
+					accs[i].s.Seeds = block.seeds[:0]
+				case i == 0 && opts.Holders == nil:
+					// Most alerts trip the seeds of one placement: one slice holds them all.
+					accs[i].s.Seeds = make([]uuid.UUID, 0, len(tripped))
+				}
 				if byMap != nil {
-					byMap[p] = a
+					byMap[p] = i
 				} else if len(accs) > 8 {
-					byMap = make(map[string]*acc, 2*len(accs))
-					for _, a := range accs {
-						byMap[a.s.Placement] = a
+					byMap = make(map[string]int, 2*len(accs))
+					for i, a := range accs {
+						byMap[a.s.Placement] = i
 					}
 				}
 			}
+			a := &accs[i]
 			a.s.Seeds = append(a.s.Seeds, s.ID)
 			a.innocence *= 1 - (1-guess)/float64(len(hs))
 			a.explained += 1 / float64(len(hs))
@@ -129,26 +147,40 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 	}
 
 	total := 0.0
-	out := make([]Suspect, 0, len(accs))
-	for _, a := range accs {
+	// At most maxReasons reasons a suspect, all in one backing array.
+	var out []Suspect
+	var reasons []string
+	if block != nil && len(accs) == 1 {
+		out, reasons = block.suspects[:0], block.reasons[:]
+	} else {
+		out, reasons = make([]Suspect, 0, len(accs)), make([]string, maxReasons*len(accs))
+	}
+	for i, a := range accs {
 		p := a.s.Placement
 		s := a.s
+		s.Reasons = reasons[i*maxReasons : i*maxReasons : (i+1)*maxReasons]
 		s.Score = (1 - a.innocence) * a.explained
-		n := len(s.Seeds)
-		s.Reasons = append(s.Reasons, "held "+strconv.Itoa(n)+" of the "+strconv.Itoa(distinct)+" tripped seeds")
+		s.Reasons = append(s.Reasons, heldReason(len(s.Seeds), distinct))
 		// With one holder a seed, the default, no seed is shared.
 		if shared := 0; opts.Holders != nil {
 			if shared = sharedCount(tripped, holders, p); shared > 0 {
 				s.Reasons = append(s.Reasons, strconv.Itoa(shared)+" of them also held by other placements, which share the blame")
 			}
 		}
+		var buf [160]byte
 		if !s.Before.IsZero() && !s.After.Before(s.Before) {
 			s.Score = 0
-			s.Reasons = append(s.Reasons, "cannot be the source: a seed was planted ("+s.After.UTC().Format(time.RFC3339)+
-				") after the first contact or expiry ("+s.Before.UTC().Format(time.RFC3339)+")")
+			b := append(buf[:0], "cannot be the source: a seed was planted ("...)
+			b = s.After.UTC().AppendFormat(b, time.RFC3339)
+			b = append(b, ") after the first contact or expiry ("...)
+			b = s.Before.UTC().AppendFormat(b, time.RFC3339)
+			s.Reasons = append(s.Reasons, string(append(b, ')')))
 		} else if !s.After.IsZero() {
-			s.Reasons = append(s.Reasons, "the data left after "+s.After.UTC().Format(time.RFC3339)+
-				" (the latest planting) and before "+s.Before.UTC().Format(time.RFC3339))
+			b := append(buf[:0], "the data left after "...)
+			b = s.After.UTC().AppendFormat(b, time.RFC3339)
+			b = append(b, " (the latest planting) and before "...)
+			b = s.Before.UTC().AppendFormat(b, time.RFC3339)
+			s.Reasons = append(s.Reasons, string(b))
 		}
 		total += s.Score
 		out = append(out, s)
@@ -168,6 +200,39 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 		return len(b.Seeds) - len(a.Seeds)
 	})
 	return out
+}
+
+// maxReasons bounds the reasons Attribute gives a suspect: what it held,
+// what it shared, and its window.
+const maxReasons = 3
+
+// attribution is the memory of a one-suspect attribution of a few seeds.
+type attribution struct {
+	suspects [1]Suspect
+	seeds    [4]uuid.UUID
+	reasons  [maxReasons]string
+}
+
+// heldReasons are the first reasons of the common small alerts, made once:
+// heldReasons[n][m] says a placement held n of m tripped seeds.
+var heldReasons = func() (t [9][9]string) {
+	for m := 1; m < len(t); m++ {
+		for n := 1; n <= m; n++ {
+			t[n][m] = heldReasonText(n, m)
+		}
+	}
+	return t
+}()
+
+func heldReason(n, m int) string {
+	if m < len(heldReasons) && n <= m {
+		return heldReasons[n][m]
+	}
+	return heldReasonText(n, m)
+}
+
+func heldReasonText(n, m int) string {
+	return "held " + strconv.Itoa(n) + " of the " + strconv.Itoa(m) + " tripped seeds"
 }
 
 func sharedCount(tripped []Seed, holders func(Seed) []string, p string) int {

@@ -134,3 +134,23 @@ func TestAttributeManySeedsAndPlacements(t *testing.T) {
 	assert.Len(t, got[0].Seeds, 3)
 	assert.Len(t, got[11].Seeds, 2)
 }
+
+// TestAttributeSmallAlertsAsLarge: a small alert (one placement, a few
+// seeds) is attributed in one allocation; the result is the one the general
+// path gives, window or none.
+func TestAttributeSmallAlertsAsLarge(t *testing.T) {
+	contact := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	own := func(s canary.Seed) []string { return []string{s.Placement} } // the default, through the general path
+	for n := 1; n <= 6; n++ {
+		var tripped []canary.Seed
+		for i := range n {
+			tripped = append(tripped, canarytest.Seed(i, "support-db/eu"))
+		}
+		for _, at := range []time.Time{contact, tripped[0].PlantedAt.Add(-time.Hour)} {
+			got := canary.Attribute(tripped, at, canary.AttributeOptions{})
+			want := canary.Attribute(tripped, at, canary.AttributeOptions{Holders: own})
+			require.Equal(t, want, got, "%d seeds, contact %v", n, at)
+			assert.Len(t, got, 1)
+		}
+	}
+}

@@ -111,13 +111,39 @@ const (
 // best evidence first. Names alone never make a hit. An event that touches no
 // seed gives no hits and no error.
 func (m *Matcher) Match(ctx context.Context, ev Event) ([]Hit, error) {
+	var out []Hit
+	err := m.MatchFunc(ctx, ev, func(hits []Hit) error {
+		out = make([]Hit, len(hits))
+		for i, h := range hits {
+			h.Candidates = cloneSeeds(h.Candidates)
+			if len(h.Candidates) > 0 && h.Candidates[0].ID == h.Seed.ID {
+				h.Seed = h.Candidates[0] // the best candidate: one copy serves both
+			} else {
+				h.Seed = h.Seed.Clone()
+			}
+			out[i] = h
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MatchFunc is Match without its copies, for callers that only read the
+// hits while they act on them: it calls fn with the hits Match would return
+// and returns fn's error, or returns nil without calling fn when ev touches
+// no seed. The hits are the Matcher's scratch, valid only until fn returns,
+// and their seeds may share their Fields maps with the registry: fn must
+// not write them, and copies what it keeps (Seed.Clone, Alert.Clone).
+// A watch.Watcher records its alert from within fn, so a hit costs no copy
+// of a seed.
+func (m *Matcher) MatchFunc(ctx context.Context, ev Event, fn func(hits []Hit) error) error {
 	if ev.Channel < ChannelEmail || ev.Channel > ChannelText {
-		return nil, fmt.Errorf("%w: event channel %d", ErrInvalidInput, ev.Channel)
+		return fmt.Errorf("%w: event channel %d", ErrInvalidInput, ev.Channel)
 	}
 	f := m.scratch.Get().(*finder)
 	defer m.putFinder(f)
 	f.reset(ctx)
-	f.once = true
+	f.once, f.borrow = true, true
 	f.scan("to", ev.To, false)
 	for _, rcpt := range ev.Envelope {
 		f.scan("envelope", rcpt, false)
@@ -126,19 +152,22 @@ func (m *Matcher) Match(ctx context.Context, ev Event) ([]Hit, error) {
 	f.scan("subject", ev.Subject, true)
 	f.scan("body", ev.Body, true)
 	if f.err != nil {
-		return nil, f.err
+		return f.err
 	}
 	if len(f.hits) == 0 {
-		return nil, nil
+		return nil
 	}
-	return f.finish(ev), nil
+	f.resolve(ev)
+	return fn(f.hits)
 }
 
 func (m *Matcher) putFinder(f *finder) {
 	clear(f.hits) // hits may quote the event's text: do not keep it alive
 	clear(f.seeds)
-	f.hits, f.pos, f.seeds = f.hits[:0], f.pos[:0], f.seeds[:0]
-	f.ctx, f.once = nil, false
+	clear(f.cands)
+	f.names.reset() // its words view the event's text
+	f.hits, f.pos, f.seeds, f.cands = f.hits[:0], f.pos[:0], f.seeds[:0], f.cands[:0]
+	f.ctx, f.once, f.borrow = nil, false, false
 	m.scratch.Put(f)
 }
 
@@ -159,10 +188,16 @@ type finder struct {
 	once   bool   // report each seed and field once (Match), or every occurrence (Scan)
 	view   bool   // the text is an event's string, so hits may quote it without a copy
 	seeds  []Seed // scratch for MemoryRegistry lookups
+	// borrow: the hits are lent to a MatchFunc callback, never kept, so
+	// their seeds share the registry's Fields maps and an Ambiguous hit's
+	// candidates lie in cands; otherwise (Scan) each hit owns its seeds.
+	borrow bool
+	cands  []Seed
+	names  nameContext // the event's words, for shared numbers
 }
 
 func (f *finder) reset(ctx context.Context) {
-	f.ctx, f.err, f.hits, f.pos = ctx, nil, f.hits[:0], f.pos[:0]
+	f.ctx, f.err, f.hits, f.pos, f.borrow = ctx, nil, f.hits[:0], f.pos[:0], false
 	f.fnd.Regions, f.fnd.Shape = f.m.regions, nil
 	if sh, ok := f.m.reg.(find.Shaper); ok {
 		f.fnd.Shape = sh.Shape()
@@ -237,14 +272,24 @@ func (f *finder) add(field Field, raw []byte, pos int, seeds []Seed, conf Confid
 	if f.once && len(f.hits) >= maxEventHits {
 		return
 	}
-	value := string(raw)
+	var value string
 	if f.view {
 		value = stringOf(raw) // raw lies in the event's own immutable strings
+	} else {
+		value = string(raw)
 	}
 	h := Hit{Seed: seeds[0], Field: field, Value: value, Evidence: f.evidence(pos), Confidence: conf,
 		Part: f.label, Offset: int64(f.base + pos)}
 	if len(seeds) > 1 {
-		h.Confidence, h.Candidates = Ambiguous, slices.Clone(seeds) // seeds may be the finder's scratch
+		// seeds may be the finder's scratch, overwritten by the next lookup.
+		h.Confidence = Ambiguous
+		if f.borrow {
+			n := len(f.cands)
+			f.cands = append(f.cands, seeds...)
+			h.Candidates = f.cands[n:len(f.cands):len(f.cands)]
+		} else {
+			h.Candidates = slices.Clone(seeds)
+		}
 	}
 	f.hits = append(f.hits, h)
 	f.pos = append(f.pos, pos)
@@ -273,7 +318,7 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 	// The registry contract forbids retaining value, so a view of the buffer
 	// avoids a copy per candidate.
 	if r, ok := f.m.reg.(*MemoryRegistry); ok {
-		f.seeds = r.appendLookup(f.seeds[:0], field, stringOf(value))
+		f.seeds = r.appendLookup(f.seeds[:0], field, stringOf(value), f.borrow)
 		return f.seeds
 	}
 	seeds, err := f.m.reg.Lookup(f.ctx, field, stringOf(value))
@@ -284,19 +329,20 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 	return seeds
 }
 
-// finish resolves shared phone numbers by the names in the event's text.
-func (f *finder) finish(ev Event) []Hit {
-	out := slices.Clone(f.hits)
-	var names *nameContext
-	for i, h := range out {
+// resolve resolves shared phone numbers by the names in the event's
+// subject and body, read as one text of at most maxEventField bytes.
+func (f *finder) resolve(ev Event) {
+	read := false
+	for i, h := range f.hits {
 		if h.Confidence != Ambiguous || h.Field != FieldPhone {
 			continue
 		}
-		if names == nil {
-			context := ev.Subject + "\n" + ev.Body
-			names = newNameContext(context[:min(len(context), maxEventField)])
+		if !read {
+			subject := ev.Subject[:min(len(ev.Subject), maxEventField)]
+			body := ev.Body[:min(len(ev.Body), max(0, maxEventField-len(subject)-1))]
+			f.names.reset(subject, body)
+			read = true
 		}
-		out[i] = resolveShared(h, names)
+		f.hits[i] = resolveShared(h, &f.names)
 	}
-	return out
 }

@@ -163,3 +163,70 @@ func findHit(hits []canary.Hit, f canary.Field) (canary.Hit, bool) {
 	}
 	return canary.Hit{}, false
 }
+
+// TestMatchHitsOwnTheirSeeds: Match hands out seeds that share nothing with
+// the registry, although MatchFunc's scratch hits share its Fields maps.
+func TestMatchHitsOwnTheirSeeds(t *testing.T) {
+	ctx := context.Background()
+	seeds := canarytest.MatchSeeds()
+	for i := range seeds {
+		seeds[i].Fields = map[string]string{"city": "Springfield"}
+	}
+	reg := canary.NewMemoryRegistry()
+	require.NoError(t, reg.Add(ctx, seeds...))
+	m, err := canary.NewMatcher(reg)
+	require.NoError(t, err)
+	jessica, maria := seeds[1], seeds[3]
+
+	for _, ev := range []canary.Event{
+		{Channel: canary.ChannelEmail, To: jessica.Email},
+		{Channel: canary.ChannelSMS, To: maria.Phone, Body: "Hello, call us back"}, // Ambiguous: two candidates
+	} {
+		hits, err := m.Match(ctx, ev)
+		require.NoError(t, err)
+		require.Len(t, hits, 1, "%+v", ev)
+		hits[0].Seed.Fields["city"] = "changed"
+		for _, c := range hits[0].Candidates {
+			c.Fields["city"] = "changed"
+		}
+		for _, id := range []uuid.UUID{jessica.ID, maria.ID, seeds[4].ID} {
+			got, err := reg.Get(ctx, id)
+			require.NoError(t, err)
+			assert.Equal(t, "Springfield", got.Fields["city"], "the registry's seed %s is untouched", id)
+		}
+		again, err := m.Match(ctx, ev)
+		require.NoError(t, err)
+		assert.Equal(t, "Springfield", again[0].Seed.Fields["city"], "a later match sees the registry's value")
+	}
+}
+
+// TestMatchFuncLendsMatchHits: MatchFunc sees the hits Match returns, and
+// its callback's error comes back.
+func TestMatchFuncLendsMatchHits(t *testing.T) {
+	ctx := context.Background()
+	m, seeds := matchFixture(t)
+	for _, ev := range []canary.Event{
+		{Channel: canary.ChannelEmail, To: seeds[1].Email, Subject: "ticket " + seeds[2].Ticket},
+		{Channel: canary.ChannelSMS, To: seeds[3].Phone, Body: "Hi Maria, your refund is ready"},
+		{Channel: canary.ChannelSMS, To: seeds[3].Phone, Body: "Hello"},
+	} {
+		want, err := m.Match(ctx, ev)
+		require.NoError(t, err)
+		require.NotEmpty(t, want)
+		calls := 0
+		err = m.MatchFunc(ctx, ev, func(hits []canary.Hit) error {
+			calls++
+			assert.Equal(t, want, hits)
+			return canary.ErrNotFound
+		})
+		assert.ErrorIs(t, err, canary.ErrNotFound, "the callback's error")
+		assert.Equal(t, 1, calls)
+	}
+	err := m.MatchFunc(ctx, canary.Event{Channel: canary.ChannelEmail, To: "nobody@elsewhere.example"}, func([]canary.Hit) error {
+		t.Error("called for an event that touches no seed")
+		return nil
+	})
+	assert.NoError(t, err)
+	err = m.MatchFunc(ctx, canary.Event{}, func([]canary.Hit) error { return nil })
+	assert.ErrorIs(t, err, canary.ErrInvalidInput, "no channel")
+}

@@ -259,8 +259,18 @@ func unpackTime(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// seed rebuilds the Seed of ordinal o; the caller holds mu.
+// seedLocked rebuilds the Seed of ordinal o, its own copy of Fields
+// included; the caller holds mu.
 func (r *MemoryRegistry) seedLocked(o uint32) Seed {
+	s := r.sharedSeedLocked(o)
+	s.Fields = maps.Clone(s.Fields)
+	return s
+}
+
+// sharedSeedLocked is seedLocked with the record's own Fields map, which
+// is never written after Add: for the Matcher's scratch hits, which are
+// read and copied, never changed (Matcher.MatchFunc).
+func (r *MemoryRegistry) sharedSeedLocked(o uint32) Seed {
 	rec := r.recs.at(o)
 	return Seed{
 		ID:        rec.id,
@@ -269,7 +279,7 @@ func (r *MemoryRegistry) seedLocked(o uint32) Seed {
 		Email:     r.text.String(o, textEmail),
 		Phone:     r.text.String(o, textPhone),
 		Ticket:    r.text.String(o, textTicket),
-		Fields:    maps.Clone(rec.fields),
+		Fields:    rec.fields,
 		CreatedAt: unpackTime(rec.created),
 		PlantedAt: unpackTime(rec.planted),
 		ExpiresAt: unpackTime(rec.expires),
@@ -393,7 +403,7 @@ func (r *MemoryRegistry) insertLocked(s Seed, keys []norm.Key) {
 func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]Seed, error) {
 	switch f {
 	case FieldEmail, FieldTicket, FieldPhone:
-		return r.appendLookup(nil, f, value), nil
+		return r.appendLookup(nil, f, value, false), nil
 	case FieldName:
 		return nil, fmt.Errorf("%w: lookup by %s", ErrUnsupportedField, f)
 	}
@@ -401,14 +411,22 @@ func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]S
 }
 
 // appendLookup appends the seeds Lookup would return to dst, so the Matcher
-// can reuse one slice across candidates.
-func (r *MemoryRegistry) appendLookup(dst []Seed, f Field, value string) []Seed {
+// can reuse one slice across candidates. With shared, the seeds keep the
+// records' own Fields maps (sharedSeedLocked), and the caller must not write them.
+func (r *MemoryRegistry) appendLookup(dst []Seed, f Field, value string, shared bool) []Seed {
 	var buf [128]byte
+	seed := func(o uint32) Seed {
+		s := r.sharedSeedLocked(o)
+		if !shared {
+			s.Fields = maps.Clone(s.Fields)
+		}
+		return s
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if f == FieldPhone {
 		for o, ok := r.phone[value]; ok && o != none; o = r.next[o] {
-			dst = append(dst, r.seedLocked(o))
+			dst = append(dst, seed(o))
 		}
 		return dst
 	}
@@ -417,7 +435,7 @@ func (r *MemoryRegistry) appendLookup(dst []Seed, f Field, value string) []Seed 
 		key = norm.AppendEmailKey(buf[:0], value)
 	}
 	if o, ok := r.find(f, key); ok {
-		dst = append(dst, r.seedLocked(o))
+		dst = append(dst, seed(o))
 	}
 	return dst
 }

@@ -56,6 +56,10 @@ const (
 type nameContext struct {
 	words []textWord
 	index map[string][]int // word positions, for long texts
+
+	// The candidates' names, as words (candidateNames).
+	nameWords []string
+	names     []candidateName
 }
 
 // newNameContext splits text into words as NormalizeName would, noting how
@@ -64,7 +68,31 @@ type nameContext struct {
 // allocation, not one per word.
 func newNameContext(text string) *nameContext {
 	c := &nameContext{words: make([]textWord, 0, len(text)/6+1)}
+	c.add(text, gapTight)
+	c.indexWords()
+	return c
+}
+
+// reset makes c the context of texts, read as one text with a line break
+// between each and the next, in c's own memory: the Matcher keeps one per
+// finder.
+func (c *nameContext) reset(texts ...string) {
+	// The words view the last event's text and seeds.
+	clear(c.words)
+	clear(c.nameWords)
+	clear(c.names)
+	c.words, c.index, c.nameWords, c.names = c.words[:0], nil, c.nameWords[:0], c.names[:0]
 	g := gapTight
+	for _, t := range texts {
+		c.add(t, g)
+		g = gapBreak
+	}
+	c.indexWords()
+}
+
+// add appends the words of text, the first separated from the words before
+// by at least gap g.
+func (c *nameContext) add(text string, g gap) {
 	for i := 0; i < len(text); {
 		r, size := rune(text[i]), 1
 		if r >= utf8.RuneSelf {
@@ -104,6 +132,10 @@ func newNameContext(text string) *nameContext {
 		}
 		i = j
 	}
+}
+
+// indexWords indexes the words of a long context by their lower-case form.
+func (c *nameContext) indexWords() {
 	if len(c.words) > 64 {
 		c.index = map[string][]int{}
 		for k, w := range c.words {
@@ -111,7 +143,6 @@ func newNameContext(text string) *nameContext {
 			c.index[key] = append(c.index[key], k)
 		}
 	}
-	return c
 }
 
 // sameWord compares a word of a context with a word of a name, both in
@@ -139,28 +170,25 @@ func gapOf(text string, i int, r rune) gap {
 	return gapList
 }
 
-// find returns the positions where the word sequence ws starts.
-func (c *nameContext) find(ws []string) []int {
+// appendFind appends to dst the positions where the word sequence ws starts.
+func (c *nameContext) appendFind(dst []int, ws []string) []int {
 	if len(ws) == 0 {
-		return nil
+		return dst
 	}
-	var at []int
 	if c.index != nil {
-		at = c.index[strings.ToLower(ws[0])]
-	} else {
-		for k, w := range c.words {
-			if sameWord(w.w, ws[0]) {
-				at = append(at, k)
+		for _, k := range c.index[strings.ToLower(ws[0])] {
+			if c.phraseAt(k, ws) {
+				dst = append(dst, k)
 			}
 		}
+		return dst
 	}
-	var out []int
-	for _, k := range at {
+	for k := range c.words {
 		if c.phraseAt(k, ws) {
-			out = append(out, k)
+			dst = append(dst, k)
 		}
 	}
-	return out
+	return dst
 }
 
 // phraseAt reports whether ws are the words at k, k+1, ... within one record.
@@ -182,10 +210,12 @@ type candidateName struct {
 }
 
 // candidateNames splits the candidates' names into words as NormalizeName
-// would; ASCII words stay views of the names.
-func candidateNames(seeds []Seed) []candidateName {
-	words := make([]string, 0, 3*len(seeds))
-	parts := make([]int, 0, 2*len(seeds)+1) // where each name part's words start
+// would; ASCII words stay views of the names. Words and names go in c's
+// memory, reused by every shared number of one context.
+func (c *nameContext) candidateNames(seeds []Seed) []candidateName {
+	words := c.nameWords[:0]
+	var partBuf [2*8 + 1]int
+	parts := partBuf[:0] // where each name part's words start
 	for _, s := range seeds {
 		for _, part := range [2]string{s.Name.Given, s.Name.Family} {
 			parts = append(parts, len(words))
@@ -203,10 +233,11 @@ func candidateNames(seeds []Seed) []candidateName {
 		}
 	}
 	parts = append(parts, len(words))
-	out := make([]candidateName, len(seeds))
-	for i := range out {
-		out[i] = candidateName{words[parts[2*i]:parts[2*i+1]], words[parts[2*i+1]:parts[2*i+2]]}
+	out := c.names[:0]
+	for i := range seeds {
+		out = append(out, candidateName{words[parts[2*i]:parts[2*i+1]], words[parts[2*i+1]:parts[2*i+2]]})
 	}
+	c.nameWords, c.names = words, out
 	return out
 }
 
@@ -229,7 +260,8 @@ func sharedPart(cands []candidateName, self int, ws []string) bool {
 // another person's full name stands beside the names found.
 func (c *nameContext) evidence(cands []candidateName, self int) (score int, blocked bool) {
 	n := cands[self]
-	givenAt, familyAt := c.find(n.given), c.find(n.family)
+	var givenBuf, familyBuf [8]int
+	givenAt, familyAt := c.appendFind(givenBuf[:0], n.given), c.appendFind(familyBuf[:0], n.family)
 	gl, fl := len(n.given), len(n.family)
 	for _, g := range givenAt {
 		if fl == 0 {
@@ -306,7 +338,7 @@ func knownFamily(w string) bool {
 // candidate the evidence names alone, or else Ambiguous with the candidates
 // ordered best evidence first (registry order among equals).
 func resolveShared(h Hit, c *nameContext) Hit {
-	cands := candidateNames(h.Candidates)
+	cands := c.candidateNames(h.Candidates)
 	var scoreBuf [16]int
 	var blockedBuf [16]bool
 	scores, blocked := scoreBuf[:0], blockedBuf[:0]

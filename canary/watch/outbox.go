@@ -20,6 +20,12 @@ import (
 // alert are folded by this package ([Record]) with Record and Update.
 // Implementations are safe for concurrent use, including by several processes
 // sharing one database. The package canarytest has a conformance test.
+//
+// Record, Update and RecordFold (Folder) copy what they store: they neither
+// write to the alert they are given nor keep it, or any slice or map it
+// holds, once they return. A Watcher builds its next alert in the same
+// memory, and the seeds in it may share their Fields maps with the registry
+// (canary.Matcher.MatchFunc).
 type Outbox interface {
 	// Record stores a new alert (Count at least 1), durably when it returns nil,
 	// with a pending delivery, due at a.FirstSeen, for every sink in sinks

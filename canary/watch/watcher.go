@@ -226,14 +226,18 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev canary.Event) error {
 	if ev.At.IsZero() {
 		ev.At = w.cfg.Now()
 	}
-	hits, err := w.cfg.Matcher.Match(ctx, ev)
-	if err != nil {
-		return err
-	}
-	if len(hits) == 0 {
-		return nil
-	}
-	a := w.alertFor(ev, hits)
+	// The hits are the Matcher's, lent until raise returns: the alert is
+	// built on them and recorded, and the Outbox copies what it stores.
+	return w.cfg.Matcher.MatchFunc(ctx, ev, func(hits []canary.Hit) error {
+		return w.raise(ctx, &ev, hits)
+	})
+}
+
+// raise records the alert for the hits of ev.
+func (w *Watcher) raise(ctx context.Context, ev *canary.Event, hits []canary.Hit) error {
+	b := scratchPool.Get().(*alertScratch)
+	defer b.release()
+	a := w.alertFor(b, ev, hits)
 	sinks := w.sinkNames
 	if a.Suppressed {
 		sinks = w.suppressedSinks
@@ -256,28 +260,55 @@ func (w *Watcher) HandleEvent(ctx context.Context, ev canary.Event) error {
 	return nil
 }
 
-// alertFor builds the alert for ev, with an ID that repeats within a group
-// window so that repeats, across processes too, merge into one alert.
-func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
+// alertScratch is the memory an alert is built in, reused from one event
+// to the next: an Outbox copies what it stores (see Outbox.Record), so the
+// alert's slices are free again once it is recorded.
+type alertScratch struct {
+	seeds    []canary.Seed
+	retired  []uuid.UUID
+	eventIDs []string
+	evidence []string
+	text     []byte // the excerpts, before they become one string
+	sender   []byte // the sender's key
+	name     []byte // what the alert ID hashes
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(alertScratch) }}
+
+// maxPooledSeeds bounds the seeds an alertScratch keeps room for.
+const maxPooledSeeds = 64
+
+func (b *alertScratch) release() {
+	// Seeds and excerpts may hold the event's and the registry's text.
+	clear(b.seeds)
+	clear(b.evidence)
+	clear(b.eventIDs)
+	b.seeds, b.retired, b.eventIDs, b.evidence = b.seeds[:0], b.retired[:0], b.eventIDs[:0], b.evidence[:0]
+	if cap(b.seeds) > maxPooledSeeds {
+		b.seeds, b.retired = nil, nil // a message touching many seeds pins no large buffer
+	}
+	scratchPool.Put(b)
+}
+
+// alertFor builds the alert for ev in b, with an ID that repeats within a
+// group window so that repeats, across processes too, merge into one alert.
+func (w *Watcher) alertFor(b *alertScratch, ev *canary.Event, hits []canary.Hit) canary.Alert {
 	// An event touches one seed or a handful: a slice beats a map.
-	n := 0
+	seeds := b.seeds[:0]
 	for _, h := range hits {
-		n += max(1, len(h.Candidates))
-	}
-	seeds := make([]canary.Seed, 0, n)
-	for _, h := range hits {
-		cands := h.Candidates
-		if len(cands) == 0 {
-			cands = []canary.Seed{h.Seed}
+		if len(h.Candidates) == 0 {
+			seeds = appendSeed(seeds, h.Seed)
 		}
-		for _, s := range cands {
-			if !slices.ContainsFunc(seeds, func(t canary.Seed) bool { return t.ID == s.ID }) {
-				seeds = append(seeds, s)
-			}
+		for _, s := range h.Candidates {
+			seeds = appendSeed(seeds, s)
 		}
 	}
+	b.seeds = seeds
+	b.sender = w.appendSenderKey(b.sender[:0], ev.From)
+	var id uuid.UUID
+	id, b.name = alertID(b.name[:0], seeds, ev.Channel, b.sender, ev.At.UTC().Truncate(w.cfg.GroupWindow).Unix())
 	a := canary.Alert{
-		ID:          alertID(seeds, ev.Channel, w.senderKey(ev), ev.At.UTC().Truncate(w.cfg.GroupWindow).Unix()),
+		ID:          id,
 		Channel:     ev.Channel,
 		Source:      ev.Source,
 		Sender:      ev.From,
@@ -288,26 +319,39 @@ func (w *Watcher) alertFor(ev canary.Event, hits []canary.Hit) canary.Alert {
 		FirstSeen:   ev.At,
 		LastSeen:    ev.At,
 		Count:       1,
-		Evidence:    excerpts(ev, hits),
+		Evidence:    b.excerpts(ev, hits),
 		Attribution: canary.Attribute(seeds, ev.At, w.cfg.Attribution),
 	}
 	if ev.ID != "" {
-		a.EventIDs = []string{ev.ID}
+		b.eventIDs = append(b.eventIDs[:0], ev.ID)
+		a.EventIDs = b.eventIDs
 	}
 	a.Suppressed, a.SuppressedBy = w.ownTraffic(ev)
-	a.RetiredSeeds = retiredBy(seeds, ev.At)
+	b.retired = retiredBy(b.retired[:0], seeds, ev.At)
+	if len(b.retired) > 0 {
+		a.RetiredSeeds = b.retired
+	}
 	return a
 }
 
-// retiredBy lists the seeds that had been retired at t.
-func retiredBy(seeds []canary.Seed, t time.Time) []uuid.UUID {
-	var out []uuid.UUID
-	for _, s := range seeds {
-		if s.RetiredBy(t) {
-			out = append(out, s.ID)
+// appendSeed appends s to seeds unless a seed with its ID is there.
+func appendSeed(seeds []canary.Seed, s canary.Seed) []canary.Seed {
+	for i := range seeds {
+		if seeds[i].ID == s.ID {
+			return seeds
 		}
 	}
-	return out
+	return append(seeds, s)
+}
+
+// retiredBy appends to dst the seeds that had been retired at t.
+func retiredBy(dst []uuid.UUID, seeds []canary.Seed, t time.Time) []uuid.UUID {
+	for _, s := range seeds {
+		if s.RetiredBy(t) {
+			dst = append(dst, s.ID)
+		}
+	}
+	return dst
 }
 
 // alertNamespace scopes alert IDs (UUID v5) to honeyseed.
@@ -316,16 +360,15 @@ var alertNamespace = uuid.MustParse("2b0f5c1e-8a7d-5e4b-9c3a-6f1d2e7a9b40")
 // alertID is the UUID v5, in alertNamespace, of the seeds' IDs in order
 // joined by commas, the channel, the sender and the group window, joined by
 // "|". It must never change: IDs made by older versions, and by other
-// processes, merge with it. Built in one buffer, as uuid.NewSHA1 would build
-// it with a string per ID and a hasher per call.
-func alertID(seeds []canary.Seed, ch canary.Channel, sender string, window int64) uuid.UUID {
+// processes, merge with it. Built in buf, which it returns for reuse, as
+// uuid.NewSHA1 would build it with a string per ID and a hasher per call.
+func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, window int64) (uuid.UUID, []byte) {
 	ids := make([]uuid.UUID, 0, 4)
 	for _, s := range seeds {
 		ids = append(ids, s.ID)
 	}
 	// The canonical strings sort as the bytes do: fixed-width lowercase hex.
 	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
-	buf := make([]byte, 0, 128)
 	buf = append(buf, alertNamespace[:]...)
 	for i, id := range ids {
 		if i > 0 {
@@ -344,7 +387,7 @@ func alertID(seeds []canary.Seed, ch canary.Channel, sender string, window int64
 	copy(u[:], sum[:])
 	u[6] = u[6]&0x0f | 0x50 // version 5
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	return u
+	return u, buf
 }
 
 // appendUUID appends id's canonical string, as id.String() gives it.
@@ -359,19 +402,19 @@ func appendUUID(dst []byte, id uuid.UUID) []byte {
 	return dst
 }
 
-// senderKey is the sender in a form that ignores formatting.
-func (w *Watcher) senderKey(ev canary.Event) string {
+// appendSenderKey appends the sender from in a form that ignores formatting.
+func (w *Watcher) appendSenderKey(dst []byte, from string) []byte {
 	// No address lacks an '@': a number is not first refused, at the cost
 	// of an error, as an address.
-	if strings.Contains(ev.From, "@") {
-		if e, err := canary.NormalizeEmail(ev.From); err == nil {
-			return e
+	if strings.Contains(from, "@") {
+		if e, reason := norm.AppendEmail(dst, from); reason == "" {
+			return e // NormalizeEmail's form
 		}
 	}
-	if p, err := w.phone(ev.From); err == nil {
-		return p
+	if p, err := w.phone(from); err == nil {
+		return append(dst, p...)
 	}
-	return strings.ToLower(strings.TrimSpace(ev.From))
+	return append(dst, strings.ToLower(strings.TrimSpace(from))...)
 }
 
 // phone reads a number in international form or national in one of the
@@ -394,7 +437,7 @@ func (w *Watcher) phone(s string) (string, error) {
 // ownTraffic reports whether ev comes from the operator's own senders, as
 // its receiver authenticated them (Event.Auth), and which rule says so. The
 // addresses and numbers ev merely claims play no part.
-func (w *Watcher) ownTraffic(ev canary.Event) (bool, string) {
+func (w *Watcher) ownTraffic(ev *canary.Event) (bool, string) {
 	for _, id := range ev.Auth {
 		if id.Domain != "" {
 			nd, reason := norm.AppendDomain(nil, strings.TrimSpace(id.Domain))
@@ -431,12 +474,13 @@ func clipUTF8(s string, n int) string {
 // excerptRadius bounds the text kept around a hit: enough to read, never the message.
 const excerptRadius = 60
 
-func excerpts(ev canary.Event, hits []canary.Hit) []string {
-	out := make([]string, 0, min(len(hits), MaxAlertEvidence))
-	for _, h := range hits {
-		if len(out) >= MaxAlertEvidence {
-			break
-		}
+// excerpts returns the evidence of the hits, in b: their text is written
+// into one buffer and becomes one string, which each excerpt slices.
+func (b *alertScratch) excerpts(ev *canary.Event, hits []canary.Hit) []string {
+	hits = hits[:min(len(hits), MaxAlertEvidence)]
+	var ends [MaxAlertEvidence]int
+	b.text = b.text[:0]
+	for i, h := range hits {
 		text := ""
 		switch h.Part {
 		case "subject":
@@ -444,9 +488,11 @@ func excerpts(ev canary.Event, hits []canary.Hit) []string {
 		case "body":
 			text = ev.Body
 		}
+		b.text = append(b.text, h.Evidence...)
 		pos := int(h.Offset)
 		if text == "" || h.Offset < 0 || h.Offset > int64(len(text)) {
-			out = append(out, h.Evidence+": "+norm.Clip(h.Value))
+			b.text = append(append(b.text, ": "...), norm.Clip(h.Value)...)
+			ends[i] = len(b.text)
 			continue
 		}
 		lo, hi := max(0, pos-excerptRadius), min(len(text), pos+len(h.Value)+excerptRadius)
@@ -456,8 +502,22 @@ func excerpts(ev canary.Event, hits []canary.Hit) []string {
 		for hi < len(text) && !utf8.RuneStart(text[hi]) {
 			hi--
 		}
-		out = append(out, h.Evidence+": …"+strings.ToValidUTF8(text[lo:hi], "")+"…")
+		b.text = append(b.text, ": …"...)
+		if part := text[lo:hi]; utf8.ValidString(part) {
+			b.text = append(b.text, part...)
+		} else {
+			b.text = append(b.text, strings.ToValidUTF8(part, "")...)
+		}
+		b.text = append(b.text, "…"...)
+		ends[i] = len(b.text)
 	}
+	all := string(b.text)
+	out, start := b.evidence[:0], 0
+	for _, end := range ends[:len(hits)] {
+		out = append(out, all[start:end])
+		start = end
+	}
+	b.evidence = out
 	return out
 }
 

@@ -88,20 +88,28 @@ func watchFixture(t *testing.T, sink canary.Sink, mod func(*watch.Config)) (*wat
 	return w, seeds, clock, out
 }
 
+// sendScamMail has w handle a scam mail to seed s, the ticket of s in its
+// body after prefix, delivers it to sink and returns the alert sink got.
+func sendScamMail(t *testing.T, w *watch.Watcher, sink *recordingSink, s canary.Seed, at time.Time, prefix string) canary.Alert {
+	t.Helper()
+	ctx := context.Background()
+	ev := canary.Event{
+		Channel: canary.ChannelEmail, From: "refunds@scam.example", To: s.Email,
+		Subject: "Your refund", Body: prefix + "reply to claim ticket " + s.Ticket + " today",
+		At: at, Source: "smtp", ID: "<m1@scam.example>",
+	}
+	require.NoError(t, w.HandleEvent(ctx, ev))
+	require.Equal(t, 1, w.Flush(ctx))
+	got := sink.alerts()
+	require.Len(t, got, 1)
+	return got[0]
+}
+
 func TestWatcherAlertsOnceWithEvidence(t *testing.T) {
 	sink := &recordingSink{}
 	w, seeds, clock, _ := watchFixture(t, sink, nil)
 	ctx := context.Background()
-	ev := canary.Event{
-		Channel: canary.ChannelEmail, From: "refunds@scam.example", To: seeds[1].Email,
-		Subject: "Your refund", Body: strings.Repeat("Dear customer, ", 20) + "reply to claim ticket " + seeds[1].Ticket + " today",
-		At: clock.Now(), Source: "smtp", ID: "<m1@scam.example>",
-	}
-	require.NoError(t, w.HandleEvent(ctx, ev))
-	assert.Equal(t, 1, w.Flush(ctx))
-	got := sink.alerts()
-	require.Len(t, got, 1)
-	a := got[0]
+	a := sendScamMail(t, w, sink, seeds[1], clock.Now(), strings.Repeat("Dear customer, ", 20))
 	assert.Equal(t, "refunds@scam.example", a.Sender, "the scammer's address is kept")
 	assert.Equal(t, canary.ChannelEmail, a.Channel)
 	assert.Equal(t, []uuid.UUID{seeds[1].ID}, []uuid.UUID{a.Seeds[0].ID})
@@ -334,4 +342,31 @@ func TestWatcherHonoursSinkErrorKinds(t *testing.T) {
 	clock2.Advance(90 * time.Second)
 	w2.Flush(ctx)
 	assert.Equal(t, failures+1, w2.Health()[0].Failures, "retried after it")
+}
+
+// TestWatcherStoredAlertsStayPut: the memory an alert is built in is reused
+// for the next event once the Outbox has its copy; what was stored, and what
+// a sink was sent, must not change with it.
+func TestWatcherStoredAlertsStayPut(t *testing.T) {
+	sink := &recordingSink{}
+	w, seeds, clock, out := watchFixture(t, sink, nil)
+	ctx := context.Background()
+	sent := sendScamMail(t, w, sink, seeds[1], clock.Now(), "")
+	stored, err := out.Alert(ctx, sent.ID)
+	require.NoError(t, err)
+	require.Len(t, stored.Evidence, 2)
+
+	for i := range 3 {
+		require.NoError(t, w.HandleEvent(ctx, canary.Event{
+			Channel: canary.ChannelSMS, From: fmt.Sprintf("+1 202 555 01%02d", 50+i), To: seeds[3].Phone,
+			Body: "Maria, your parcel, ticket " + seeds[2].Ticket + " is held", At: clock.Now(), Source: "twilio", ID: fmt.Sprintf("SM%d", i),
+		}))
+	}
+	again, err := out.Alert(ctx, sent.ID)
+	require.NoError(t, err)
+	assert.Equal(t, stored, again, "the stored alert")
+	assert.Equal(t, stored, sink.alerts()[0], "the alert the sink was sent")
+	assert.Equal(t, "to: "+seeds[1].Email, again.Evidence[0])
+	assert.Equal(t, []string{"<m1@scam.example>"}, again.EventIDs)
+	assert.Equal(t, seeds[1].ID, again.Seeds[0].ID)
 }

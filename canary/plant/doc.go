@@ -174,8 +174,12 @@
 // What remains for an audit to measure: how well each tell still separates
 // seeds from host rows, computed on the Shape and the seeds before anything
 // is written. Handles ("sunnyfox87") are drawn at the host's rate
-// (Messiness.Handle, as canary.Handle in the pattern mix); nicknames and
-// middle initials are measured ([Messiness]) but not generated yet.
+// (Messiness.Handle, as canary.Handle in the pattern mix). Middle initials
+// are written at the host's rate ([Messiness.MiddleInitial],
+// Mapping.MiddleInitials: "John A." in a given-name column), as the row
+// writes the name, not as the seed holds it, so "Hi John" in a scam
+// message still names the seed. Nicknames come with the host's own names:
+// a "Bob" that two rows hold is listed and drawn like any other.
 //
 // # The audit
 //

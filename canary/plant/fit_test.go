@@ -3,6 +3,7 @@ package plant
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -19,28 +20,7 @@ import (
 func TestDripPlantsInAnIDGap(t *testing.T) {
 	forEachHost(t, func(t *testing.T, h *host) {
 		ctx := context.Background()
-		idType := "INTEGER PRIMARY KEY"
-		if h.dialect == PostgreSQL {
-			idType = "BIGSERIAL PRIMARY KEY"
-		}
-		h.exec(t, `CREATE TABLE crm (id `+idType+`, email TEXT NOT NULL, ticket TEXT, created_at TEXT NOT NULL)`)
-		base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-		for i := 1; i <= 60; i++ {
-			id := i
-			if i > 50 {
-				id = i + 3 // ids 51..53 unused: a gap between 50 and 54
-			}
-			h.exec(t, fmt.Sprintf(`INSERT INTO crm (id, email, ticket, created_at) VALUES (%d, 'c%d@mail.example', 'CS-%07d', '%s')`,
-				id, i, 1000+10*i, base.Add(time.Duration(i)*time.Hour).Format(DefaultTextLayout)))
-		}
-		if h.dialect == PostgreSQL {
-			h.exec(t, `SELECT setval(pg_get_serial_sequence('crm', 'id'), 63)`)
-		}
-		m := Mapping{Table: "crm", Email: "email", Ticket: "ticket", CreatedAt: "created_at"}
-		shape, err := Learn(ctx, h.db, m, LearnOptions{})
-		require.NoError(t, err)
-		require.True(t, shape.Order.Ordered() && shape.Order.TicketsOrdered(), "ids, times and tickets follow each other")
-
+		m, shape, base := gapHost(t, h, 60, 50) // ids 51..53 unused: a gap between 50 and 54
 		seed := testSeeds(1)[0]
 		seed.Phone, seed.Fields = "", nil
 		reg := canary.NewMemoryRegistry()
@@ -327,4 +307,87 @@ func TestCheckDomainsCountsMailboxes(t *testing.T) {
 	}
 	err := s.CheckDomains(canary.Config{EmailDomains: domains}, 30)
 	assert.EqualError(t, err, "plant: 30 seeds need at least 23 owned mailboxes at the big providers, where 90% of this table's addresses are; the config has 0; and 30 owned domains or mailboxes for this table (its small domains hold at most 1 addresses each); the config has 8")
+}
+
+func TestMiddleInitials(t *testing.T) {
+	seeds := testSeeds(2000)
+	p := &prepared{m: Mapping{MiddleInitials: 0.2, MiddleInitialDot: 0.75}}
+	with, dotted := 0, 0
+	for _, s := range seeds {
+		mi := p.middleInitial(s)
+		assert.Equal(t, mi, p.middleInitial(s), "the same seed is always written the same way")
+		if mi == "" {
+			continue
+		}
+		with++
+		require.True(t, isInitial(mi), "%q is an initial", mi)
+		if strings.HasSuffix(mi, ".") {
+			dotted++
+		}
+		g, err := p.value(mapped{role: roleGiven}, s)
+		require.NoError(t, err)
+		assert.Equal(t, s.Name.Given+" "+mi, g, "the given-name column")
+		f, err := p.value(mapped{role: roleFull}, s)
+		require.NoError(t, err)
+		assert.Equal(t, s.Name.Given+" "+mi+" "+s.Name.Family, f, "the full-name column")
+		fam, err := p.value(mapped{role: roleFamily}, s)
+		require.NoError(t, err)
+		assert.Equal(t, s.Name.Family, fam, "the family name as it is")
+	}
+	assert.InDelta(t, 0.2*2000, with, 60, "the share asked for")
+	assert.InDelta(t, 0.75*float64(with), dotted, 40, "dotted as often as asked")
+	assert.Empty(t, (&prepared{}).middleInitial(seeds[0]), "none unless asked")
+
+	lower := seeds[1]
+	lower.Name.Given = "mary"
+	for i := range 64 { // find an ID drawn for an initial
+		lower.ID[0] = byte(i)
+		if (&prepared{m: Mapping{MiddleInitials: 0.5}}).middleInitial(lower) != "" {
+			break
+		}
+	}
+	mi := (&prepared{m: Mapping{MiddleInitials: 0.5}}).middleInitial(lower)
+	require.NotEmpty(t, mi)
+	assert.Equal(t, strings.ToLower(mi), mi, "in lower case, as the name is")
+
+	h := newSQLite(t)
+	h.exec(t, `CREATE TABLE t (email TEXT)`)
+	for _, bad := range []Mapping{{MiddleInitials: -0.1}, {MiddleInitials: 1.5}, {MiddleInitialDot: math.NaN()}} {
+		bad.Table, bad.Email = "t", "email"
+		_, err := prepareWith(t.Context(), h.db, h.db, bad, false)
+		assert.ErrorIs(t, err, ErrMapping, "%+v", bad)
+	}
+}
+
+func TestApplyMappingTakesTheHostsMiddleInitials(t *testing.T) {
+	var mc messCounter
+	for _, g := range []string{"John A.", "Mary B.", "Ann C", "Tom", "Sue", "Kim", "Lee", "Bo"} {
+		mc.name(g, "Smith", "")
+	}
+	s := Shape{Messiness: mc.result()}
+	m := s.ApplyMapping(Mapping{})
+	assert.InDelta(t, 3.0/8, m.MiddleInitials, 1e-9, "three of eight names")
+	assert.InDelta(t, 2.0/3, m.MiddleInitialDot, 1e-9, "two of three with a dot")
+	assert.Equal(t, 0.5, s.ApplyMapping(Mapping{MiddleInitials: 0.5}).MiddleInitials, "the mapping's own share stays")
+}
+
+// TestMiddleInitialPlantedAndChecked: a seed written with a middle initial
+// goes in so, and Check finds it unchanged.
+func TestMiddleInitialPlantedAndChecked(t *testing.T) {
+	forEachHost(t, func(t *testing.T, h *host) {
+		ctx := context.Background()
+		h.exec(t, `CREATE TABLE crm (first_name TEXT, last_name TEXT, email TEXT NOT NULL)`)
+		m := Mapping{Table: "crm", GivenName: "first_name", FamilyName: "last_name", Email: "email", MiddleInitials: 1}
+		seeds := testSeeds(3)
+		require.NoError(t, Insert(ctx, h.db, m, seeds))
+		var given string
+		require.NoError(t, h.db.QueryRow(`SELECT first_name FROM crm WHERE email = `+h.dialect.placeholder(1), seeds[0].Email).Scan(&given))
+		w := strings.Fields(given)
+		require.Len(t, w, 2, "%q: a given name and an initial", given)
+		assert.Equal(t, seeds[0].Name.Given, w[0])
+		assert.True(t, isInitial(w[1]))
+		rep, err := Check(ctx, h.db, m, seeds)
+		require.NoError(t, err)
+		assert.True(t, rep.Clean(), "planted as the mapping writes them: %+v", rep)
+	})
 }

@@ -103,9 +103,10 @@ func TestSplitFollowsTheHostsSteps(t *testing.T) {
 	assert.Less(t, stepWeight(2, g), stepWeight(4, g), "a step two host steps make often is worth more than one they seldom make")
 }
 
-// holdHost makes a table of 100 rows an hour apart whose ids skipped once,
-// long ago (ids 11 to 13), so that none of the newest 50 rows leaves a gap.
-func holdHost(t *testing.T, h *host) (Mapping, Shape, time.Time) {
+// gapHost makes a table of n rows an hour apart from base, with ids,
+// times and tickets in step, whose ids skip three after row skipAfter (a
+// gap a deleted row or a rolled-back insert leaves), and learns it.
+func gapHost(t *testing.T, h *host, n, skipAfter int) (Mapping, Shape, time.Time) {
 	t.Helper()
 	idType := "INTEGER PRIMARY KEY"
 	if h.dialect == PostgreSQL {
@@ -113,21 +114,30 @@ func holdHost(t *testing.T, h *host) (Mapping, Shape, time.Time) {
 	}
 	h.exec(t, `CREATE TABLE crm (id `+idType+`, email TEXT NOT NULL, ticket TEXT, created_at TEXT NOT NULL)`)
 	base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	for i := 1; i <= 100; i++ {
+	for i := 1; i <= n; i++ {
 		id := i
-		if i > 10 {
+		if i > skipAfter {
 			id = i + 3
 		}
 		h.exec(t, fmt.Sprintf(`INSERT INTO crm (id, email, ticket, created_at) VALUES (%d, 'c%d@mail.example', 'CS-%07d', '%s')`,
 			id, i, 1000+10*i, base.Add(time.Duration(i)*time.Hour).Format(DefaultTextLayout)))
 	}
 	if h.dialect == PostgreSQL {
-		h.exec(t, `SELECT setval(pg_get_serial_sequence('crm', 'id'), 103)`)
+		h.exec(t, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('crm', 'id'), %d)`, n+3))
 	}
 	m := Mapping{Table: "crm", Email: "email", Ticket: "ticket", CreatedAt: "created_at"}
 	shape, err := Learn(context.Background(), h.db, m, LearnOptions{})
 	require.NoError(t, err)
 	require.True(t, shape.Order.Ordered() && shape.Order.TicketsOrdered(), "ids, times and tickets follow each other")
+	return m, shape, base
+}
+
+// holdHost is a gapHost of 100 rows whose ids skipped long ago (ids 11
+// to 13), so that none of the newest 50 rows leaves a gap; it returns the
+// time just after the newest row.
+func holdHost(t *testing.T, h *host) (Mapping, Shape, time.Time) {
+	t.Helper()
+	m, shape, base := gapHost(t, h, 100, 10)
 	return m, shape, base.Add(101 * time.Hour)
 }
 

@@ -193,6 +193,9 @@ type Messiness struct {
 	// ("John A. Smith", given name "John A").
 	Names                             int
 	AllCaps, LowerCase, MiddleInitial float64
+	// MiddleInitialDot is the share of those middle initials written with
+	// a dot ("A." rather than "A").
+	MiddleInitialDot float64
 	// Emails is how many addresses were read; CapitalEmail the share written
 	// with a capital letter ("John.Smith@..."), Handle the share whose local
 	// part holds neither the given nor the family name ("bluesky77"; only
@@ -205,6 +208,7 @@ type Messiness struct {
 // messCounter counts the habits of Messiness.
 type messCounter struct {
 	names, caps, lower, middle   int
+	middleDot                    int
 	emails, capEmail             int
 	named, handles, handleDigits int
 }
@@ -225,17 +229,23 @@ func (m *messCounter) name(given, family, full string) {
 	case n == lower && n != upper:
 		m.lower++
 	}
+	initial := func(w string) {
+		m.middle++
+		if strings.HasSuffix(w, ".") {
+			m.middleDot++
+		}
+	}
 	words := strings.Fields(n)
 	if given != "" {
 		words = strings.Fields(given)
 		if len(words) > 1 && isInitial(words[len(words)-1]) {
-			m.middle++
+			initial(words[len(words)-1])
 		}
 		return
 	}
 	for _, w := range words[1:max(1, len(words)-1)] {
 		if isInitial(w) {
-			m.middle++
+			initial(w)
 			break
 		}
 	}
@@ -280,8 +290,8 @@ func (m *messCounter) result() Messiness {
 	}
 	return Messiness{
 		Names: m.names, AllCaps: share(m.caps, m.names), LowerCase: share(m.lower, m.names),
-		MiddleInitial: share(m.middle, m.names),
-		Emails:        m.emails, CapitalEmail: share(m.capEmail, m.emails),
+		MiddleInitial: share(m.middle, m.names), MiddleInitialDot: share(m.middleDot, m.middle),
+		Emails: m.emails, CapitalEmail: share(m.capEmail, m.emails),
 		Handle: share(m.handles, m.named), HandleDigits: share(m.handleDigits, m.handles),
 	}
 }

@@ -38,6 +38,14 @@ type Mapping struct {
 	// GivenName and FamilyName take the name in parts; FullName takes
 	// "Given Family". Map the parts, the whole, or both, as the host has them.
 	GivenName, FamilyName, FullName string
+	// MiddleInitials is the share of seeds whose name is written with a
+	// middle initial ("John A." in the given-name column, "John A. Smith"
+	// in the full-name one), chosen, with the letter, from the seed's ID, so
+	// the same seed is always written the same way; MiddleInitialDot is the
+	// share of those initials written with a dot. The seed itself keeps
+	// its name: the initial is how the row writes it, never what the
+	// matcher looks for. Shape.ApplyMapping sets the host's.
+	MiddleInitials, MiddleInitialDot float64
 
 	// Phone is the column of the phone number, written in PhoneFormat (default
 	// E164; Shape.ApplyMapping sets the host's). A seed without a phone gets
@@ -175,6 +183,14 @@ func prepareWith(ctx context.Context, db *sql.DB, q queryer, m Mapping, forWrite
 			return nil, fmt.Errorf("%w: PhoneFormat: %w", ErrMapping, err)
 		}
 		m.PhoneFormat = f
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"MiddleInitials", m.MiddleInitials}, {"MiddleInitialDot", m.MiddleInitialDot}} {
+		if !(f.v >= 0 && f.v <= 1) {
+			return nil, fmt.Errorf("%w: %s: %v is not a share between 0 and 1", ErrMapping, f.name, f.v)
+		}
 	}
 	if len(m.PhoneFormats) > 0 {
 		mix := make(map[PhoneFormat]float64, len(m.PhoneFormats))
@@ -315,10 +331,16 @@ func (p *prepared) value(mc mapped, s canary.Seed) (any, error) {
 	case roleEmail:
 		return s.Email, nil
 	case roleGiven:
+		if mi := p.middleInitial(s); mi != "" && s.Name.Given != "" {
+			return s.Name.Given + " " + mi, nil
+		}
 		return str(s.Name.Given), nil
 	case roleFamily:
 		return str(s.Name.Family), nil
 	case roleFull:
+		if mi := p.middleInitial(s); mi != "" && s.Name.Given != "" && s.Name.Family != "" {
+			return s.Name.Given + " " + mi + " " + s.Name.Family, nil
+		}
 		return str(s.Name.String()), nil
 	case rolePhone:
 		if s.Phone == "" {
@@ -437,4 +459,34 @@ func (p *prepared) phoneFormat(s canary.Seed) PhoneFormat {
 		}
 	}
 	return formats[len(formats)-1]
+}
+
+// middleInitials are the letters middle names most often start with, each
+// as often as the next: a seed's initial is one of them.
+const middleInitials = "AABCDEFGHJJKLLMMNPRSTW"
+
+// middleInitial returns the middle initial the seed's name is written with
+// ("A." or "A", in the name's case), or "" for none: drawn from the ID's
+// first six bytes (random in every UUID version honeyseed makes), apart
+// from the last eight that phoneFormat reads.
+func (p *prepared) middleInitial(s canary.Seed) string {
+	share := p.m.MiddleInitials
+	if share <= 0 {
+		return ""
+	}
+	x := float64(uint64(s.ID[0])<<40|uint64(s.ID[1])<<32|uint64(s.ID[2])<<24|uint64(s.ID[3])<<16|uint64(s.ID[4])<<8|uint64(s.ID[5])) / (1 << 48)
+	if x >= share {
+		return ""
+	}
+	// Where x fell below share says which letter and whether a dot, so
+	// neither follows from the other.
+	y := x / share
+	mi := string(middleInitials[int(y*float64(len(middleInitials)))%len(middleInitials)])
+	if frac := y*float64(len(middleInitials)) - math.Floor(y*float64(len(middleInitials))); frac < p.m.MiddleInitialDot {
+		mi += "."
+	}
+	if g := s.Name.Given; g != "" && strings.ToLower(g) == g && strings.ToUpper(g) != g {
+		mi = strings.ToLower(mi) // all in lower case, as the name is
+	}
+	return mi
 }

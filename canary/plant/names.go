@@ -69,7 +69,14 @@ func profileNames(ctx context.Context, p *prepared, src, region string, opts Lea
 	}
 	for _, r := range []role{roleGiven, roleFamily} {
 		if c := p.col(r); c != nil {
-			if err := count(c, func(v string, n int) { filled[r] += n; add(r, v, n) }); err != nil {
+			err := count(c, func(v string, n int) {
+				filled[r] += n
+				if w := strings.Fields(v); r == roleGiven && len(w) > 1 && isInitial(w[len(w)-1]) {
+					v = strings.Join(w[:len(w)-1], " ") // "John A.": John, with a middle initial (Messiness)
+				}
+				add(r, v, n)
+			})
+			if err != nil {
 				return h, err
 			}
 		}

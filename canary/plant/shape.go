@@ -167,7 +167,8 @@ func (s Shape) Apply(cfg canary.Config) canary.Config {
 // ApplyMapping returns m with the host's phone format and creation-time
 // layout filled in where m leaves them empty; with the phone format, the
 // host's mix of formats (PhoneFormats) when it writes numbers more than
-// one way.
+// one way; and the host's share of names written with a middle initial
+// (MiddleInitials, MiddleInitialDot) when m sets none.
 func (s Shape) ApplyMapping(m Mapping) Mapping {
 	if m.PhoneFormat == "" {
 		m.PhoneFormat = s.PhoneFormat
@@ -177,6 +178,9 @@ func (s Shape) ApplyMapping(m Mapping) Mapping {
 	}
 	if m.CreatedLayout == "" {
 		m.CreatedLayout = s.CreatedLayout
+	}
+	if m.MiddleInitials == 0 && s.Messiness.MiddleInitial > 0 {
+		m.MiddleInitials, m.MiddleInitialDot = s.Messiness.MiddleInitial, s.Messiness.MiddleInitialDot
 	}
 	return m
 }

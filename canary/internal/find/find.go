@@ -288,7 +288,7 @@ func (f *Finder) ticketAt(text []byte, i int) {
 // ticketFrom looks up each ticket-shaped token that starts at text[p] and
 // reaches the digit at text[i], up to each word's end. It reports a hit.
 func (f *Finder) ticketFrom(text []byte, p, i int) bool {
-	n, seps := 0, 0
+	n, seps, prefix := 0, 0, 0
 	for q := p; q < len(text); q++ {
 		c := text[q]
 		if !alnum[c] {
@@ -301,6 +301,13 @@ func (f *Finder) ticketFrom(text []byte, p, i int) bool {
 		seps = 0
 		if n++; n > norm.MaxTicketLen {
 			return false
+		}
+		if n <= TicketPrefixChars && f.Shape != nil {
+			// Every longer token from p shares these first characters, and
+			// a ticket has at least TicketPrefixChars (norm.AppendTicket).
+			if prefix = prefix*36 + base36(c); n == TicketPrefixChars && !f.Shape.admitsTicketPrefix(prefix) {
+				return false
+			}
 		}
 		if q < i || q+1 < len(text) && alnum[text[q+1]] {
 			continue // no digit yet, or not a word's end
@@ -573,19 +580,10 @@ func (f *Finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b 
 	if n < minRunDigits || n > maxRunDigits {
 		return false
 	}
-	if sh := f.Shape; sh != nil {
-		// The cheap checks first, on the digits as they are.
-		if sh.PhoneLens&(1<<(n+1)) == 0 {
-			return false
-		}
-		var lead [2]byte
-		copy(lead[copy(lead[:], cc):], a)
-		if len(cc)+len(a) < 2 {
-			lead[1] = b[0]
-		}
-		if !sh.PhoneLead[int(lead[0]-'0')*10+int(lead[1]-'0')] {
-			return false
-		}
+	// The cheap checks first, on the digits as they are: n >= minRunDigits
+	// digits hold a whole prefix.
+	if sh := f.Shape; sh != nil && (sh.PhoneLens&(1<<(n+1)) == 0 || !sh.admitsPhone(cc, a, b)) {
+		return false
 	}
 	f.key = append(append(append(append(f.key[:0], '+'), cc...), a...), b...)
 	if sh := f.Shape; sh != nil && !sh.MayHold(norm.FieldPhone, f.key) {

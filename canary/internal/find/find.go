@@ -73,6 +73,7 @@ var (
 	localByte  [256]bool // may stand in a local part as written in text
 	domainByte [256]bool
 	ticketSep  [256]bool // the separators NormalizeTicket drops
+	ticketLead [256]bool // may stand just before a ticket's first digit: a letter or a separator
 	phoneSep   [256]bool // what may stand between the digit groups of a number
 	alnum      [256]bool
 )
@@ -85,6 +86,7 @@ func init() {
 		localByte[c] = norm.IsLocalChar(norm.Lower(b)) || b >= 0x80 || b == '+' // as written: any case, a +tag
 		domainByte[c] = isAlnum || b >= 0x80 || b == '-' || b == '.'
 		ticketSep[c] = b == '-' || b == '_' || b == '#' || b == '/' || b == '.' || b == ':' || b == ' '
+		ticketLead[c] = ticketSep[c] || isAlnum && !isDigit(b)
 		phoneSep[c] = b == ' ' || b == '-' || b == '.' || b == '(' || b == ')' || b == '/' || b == '\t'
 	}
 	// '/', '=', '?', '&' and '%' border addresses in URLs more often than they
@@ -154,6 +156,11 @@ func (f *Finder) tryEmail(raw []byte, pos int) {
 	if f.Shape != nil && f.PrecheckDomains {
 		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
 		if norm.IsASCII(stringOf(domain)) {
+			// Normalizing an ASCII domain keeps its length (emailAt trimmed
+			// the dot a name may end with), and most differ in it.
+			if !f.Shape.admitsDomainLen(len(domain)) {
+				return
+			}
 			var reason string
 			f.key, reason = norm.AppendDomain(f.key[:0], stringOf(domain))
 			if reason != "" || !f.Shape.EmailDomains[string(f.key)] {
@@ -231,7 +238,10 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 // at text[i], the numbers unless an earlier run's reading reached past i. It
 // returns where phone runs read so far end.
 func (f *Finder) digitRun(text []byte, i, runEnd int, tickets, phones bool) int {
-	if tickets {
+	// Small enough to inline, so that the runs after a byte that cannot
+	// stand in a ticket before its digits (most, in a dump: ',', '(', a
+	// quote) cost no call; ticketAt checks the rest.
+	if tickets && (i > 0 && ticketLead[text[i-1]] || f.Shape == nil || f.Shape.ticketDigitFirst) {
 		f.ticketAt(text, i)
 	}
 	if phones && i >= runEnd {

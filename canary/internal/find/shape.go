@@ -30,7 +30,10 @@ import (
 // shows an insider anyway.
 type Shape struct {
 	EmailDomains map[string]bool // normalized (IDNA ASCII) domains
-	PhoneLens    uint32          // bit n: a number of n characters ("+" and digits)
+	// emailDomainLens: bit n, a domain of n bytes, asked before the domain
+	// is normalized (an ASCII domain keeps its length).
+	emailDomainLens [4]uint64
+	PhoneLens       uint32 // bit n: a number of n characters ("+" and digits)
 	// PhoneMinDigits is the fewest digits any registered number can be written
 	// with: its national number alone.
 	PhoneMinDigits int
@@ -79,7 +82,11 @@ func (sh *Shape) With(keys []norm.Key) *Shape {
 		case norm.FieldEmail:
 			d := k.Value[strings.LastIndexByte(k.Value, '@')+1:]
 			if out == nil || !out.EmailDomains[d] {
-				edit().EmailDomains[d] = true
+				e := edit()
+				e.EmailDomains[d] = true
+				if len(d) < 256 {
+					e.emailDomainLens[len(d)/64] |= 1 << (len(d) % 64)
+				}
 			}
 		case norm.FieldPhone:
 			n := len(k.Value)
@@ -188,6 +195,11 @@ func (sh *Shape) admitsPhone(cc string, a, b []byte) bool {
 		v = v*10 + int(b[i]-'0')
 	}
 	return sh.phonePrefix.has(v)
+}
+
+// admitsDomainLen reports whether some registered domain has n bytes.
+func (sh *Shape) admitsDomainLen(n int) bool {
+	return n < 256 && sh.emailDomainLens[n/64]&(1<<(n%64)) != 0
 }
 
 // admitsTicketPrefix reports whether a ticket whose first TicketPrefixChars

@@ -66,7 +66,7 @@ type Finder struct {
 	PrecheckDomains bool
 	Report          Reporter
 
-	norm, digits, key []byte
+	norm, key []byte
 }
 
 var (
@@ -445,23 +445,24 @@ func phoneLead(text []byte, i int) (int, plusMark) {
 func (f *Finder) phoneWindows(text []byte, a, rawStart int, plus plusMark, minDigits int) (int, int) {
 	const budget = maxRunDigits + 1 // +1: room for a trunk "0" written after the country code
 	var ends, counts [budget]int
-	k := 0
-	f.digits = f.digits[:0]
+	var digits [budget]byte // in registers and on the stack: a dump has a few such runs a row
+	k, nd := 0, 0
 	for pos := a; pos >= 0 && k < budget; pos = nextGroup(text, ends[k-1]) {
 		e := pos
-		for e < len(text) && text[e] >= '0' && text[e] <= '9' && len(f.digits) < budget {
-			f.digits = append(f.digits, text[e])
+		for e < len(text) && text[e] >= '0' && text[e] <= '9' && nd < budget {
+			digits[nd] = text[e]
+			nd++
 			e++
 		}
 		if e < len(text) && (text[e] >= '0' && text[e] <= '9' || alnum[text[e]] && text[e] != 'x' && text[e] != 'X') {
-			f.digits = f.digits[:len(f.digits)-(e-pos)]
+			nd -= e - pos
 			break // a group too long to fit, or glued to a word
 		}
-		ends[k], counts[k] = e, len(f.digits)
+		ends[k], counts[k] = e, nd
 		k++
 	}
 	for b := k; b > 0 && counts[b-1] >= minDigits; b-- {
-		if f.phoneDigits(text[rawStart:ends[b-1]], rawStart, plus, f.digits[:counts[b-1]]) {
+		if f.phoneDigits(text[rawStart:ends[b-1]], rawStart, plus, digits[:counts[b-1]]) {
 			return ends[b-1], counts[b-1]
 		}
 	}
@@ -554,7 +555,7 @@ func (f *Finder) phoneDigits(raw []byte, pos int, plus plusMark, d []byte) bool 
 func (f *Finder) tryNational(raw []byte, pos int, d []byte) bool {
 	for k, r := range f.Regions {
 		national := d
-		hasTrunk := r.Trunk != "" && bytes.HasPrefix(d, []byte(r.Trunk))
+		hasTrunk := r.Trunk != "" && len(d) >= len(r.Trunk) && string(d[:len(r.Trunk)]) == r.Trunk
 		if hasTrunk {
 			national = d[len(r.Trunk):]
 		} else if k > 0 {

@@ -60,21 +60,26 @@ var numberContexts = [][2]string{
 // numbers are registered, the store is reopened (its Shape then comes from the
 // sealed row alone), and every number, written at random, is found.
 func TestShapeNeverDropsARegisteredNumber(t *testing.T) {
-	ctx := context.Background()
 	seed := rand.Uint64()
 	t.Logf("random seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 1))
 	opts := freshSQLite(t)
 	a := open(t, opts)
-	var seeds []canary.Seed
-	for i := range 400 {
-		s := canarytest.Seed(i, "crm/eu")
-		s.Phone = randomNumber(r)
-		seeds = append(seeds, s)
-	}
-	require.NoError(t, a.Add(ctx, seeds...))
+	seeds := addRandomNumbers(t, r, a, 400)
 	require.NoError(t, a.Close())
 	assertFindsEveryNumber(t, r, open(t, opts), seeds)
+}
+
+// addRandomNumbers adds n seeds with random numbers to s.
+func addRandomNumbers(t *testing.T, r *rand.Rand, s *Store, n int) []canary.Seed {
+	var seeds []canary.Seed
+	for i := range n {
+		sd := canarytest.Seed(i, "crm/eu")
+		sd.Phone = randomNumber(r)
+		seeds = append(seeds, sd)
+	}
+	require.NoError(t, s.Add(context.Background(), seeds...))
+	return seeds
 }
 
 func assertFindsEveryNumber(t *testing.T, r *rand.Rand, s *Store, seeds []canary.Seed) {
@@ -102,13 +107,7 @@ func TestOpenRefinesCoarseShape(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	opts := freshSQLite(t)
 	a := open(t, opts)
-	var seeds []canary.Seed
-	for i := range 50 {
-		s := canarytest.Seed(i, "crm/eu")
-		s.Phone = randomNumber(r)
-		seeds = append(seeds, s)
-	}
-	require.NoError(t, a.Add(ctx, seeds...))
+	seeds := addRandomNumbers(t, r, a, 50)
 	fine := unprobed(a.Shape())
 	var coarse []norm.Key
 	for _, sd := range seeds {

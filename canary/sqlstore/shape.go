@@ -18,29 +18,63 @@ import (
 // of its seeds, which are sealed. So that Open need not unseal a million
 // seeds to build it, the store keeps a summary beside them: one sealed row in
 // honeyseed_meta, named "shape", holding a stand-in key for each distinct
-// thing the Shape records (an email domain; a phone number's length and first
-// two digits; a ticket's length and first character). Add extends it in the
-// same transaction as the seeds; a refresh that finds new seeds rereads it.
-// In memory the Shape is held in clear, as MemoryRegistry's is: it names the
-// operator's own domains and the lengths of values, no seed's value.
+// thing the Shape records (an email domain; a phone number's length and
+// first find.PhonePrefixDigits digits; a ticket's length and first
+// find.TicketPrefixChars characters). Add extends it in the same transaction
+// as the seeds; a refresh that finds new seeds rereads it.
+//
+// The row is sealed like a seed, so a dump of the database without the
+// secret learns from it only its padded size. In memory the Shape is held in
+// clear, as MemoryRegistry's is, beside the secret that opens every seed
+// (see find.Shape for why its prefixes are no more than that). The stand-ins
+// are as many as the distinct prefixes: the owned numbers of a phone pool
+// and the few leading characters of a ticket range, a few thousand at most,
+// whatever the number of seeds.
+//
+// A stand-in keeps what the Shape keeps and '*' for the rest, its length
+// the key's. Stores written before the prefixes padded theirs with zeros
+// after two digits of a number and one character of a ticket: decodeShape
+// reads such a stand-in as known that far, and Open refines the row once
+// from the seeds (refineShape), so the prefilter is as sharp as a new one.
 
 // kindShape is the sealed-blob kind of the shape row.
 const kindShape byte = 'h'
 
-// shapeEncodingV1 leads the shape row's plaintext.
+// shapeEncodingV1 leads the shape row's plaintext. The '*' padding kept it:
+// an older reader takes what it needs of a new stand-in (its length, two
+// digits, one character) and writes it back unchanged.
 const shapeEncodingV1 = 1
 
 // shapeKey returns the stand-in for k that adds to a Shape what k adds: the
-// domain alone for an email, zeros after what a Shape keeps of a phone
-// number or a ticket.
+// domain alone for an email, '*' after what a Shape keeps of a phone number
+// or a ticket. At least one '*' marks it as a stand-in of this kind.
 func shapeKey(k norm.Key) norm.Key {
 	switch k.Field {
 	case norm.FieldEmail:
 		return norm.Key{Field: k.Field, Value: k.Value[strings.LastIndexByte(k.Value, '@'):]}
 	case norm.FieldPhone:
-		return norm.Key{Field: k.Field, Value: k.Value[:3] + strings.Repeat("0", len(k.Value)-3)}
+		return norm.Key{Field: k.Field, Value: padStandIn(k.Value, 1+find.PhonePrefixDigits)}
 	}
-	return norm.Key{Field: k.Field, Value: k.Value[:1] + strings.Repeat("0", len(k.Value)-1)}
+	return norm.Key{Field: k.Field, Value: padStandIn(k.Value, find.TicketPrefixChars)}
+}
+
+// padStandIn keeps v's first keep bytes, fewer if needed to leave one '*'.
+func padStandIn(v string, keep int) string {
+	keep = min(keep, len(v)-1)
+	return v[:keep] + strings.Repeat("*", len(v)-keep)
+}
+
+// coarseStandIn reports whether k is a stand-in of the first kind, padded
+// with zeros, and returns what it says: two digits of a number, one
+// character of a ticket.
+func coarseStandIn(k norm.Key) (norm.Key, bool) {
+	if k.Field == norm.FieldEmail || strings.IndexByte(k.Value, '*') >= 0 {
+		return k, false
+	}
+	if k.Field == norm.FieldPhone {
+		return norm.Key{Field: k.Field, Value: padStandIn(k.Value, 3)}, true
+	}
+	return norm.Key{Field: k.Field, Value: padStandIn(k.Value, 1)}, true
 }
 
 // Shape implements find.Shaper: nil until the store has seeds.
@@ -78,13 +112,17 @@ func (s *Store) widenShapeLocked(ctx context.Context, tx *sql.Tx, ks *keySet, ch
 // widenShape publishes the Shape admitting added too, with the index's
 // filter in it so that the matcher drops most candidates without a Lookup.
 func (s *Store) widenShape(added []norm.Key) {
-	sh := s.shape.Load().With(added)
+	s.shape.Store(s.probed(s.shape.Load().With(added)))
+}
+
+// probed returns sh with the index's filter in it.
+func (s *Store) probed(sh *find.Shape) *find.Shape {
 	if sh != nil && sh.Keyed == nil {
 		c := *sh
 		c.Keyed = (*shapeProbe)(s.idx)
 		sh = &c
 	}
-	s.shape.Store(sh)
+	return sh
 }
 
 // commitShapeLocked records that the shape row now holds added.
@@ -137,6 +175,10 @@ func (s *Store) loadShapeLocked(ctx context.Context, q querier, ks *keySet) (boo
 	}
 	var added []norm.Key
 	for _, k := range keys {
+		var coarse bool
+		if k, coarse = coarseStandIn(k); coarse {
+			s.coarseShape = true
+		}
 		if !s.shapeKeys[k] {
 			s.shapeKeys[k] = true
 			added = append(added, k)
@@ -182,6 +224,54 @@ func validShapeKey(k norm.Key) bool {
 		return len(k.Value) >= 1 && len(k.Value) < 64
 	}
 	return false
+}
+
+// refineShape rewrites a shape row of coarse stand-ins (see coarseStandIn)
+// from the seeds, opening each once, and publishes the sharper Shape. Until
+// it has run the Shape admits what the coarse row says, so a scan meanwhile
+// is only slower.
+func (s *Store) refineShape(ctx context.Context) error {
+	s.syncMu.Lock()
+	coarse := s.coarseShape
+	s.syncMu.Unlock()
+	if !coarse {
+		return nil
+	}
+	ks := s.idx.keySet()
+	s.regMu.Lock()
+	defer s.regMu.Unlock()
+	stand := map[norm.Key]bool{}
+	err := s.write(ctx, "refining the shape summary", lockSeeds, func(tx *sql.Tx, _ *sql.Conn) error {
+		for after := int64(0); ; {
+			page, seqs, err := s.rotationPage(ctx, tx, ks, after)
+			if err != nil {
+				return err
+			}
+			for _, sd := range page {
+				keys, _, _ := norm.SeedKeys(sd.Email, sd.Phone, sd.Ticket)
+				for _, k := range keys {
+					stand[shapeKey(k)] = true
+				}
+			}
+			if len(page) < rotatePage {
+				break
+			}
+			after = seqs[len(seqs)-1]
+		}
+		return s.writeShape(ctx, tx, ks, slices.Collect(maps.Keys(stand)))
+	})
+	if err != nil {
+		return err
+	}
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	// A new Shape, not a wider one: the coarse stand-ins' bits cannot be
+	// taken out of the shared prefix tables. It admits every seed: the row
+	// was rewritten from all of them under the writers' lock.
+	s.shapeKeys = stand
+	s.coarseShape = false
+	s.shape.Store(s.probed((*find.Shape)(nil).With(slices.Collect(maps.Keys(stand)))))
+	return nil
 }
 
 // fillTags completes a database written before seeds carried filter tags and

@@ -90,6 +90,9 @@ type Store struct {
 
 	shape     atomic.Pointer[find.Shape] // what the seeds hold, for the matcher's prefilter
 	shapeKeys map[norm.Key]bool          // the shape row's stand-ins (see shape.go); guarded by syncMu
+	// coarseShape: the shape row held stand-ins of the first kind, which
+	// Open refines (refineShape); guarded by syncMu.
+	coarseShape bool
 
 	// Lock order: regMu, syncMu, then a write transaction (txMu on SQLite).
 	// Holding syncMu while waiting for the database's write lock cannot
@@ -175,7 +178,10 @@ func (s *Store) init(ctx context.Context, ks *keySet) error {
 	if err := s.fillRetiredAt(ctx); err != nil {
 		return err
 	}
-	return s.fillTags(ctx)
+	if err := s.fillTags(ctx); err != nil {
+		return err
+	}
+	return s.refineShape(ctx)
 }
 
 // orDefault returns v, or def when v is zero.

@@ -102,10 +102,7 @@ func generate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer store.Close()
-	// A large batch takes a while: on a terminal, say so while it runs.
-	prog := startProgress(stderr, fmt.Sprintf("honeyseed: generating and registering %d seeds", gf.n), "", 0)
-	seeds, err := generateAndRegister(ctx, store, cfg, *gf)
-	prog.finish()
+	seeds, err := generateAndRegister(ctx, store, cfg, *gf, stderr)
 	if err != nil {
 		return err
 	}
@@ -141,22 +138,28 @@ func seedJSON(s canary.Seed) map[string]any {
 }
 
 // generateAndRegister draws seeds with cfg and registers them in store, which
-// also keeps them unique against everything registered before.
-func generateAndRegister(ctx context.Context, store *sqlstore.Store, cfg canary.Config, gf genFlags) ([]canary.Seed, error) {
-	seeds, err := generateSeeds(ctx, store, cfg, gf)
+// also keeps them unique against everything registered before. A large batch
+// takes a while: on a terminal, stderr shows how far it is.
+func generateAndRegister(ctx context.Context, store *sqlstore.Store, cfg canary.Config, gf genFlags, stderr io.Writer) ([]canary.Seed, error) {
+	seeds, err := generateSeeds(ctx, store, cfg, gf, stderr)
 	if err != nil {
 		return nil, err
 	}
-	// Register before planting: a seed in a host must always be one the matcher knows.
-	if err := store.Add(ctx, seeds...); err != nil {
+	// Register before planting: a seed in a host must always be one the
+	// matcher knows. The batch is one transaction, all or nothing, so its
+	// line can tell only how long it has run.
+	prog := startProgress(stderr, fmt.Sprintf("honeyseed: registering %d seeds", len(seeds)), "", 0)
+	err = store.Add(ctx, seeds...)
+	prog.finish()
+	if err != nil {
 		return nil, err
 	}
 	return seeds, nil
 }
 
 // generateSeeds makes the seeds without registering them, unique against
-// what store holds.
-func generateSeeds(ctx context.Context, store *sqlstore.Store, cfg canary.Config, gf genFlags) ([]canary.Seed, error) {
+// what store holds, with a progress line on stderr if it is a terminal.
+func generateSeeds(ctx context.Context, store *sqlstore.Store, cfg canary.Config, gf genFlags, stderr io.Writer) ([]canary.Seed, error) {
 	cfg.Registry = store
 	var err error
 	if cfg.DotInsensitiveDomains, err = dotInsensitiveDomains(ctx, store, "the generator config", cfg.DotInsensitiveDomains, cfg.EmailDomains); err != nil {
@@ -166,5 +169,37 @@ func generateSeeds(ctx context.Context, store *sqlstore.Store, cfg canary.Config
 	if err != nil {
 		return nil, err
 	}
-	return gen.Generate(gf.placement, gf.n)
+	prog := startProgress(stderr, "honeyseed: generating", "seeds", int64(gf.n))
+	defer prog.finish()
+	return drawSeeds(ctx, gen, gf.placement, gf.n, prog)
+}
+
+// genPart is how many seeds one Generate call draws of a larger batch, so
+// that its progress moves (a part of 10,000 takes well under a second).
+const genPart = 10_000
+
+// drawSeeds draws n seeds for placement from gen, in parts of genPart, and
+// counts them in prog. One Generator draws every part, so they are unique
+// across parts as within one; a batch of at most genPart is one call, as
+// reproducible (-seed) as it always was.
+func drawSeeds(ctx context.Context, gen *canary.Generator, placement string, n int, prog *progress) ([]canary.Seed, error) {
+	if n <= genPart {
+		seeds, err := gen.Generate(placement, n)
+		prog.add(int64(len(seeds)))
+		return seeds, err
+	}
+	out := make([]canary.Seed, 0, n)
+	for len(out) < n {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		part, err := gen.Generate(placement, min(genPart, n-len(out)))
+		if err != nil {
+			// A CapacityError counts the part's seeds: say where it stopped.
+			return nil, fmt.Errorf("after %d of %d seeds: %w", len(out), n, err)
+		}
+		out = append(out, part...)
+		prog.add(int64(len(part)))
+	}
+	return out, nil
 }

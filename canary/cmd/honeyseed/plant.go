@@ -117,7 +117,7 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	m = shape.ApplyMapping(m)
-	seeds, err := generateSeeds(ctx, store, cfg, *gf)
+	seeds, err := generateSeeds(ctx, store, cfg, *gf, stderr)
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func csvRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer store.Close()
-	seeds, err := generateSeeds(ctx, store, cfg, *gf)
+	seeds, err := generateSeeds(ctx, store, cfg, *gf, stderr)
 	if err != nil {
 		return err
 	}

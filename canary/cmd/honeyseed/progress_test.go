@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/honeyseed/honeyseed/canary"
 )
 
 func TestProgressLine(t *testing.T) {
@@ -57,4 +60,29 @@ func TestProgressQuietOffTerminal(t *testing.T) {
 	defer r.Close()
 	defer w.Close()
 	assert.Nil(t, startProgress(w, "scanning", "bytes", 10), "a pipe")
+}
+
+// A batch larger than one part is drawn in parts, each counted as it is
+// drawn, and the parts hold no seed twice.
+func TestDrawSeedsInParts(t *testing.T) {
+	cfg := canary.DemoConfig()
+	cfg.Seed = [32]byte{7}
+	gen, err := canary.NewGenerator(cfg)
+	require.NoError(t, err)
+	p := &progress{unit: "seeds", total: genPart + 5}
+	seeds, err := drawSeeds(context.Background(), gen, "export/2026-11", genPart+5, p)
+	require.NoError(t, err)
+	assert.Len(t, seeds, genPart+5)
+	assert.EqualValues(t, genPart+5, p.done.Load(), "every part counted")
+	emails, tickets := map[string]bool{}, map[string]bool{}
+	for _, s := range seeds {
+		emails[s.Email], tickets[s.Ticket] = true, true
+	}
+	assert.Len(t, emails, len(seeds), "no address twice across parts")
+	assert.Len(t, tickets, len(seeds), "no ticket twice across parts")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = drawSeeds(ctx, gen, "export/2026-11", genPart+1, nil)
+	assert.ErrorIs(t, err, context.Canceled, "a large batch stops between parts when cancelled")
 }

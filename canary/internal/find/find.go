@@ -66,13 +66,14 @@ type Finder struct {
 	PrecheckDomains bool
 	Report          Reporter
 
-	norm, digits, key []byte
+	norm, key []byte
 }
 
 var (
 	localByte  [256]bool // may stand in a local part as written in text
 	domainByte [256]bool
 	ticketSep  [256]bool // the separators NormalizeTicket drops
+	ticketLead [256]bool // may stand just before a ticket's first digit: a letter or a separator
 	phoneSep   [256]bool // what may stand between the digit groups of a number
 	alnum      [256]bool
 )
@@ -85,6 +86,7 @@ func init() {
 		localByte[c] = norm.IsLocalChar(norm.Lower(b)) || b >= 0x80 || b == '+' // as written: any case, a +tag
 		domainByte[c] = isAlnum || b >= 0x80 || b == '-' || b == '.'
 		ticketSep[c] = b == '-' || b == '_' || b == '#' || b == '/' || b == '.' || b == ':' || b == ' '
+		ticketLead[c] = ticketSep[c] || isAlnum && !isDigit(b)
 		phoneSep[c] = b == ' ' || b == '-' || b == '.' || b == '(' || b == ')' || b == '/' || b == '\t'
 	}
 	// '/', '=', '?', '&' and '%' border addresses in URLs more often than they
@@ -154,6 +156,11 @@ func (f *Finder) tryEmail(raw []byte, pos int) {
 	if f.Shape != nil && f.PrecheckDomains {
 		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
 		if norm.IsASCII(stringOf(domain)) {
+			// Normalizing an ASCII domain keeps its length (emailAt trimmed
+			// the dot a name may end with), and most differ in it.
+			if !f.Shape.admitsDomainLen(len(domain)) {
+				return
+			}
 			var reason string
 			f.key, reason = norm.AppendDomain(f.key[:0], stringOf(domain))
 			if reason != "" || !f.Shape.EmailDomains[string(f.key)] {
@@ -231,7 +238,10 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 // at text[i], the numbers unless an earlier run's reading reached past i. It
 // returns where phone runs read so far end.
 func (f *Finder) digitRun(text []byte, i, runEnd int, tickets, phones bool) int {
-	if tickets {
+	// Small enough to inline, so that the runs after a byte that cannot
+	// stand in a ticket before its digits (most, in a dump: ',', '(', a
+	// quote) cost no call; ticketAt checks the rest.
+	if tickets && (i > 0 && ticketLead[text[i-1]] || f.Shape == nil || f.Shape.ticketDigitFirst) {
 		f.ticketAt(text, i)
 	}
 	if phones && i >= runEnd {
@@ -288,7 +298,7 @@ func (f *Finder) ticketAt(text []byte, i int) {
 // ticketFrom looks up each ticket-shaped token that starts at text[p] and
 // reaches the digit at text[i], up to each word's end. It reports a hit.
 func (f *Finder) ticketFrom(text []byte, p, i int) bool {
-	n, seps := 0, 0
+	n, seps, prefix := 0, 0, 0
 	for q := p; q < len(text); q++ {
 		c := text[q]
 		if !alnum[c] {
@@ -301,6 +311,13 @@ func (f *Finder) ticketFrom(text []byte, p, i int) bool {
 		seps = 0
 		if n++; n > norm.MaxTicketLen {
 			return false
+		}
+		if n <= TicketPrefixChars && f.Shape != nil {
+			// Every longer token from p shares these first characters, and
+			// a ticket has at least TicketPrefixChars (norm.AppendTicket).
+			if prefix = prefix*36 + base36(c); n == TicketPrefixChars && !f.Shape.admitsTicketPrefix(prefix) {
+				return false
+			}
 		}
 		if q < i || q+1 < len(text) && alnum[text[q+1]] {
 			continue // no digit yet, or not a word's end
@@ -428,23 +445,24 @@ func phoneLead(text []byte, i int) (int, plusMark) {
 func (f *Finder) phoneWindows(text []byte, a, rawStart int, plus plusMark, minDigits int) (int, int) {
 	const budget = maxRunDigits + 1 // +1: room for a trunk "0" written after the country code
 	var ends, counts [budget]int
-	k := 0
-	f.digits = f.digits[:0]
+	var digits [budget]byte // in registers and on the stack: a dump has a few such runs a row
+	k, nd := 0, 0
 	for pos := a; pos >= 0 && k < budget; pos = nextGroup(text, ends[k-1]) {
 		e := pos
-		for e < len(text) && text[e] >= '0' && text[e] <= '9' && len(f.digits) < budget {
-			f.digits = append(f.digits, text[e])
+		for e < len(text) && text[e] >= '0' && text[e] <= '9' && nd < budget {
+			digits[nd] = text[e]
+			nd++
 			e++
 		}
 		if e < len(text) && (text[e] >= '0' && text[e] <= '9' || alnum[text[e]] && text[e] != 'x' && text[e] != 'X') {
-			f.digits = f.digits[:len(f.digits)-(e-pos)]
+			nd -= e - pos
 			break // a group too long to fit, or glued to a word
 		}
-		ends[k], counts[k] = e, len(f.digits)
+		ends[k], counts[k] = e, nd
 		k++
 	}
 	for b := k; b > 0 && counts[b-1] >= minDigits; b-- {
-		if f.phoneDigits(text[rawStart:ends[b-1]], rawStart, plus, f.digits[:counts[b-1]]) {
+		if f.phoneDigits(text[rawStart:ends[b-1]], rawStart, plus, digits[:counts[b-1]]) {
 			return ends[b-1], counts[b-1]
 		}
 	}
@@ -537,7 +555,7 @@ func (f *Finder) phoneDigits(raw []byte, pos int, plus plusMark, d []byte) bool 
 func (f *Finder) tryNational(raw []byte, pos int, d []byte) bool {
 	for k, r := range f.Regions {
 		national := d
-		hasTrunk := r.Trunk != "" && bytes.HasPrefix(d, []byte(r.Trunk))
+		hasTrunk := r.Trunk != "" && len(d) >= len(r.Trunk) && string(d[:len(r.Trunk)]) == r.Trunk
 		if hasTrunk {
 			national = d[len(r.Trunk):]
 		} else if k > 0 {
@@ -573,19 +591,10 @@ func (f *Finder) tryPhone(raw []byte, pos int, conf Confidence, cc string, a, b 
 	if n < minRunDigits || n > maxRunDigits {
 		return false
 	}
-	if sh := f.Shape; sh != nil {
-		// The cheap checks first, on the digits as they are.
-		if sh.PhoneLens&(1<<(n+1)) == 0 {
-			return false
-		}
-		var lead [2]byte
-		copy(lead[copy(lead[:], cc):], a)
-		if len(cc)+len(a) < 2 {
-			lead[1] = b[0]
-		}
-		if !sh.PhoneLead[int(lead[0]-'0')*10+int(lead[1]-'0')] {
-			return false
-		}
+	// The cheap checks first, on the digits as they are: n >= minRunDigits
+	// digits hold a whole prefix.
+	if sh := f.Shape; sh != nil && (sh.PhoneLens&(1<<(n+1)) == 0 || !sh.admitsPhone(cc, a, b)) {
+		return false
 	}
 	f.key = append(append(append(append(f.key[:0], '+'), cc...), a...), b...)
 	if sh := f.Shape; sh != nil && !sh.MayHold(norm.FieldPhone, f.key) {

@@ -3,19 +3,37 @@ package find
 import (
 	"maps"
 	"strings"
+	"sync/atomic"
 
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // Shape summarizes the values a registry holds: the email domains, the lengths
-// and leading digits of its phone numbers, the lengths and first characters of
-// its tickets. A Matcher uses it to drop, before normalizing them, the many
-// candidates in a dump that cannot be seeds. A Shape may admit more than the
-// registry holds, never less. It is immutable once published.
+// and leading digits of its phone numbers, the lengths and leading characters
+// of its tickets. A Matcher uses it to drop, before normalizing them, the many
+// candidates in a dump that cannot be seeds: most digit runs of a dump (ids,
+// dates, amounts, the host's own numbers) share no prefix of PhonePrefixDigits
+// digits with any registered number, and are turned away with one table read,
+// no hash and no allocation. A Shape may admit more than the registry holds,
+// never less. It is immutable once published, but for its prefix tables,
+// which every Shape derived by With shares and which only ever gain bits
+// (atomically, so readers need no lock): a reader may see a value admitted
+// a little before its registry holds it, which is allowed.
+//
+// The prefix tables name the leading digits of the operator's own numbers
+// and tickets in clear, as EmailDomains names its domains. That is no
+// blinding broken: they live in memory only, beside the secret that unseals
+// every seed; what a registry persists of them is sealed with the seeds (see
+// package sqlstore). Held in memory they say less than the secret does: six
+// leading digits of a number are its country and area code and exchange, and
+// four characters of a ticket its format and range, what any planted row
+// shows an insider anyway.
 type Shape struct {
 	EmailDomains map[string]bool // normalized (IDNA ASCII) domains
-	PhoneLens    uint32          // bit n: a number of n characters ("+" and digits)
-	PhoneLead    [100]bool       // the two digits after "+"
+	// emailDomainLens: bit n, a domain of n bytes, asked before the domain
+	// is normalized (an ASCII domain keeps its length).
+	emailDomainLens [4]uint64
+	PhoneLens       uint32 // bit n: a number of n characters ("+" and digits)
 	// PhoneMinDigits is the fewest digits any registered number can be written
 	// with: its national number alone.
 	PhoneMinDigits int
@@ -23,6 +41,11 @@ type Shape struct {
 	TicketFirst    [256]bool // first character of a normalized ticket
 
 	ticketDigitFirst bool // some ticket starts with a digit
+
+	// phonePrefix: bit v, the PhonePrefixDigits digits after "+" read as the
+	// number v; ticketPrefix: the first TicketPrefixChars characters of a
+	// normalized ticket in base 36. Shared by every Shape With derives.
+	phonePrefix, ticketPrefix *prefixTable
 
 	// Phones and Tickets, when set, hold every registered number and ticket
 	// by lookup key: a keyed filter that rejects most others without a lock.
@@ -59,11 +82,14 @@ func (sh *Shape) With(keys []norm.Key) *Shape {
 		case norm.FieldEmail:
 			d := k.Value[strings.LastIndexByte(k.Value, '@')+1:]
 			if out == nil || !out.EmailDomains[d] {
-				edit().EmailDomains[d] = true
+				e := edit()
+				e.EmailDomains[d] = true
+				if len(d) < 256 {
+					e.emailDomainLens[len(d)/64] |= 1 << (len(d) % 64)
+				}
 			}
 		case norm.FieldPhone:
 			n := len(k.Value)
-			lead := int(k.Value[1]-'0')*10 + int(k.Value[2]-'0')
 			// A national number omits the country code: one digit for NANP (1)
 			// and Russia (7), at most three for the rest.
 			cc := 3
@@ -71,32 +97,135 @@ func (sh *Shape) With(keys []norm.Key) *Shape {
 				cc = 1
 			}
 			national := n - 1 - cc
-			if out == nil || out.PhoneLens&(1<<n) == 0 || !out.PhoneLead[lead] || national < out.PhoneMinDigits {
+			if out == nil || out.PhoneLens&(1<<n) == 0 || national < out.PhoneMinDigits || out.phonePrefix == nil {
 				e := edit()
 				if e.PhoneLens == 0 || national < e.PhoneMinDigits {
 					e.PhoneMinDigits = national
 				}
 				e.PhoneLens |= 1 << n
-				e.PhoneLead[lead] = true
+				if e.phonePrefix == nil {
+					e.phonePrefix = newPrefixTable(phonePrefixSize)
+				}
 			}
+			lo, hi := prefixRange(k.Value[1:], PhonePrefixDigits, 10, digitValue)
+			out.phonePrefix.set(lo, hi)
 		case norm.FieldTicket:
 			n := len(k.Value)
-			if out == nil || out.TicketLens&(1<<n) == 0 || !out.TicketFirst[k.Value[0]] {
+			if out == nil || out.TicketLens&(1<<n) == 0 || !out.TicketFirst[k.Value[0]] || out.ticketPrefix == nil {
 				e := edit()
 				e.TicketLens |= 1 << n
 				e.TicketFirst[k.Value[0]] = true
 				e.ticketDigitFirst = e.ticketDigitFirst || k.Value[0] >= '0' && k.Value[0] <= '9'
+				if e.ticketPrefix == nil {
+					e.ticketPrefix = newPrefixTable(ticketPrefixSize)
+				}
 			}
+			lo, hi := prefixRange(k.Value, TicketPrefixChars, 36, base36)
+			out.ticketPrefix.set(lo, hi)
 		}
 	}
 	return out
 }
 
-// admitsTicketTail reports whether a ticket token as written, of n letters and
-// digits starting with first, could normalize to a ticket of the shape.
-func (sh *Shape) admitsTicketTail(n int, first byte) bool {
-	if first >= 'a' && first <= 'z' {
-		first -= 'a' - 'A'
+// How much of a key the prefix tables keep. Six digits after "+" tell apart
+// the area codes and exchanges of one country's numbers, which is where the
+// dates and ids of a dump differ from owned numbers; four characters of a
+// ticket its format and the leading digits of its range.
+const (
+	PhonePrefixDigits = 6
+	TicketPrefixChars = 4
+
+	phonePrefixSize  = 1_000_000         // 10^PhonePrefixDigits bits: 125 KiB
+	ticketPrefixSize = 36 * 36 * 36 * 36 // 36^TicketPrefixChars bits: 205 KiB
+)
+
+// prefixRange returns the table bits a key admits: those of its first depth
+// characters, read in base with value, which returns -1 where the key is
+// known no further (a stand-in's padding: every continuation is admitted).
+func prefixRange(key string, depth, base int, value func(byte) int) (lo, hi int) {
+	v, d := 0, 0
+	for ; d < depth && d < len(key); d++ {
+		c := value(key[d])
+		if c < 0 {
+			break
+		}
+		v = v*base + c
 	}
-	return n < 64 && sh.TicketLens&(1<<n) != 0 && sh.TicketFirst[first]
+	span := 1
+	for ; d < depth; d++ {
+		span *= base
+	}
+	return v * span, (v + 1) * span
 }
+
+func digitValue(c byte) int {
+	if c >= '0' && c <= '9' {
+		return int(c - '0')
+	}
+	return -1
+}
+
+// base36 is a normalized ticket's character as a digit: 0-9, then A-Z.
+func base36(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'A' && c <= 'Z':
+		return int(c-'A') + 10
+	case c >= 'a' && c <= 'z': // as written in text
+		return int(c-'a') + 10
+	}
+	return -1
+}
+
+// admitsPhone reports whether "+" cc a b, of at least PhonePrefixDigits
+// digits, has the prefix of a registered number.
+func (sh *Shape) admitsPhone(cc string, a, b []byte) bool {
+	if sh.phonePrefix == nil {
+		return true // a Shape built by hand: no table, no information
+	}
+	v, d := 0, 0
+	for i := 0; i < len(cc) && d < PhonePrefixDigits; i, d = i+1, d+1 {
+		v = v*10 + int(cc[i]-'0')
+	}
+	for i := 0; i < len(a) && d < PhonePrefixDigits; i, d = i+1, d+1 {
+		v = v*10 + int(a[i]-'0')
+	}
+	for i := 0; i < len(b) && d < PhonePrefixDigits; i, d = i+1, d+1 {
+		v = v*10 + int(b[i]-'0')
+	}
+	return sh.phonePrefix.has(v)
+}
+
+// admitsDomainLen reports whether some registered domain has n bytes.
+func (sh *Shape) admitsDomainLen(n int) bool {
+	return n < 256 && sh.emailDomainLens[n/64]&(1<<(n%64)) != 0
+}
+
+// admitsTicketPrefix reports whether a ticket whose first TicketPrefixChars
+// letters and digits, in any case, read v in base 36 may be registered.
+func (sh *Shape) admitsTicketPrefix(v int) bool {
+	return sh.ticketPrefix == nil || sh.ticketPrefix.has(v)
+}
+
+// prefixTable is a bitmap that only gains bits, set and read atomically.
+type prefixTable struct{ words []atomic.Uint64 }
+
+func newPrefixTable(bits int) *prefixTable {
+	return &prefixTable{words: make([]atomic.Uint64, (bits+63)/64)}
+}
+
+// set sets bits lo..hi-1.
+func (t *prefixTable) set(lo, hi int) {
+	for lo < hi {
+		w, b := lo/64, lo%64
+		n := min(64-b, hi-lo)
+		m := ^uint64(0) >> (64 - n) << b
+		if t.words[w].Load()&m != m {
+			t.words[w].Or(m)
+		}
+		lo += n
+	}
+}
+
+func (t *prefixTable) has(v int) bool { return t.words[v/64].Load()&(1<<(v%64)) != 0 }

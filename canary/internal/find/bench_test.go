@@ -1,0 +1,49 @@
+package find_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/internal/benchdump"
+	"github.com/honeyseed/honeyseed/canary/internal/find"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
+)
+
+type counter struct{ n int }
+
+func (c *counter) Candidate(find.Field, []byte, []byte, int, find.Confidence) bool {
+	c.n++
+	return false
+}
+
+// BenchmarkFindAll measures the engine alone on the scan benchmarks' dumps
+// (benchdump), with the Shape of their 40 seeds and no registry behind it:
+// what a core spends on extraction and the prefilter, before any lookup.
+//
+//	go test ./canary/internal/find -run '^$' -bench FindAll
+func BenchmarkFindAll(b *testing.B) {
+	var sh *find.Shape
+	var seeds []canary.Seed
+	for i := range 40 {
+		s := benchdump.Seed(i)
+		keys, _, _ := norm.SeedKeys(s.Email, s.Phone, s.Ticket)
+		sh = sh.With(keys)
+		seeds = append(seeds, s)
+	}
+	for _, shape := range []string{"sql", "csv"} {
+		var buf bytes.Buffer
+		if _, err := benchdump.Write(&buf, shape, 16<<20, seeds, benchdump.Strangers(b)); err != nil {
+			b.Fatal(err)
+		}
+		text := buf.Bytes()
+		b.Run(shape, func(b *testing.B) {
+			var c counter
+			f := find.Finder{Regions: []find.Region{{Code: "US", CC: "1"}, {Code: "GB", CC: "44", Trunk: "0"}}, Shape: sh, PrecheckDomains: true, Report: &c}
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				f.FindAll(text, 0, len(text))
+			}
+		})
+	}
+}

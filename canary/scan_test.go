@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -123,4 +124,23 @@ func FuzzScan(f *testing.F) {
 		_, err = m.Match(context.Background(), canary.Event{Channel: canary.ChannelText, Body: string(data)})
 		require.NoError(t, err)
 	})
+}
+
+// TestScanFoldsProviderAliases: a dump that writes a Gmail seed's address at
+// googlemail.com, without its dots, is found by Scan as by Match: the two
+// name one mailbox.
+func TestScanFoldsProviderAliases(t *testing.T) {
+	reg := canary.NewMemoryRegistry()
+	s := canary.Seed{ID: uuid.NewSHA1(uuid.NameSpaceOID, []byte("alias")), Placement: "crm", Name: canary.Name{Given: "Jane", Family: "Roe"}, Email: "jane.roe.canary@gmail.com"}
+	require.NoError(t, reg.Add(context.Background(), s))
+	m, err := canary.NewMatcher(reg)
+	require.NoError(t, err)
+	for _, written := range []string{"janeroecanary@googlemail.com", "Jane.Roe.Canary@GoogleMail.com", "jane.roe.canary+x@gmail.com"} {
+		hits := scanAll(t, m, strings.NewReader("(1,'"+written+"'),\n"))
+		require.Len(t, hits, 1, written)
+		assert.Equal(t, s.ID, hits[0].Seed.ID, written)
+		res, err := m.Match(context.Background(), canary.Event{Channel: canary.ChannelEmail, To: written})
+		require.NoError(t, err)
+		assert.Len(t, res, 1, "Match agrees: %s", written)
+	}
 }

@@ -100,11 +100,21 @@ func AppendEmail(dst []byte, s string) ([]byte, string) {
 	if reason != "" {
 		return dst[:start], reason
 	}
-	if d := string(dst[localEnd+1:]); d == "gmail.com" || d == "googlemail.com" {
+	if MailboxDomain(string(dst[localEnd+1:])) == "gmail.com" {
 		addr := string(dst[start:localEnd]) + "@gmail.com"
 		dst = AppendEmailKey(dst[:start], addr)
 	}
 	return dst, ""
+}
+
+// MailboxDomain returns the domain an address at the normalized domain d
+// is keyed under: gmail.com for googlemail.com, whose mailboxes are
+// Gmail's own, and d itself otherwise.
+func MailboxDomain(d string) string {
+	if d == "googlemail.com" {
+		return "gmail.com"
+	}
+	return d
 }
 
 // AppendDomain appends the lower-case IDNA ASCII form of domain, or reports why

@@ -46,13 +46,18 @@ func TestDripPlantsInAnIDGap(t *testing.T) {
 		assert.Equal(t, ticket, got.Ticket, "registered with the ticket it was planted with")
 		assert.Equal(t, now, got.PlantedAt, "planted now, whatever its creation time")
 
-		// A second seed: into what is left of the gap, or appended.
+		// A second seed: into what is left of the gap, or, when the first
+		// left no room, appended once it has waited for another in vain.
 		seed2 := testSeeds(2)[1]
 		seed2.Phone, seed2.Fields = "", nil
-		d2, err := NewDripper(DripConfig{DB: h.db, Mapping: m, Registry: reg, Shape: &shape, Clock: newFakeClock(now), Force: true}, []Planned{{Seed: seed2, At: now}})
+		clock := newFakeClock(now)
+		d2, err := NewDripper(DripConfig{DB: h.db, Mapping: m, Registry: reg, Shape: &shape, Clock: clock, Force: true}, []Planned{{Seed: seed2, At: now}})
 		require.NoError(t, err)
-		_, err = d2.Step(ctx)
-		require.NoError(t, err)
+		for at := now; d2.Pending() > 0; at, _ = d2.Next() {
+			clock.set(at)
+			_, err = d2.Step(ctx)
+			require.NoError(t, err)
+		}
 		assert.Equal(t, 62, count(t, h, "crm"))
 		// However each went in, ids, times and tickets still follow each other.
 		rows, err := h.db.Query(`SELECT ticket, created_at FROM crm ORDER BY id`)

@@ -68,7 +68,9 @@ type DripConfig struct {
 	// tickets: a seed numbered by honeyseed can only take a number between
 	// two real rows', splitting one of the host's steps in two, and the
 	// audit's ticket-step tells see that (see the package doc). It must
-	// return a reference no row holds, in the host's ticket format.
+	// return a reference no row holds, in the host's ticket format, and be
+	// safe to call from Steps running at once. A ticket it opened for a
+	// seed that then fails to go in stays opened.
 	Tickets func(ctx context.Context) (string, error)
 	// Logger, when set, records each seed planted or not, by ID only: logs
 	// are read by the very insiders canaries are meant to catch, so no email,

@@ -374,10 +374,14 @@ func printAudit(r *plant.AuditReport, span time.Duration) {
 	case !r.Judged:
 		verdict = "too few rows to judge"
 	case !r.Passed():
-		verdict = fmt.Sprintf("FAILED (%d of %d tells over %.2f)", len(r.Failed()), len(r.Tells), r.MaxTellAUC)
+		verdict = fmt.Sprintf("FAILED (%d of %d tells over %.2f", len(r.Failed()), len(r.Tells), r.MaxTellAUC)
+		if r.ClassifierOver {
+			verdict += fmt.Sprintf(", the classifier over %.2f", r.MaxClassifierAUC)
+		}
+		verdict += ")"
 	}
 	fmt.Printf("== Dry run of a %.0f-day drip at the host's rate: %d seeds against %d host rows: %s\n", span.Hours()/24, r.Seeds, r.HostRows, verdict)
-	fmt.Printf("  classifier AUC %.2f (limit %.2f); worst tells:\n", r.Classifier, r.MaxClassifierAUC)
+	fmt.Printf("  classifier AUC %.3f (limit %.2f); worst tells:\n", r.Classifier, r.MaxClassifierAUC)
 	tells := slices.Clone(r.Tells)
 	slices.SortStableFunc(tells, func(a, b plant.TellResult) int { return cmp.Compare(b.Separation, a.Separation) })
 	for _, t := range tells[:min(3, len(tells))] {

@@ -122,10 +122,6 @@ type gapRow struct {
 // not like halves of one. The host's steps are read off rows themselves
 // when they hold enough, else g.
 func pickSlot(rows []gapRow, tickets bool, g Gaps, r *rand.Rand, usable func(gapRow) (bool, error)) (k int, in gapRow, ok bool, err error) {
-	type gap struct {
-		k int
-		w float64
-	}
 	if tickets {
 		// Steps grow as a host's support does: the rows' own steps say
 		// what a step is now better than the whole table's.
@@ -139,31 +135,29 @@ func pickSlot(rows []gapRow, tickets bool, g Gaps, r *rand.Rand, usable func(gap
 			g = newGaps(steps)
 		}
 	}
+	type gap struct {
+		k     int
+		split *split // nil without tickets
+	}
 	var gaps []gap
 	for k := 1; k < len(rows); k++ {
 		if !room(rows[k-1], rows[k], tickets) {
 			continue
 		}
-		w := 1.0
+		gp := gap{k: k}
 		if tickets {
-			w = stepWeight(rows[k].ticket-rows[k-1].ticket, g)
+			sp := splitWeights(rows[k].ticket-rows[k-1].ticket, g)
+			gp.split = &sp
 		}
-		gaps = append(gaps, gap{k, w})
+		gaps = append(gaps, gp)
 	}
 	for len(gaps) > 0 {
-		c := len(gaps) - 1
+		c := len(gaps) - 1 // without tickets: the newest gap
 		if tickets {
-			var total float64
-			for _, gp := range gaps {
-				total += gp.w
-			}
-			x := r.Float64() * total
-			for c = 0; c < len(gaps)-1 && x >= gaps[c].w; c++ {
-				x -= gaps[c].w
-			}
+			c = drawIndex(len(gaps), func(i int) float64 { return gaps[i].split.gapWeight(g) }, r)
 		}
 		k := gaps[c].k
-		in := between(rows[k-1], rows[k], tickets, g, r)
+		in := between(rows[k-1], rows[k], gaps[c].split, r)
 		if usable != nil {
 			ok, err := usable(in)
 			if err != nil {
@@ -179,6 +173,20 @@ func pickSlot(rows []gapRow, tickets bool, g Gaps, r *rand.Rand, usable func(gap
 	return 0, gapRow{}, false, nil
 }
 
+// drawIndex returns an index below n drawn by weight (none negative, some
+// positive).
+func drawIndex(n int, weight func(int) float64, r *rand.Rand) int {
+	var total float64
+	for i := range n {
+		total += weight(i)
+	}
+	x, i := r.Float64()*total, 0
+	for ; i < n-1 && x >= weight(i); i++ {
+		x -= weight(i)
+	}
+	return i
+}
+
 // room reports whether a seed fits between the consecutive rows lo and hi:
 // an unused id, a creation time and (with tickets) a ticket number strictly
 // between theirs.
@@ -191,24 +199,17 @@ func room(lo, hi gapRow, tickets bool) bool {
 
 // between returns a row for a seed in the gap between lo and hi, which
 // have room (see room): an id and a creation time drawn at random between
-// theirs, and (with tickets) a ticket step drawn by splitWeights.
-func between(lo, hi gapRow, tickets bool, g Gaps, r *rand.Rand) gapRow {
+// theirs, and, given the split of their ticket step (nil: no ticket), a
+// ticket drawn by it.
+func between(lo, hi gapRow, sp *split, r *rand.Rand) gapRow {
 	in := gapRow{
 		id: lo.id + 1 + r.Int64N(hi.id-lo.id-1),
 		at: lo.at.Add(time.Second + time.Duration(r.Int64N(int64(hi.at.Sub(lo.at)-time.Second)))).Truncate(time.Microsecond),
 	}
-	if tickets {
-		width, w := splitWeights(hi.ticket-lo.ticket, g)
-		var total float64
-		for _, x := range w {
-			total += x
-		}
-		x, b := r.Float64()*total, 0
-		for ; b < len(w)-1 && x >= w[b]; b++ {
-			x -= w[b]
-		}
-		a := 1 + uint64(b)*width
-		a += uint64(r.Int64N(int64(min(width, hi.ticket-lo.ticket-a))))
+	if sp != nil {
+		b := drawIndex(len(sp.w), func(i int) float64 { return sp.w[i] }, r)
+		a := 1 + uint64(b)*sp.width
+		a += uint64(r.Int64N(int64(min(sp.width, sp.step-a))))
 		in.ticket, in.hasTicket = lo.ticket+a, true
 	}
 	return in
@@ -222,35 +223,37 @@ const minLocalSteps = 20
 // one by one; a wider step is weighed in as many bands.
 const maxSplits = 512
 
-// splitWeights weighs the ways a seed can split a ticket step s (at least
-// 2) between its real neighbours into its own step a and the next row's
-// s-a, by how often the host makes each of the two (g's mass at a and at
-// s-a). It returns the width of the bands of a, from a = 1, and each
-// band's weight.
-func splitWeights(s uint64, g Gaps) (width uint64, w []float64) {
-	ways := s - 1
-	width = (ways + maxSplits - 1) / maxSplits
-	w = make([]float64, (ways+width-1)/width)
-	for b := range w {
-		first := 1 + uint64(b)*width
-		n := min(width, s-first)
-		a := first + n/2
-		w[b] = float64(n) * g.mass(float64(a)) * g.mass(float64(s-a))
-	}
-	return width, w
+// split weighs the ways a seed can split a ticket step between its real
+// neighbours into its own step a and the next row's step-a: w[b] weighs
+// the a in [1+b·width, 1+(b+1)·width), and total is their sum.
+type split struct {
+	step, width uint64
+	w           []float64
+	total       float64
 }
 
-// stepWeight is how much a gap whose neighbours' tickets are s apart is
-// worth to a seed: the chance of two host steps summing to s over the
-// chance of one step of s. Drawing gaps by it leaves the seed's step and
-// the next row's distributed as two independent steps of the host's.
-func stepWeight(s uint64, g Gaps) float64 {
-	_, w := splitWeights(s, g)
-	var pair float64
-	for _, x := range w {
-		pair += x
+// splitWeights weighs the ways of splitting step (at least 2) by how often
+// the host makes each of the two steps (g's mass at a and at step-a).
+func splitWeights(step uint64, g Gaps) split {
+	ways := step - 1
+	sp := split{step: step, width: (ways + maxSplits - 1) / maxSplits}
+	sp.w = make([]float64, (ways+sp.width-1)/sp.width)
+	for b := range sp.w {
+		first := 1 + uint64(b)*sp.width
+		n := min(sp.width, step-first)
+		a := first + n/2
+		sp.w[b] = float64(n) * g.mass(float64(a)) * g.mass(float64(step-a))
+		sp.total += sp.w[b]
 	}
-	return pair / g.mass(float64(s))
+	return sp
+}
+
+// gapWeight is how much the gap whose step this splits is worth to a
+// seed: the chance of two host steps summing to it over the chance of one
+// such step. Drawing gaps by it leaves the seed's step and the next row's
+// distributed as two independent steps of the host's.
+func (sp split) gapWeight(g Gaps) float64 {
+	return sp.total / g.mass(float64(sp.step))
 }
 
 // holdRows is how many of the host's new rows a seed that found no gap

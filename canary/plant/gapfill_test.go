@@ -95,12 +95,13 @@ func TestSplitFollowsTheHostsSteps(t *testing.T) {
 	hi := gapRow{id: 3, at: time.Unix(3600, 0), ticket: 106, hasTicket: true}
 	counts := map[uint64]int{}
 	for range 2000 {
-		in := between(lo, hi, true, g, r)
+		sp := splitWeights(hi.ticket-lo.ticket, g)
+		in := between(lo, hi, &sp, r)
 		require.True(t, in.ticket > 100 && in.ticket < 106)
 		counts[in.ticket-100]++
 	}
 	assert.Greater(t, counts[2]+counts[3]+counts[4], 1800, "splits into two of the host's steps: %v", counts)
-	assert.Less(t, stepWeight(2, g), stepWeight(4, g), "a step two host steps make often is worth more than one they seldom make")
+	assert.Less(t, splitWeights(2, g).gapWeight(g), splitWeights(4, g).gapWeight(g), "a step two host steps make often is worth more than one they seldom make")
 }
 
 // gapHost makes a table of n rows an hour apart from base, with ids,

@@ -2,7 +2,6 @@ package plant
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -42,30 +41,11 @@ func profileNames(ctx context.Context, p *prepared, src, region string, opts Lea
 		}
 	}
 	// count groups the rows of column c by its trimmed text and hands each
-	// name and its count to each.
+	// name and its count to each ("" for binary or prose: no name a seed
+	// can hold).
 	count := func(c *column, each func(v string, n int)) error {
 		txt := "TRIM(" + textOf(p.d, c) + ")"
-		query := "SELECT " + txt + ", COUNT(*) FROM " + src + " WHERE " + quote(c.name) + " IS NOT NULL GROUP BY " + txt
-		rows, err := p.q.QueryContext(ctx, query)
-		if err != nil {
-			return fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var v []byte
-			var n int
-			if err := rows.Scan(&v, &n); err != nil {
-				return fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
-			}
-			if !utf8.Valid(v) || len(v) > maxListedValueLen*4 {
-				v = nil // binary or prose: not a name a seed can hold
-			}
-			each(string(v), n)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("plant: counting the names in %q: %w", c.name, err)
-		}
-		return nil
+		return groupCounts(ctx, p, "SELECT "+txt+", COUNT(*) FROM "+src+" WHERE "+quote(c.name)+" IS NOT NULL GROUP BY "+txt, "names in", c.name, each)
 	}
 	for _, r := range []role{roleGiven, roleFamily} {
 		if c := p.col(r); c != nil {

@@ -174,28 +174,44 @@ func profileValues(ctx context.Context, p *prepared, src string, col *column, c 
 	query := "SELECT " + txt + ", COUNT(*) FROM " + src + " WHERE " + quote(col.name) + " IS NOT NULL AND TRIM(" + txt + ") <> ''" +
 		" GROUP BY " + txt + " HAVING COUNT(*) >= " + strconv.Itoa(opts.MinValueCount) +
 		" ORDER BY COUNT(*) DESC, " + txt + " LIMIT " + strconv.Itoa(limit)
+	listed := 0
+	err := groupCounts(ctx, p, query, "values of", col.name, func(v string, n int) {
+		if v == "" {
+			return // binary: not a category a seed can copy
+		}
+		c.Values = append(c.Values, ValueCount{Value: v, Count: n})
+		listed += n
+	})
+	if err != nil {
+		return err
+	}
+	c.Other = c.Rows - c.Nulls - c.Blanks - listed
+	return nil
+}
+
+// groupCounts runs query, which selects a value and a count, and hands each
+// to each: the value as text, or "" where it is binary or too long to be a
+// value a seed could hold. what and col name the column in errors.
+func groupCounts(ctx context.Context, p *prepared, query, what, col string, each func(v string, n int)) error {
 	rows, err := p.q.QueryContext(ctx, query)
 	if err != nil {
-		return fmt.Errorf("plant: counting the values of %q: %w", col.name, err)
+		return fmt.Errorf("plant: counting the %s %q: %w", what, col, err)
 	}
 	defer rows.Close()
-	listed := 0
 	for rows.Next() {
 		var v []byte
 		var n int
 		if err := rows.Scan(&v, &n); err != nil {
-			return fmt.Errorf("plant: counting the values of %q: %w", col.name, err)
+			return fmt.Errorf("plant: counting the %s %q: %w", what, col, err)
 		}
 		if !utf8.Valid(v) || len(v) > maxListedValueLen*4 {
-			continue // binary: not a category a seed can copy
+			v = nil
 		}
-		c.Values = append(c.Values, ValueCount{Value: string(v), Count: n})
-		listed += n
+		each(string(v), n)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("plant: counting the values of %q: %w", col.name, err)
+		return fmt.Errorf("plant: counting the %s %q: %w", what, col, err)
 	}
-	c.Other = c.Rows - c.Nulls - c.Blanks - listed
 	return nil
 }
 

@@ -157,20 +157,13 @@ func (f *Finder) tryEmail(raw []byte, pos int) {
 		domain := raw[bytes.LastIndexByte(raw, '@')+1:]
 		if norm.IsASCII(stringOf(domain)) {
 			// Normalizing an ASCII domain keeps its length (emailAt trimmed
-			// the dot a name may end with), and most differ in it; but an
-			// alias (googlemail.com) is keyed under another domain.
-			if !f.Shape.admitsDomainLen(len(domain)) && len(domain) != len("googlemail.com") {
+			// the dot a name may end with), and most differ in it.
+			if !f.Shape.admitsDomainLen(len(domain)) {
 				return
 			}
 			var reason string
 			f.key, reason = norm.AppendDomain(f.key[:0], stringOf(domain))
-			if reason != "" {
-				return
-			}
-			if string(f.key) == "googlemail.com" { // no conversion: compared in place
-				f.key = append(f.key[:0], norm.MailboxDomain("googlemail.com")...)
-			}
-			if !f.Shape.EmailDomains[string(f.key)] {
+			if reason != "" || !f.Shape.EmailDomains[string(f.key)] {
 				return
 			}
 		}

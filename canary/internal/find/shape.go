@@ -80,12 +80,16 @@ func (sh *Shape) With(keys []norm.Key) *Shape {
 	for _, k := range keys {
 		switch k.Field {
 		case norm.FieldEmail:
+			// An address may be written at an alias of its domain
+			// (googlemail.com for gmail.com): the alias is admitted too.
 			d := k.Value[strings.LastIndexByte(k.Value, '@')+1:]
-			if out == nil || !out.EmailDomains[d] {
-				e := edit()
-				e.EmailDomains[d] = true
-				if len(d) < 256 {
-					e.emailDomainLens[len(d)/64] |= 1 << (len(d) % 64)
+			for _, d := range append([]string{d}, norm.DomainAliases(d)...) {
+				if out == nil || !out.EmailDomains[d] {
+					e := edit()
+					e.EmailDomains[d] = true
+					if len(d) < 256 {
+						e.emailDomainLens[len(d)/64] |= 1 << (len(d) % 64)
+					}
 				}
 			}
 		case norm.FieldPhone:

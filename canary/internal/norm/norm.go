@@ -107,14 +107,32 @@ func AppendEmail(dst []byte, s string) ([]byte, string) {
 	return dst, ""
 }
 
+// domainAliases pairs a domain with the one its mailboxes are:
+// googlemail.com with gmail.com, whose mailboxes are Gmail's own. A list,
+// not a map: AppendEmail reads it for every address.
+var domainAliases = [...]struct{ alias, to string }{{"googlemail.com", "gmail.com"}}
+
 // MailboxDomain returns the domain an address at the normalized domain d
-// is keyed under: gmail.com for googlemail.com, whose mailboxes are
-// Gmail's own, and d itself otherwise.
+// is keyed under: the domain d is an alias of, else d itself.
 func MailboxDomain(d string) string {
-	if d == "googlemail.com" {
-		return "gmail.com"
+	for _, a := range domainAliases {
+		if d == a.alias {
+			return a.to
+		}
 	}
 	return d
+}
+
+// DomainAliases returns the other domains whose addresses MailboxDomain
+// keys under d: googlemail.com for gmail.com, none for the rest.
+func DomainAliases(d string) []string {
+	var out []string
+	for _, a := range domainAliases {
+		if a.to == d {
+			out = append(out, a.alias)
+		}
+	}
+	return out
 }
 
 // AppendDomain appends the lower-case IDNA ASCII form of domain, or reports why

@@ -12,7 +12,7 @@ import (
 
 // schemaVersion is the schema this code writes. migrations[v] takes a database
 // from version v to v+1; version 0 is an empty database.
-const schemaVersion = 5
+const schemaVersion = 6
 
 // The tables, in SQLite's spelling: dialect.ddl rewrites the types for
 // PostgreSQL. Nothing here holds a value in clear (see the package doc's
@@ -85,6 +85,11 @@ INSERT INTO honeyseed_meta (name, value) VALUES ('fill_tags', '1');`,
 -- Seeds gained RetiredAt (sealed, seed encoding version 3): tells Open to move
 -- the retirements older code stored in ExpiresAt (see retire.go).
 INSERT INTO honeyseed_meta (name, value) VALUES ('retired_at', '1');`,
+	5: `
+-- The shape row gained each number's last digits (shape encoding 2), which
+-- older code would drop when it rewrote the row: Open rewrites a row of
+-- encoding 1 from the seeds (see shape.go). No table changes.
+UPDATE honeyseed_meta SET value = value WHERE name = 'shape';`,
 }
 
 // dialect holds what differs between SQLite and PostgreSQL.

@@ -18,42 +18,53 @@ import (
 // of its seeds, which are sealed. So that Open need not unseal a million
 // seeds to build it, the store keeps a summary beside them: one sealed row in
 // honeyseed_meta, named "shape", holding a stand-in key for each distinct
-// thing the Shape records (an email domain; a phone number's length and
-// first find.PhonePrefixDigits digits; a ticket's length and first
-// find.TicketPrefixChars characters). Add extends it in the same transaction
-// as the seeds; a refresh that finds new seeds rereads it.
+// thing the Shape records (an email domain; a phone number's length, first
+// find.PhonePrefixDigits and last find.PhoneSuffixDigits digits; a ticket's
+// length and first find.TicketPrefixChars characters). Add extends it in the
+// same transaction as the seeds; a refresh that finds new seeds rereads it.
 //
 // The row is sealed like a seed, so a dump of the database without the
 // secret learns from it only its padded size. In memory the Shape is held in
 // clear, as MemoryRegistry's is, beside the secret that opens every seed
-// (see find.Shape for why its prefixes are no more than that). The stand-ins
-// are as many as the distinct prefixes: the owned numbers of a phone pool
-// and the few leading characters of a ticket range, a few thousand at most,
-// whatever the number of seeds.
+// (see find.Shape for why that is no secret given away). The stand-ins are
+// as many as the distinct numbers of the phone pool, the email domains and
+// the few leading characters of a ticket range, whatever the number of seeds.
 //
-// A stand-in keeps what the Shape keeps and '*' for the rest, its length
-// the key's. Stores written before the prefixes padded theirs with zeros
-// after two digits of a number and one character of a ticket: decodeShape
-// reads such a stand-in as known that far, and Open refines the row once
-// from the seeds (refineShape), so the prefilter is as sharp as a new one.
+// A stand-in keeps what the Shape keeps and '*' for the rest, its length the
+// key's: a number of twelve digits or fewer is kept whole (its first and
+// last digits are all of it), so its stand-in is the key. The row's first
+// byte says how its stand-ins were made:
+//   - shapeEncodingV2 (schema 6 on): as above.
+//   - shapeEncodingV1: numbers without their last digits, '*' from the
+//     seventh digit on, or, in the oldest stores, padded with zeros after two
+//     digits of a number and one character of a ticket (coarseStandIn).
+//
+// Open rewrites a row of encoding 1 from the seeds once (refineShape), so
+// that the prefilter is as sharp as a new store's; until then its Shape
+// admits every last digit, and what a coarse stand-in does not say.
 
 // kindShape is the sealed-blob kind of the shape row.
 const kindShape byte = 'h'
 
-// shapeEncodingV1 leads the shape row's plaintext. The '*' padding kept it:
-// an older reader takes what it needs of a new stand-in (its length, two
-// digits, one character) and writes it back unchanged.
-const shapeEncodingV1 = 1
+// The shape row's encodings (its plaintext's first byte).
+const (
+	shapeEncodingV1 = 1
+	shapeEncodingV2 = 2
+)
 
 // shapeKey returns the stand-in for k that adds to a Shape what k adds: the
-// domain alone for an email, '*' after what a Shape keeps of a phone number
-// or a ticket. At least one '*' marks it as a stand-in of this kind.
+// domain alone for an email, '*' between what a Shape keeps of a phone
+// number (its first and last digits) and after what it keeps of a ticket.
 func shapeKey(k norm.Key) norm.Key {
 	switch k.Field {
 	case norm.FieldEmail:
 		return norm.Key{Field: k.Field, Value: k.Value[strings.LastIndexByte(k.Value, '@'):]}
 	case norm.FieldPhone:
-		return norm.Key{Field: k.Field, Value: padStandIn(k.Value, 1+find.PhonePrefixDigits)}
+		keep, tail := 1+find.PhonePrefixDigits, find.PhoneSuffixDigits
+		if len(k.Value) <= keep+tail {
+			return k
+		}
+		return norm.Key{Field: k.Field, Value: k.Value[:keep] + strings.Repeat("*", len(k.Value)-keep-tail) + k.Value[len(k.Value)-tail:]}
 	}
 	return norm.Key{Field: k.Field, Value: padStandIn(k.Value, find.TicketPrefixChars)}
 }
@@ -64,9 +75,9 @@ func padStandIn(v string, keep int) string {
 	return v[:keep] + strings.Repeat("*", len(v)-keep)
 }
 
-// coarseStandIn reports whether k is a stand-in of the first kind, padded
-// with zeros, and returns what it says: two digits of a number, one
-// character of a ticket.
+// coarseStandIn reports whether k, read from a row of encoding 1, is a
+// stand-in of the first kind, padded with zeros, and returns what it says:
+// two digits of a number, one character of a ticket.
 func coarseStandIn(k norm.Key) (norm.Key, bool) {
 	if k.Field == norm.FieldEmail || strings.IndexByte(k.Value, '*') >= 0 {
 		return k, false
@@ -133,19 +144,27 @@ func (s *Store) commitShapeLocked(added []norm.Key) {
 }
 
 func (s *Store) writeShape(ctx context.Context, tx *sql.Tx, ks *keySet, keys []norm.Key) error {
+	return s.writeShapeRow(ctx, tx, ks, encodeShape(shapeEncodingV2, keys))
+}
+
+// encodeShape returns the shape row's plaintext, its stand-ins sorted.
+func encodeShape(encoding byte, keys []norm.Key) []byte {
 	slices.SortFunc(keys, func(a, b norm.Key) int {
 		if a.Field != b.Field {
 			return int(a.Field) - int(b.Field)
 		}
 		return strings.Compare(a.Value, b.Value)
 	})
-	plain := []byte{shapeEncodingV1}
+	plain := []byte{encoding}
 	plain = binary.AppendUvarint(plain, uint64(len(keys)))
 	for _, k := range keys {
 		plain = append(plain, byte(k.Field))
 		plain = appendString(plain, k.Value)
 	}
-	plain = append(plain, make([]byte, padSize(len(plain), minSeedClass)-len(plain))...)
+	return append(plain, make([]byte, padSize(len(plain), minSeedClass)-len(plain))...)
+}
+
+func (s *Store) writeShapeRow(ctx context.Context, tx *sql.Tx, ks *keySet, plain []byte) error {
 	sealed := ks.seal(nil, kindShape, mac{}, "shape", plain)
 	q := `INSERT INTO honeyseed_meta (name, value) VALUES ('shape', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`
 	if _, err := tx.ExecContext(ctx, s.dialect.q(q), sealed); err != nil {
@@ -169,15 +188,17 @@ func (s *Store) loadShapeLocked(ctx context.Context, q querier, ks *keySet) (boo
 	if err != nil {
 		return false, err
 	}
-	keys, err := decodeShape(plain)
+	encoding, keys, err := decodeShape(plain)
 	if err != nil {
 		return false, fmt.Errorf("%w: shape: %v", ErrCorrupt, err)
 	}
+	if encoding == shapeEncodingV1 {
+		s.coarseShape = true // numbers without their last digits: refine
+	}
 	var added []norm.Key
 	for _, k := range keys {
-		var coarse bool
-		if k, coarse = coarseStandIn(k); coarse {
-			s.coarseShape = true
+		if encoding == shapeEncodingV1 {
+			k, _ = coarseStandIn(k)
 		}
 		if !s.shapeKeys[k] {
 			s.shapeKeys[k] = true
@@ -190,27 +211,29 @@ func (s *Store) loadShapeLocked(ctx context.Context, q querier, ks *keySet) (boo
 	return true, nil
 }
 
-func decodeShape(b []byte) ([]norm.Key, error) {
+// decodeShape returns the shape row's encoding and stand-ins.
+func decodeShape(b []byte) (byte, []norm.Key, error) {
 	d := decoder{b: b}
-	if d.byte() != shapeEncodingV1 {
-		return nil, errBadRecord
+	encoding := d.byte()
+	if encoding != shapeEncodingV1 && encoding != shapeEncodingV2 {
+		return 0, nil, errBadRecord
 	}
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
-		return nil, errBadRecord
+		return 0, nil, errBadRecord
 	}
 	keys := make([]norm.Key, 0, n)
 	for range n {
 		k := norm.Key{Field: norm.Field(d.byte()), Value: d.string()}
 		if d.err != nil || !validShapeKey(k) {
-			return nil, errBadRecord
+			return 0, nil, errBadRecord
 		}
 		keys = append(keys, k)
 	}
 	if d.err != nil || strings.Trim(string(d.b), "\x00") != "" {
-		return nil, errBadRecord
+		return 0, nil, errBadRecord
 	}
-	return keys, nil
+	return encoding, keys, nil
 }
 
 // validShapeKey checks what find.Shape.With relies on.
@@ -226,8 +249,8 @@ func validShapeKey(k norm.Key) bool {
 	return false
 }
 
-// refineShape rewrites a shape row of coarse stand-ins (see coarseStandIn)
-// from the seeds, opening each once, and publishes the sharper Shape. Until
+// refineShape rewrites a shape row of encoding 1 (numbers without their last
+// digits, or coarse stand-ins: see coarseStandIn) from the seeds, opening each once, and publishes the sharper Shape. Until
 // it has run the Shape admits what the coarse row says, so a scan meanwhile
 // is only slower.
 func (s *Store) refineShape(ctx context.Context) error {
@@ -265,8 +288,8 @@ func (s *Store) refineShape(ctx context.Context) error {
 	}
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
-	// A new Shape, not a wider one: the coarse stand-ins' bits cannot be
-	// taken out of the shared prefix tables. It admits every seed: the row
+	// A new Shape, not a wider one: the old stand-ins' bits cannot be taken
+	// out of the shared prefix tables, nor can "any last digits". It admits every seed: the row
 	// was rewritten from all of them under the writers' lock.
 	s.shapeKeys = stand
 	s.coarseShape = false

@@ -103,7 +103,6 @@ func assertFindsEveryNumber(t *testing.T, r *rand.Rand, s *Store, seeds []canary
 // reads them as known that far, refines the row from the seeds, and then
 // holds the Shape a new store would, and finds every number.
 func TestOpenRefinesCoarseShape(t *testing.T) {
-	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 2))
 	opts := freshSQLite(t)
 	a := open(t, opts)
@@ -126,10 +125,7 @@ func TestOpenRefinesCoarseShape(t *testing.T) {
 	}
 	slices.SortFunc(coarse, func(x, y norm.Key) int { return strings.Compare(x.Value, y.Value) })
 	coarse = slices.Compact(coarse)
-	tx, err := a.db.BeginTx(ctx, nil)
-	require.NoError(t, err)
-	require.NoError(t, a.writeShape(ctx, tx, a.idx.keySet(), coarse))
-	require.NoError(t, tx.Commit())
+	writeShapeV1(t, a, coarse)
 	require.NoError(t, a.Close())
 
 	b := open(t, opts)
@@ -141,13 +137,55 @@ func TestOpenRefinesCoarseShape(t *testing.T) {
 	assert.Equal(t, fine, unprobed(c.Shape()), "the refined row, read back")
 }
 
+// writeShapeV1 replaces s's shape row with one of encoding 1 holding keys.
+func writeShapeV1(t *testing.T, s *Store, keys []norm.Key) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	require.NoError(t, s.writeShapeRow(ctx, tx, s.idx.keySet(), encodeShape(shapeEncodingV1, keys)))
+	require.NoError(t, tx.Commit())
+}
+
+// A store written before the stand-ins kept the last digits of a number
+// (encoding 1: '*' from the seventh digit on) admits every last digit until
+// Open rewrites its row, which then gives the Shape a new store has.
+func TestOpenRefinesShapeWithoutLastDigits(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	opts := freshSQLite(t)
+	a := open(t, opts)
+	seeds := addRandomNumbers(t, r, a, 50)
+	fine := unprobed(a.Shape())
+	var old []norm.Key
+	for _, sd := range seeds {
+		keys, _, _ := norm.SeedKeys(sd.Email, sd.Phone, sd.Ticket)
+		for _, k := range keys {
+			if k.Field == norm.FieldPhone {
+				k.Value = padStandIn(k.Value, 7)
+			} else {
+				k = shapeKey(k)
+			}
+			old = append(old, k)
+		}
+	}
+	writeShapeV1(t, a, slices.Compact(old))
+	require.NoError(t, a.Close())
+
+	b := open(t, opts)
+	assert.False(t, b.coarseShape, "refined at Open")
+	assert.Equal(t, fine, unprobed(b.Shape()), "the Shape of a store that always kept last digits")
+	assertFindsEveryNumber(t, r, b, seeds)
+	require.NoError(t, b.Close())
+}
+
 func TestShapeKey(t *testing.T) {
 	for _, tc := range []struct {
 		in, want norm.Key
 		why      string
 	}{
-		{norm.Key{Field: norm.FieldPhone, Value: "+14155550132"}, norm.Key{Field: norm.FieldPhone, Value: "+141555*****"}, "six digits after the plus"},
-		{norm.Key{Field: norm.FieldPhone, Value: "+1234567"}, norm.Key{Field: norm.FieldPhone, Value: "+123456*"}, "a short number keeps one '*'"},
+		{norm.Key{Field: norm.FieldPhone, Value: "+14155550132"}, norm.Key{Field: norm.FieldPhone, Value: "+14155550132"}, "a NANP number's first six and last six digits are all of it"},
+		{norm.Key{Field: norm.FieldPhone, Value: "+8613912345678"}, norm.Key{Field: norm.FieldPhone, Value: "+861391*345678"}, "first six and last six digits"},
+		{norm.Key{Field: norm.FieldPhone, Value: "+1234567"}, norm.Key{Field: norm.FieldPhone, Value: "+1234567"}, "a short number, whole"},
 		{norm.Key{Field: norm.FieldTicket, Value: "TM10400132"}, norm.Key{Field: norm.FieldTicket, Value: "TM10******"}, "four characters of a ticket"},
 		{norm.Key{Field: norm.FieldTicket, Value: "AB12"}, norm.Key{Field: norm.FieldTicket, Value: "AB1*"}, "a short ticket keeps one '*'"},
 		{norm.Key{Field: norm.FieldEmail, Value: "ann@mail.example"}, norm.Key{Field: norm.FieldEmail, Value: "@mail.example"}, "the domain of an address"},
@@ -155,7 +193,8 @@ func TestShapeKey(t *testing.T) {
 		got := shapeKey(tc.in)
 		assert.Equal(t, tc.want, got, tc.why)
 		assert.True(t, validShapeKey(got), tc.why)
-		_, coarse := coarseStandIn(got)
-		assert.False(t, coarse, tc.why)
+		if tc.in.Field != norm.FieldEmail {
+			assert.Len(t, got.Value, len(tc.in.Value), "a stand-in has its key's length: %s", tc.why)
+		}
 	}
 }

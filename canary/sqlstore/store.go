@@ -90,8 +90,8 @@ type Store struct {
 
 	shape     atomic.Pointer[find.Shape] // what the seeds hold, for the matcher's prefilter
 	shapeKeys map[norm.Key]bool          // the shape row's stand-ins (see shape.go); guarded by syncMu
-	// coarseShape: the shape row held stand-ins of the first kind, which
-	// Open refines (refineShape); guarded by syncMu.
+	// coarseShape: the shape row was of encoding 1, which Open refines
+	// (refineShape); guarded by syncMu.
 	coarseShape bool
 
 	// Lock order: regMu, syncMu, then a write transaction (txMu on SQLite).

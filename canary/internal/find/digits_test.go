@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // recorder keeps every candidate a Finder reports, and finds none.
@@ -59,14 +61,26 @@ func TestFindDigitsWordwise(t *testing.T) {
 		if hi < lo {
 			hi = lo
 		}
-		var a, b recorder
-		fa := Finder{Regions: regions, Report: &a}
-		fb := Finder{Regions: regions, Report: &b}
-		fa.findDigits(text, lo, hi)
-		fb.findDigitsBytewise(text, lo, hi)
-		assert.Equal(t, b.got, a.got, "%q [%d:%d]", text, lo, hi)
+		for _, sh := range []*Shape{nil, wideShape} {
+			var a, b recorder
+			fa := Finder{Regions: regions, Shape: sh, Report: &a}
+			fb := Finder{Regions: regions, Shape: sh, Report: &b}
+			fa.findDigits(text, lo, hi)
+			fb.findDigitsBytewise(text, lo, hi)
+			assert.Equal(t, b.got, a.got, "%q [%d:%d] shape %v", text, lo, hi, sh != nil)
+		}
 	}
 }
+
+// wideShape admits most numbers of ten digits or more and most tickets
+// that start with T or M, as a store's stand-ins known to a digit or a
+// letter do: the shaped loop's shortcuts (groups too short for a number, no
+// letter before a ticket) are taken, and what they skip must be nothing the
+// Finder would report.
+var wideShape = (*Shape)(nil).With([]norm.Key{
+	{Field: norm.FieldPhone, Value: "+1**********"}, {Field: norm.FieldPhone, Value: "+44**********"},
+	{Field: norm.FieldTicket, Value: "T*********"}, {Field: norm.FieldTicket, Value: "M*******"},
+})
 
 // FuzzFindDigitsWordwise: for any text and bounds, the word-wise loop reports
 // what the byte loop does.
@@ -78,11 +92,81 @@ func FuzzFindDigitsWordwise(f *testing.F) {
 			return
 		}
 		regions := []Region{{Code: "US", CC: "1", Trunk: "1"}, {Code: "GB", CC: "44", Trunk: "0"}}
-		var a, b recorder
-		fa := Finder{Regions: regions, Report: &a}
-		fb := Finder{Regions: regions, Report: &b}
-		fa.findDigits(text, lo, hi)
-		fb.findDigitsBytewise(text, lo, hi)
-		assert.Equal(t, b.got, a.got)
+		for _, sh := range []*Shape{nil, wideShape} {
+			var a, b recorder
+			fa := Finder{Regions: regions, Shape: sh, Report: &a}
+			fb := Finder{Regions: regions, Shape: sh, Report: &b}
+			fa.findDigits(text, lo, hi)
+			fb.findDigitsBytewise(text, lo, hi)
+			assert.Equal(t, b.got, a.got)
+		}
+	})
+}
+
+// hitRecorder finds the keys in held, and keeps what it found.
+type hitRecorder struct {
+	held map[string]bool
+	got  []string
+}
+
+func (r *hitRecorder) Candidate(field Field, normalized, raw []byte, pos int, conf Confidence) bool {
+	if !r.held[string(normalized)] {
+		return false
+	}
+	r.got = append(r.got, fmt.Sprintf("%d %s %q@%d %d", field, normalized, raw, pos, conf))
+	return true
+}
+
+// suffixNumbers are registered for the suffix gate's tests: NANP, a GB
+// mobile, and one too short for its last digits to be read (Niue).
+var suffixNumbers = []string{"+14155550132", "+12025550101", "+447700900123", "+6834001"}
+
+// findHits returns the hits FindAll reports in text for suffixNumbers, with
+// the Shape's suffix table asked or not.
+func findHits(text []byte, gate bool) []string {
+	var keys []norm.Key
+	held := map[string]bool{}
+	for _, n := range suffixNumbers {
+		keys = append(keys, norm.Key{Field: norm.FieldPhone, Value: n})
+		held[n] = true
+	}
+	sh := (*Shape)(nil).With(keys[:3])
+	if !gate {
+		c := *sh
+		c.anySuffix = true
+		sh = &c
+	}
+	r := &hitRecorder{held: held}
+	f := Finder{Regions: []Region{{Code: "US", CC: "1", Trunk: "1"}, {Code: "GB", CC: "44", Trunk: "0"}}, Shape: sh, Report: r}
+	f.FindAll(text, 0, len(text))
+	return r.got
+}
+
+// The suffix gate turns away no number a registry holds, however it is
+// written and whatever stands around it: the hits are those found without it.
+func TestSuffixGateKeepsEveryHit(t *testing.T) {
+	forms := []string{
+		"(415) 555-0132", "415-555-0132", "415.555.0132", "+1 415 555 0132", "001 415 555 0132", "011 1 415 555 0132",
+		"1 (415) 555-0132", "4155550132", "+14155550132", "202 555 0101 ext 4", "07700 900123", "+44 (0)7700 900123",
+		"0044 7700 900123", "+447700900123", "44 7700 900 123", "+44 7700-900-123",
+	}
+	around := [][2]string{{"", ""}, {"call ", " now"}, {"(1042,'", "','2024-05-01 12:34:56');"}, {"Unit 5 ", " 24/7"}, {"id 12 ", ",7"}}
+	for _, form := range forms {
+		for _, a := range around {
+			text := []byte(a[0] + form + a[1])
+			gated := findHits(text, true)
+			assert.NotEmpty(t, gated, "%q", text)
+			assert.Equal(t, findHits(text, false), gated, "%q", text)
+		}
+	}
+	assert.Empty(t, findHits([]byte("(415) 555-0133 and 2024-05-01 12:34:56"), true), "no registered number here")
+}
+
+// FuzzSuffixGate: for any text, the hits are those found without the gate.
+func FuzzSuffixGate(f *testing.F) {
+	f.Add([]byte("(415) 555-0132, TM-10424187 on 2024-03-04 05:06:07"))
+	f.Add([]byte("+44 (0)7700 900123 +1 415 555 0132 0114155550132 683 4001"))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		assert.Equal(t, findHits(text, false), findHits(text, true))
 	})
 }

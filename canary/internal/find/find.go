@@ -76,6 +76,7 @@ var (
 	ticketLead [256]bool // may stand just before a ticket's first digit: a letter or a separator
 	phoneSep   [256]bool // what may stand between the digit groups of a number
 	alnum      [256]bool
+	alpha      [256]bool // an ASCII letter
 )
 
 func init() {
@@ -83,6 +84,7 @@ func init() {
 		b := byte(c)
 		isAlnum := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 		alnum[c] = isAlnum
+		alpha[c] = isAlnum && !isDigit(b)
 		localByte[c] = norm.IsLocalChar(norm.Lower(b)) || b >= 0x80 || b == '+' // as written: any case, a +tag
 		domainByte[c] = isAlnum || b >= 0x80 || b == '-' || b == '.'
 		ticketSep[c] = b == '-' || b == '_' || b == '#' || b == '/' || b == '.' || b == ':' || b == ' '
@@ -209,9 +211,22 @@ func (f *Finder) encodedEmailAt(text []byte, at int) {
 // stands before it. Eight bytes are classified at a time, and only the first
 // digit of each run is visited: in a dump, digits stand a few bytes apart.
 func (f *Finder) findDigits(text []byte, lo, hi int) {
+	const high = 0x8080808080808080
 	runEnd := 0 // phone runs already read
-	tickets := f.Shape == nil || f.Shape.TicketLens != 0
-	phones := f.Shape == nil || f.Shape.PhoneLens != 0
+	sh := f.Shape
+	tickets := sh == nil || sh.TicketLens != 0
+	phones := sh == nil || sh.PhoneLens != 0
+	// A later group of a phone-shaped run already read has only a digit or
+	// a separator before it, so no ticket that starts with a letter starts
+	// there either: such groups are skipped here, with no call.
+	anyTicket := tickets && (sh == nil || sh.ticketDigitFirst)
+	minPhone := 16 // more digits than a group that cannot be a number's part may have
+	if phones {
+		minPhone = minRunDigits
+		if sh != nil {
+			minPhone = max(minPhone, sh.PhoneMinDigits)
+		}
+	}
 	var before uint64 // 0x80 when the byte before the word is a digit of the same visit
 	i := lo
 	for ; i+8 <= hi; i += 8 {
@@ -219,8 +234,19 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 		starts := m &^ (m<<8 | before)
 		before = m >> 56
 		for starts != 0 {
-			k := i + bits.TrailingZeros64(starts)>>3
+			p := bits.TrailingZeros64(starts) >> 3
+			k := i + p
 			starts &= starts - 1
+			if k < runEnd && !anyTicket {
+				continue
+			}
+			// Most runs of a dump are one short group (an id, an amount, a
+			// time's part) with no ticket before it: when this word shows
+			// the group's end, such a run costs no call.
+			if g := bits.TrailingZeros64(^(m>>(8*p))&high) >> 3; g < 8-p && (g < minPhone && !phoneSep[text[k+g]] || k < runEnd) &&
+				!(tickets && (anyTicket || ticketMayStart(text, k))) {
+				continue
+			}
 			runEnd = f.digitRun(text, k, runEnd, tickets, phones)
 		}
 	}
@@ -234,14 +260,19 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 	}
 }
 
+// ticketMayStart reports whether a ticket that starts with a letter may have
+// its first digit at text[i]: a letter stands just before it, or a separator
+// or two (ticketAt checks the rest). Most digits in a dump follow ',', '(', a
+// quote or a digit.
+func ticketMayStart(text []byte, i int) bool {
+	return i > 0 && (alpha[text[i-1]] || ticketSep[text[i-1]] && i > 1 && ticketLead[text[i-2]])
+}
+
 // digitRun reads the tickets and phone numbers from the digit run that starts
 // at text[i], the numbers unless an earlier run's reading reached past i. It
 // returns where phone runs read so far end.
 func (f *Finder) digitRun(text []byte, i, runEnd int, tickets, phones bool) int {
-	// Small enough to inline, so that the runs after a byte that cannot
-	// stand in a ticket before its digits (most, in a dump: ',', '(', a
-	// quote) cost no call; ticketAt checks the rest.
-	if tickets && (i > 0 && ticketLead[text[i-1]] || f.Shape == nil || f.Shape.ticketDigitFirst) {
+	if tickets && (f.Shape == nil || f.Shape.ticketDigitFirst || ticketMayStart(text, i)) {
 		f.ticketAt(text, i)
 	}
 	if phones && i >= runEnd {
@@ -365,15 +396,15 @@ const (
 // starts after it. A group glued to letters ("ID4155550132", "9am") belongs
 // to a word and is no part of a number. It returns where the run ends.
 func (f *Finder) phoneAt(text []byte, i int) int {
-	end, digits := runDigits(text, i)
 	minDigits := minRunDigits
 	if f.Shape != nil {
-		// Most runs in a dump (ids, dates, times) are too short to hold any
-		// registered number.
-		if digits < f.Shape.PhoneMinDigits {
-			return end
-		}
 		minDigits = max(minDigits, f.Shape.PhoneMinDigits)
+	}
+	end, digits, maybe := f.runDigits(text, i, minDigits)
+	if !maybe {
+		// Most runs in a dump (ids, dates, times, amounts) are too short to
+		// hold a registered number, or end in no registered number's digits.
+		return end
 	}
 	lead, plus := phoneLead(text, i)
 	glued := i > 0 && alnum[text[i-1]]
@@ -505,23 +536,40 @@ func digitMask(x uint64) uint64 {
 }
 
 // runDigits counts the digits of the phone-shaped run from text[i], as phoneAt
-// reads it, and says where it ends.
-func runDigits(text []byte, i int) (end, digits int) {
-	seps := 0
-	for end = i; end < len(text); end++ {
-		switch c := text[end]; {
-		case c >= '0' && c <= '9':
-			digits++
-			seps = 0
-		case phoneSep[c]:
-			if seps++; seps > 2 {
-				return end, digits
+// reads it, and says where it ends and whether any window of it may be a
+// registered number: one of at least minDigits digits whose last digits are a
+// registered number's (Shape.admitsPhoneSuffix). Every window ends at a
+// group's end, and its last digits are the run's last before that end.
+func (f *Finder) runDigits(text []byte, i, minDigits int) (end, digits int, maybe bool) {
+	const mod = 1_000_000 // 10^PhoneSuffixDigits
+	sh := f.Shape
+	maybe = sh == nil
+	seps, suffix := 0, uint64(0)
+	for end = i; end < len(text); {
+		c := text[end]
+		if !isDigit(c) {
+			if !phoneSep[c] {
+				break
 			}
-		default:
-			return end, digits
+			if seps++; seps > 2 {
+				break
+			}
+			end++
+			continue
+		}
+		seps = 0
+		for ; end < len(text) && isDigit(text[end]); end++ {
+			if suffix >= 1<<59 { // before it could overflow: a long group
+				suffix %= mod
+			}
+			suffix = suffix*10 + uint64(text[end]-'0')
+			digits++
+		}
+		if !maybe && digits >= minDigits {
+			maybe = sh.admitsPhoneSuffix(int(suffix % mod))
 		}
 	}
-	return end, digits
+	return end, digits, maybe
 }
 
 // phoneDigits looks up the E.164 readings of a window's digits d, and reports

@@ -46,6 +46,15 @@ type Shape struct {
 	// number v; ticketPrefix: the first TicketPrefixChars characters of a
 	// normalized ticket in base 36. Shared by every Shape With derives.
 	phonePrefix, ticketPrefix *prefixTable
+	// phoneSuffix: bit v, the last PhoneSuffixDigits digits of a number read
+	// as v. Unlike a prefix they do not depend on how a number is written
+	// (with or without its country code or trunk prefix), so the finder asks
+	// them once per digit run, before reading any window of it. Shared like
+	// the prefix tables. anySuffix: some number's suffix is not known (a
+	// stand-in without one) or too short to be read that way, so the table
+	// says nothing.
+	phoneSuffix *prefixTable
+	anySuffix   bool
 
 	// Phones and Tickets, when set, hold every registered number and ticket
 	// by lookup key: a keyed filter that rejects most others without a lock.
@@ -113,6 +122,16 @@ func (sh *Shape) With(keys []norm.Key) *Shape {
 			}
 			lo, hi := prefixRange(k.Value[1:], PhonePrefixDigits, 10, digitValue)
 			out.phonePrefix.set(lo, hi)
+			if v, ok := phoneSuffixOf(k.Value); !ok {
+				if !out.anySuffix {
+					edit().anySuffix = true
+				}
+			} else if !out.anySuffix {
+				if out.phoneSuffix == nil {
+					edit().phoneSuffix = newPrefixTable(phoneSuffixSize)
+				}
+				out.phoneSuffix.set(v, v+1)
+			}
 		case norm.FieldTicket:
 			n := len(k.Value)
 			if out == nil || out.TicketLens&(1<<n) == 0 || !out.TicketFirst[k.Value[0]] || out.ticketPrefix == nil {
@@ -137,9 +156,14 @@ func (sh *Shape) With(keys []norm.Key) *Shape {
 // ticket its format and the leading digits of its range.
 const (
 	PhonePrefixDigits = 6
+	// PhoneSuffixDigits is how many last digits of a number the suffix table
+	// keeps: the line number and two more, where owned numbers differ from
+	// the dates, amounts and other customers' numbers of a dump.
+	PhoneSuffixDigits = 6
 	TicketPrefixChars = 4
 
 	phonePrefixSize  = 1_000_000         // 10^PhonePrefixDigits bits: 125 KiB
+	phoneSuffixSize  = 1_000_000         // 10^PhoneSuffixDigits bits
 	ticketPrefixSize = 36 * 36 * 36 * 36 // 36^TicketPrefixChars bits: 205 KiB
 )
 
@@ -199,6 +223,35 @@ func (sh *Shape) admitsPhone(cc string, a, b []byte) bool {
 		v = v*10 + int(b[i]-'0')
 	}
 	return sh.phonePrefix.has(v)
+}
+
+// minSuffixNumber is the fewest digits a number must have for its last
+// PhoneSuffixDigits digits to be the last digits of every window it can be
+// read from: with at most three of country code, the national part, or what
+// follows a trunk "0" dropped after the country code, still holds them.
+const minSuffixNumber = PhoneSuffixDigits + 4
+
+// phoneSuffixOf returns the last PhoneSuffixDigits digits of the phone key
+// (or stand-in) k as a number, and false when they are not known or the
+// number is too short for them to be read from any window (minSuffixNumber).
+func phoneSuffixOf(k string) (int, bool) {
+	if len(k)-1 < minSuffixNumber {
+		return 0, false
+	}
+	v := 0
+	for _, c := range []byte(k[len(k)-PhoneSuffixDigits:]) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
+}
+
+// admitsPhoneSuffix reports whether a number ending in the PhoneSuffixDigits
+// digits v may be registered.
+func (sh *Shape) admitsPhoneSuffix(v int) bool {
+	return sh.anySuffix || sh.phoneSuffix == nil || sh.phoneSuffix.has(v)
 }
 
 // admitsDomainLen reports whether some registered domain has n bytes.

@@ -76,3 +76,18 @@ func TestShapePhoneMinDigits(t *testing.T) {
 	sh = sh.With([]norm.Key{{Field: norm.FieldPhone, Value: "+447700900123"}})
 	assert.Equal(t, 9, sh.PhoneMinDigits, "a 44 number, read as if its country code had three digits")
 }
+
+func TestShapePhoneSuffix(t *testing.T) {
+	sh := (*Shape)(nil).With([]norm.Key{{Field: norm.FieldPhone, Value: "+14155550132"}, {Field: norm.FieldPhone, Value: "+861391*345678"}})
+	assert.True(t, sh.admitsPhoneSuffix(550132), "the last six digits of a number")
+	assert.True(t, sh.admitsPhoneSuffix(345678), "a stand-in's last six digits")
+	assert.False(t, sh.admitsPhoneSuffix(550133), "no number ends so")
+	open := sh.With([]norm.Key{{Field: norm.FieldPhone, Value: "+141555*****"}})
+	assert.True(t, open.admitsPhoneSuffix(550133), "a stand-in without its last digits admits any")
+	assert.False(t, sh.admitsPhoneSuffix(550133), "a published Shape never changes")
+	short := sh.With([]norm.Key{{Field: norm.FieldPhone, Value: "+6834001"}})
+	assert.True(t, short.admitsPhoneSuffix(123456), "a number too short to be read by its last digits")
+	v, ok := phoneSuffixOf("+14155550132")
+	assert.True(t, ok)
+	assert.Equal(t, 550132, v)
+}

@@ -20,22 +20,22 @@
 // reveal nothing without the secret, and the filter, built from them and
 // kept in memory only, reveals no more.
 //
-// The [canary.Shape] (the seeds' email domains, the lengths and first six
-// digits of their phone numbers, the lengths and first four characters of
-// their tickets) is kept as one sealed row beside the seeds, widened by every
-// Add that adds to it, and held in memory in clear once opened, beside the
-// secret: it names the operator's own domains, the area codes and exchanges
-// of its owned numbers and the format of its tickets, no seed's value, and a
-// dump of the database without the secret learns nothing of it but its
-// padded size. With it a scan turns away the digit runs of a dump that no
-// registered number or ticket starts with (ids, dates, the host's own
-// numbers) with one table read, before any hash.
+// The [canary.Shape] (the seeds' email domains, the lengths and first and
+// last six digits of their phone numbers, the lengths and first four
+// characters of their tickets) is kept as one sealed row beside the seeds,
+// widened by every Add that adds to it, and held in memory in clear once
+// opened, beside the secret: it names the operator's own domains, its owned
+// numbers (a NANP number's first and last six digits are all of it) and the
+// format of its tickets, no seed's other values, and a dump of the database
+// without the secret learns nothing of it but its padded size. With it a scan
+// turns away the digit runs of a dump that end in no registered number's
+// digits, or that no registered number or ticket starts with (ids, dates,
+// the host's own numbers), with a table read or two, before any hash.
 //
 // A database written before the tags existed (schema version 1) is completed
 // by its first Open with this version, which opens every seed once; one whose
-// shape row predates the prefixes (two digits of a number, one character of
-// a ticket) has that row rewritten from its seeds by its first Open, which
-// opens every seed once too.
+// shape row predates the last digits (schema 5 and before) has that row
+// rewritten from its seeds by its first Open, which opens every seed once too.
 //
 // # Starting
 //

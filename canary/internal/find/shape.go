@@ -8,26 +8,28 @@ import (
 	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
-// Shape summarizes the values a registry holds: the email domains, the lengths
-// and leading digits of its phone numbers, the lengths and leading characters
-// of its tickets. A Matcher uses it to drop, before normalizing them, the many
-// candidates in a dump that cannot be seeds: most digit runs of a dump (ids,
-// dates, amounts, the host's own numbers) share no prefix of PhonePrefixDigits
-// digits with any registered number, and are turned away with one table read,
-// no hash and no allocation. A Shape may admit more than the registry holds,
-// never less. It is immutable once published, but for its prefix tables,
-// which every Shape derived by With shares and which only ever gain bits
-// (atomically, so readers need no lock): a reader may see a value admitted
-// a little before its registry holds it, which is allowed.
+// Shape summarizes the values a registry holds: the email domains, the
+// lengths and leading and last digits of its phone numbers, the lengths and
+// leading characters of its tickets. A Matcher uses it to drop, before
+// normalizing them, the many candidates in a dump that cannot be seeds: most
+// digit runs of a dump (ids, dates, amounts, the host's own numbers) end in
+// no registered number's last PhoneSuffixDigits digits, or share no prefix
+// of PhonePrefixDigits digits with one, and are turned away with a table
+// read, no hash and no allocation. A Shape may admit more than the registry
+// holds, never less. It is immutable once published, but for its prefix and
+// suffix tables, which every Shape derived by With shares and which only
+// ever gain bits (atomically, so readers need no lock): a reader may see a
+// value admitted a little before its registry holds it, which is allowed.
 //
-// The prefix tables name the leading digits of the operator's own numbers
-// and tickets in clear, as EmailDomains names its domains. That is no
-// blinding broken: they live in memory only, beside the secret that unseals
-// every seed; what a registry persists of them is sealed with the seeds (see
-// package sqlstore). Held in memory they say less than the secret does: six
-// leading digits of a number are its country and area code and exchange, and
-// four characters of a ticket its format and range, what any planted row
-// shows an insider anyway.
+// The prefix and suffix tables name the leading and last digits of the
+// operator's own numbers and tickets in clear, as EmailDomains names its
+// domains. That is no blinding broken: they live in memory only, beside the
+// secret that unseals every seed; what a registry persists of them is sealed
+// with the seeds (see package sqlstore). Held in memory they say no more than
+// the secret does: the first and last six digits of a number are the owned
+// number itself, which every planted row shows an insider anyway, and four
+// characters of a ticket its format and range; which seed holds which
+// number, and every other value, stays blinded.
 type Shape struct {
 	EmailDomains map[string]bool // normalized (IDNA ASCII) domains
 	// emailDomainLens: bit n, a domain of n bytes, asked before the domain

@@ -244,13 +244,21 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 				continue
 			}
 			// Most runs of a dump are one short group (an id, an amount, a
-			// time's part) with no ticket before it: when this word shows
-			// the group's end, such a run costs no call.
-			if g := bits.TrailingZeros64(^(m>>(8*p))&high) >> 3; g < 8-p && (g < minPhone && !phoneSep[text[k+g]] || k < runEnd) &&
-				!(tickets && (anyTicket || ticketMayStart(text, k))) {
+			// time's part, a ticket's digits): such a run holds no number,
+			// and without a ticket before it costs no call.
+			g := bits.TrailingZeros64(^(m>>(8*p))&high) >> 3
+			if g == 8-p { // the group goes on past the word: look from k
+				g = 8
+				if k+8 <= len(text) {
+					g = bits.TrailingZeros64(^digitMask(binary.LittleEndian.Uint64(text[k:]))&high) >> 3
+				}
+			}
+			short := g < min(8, minPhone) && !phoneSep[text[k+g]]
+			ticket := tickets && (anyTicket || ticketMayStart(text, k))
+			if (short || k < runEnd) && !ticket {
 				continue
 			}
-			runEnd = f.digitRun(text, k, runEnd, tickets, phones)
+			runEnd = f.digitRun(text, k, runEnd, ticket, phones && !short)
 		}
 	}
 	prev := before != 0

@@ -151,8 +151,11 @@ func writeShapeV1(t *testing.T, s *Store, keys []norm.Key) {
 // (encoding 1: '*' from the seventh digit on) admits every last digit until
 // Open rewrites its row, which then gives the Shape a new store has.
 func TestOpenRefinesShapeWithoutLastDigits(t *testing.T) {
+	forEngine(t, func(t *testing.T, e engine) { testOpenRefinesShapeWithoutLastDigits(t, e.fresh(t)) })
+}
+
+func testOpenRefinesShapeWithoutLastDigits(t *testing.T, opts Options) {
 	r := rand.New(rand.NewPCG(3, 4))
-	opts := freshSQLite(t)
 	a := open(t, opts)
 	seeds := addRandomNumbers(t, r, a, 50)
 	fine := unprobed(a.Shape())
@@ -176,6 +179,9 @@ func TestOpenRefinesShapeWithoutLastDigits(t *testing.T) {
 	assert.Equal(t, fine, unprobed(b.Shape()), "the Shape of a store that always kept last digits")
 	assertFindsEveryNumber(t, r, b, seeds)
 	require.NoError(t, b.Close())
+	c := open(t, opts)
+	assert.False(t, c.coarseShape, "the row was rewritten in encoding 2")
+	assert.Equal(t, fine, unprobed(c.Shape()), "the refined row, read back")
 }
 
 func TestShapeKey(t *testing.T) {

@@ -552,35 +552,54 @@ func digitMask(x uint64) uint64 {
 // registered number's (Shape.admitsPhoneSuffix). Every window ends at a
 // group's end, and its last digits are the run's last before that end.
 func (f *Finder) runDigits(text []byte, i, minDigits int) (end, digits int, maybe bool) {
-	const mod = 1_000_000 // 10^PhoneSuffixDigits
 	sh := f.Shape
 	maybe = sh == nil
-	seps, suffix := 0, uint64(0)
-	for end = i; end < len(text); {
-		c := text[end]
-		if !isDigit(c) {
-			if !phoneSep[c] {
-				break
-			}
-			if seps++; seps > 2 {
-				break
-			}
-			end++
-			continue
-		}
-		seps = 0
-		for ; end < len(text) && isDigit(text[end]); end++ {
-			if suffix >= 1<<59 { // before it could overflow: a long group
-				suffix %= mod
-			}
-			suffix = suffix*10 + uint64(text[end]-'0')
-			digits++
-		}
+	for end = i; ; {
+		g := groupLen(text, end)
+		end += g
+		digits += g
 		if !maybe && digits >= minDigits {
-			maybe = sh.admitsPhoneSuffix(int(suffix % mod))
+			maybe = sh.admitsPhoneSuffix(lastDigits(text[i:end]))
+		}
+		// One or two separators, then the next group, or the run's end.
+		j := end
+		for j < len(text) && j-end < 2 && phoneSep[text[j]] {
+			j++
+		}
+		if j == len(text) || !isDigit(text[j]) {
+			return j, digits, maybe
+		}
+		end = j
+	}
+}
+
+// groupLen returns how many digits stand from text[i] on, eight at a time.
+func groupLen(text []byte, i int) int {
+	const high = 0x8080808080808080
+	n := i
+	for ; n+8 <= len(text); n += 8 {
+		if m := digitMask(binary.LittleEndian.Uint64(text[n:])); m != high {
+			return n - i + bits.TrailingZeros64(^m&high)>>3
 		}
 	}
-	return end, digits, maybe
+	for n < len(text) && isDigit(text[n]) {
+		n++
+	}
+	return n - i
+}
+
+// lastDigits returns the last PhoneSuffixDigits digits of run, which holds
+// at least that many, as a number.
+func lastDigits(run []byte) int {
+	v, mul := 0, 1
+	for p, n := len(run)-1, 0; n < PhoneSuffixDigits; p-- {
+		if c := run[p]; isDigit(c) {
+			v += int(c-'0') * mul
+			mul *= 10
+			n++
+		}
+	}
+	return v
 }
 
 // phoneDigits looks up the E.164 readings of a window's digits d, and reports

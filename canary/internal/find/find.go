@@ -221,7 +221,8 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 	phones := sh == nil || sh.PhoneLens != 0
 	// A later group of a phone-shaped run already read has only a digit or
 	// a separator before it, so no ticket that starts with a letter starts
-	// there either: such groups are skipped here, with no call.
+	// there either: unless some ticket starts with a digit, the loop goes on
+	// from the run's end.
 	anyTicket := tickets && (sh == nil || sh.ticketDigitFirst)
 	minPhone := 16 // more digits than a group that cannot be a number's part may have
 	if phones {
@@ -240,9 +241,6 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 			p := bits.TrailingZeros64(starts) >> 3
 			k := i + p
 			starts &= starts - 1
-			if k < runEnd && !anyTicket {
-				continue
-			}
 			// Most runs of a dump are one short group (an id, an amount, a
 			// time's part, a ticket's digits): such a run holds no number,
 			// and without a ticket before it costs no call.
@@ -258,7 +256,19 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 			if (short || k < runEnd) && !ticket {
 				continue
 			}
-			runEnd = f.digitRun(text, k, runEnd, ticket, phones && !short)
+			if runEnd = f.digitRun(text, k, runEnd, ticket, phones && !short); runEnd > k && !anyTicket {
+				if runEnd > i+8 {
+					// The run read goes past this word: go on from its
+					// end, as if from a new word there.
+					i = runEnd - 8
+					before = 0
+					if isDigit(text[runEnd-1]) {
+						before = 0x80
+					}
+					break
+				}
+				starts &^= 1<<(8*(runEnd-i)) - 1 // the run's later groups
+			}
 		}
 	}
 	prev := before != 0

@@ -3,6 +3,7 @@ package find
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"net/url"
 
@@ -224,7 +225,7 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 	// there either: unless some ticket starts with a digit, the loop goes on
 	// from the run's end.
 	anyTicket := tickets && (sh == nil || sh.ticketDigitFirst)
-	minPhone := 16 // more digits than a group that cannot be a number's part may have
+	minPhone := math.MaxInt // without numbers, every run is too short for one
 	if phones {
 		minPhone = minRunDigits
 		if sh != nil {
@@ -245,13 +246,10 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 			// time's part, a ticket's digits): such a run holds no number,
 			// and without a ticket before it costs no call.
 			g := bits.TrailingZeros64(^(m>>(8*p))&high) >> 3
-			if g == 8-p { // the group goes on past the word: look from k
-				g = 8
-				if k+8 <= len(text) {
-					g = bits.TrailingZeros64(^digitMask(binary.LittleEndian.Uint64(text[k:]))&high) >> 3
-				}
+			if g == 8-p { // the group goes on past the word
+				g = groupLen(text, k)
 			}
-			short := g < min(8, minPhone) && !phoneSep[text[k+g]]
+			short := g < minPhone && (k+g == len(text) || !phoneSep[text[k+g]])
 			ticket := tickets && (anyTicket || ticketMayStart(text, k))
 			if (short || k < runEnd) && !ticket {
 				continue

@@ -39,6 +39,30 @@ type AttributeOptions struct {
 // window is empty (a seed planted after the first contact) cannot be the
 // source and is ranked last with Score 0 and the reason.
 func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []Suspect {
+	return attribute(tripped, firstContact, opts, nil)
+}
+
+// An Attributor is Attribute with memory reused from one call to the next,
+// for a caller that attributes alert after alert and keeps only copies (a
+// watch.Watcher attributes every alert it records, and the Outbox copies
+// what it stores). The zero value is ready to use. An Attributor is not safe
+// for concurrent use.
+type Attributor struct {
+	block attribution
+}
+
+// Attribute is [Attribute] in a's memory: the suspects and their Seeds and
+// Reasons slices are valid until the next call, and a caller that keeps
+// them copies them ([Alert.Clone]). The reasons themselves are strings of
+// their own.
+func (a *Attributor) Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []Suspect {
+	a.block = attribution{} // the last alert's reasons are not kept alive
+	return attribute(tripped, firstContact, opts, &a.block)
+}
+
+// attribute is Attribute, with the memory of a one-placement attribution of
+// a few seeds in block when block is not nil.
+func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, block *attribution) []Suspect {
 	if len(tripped) == 0 {
 		return nil
 	}
@@ -93,16 +117,18 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 		return true
 	}
 	// One placement and a few seeds is the common alert: its suspect, seeds
-	// and reasons then share one allocation.
-	var block *attribution
-	if opts.Holders == nil && len(tripped) <= len(block.seeds) {
+	// and reasons then share one allocation, or none in an Attributor.
+	if opts.Holders != nil || len(tripped) > len(block.seeds) {
+		block = nil
+	} else if block == nil {
 		block = new(attribution)
 	}
 	var one [1]string // the default holders, without a slice per seed
-	for i, s := range tripped {
+	for i := range tripped {
 		if !firstTime(i) {
 			continue
 		}
+		s := &tripped[i] // a Seed is large: not copied per holder
 		distinct++
 		var hs []string
 		if opts.Holders == nil {
@@ -110,7 +136,7 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 				hs = one[:]
 			}
 		} else {
-			hs = dedupe(holders(s))
+			hs = dedupe(holders(*s))
 		}
 		for _, p := range hs {
 			i := find(p)

@@ -271,6 +271,7 @@ type alertScratch struct {
 	text     []byte // the excerpts, before they become one string
 	sender   []byte // the sender's key
 	name     []byte // what the alert ID hashes
+	attr     canary.Attributor
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(alertScratch) }}
@@ -320,7 +321,7 @@ func (w *Watcher) alertFor(b *alertScratch, ev *canary.Event, hits []canary.Hit)
 		LastSeen:    ev.At,
 		Count:       1,
 		Evidence:    b.excerpts(ev, hits),
-		Attribution: canary.Attribute(seeds, ev.At, w.cfg.Attribution),
+		Attribution: b.attr.Attribute(seeds, ev.At, w.cfg.Attribution),
 	}
 	if ev.ID != "" {
 		b.eventIDs = append(b.eventIDs[:0], ev.ID)

@@ -244,14 +244,16 @@ func Phone(s, region string) (string, string) {
 		return "", "not valid UTF-8"
 	}
 	region = strings.ToUpper(region)
+	// Only numbers read in a known region, or in none (""), are cached: a
+	// hit needs no check of its region.
+	key := phoneCacheKey{s, region}
+	if e164, ok := phoneCache.get(key); ok {
+		return e164, ""
+	}
 	if region == "" {
 		region = "ZZ" // libphonenumber's "unknown region": international forms only
 	} else if phonenumbers.GetCountryCodeForRegion(region) == 0 {
 		return "", fmt.Sprintf("unknown region %q", region)
-	}
-	key := phoneCacheKey{s, region}
-	if e164, ok := phoneCache.get(key); ok {
-		return e164, ""
 	}
 	n, err := phonenumbers.Parse(s, region)
 	if err != nil {

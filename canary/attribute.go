@@ -48,7 +48,13 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 // what it stores). The zero value is ready to use. An Attributor is not safe
 // for concurrent use.
 type Attributor struct {
+	// Strings, when set, makes the string of a reason from its bytes, which
+	// it must not keep: a caller that holds the text of many alerts in few
+	// allocations sets it. Default: string(b).
+	Strings func(b []byte) string
+
 	block attribution
+	text  []byte // a reason's bytes, for Strings
 }
 
 // Attribute is [Attribute] in a's memory: the suspects and their Seeds and
@@ -57,14 +63,17 @@ type Attributor struct {
 // their own.
 func (a *Attributor) Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []Suspect {
 	a.block = attribution{} // the last alert's reasons are not kept alive
-	return attribute(tripped, firstContact, opts, &a.block)
+	return attribute(tripped, firstContact, opts, a)
 }
 
-// attribute is Attribute, with the memory of a one-placement attribution of
-// a few seeds in block when block is not nil.
-func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, block *attribution) []Suspect {
+// attribute is Attribute, in at's memory when at is not nil.
+func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, at *Attributor) []Suspect {
 	if len(tripped) == 0 {
 		return nil
+	}
+	var block *attribution
+	if at != nil {
+		block = &at.block
 	}
 	holders := opts.Holders
 	if holders == nil {
@@ -193,20 +202,19 @@ func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, bl
 				s.Reasons = append(s.Reasons, strconv.Itoa(shared)+" of them also held by other placements, which share the blame")
 			}
 		}
-		var buf [160]byte
-		if !s.Before.IsZero() && !s.After.Before(s.Before) {
+		empty := !s.Before.IsZero() && !s.After.Before(s.Before)
+		if empty {
 			s.Score = 0
-			b := append(buf[:0], "cannot be the source: a seed was planted ("...)
-			b = s.After.UTC().AppendFormat(b, time.RFC3339)
-			b = append(b, ") after the first contact or expiry ("...)
-			b = s.Before.UTC().AppendFormat(b, time.RFC3339)
-			s.Reasons = append(s.Reasons, string(append(b, ')')))
-		} else if !s.After.IsZero() {
-			b := append(buf[:0], "the data left after "...)
-			b = s.After.UTC().AppendFormat(b, time.RFC3339)
-			b = append(b, " (the latest planting) and before "...)
-			b = s.Before.UTC().AppendFormat(b, time.RFC3339)
-			s.Reasons = append(s.Reasons, string(b))
+		}
+		if empty || !s.After.IsZero() {
+			if at != nil && at.Strings != nil {
+				// at.text is at's own: its bytes can go to Strings, a stack buffer's cannot.
+				at.text = appendWindowReason(at.text[:0], &s, empty)
+				s.Reasons = append(s.Reasons, at.Strings(at.text))
+			} else {
+				var buf [160]byte
+				s.Reasons = append(s.Reasons, string(appendWindowReason(buf[:0], &s, empty)))
+			}
 		}
 		total += s.Score
 		out = append(out, s)
@@ -226,6 +234,22 @@ func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, bl
 		return len(b.Seeds) - len(a.Seeds)
 	})
 	return out
+}
+
+// appendWindowReason appends the reason that gives s's window: when the
+// data left, or, for an empty window, why s cannot be the source.
+func appendWindowReason(b []byte, s *Suspect, empty bool) []byte {
+	if empty {
+		b = append(b, "cannot be the source: a seed was planted ("...)
+		b = s.After.UTC().AppendFormat(b, time.RFC3339)
+		b = append(b, ") after the first contact or expiry ("...)
+		b = s.Before.UTC().AppendFormat(b, time.RFC3339)
+		return append(b, ')')
+	}
+	b = append(b, "the data left after "...)
+	b = s.After.UTC().AppendFormat(b, time.RFC3339)
+	b = append(b, " (the latest planting) and before "...)
+	return s.Before.UTC().AppendFormat(b, time.RFC3339)
 }
 
 // maxReasons bounds the reasons Attribute gives a suspect: what it held,

@@ -272,9 +272,14 @@ type alertScratch struct {
 	sender   []byte // the sender's key
 	name     []byte // what the alert ID hashes
 	attr     canary.Attributor
+	strings  textArena // the alert's text: excerpts and reasons
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(alertScratch) }}
+var scratchPool = sync.Pool{New: func() any {
+	b := new(alertScratch)
+	b.attr.Strings = b.strings.string
+	return b
+}}
 
 // maxPooledSeeds bounds the seeds an alertScratch keeps room for.
 const maxPooledSeeds = 64
@@ -522,7 +527,7 @@ func (b *alertScratch) excerpts(ev *canary.Event, hits []canary.Hit) []string {
 		b.text = append(b.text, "…"...)
 		ends[i] = len(b.text)
 	}
-	all := string(b.text)
+	all := b.strings.string(b.text)
 	out, start := b.evidence[:0], 0
 	for _, end := range ends[:len(hits)] {
 		out = append(out, all[start:end])

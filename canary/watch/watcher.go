@@ -406,14 +406,21 @@ func compareIDs(a, b uuid.UUID) int {
 	return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
 }
 
-// appendUUID appends id's canonical string, as id.String() gives it.
+// appendUUID appends id's canonical string, as id.String() gives it,
+// written in place: the 36 bytes are made room for once.
 func appendUUID(dst []byte, id uuid.UUID) []byte {
 	const hexDigits = "0123456789abcdef"
-	for i, b := range id {
+	n := len(dst)
+	dst = slices.Grow(dst, 36)[:n+36]
+	b := dst[n : n+36]
+	j := 0
+	for i, c := range id {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
-			dst = append(dst, '-')
+			b[j] = '-'
+			j++
 		}
-		dst = append(dst, hexDigits[b>>4], hexDigits[b&0x0f])
+		b[j], b[j+1] = hexDigits[c>>4], hexDigits[c&0x0f]
+		j += 2
 	}
 	return dst
 }

@@ -233,8 +233,8 @@ func (c *nameContext) candidateNames(seeds []Seed) []candidateName {
 	words := c.nameWords[:0]
 	var partBuf [2*8 + 1]int
 	parts := partBuf[:0] // where each name part's words start
-	for _, s := range seeds {
-		for _, part := range [2]string{s.Name.Given, s.Name.Family} {
+	for i := range seeds {
+		for _, part := range [2]string{seeds[i].Name.Given, seeds[i].Name.Family} {
 			parts = append(parts, len(words))
 			if !norm.IsASCII(part) {
 				words = append(words, strings.Fields(norm.Name(part))...)

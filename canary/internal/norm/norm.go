@@ -523,15 +523,7 @@ func Lower(c byte) byte {
 
 // IsASCII reports whether s is ASCII.
 func IsASCII(s string) bool {
-	i := 0
-	for ; i+8 <= len(s); i += 8 { // eight bytes at a time: one load, one test
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if w&0x8080808080808080 != 0 {
-			return false
-		}
-	}
-	for ; i < len(s); i++ {
+	for i := 0; i < len(s); i++ { // small enough to inline: most values are short
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}

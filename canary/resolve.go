@@ -201,7 +201,8 @@ func (c *nameContext) appendFind(dst []int, ws []string) []int {
 		return dst
 	}
 	for k := range c.words {
-		if c.phraseAt(k, ws) {
+		// Most words differ from the first in length: no call for them.
+		if len(c.words[k].w) == len(ws[0]) && c.phraseAt(k, ws) {
 			dst = append(dst, k)
 		}
 	}

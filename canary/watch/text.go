@@ -24,10 +24,10 @@ func (t *textArena) string(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
+	if len(b) > arenaMaxText {
+		return string(b)
+	}
 	if len(b) > cap(t.chunk)-len(t.chunk) {
-		if len(b) > arenaMaxText {
-			return string(b)
-		}
 		t.chunk = make([]byte, 0, arenaChunk)
 	}
 	n := len(t.chunk)

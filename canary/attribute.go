@@ -39,8 +39,41 @@ type AttributeOptions struct {
 // window is empty (a seed planted after the first contact) cannot be the
 // source and is ranked last with Score 0 and the reason.
 func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []Suspect {
+	return attribute(tripped, firstContact, opts, nil)
+}
+
+// An Attributor is Attribute with memory reused from one call to the next,
+// for a caller that attributes alert after alert and keeps only copies (a
+// watch.Watcher attributes every alert it records, and the Outbox copies
+// what it stores). The zero value is ready to use. An Attributor is not safe
+// for concurrent use.
+type Attributor struct {
+	// Strings, when set, makes the string of a reason from its bytes, which
+	// it must not keep: a caller that holds the text of many alerts in few
+	// allocations sets it. Default: string(b).
+	Strings func(b []byte) string
+
+	block attribution
+	text  []byte // a reason's bytes, for Strings
+}
+
+// Attribute is [Attribute] in a's memory: the suspects and their Seeds and
+// Reasons slices are valid until the next call, and a caller that keeps
+// them copies them ([Alert.Clone]). The reasons themselves are strings of
+// their own.
+func (a *Attributor) Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []Suspect {
+	a.block = attribution{} // the last alert's reasons are not kept alive
+	return attribute(tripped, firstContact, opts, a)
+}
+
+// attribute is Attribute, in at's memory when at is not nil.
+func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, at *Attributor) []Suspect {
 	if len(tripped) == 0 {
 		return nil
+	}
+	var block *attribution
+	if at != nil {
+		block = &at.block
 	}
 	holders := opts.Holders
 	if holders == nil {
@@ -93,16 +126,18 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 		return true
 	}
 	// One placement and a few seeds is the common alert: its suspect, seeds
-	// and reasons then share one allocation.
-	var block *attribution
-	if opts.Holders == nil && len(tripped) <= len(block.seeds) {
+	// and reasons then share one allocation, or none in an Attributor.
+	if opts.Holders != nil || len(tripped) > len(block.seeds) {
+		block = nil
+	} else if block == nil {
 		block = new(attribution)
 	}
 	var one [1]string // the default holders, without a slice per seed
-	for i, s := range tripped {
+	for i := range tripped {
 		if !firstTime(i) {
 			continue
 		}
+		s := &tripped[i] // a Seed is large: not copied per holder
 		distinct++
 		var hs []string
 		if opts.Holders == nil {
@@ -110,7 +145,7 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 				hs = one[:]
 			}
 		} else {
-			hs = dedupe(holders(s))
+			hs = dedupe(holders(*s))
 		}
 		for _, p := range hs {
 			i := find(p)
@@ -167,20 +202,19 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 				s.Reasons = append(s.Reasons, strconv.Itoa(shared)+" of them also held by other placements, which share the blame")
 			}
 		}
-		var buf [160]byte
-		if !s.Before.IsZero() && !s.After.Before(s.Before) {
+		empty := !s.Before.IsZero() && !s.After.Before(s.Before)
+		if empty {
 			s.Score = 0
-			b := append(buf[:0], "cannot be the source: a seed was planted ("...)
-			b = s.After.UTC().AppendFormat(b, time.RFC3339)
-			b = append(b, ") after the first contact or expiry ("...)
-			b = s.Before.UTC().AppendFormat(b, time.RFC3339)
-			s.Reasons = append(s.Reasons, string(append(b, ')')))
-		} else if !s.After.IsZero() {
-			b := append(buf[:0], "the data left after "...)
-			b = s.After.UTC().AppendFormat(b, time.RFC3339)
-			b = append(b, " (the latest planting) and before "...)
-			b = s.Before.UTC().AppendFormat(b, time.RFC3339)
-			s.Reasons = append(s.Reasons, string(b))
+		}
+		if empty || !s.After.IsZero() {
+			if at != nil && at.Strings != nil {
+				// at.text is at's own: its bytes can go to Strings, a stack buffer's cannot.
+				at.text = appendWindowReason(at.text[:0], &s, empty)
+				s.Reasons = append(s.Reasons, at.Strings(at.text))
+			} else {
+				var buf [160]byte
+				s.Reasons = append(s.Reasons, string(appendWindowReason(buf[:0], &s, empty)))
+			}
 		}
 		total += s.Score
 		out = append(out, s)
@@ -200,6 +234,42 @@ func Attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions) []
 		return len(b.Seeds) - len(a.Seeds)
 	})
 	return out
+}
+
+// appendWindowReason appends the reason that gives s's window: when the
+// data left, or, for an empty window, why s cannot be the source.
+func appendWindowReason(b []byte, s *Suspect, empty bool) []byte {
+	if empty {
+		b = append(b, "cannot be the source: a seed was planted ("...)
+		b = appendRFC3339(b, s.After)
+		b = append(b, ") after the first contact or expiry ("...)
+		b = appendRFC3339(b, s.Before)
+		return append(b, ')')
+	}
+	b = append(b, "the data left after "...)
+	b = appendRFC3339(b, s.After)
+	b = append(b, " (the latest planting) and before "...)
+	return appendRFC3339(b, s.Before)
+}
+
+// appendRFC3339 appends t.UTC().AppendFormat(b, time.RFC3339) without the
+// layout's interpretation, for the years of four digits; it falls back to
+// AppendFormat for the rest. Every alert formats two such times.
+func appendRFC3339(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, time.RFC3339)
+	}
+	h, mi, sec := t.Clock()
+	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+	b = two(two(b, y/100), y%100)
+	b = two(append(b, '-'), int(mo))
+	b = two(append(b, '-'), d)
+	b = two(append(b, 'T'), h)
+	b = two(append(b, ':'), mi)
+	b = two(append(b, ':'), sec)
+	return append(b, 'Z')
 }
 
 // maxReasons bounds the reasons Attribute gives a suspect: what it held,

@@ -154,3 +154,32 @@ func TestAttributeSmallAlertsAsLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeWindowTimes: the window's times read as time.RFC3339 writes
+// them, in UTC, for years of four digits and beyond.
+func TestAttributeWindowTimes(t *testing.T) {
+	paris := time.FixedZone("CET", 3600)
+	for _, planted := range []time.Time{
+		time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC),
+		time.Date(1999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(2026, 1, 1, 0, 30, 5, 0, paris), // another day in UTC
+		time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		for _, contact := range []time.Time{
+			planted.Add(90 * 24 * time.Hour),
+			time.Date(10000, 1, 2, 3, 4, 5, 0, time.UTC), // five digits: formatted by the layout
+			time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC),    // before the planting: an empty window
+		} {
+			s := canarytest.Seed(1, "crm")
+			s.CreatedAt, s.PlantedAt = planted, planted
+			got := canary.Attribute([]canary.Seed{s}, contact, canary.AttributeOptions{})
+			require.Len(t, got, 1)
+			after, before := planted.UTC().Format(time.RFC3339), contact.UTC().Format(time.RFC3339)
+			want := "the data left after " + after + " (the latest planting) and before " + before
+			if !contact.After(planted) {
+				want = "cannot be the source: a seed was planted (" + after + ") after the first contact or expiry (" + before + ")"
+			}
+			assert.Equal(t, want, got[0].Reasons[len(got[0].Reasons)-1], "planted %v, contact %v", planted, contact)
+		}
+	}
+}

@@ -230,3 +230,15 @@ func TestMatchFuncLendsMatchHits(t *testing.T) {
 	err = m.MatchFunc(ctx, canary.Event{}, func([]canary.Hit) error { return nil })
 	assert.ErrorIs(t, err, canary.ErrInvalidInput, "no channel")
 }
+
+// TestMatchFullWidthQuotedAddress: full-width quotes around nothing fold to
+// `""@`, which once indexed past the end of the local part; a hostile body
+// holding one must cost a miss, not the receiver.
+func TestMatchFullWidthQuotedAddress(t *testing.T) {
+	m, seeds := matchFixture(t)
+	hits, err := m.Match(context.Background(), canary.Event{Channel: canary.ChannelEmail,
+		From: "\uff02\uff02@mail.example", Body: "write to \uff02\uff02@mail.example or " + seeds[1].Email})
+	require.NoError(t, err)
+	require.Len(t, hits, 1)
+	assert.Equal(t, seeds[1].ID, hits[0].Seed.ID)
+}

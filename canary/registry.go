@@ -155,16 +155,17 @@ func NewMemoryRegistry() *MemoryRegistry {
 }
 
 // find returns the ordinal of the seed whose field f has lookup key key. A
-// hash match is confirmed against the record, so a collision is no hit: by a
-// byte comparison when the value was planted in canonical form, else by
-// normalizing it again into a stack buffer.
-func (r *MemoryRegistry) find(f Field, key []byte) (uint32, bool) {
+// hash match is confirmed against the record, so a collision is no hit: for
+// an address, by comparing it with normalized (the address key was derived
+// from, if known) or its key with key when it was planted in canonical
+// form, else by normalizing it again into a stack buffer.
+func (r *MemoryRegistry) find(f Field, key []byte, normalized string) (uint32, bool) {
 	for p := r.index(f).Probe(maphash.Bytes(r.hash, key)); ; {
 		o, ok := p.Next()
 		if !ok {
 			return 0, false
 		}
-		if f == FieldEmail && r.emailIsKey(o, key) {
+		if f == FieldEmail && (normalized != "" && r.text.String(o, textEmail) == normalized || r.emailIsKey(o, key)) {
 			return o, true
 		}
 		var buf [128]byte
@@ -339,7 +340,7 @@ func (r *MemoryRegistry) Add(ctx context.Context, seeds ...Seed) error {
 			if key.Field == norm.FieldPhone {
 				continue
 			}
-			if o, dup := r.find(Field(key.Field), []byte(key.Value)); dup {
+			if o, dup := r.find(Field(key.Field), []byte(key.Value), ""); dup {
 				r.mu.RUnlock()
 				return fmt.Errorf("%w: seed %s has the %s of seed %s", ErrDuplicate, s.ID, Field(key.Field), r.recs.at(o).id)
 			}
@@ -430,11 +431,14 @@ func (r *MemoryRegistry) appendLookup(dst []Seed, f Field, value string, shared 
 		}
 		return dst
 	}
-	key := append(buf[:0], value...)
 	if f == FieldEmail {
-		key = norm.AppendEmailKey(buf[:0], value)
+		key := norm.AppendEmailKey(buf[:0], value)
+		if o, ok := r.find(f, key, value); ok {
+			dst = append(dst, seed(o))
+		}
+		return dst
 	}
-	if o, ok := r.find(f, key); ok {
+	if o, ok := r.find(f, append(buf[:0], value...), ""); ok {
 		dst = append(dst, seed(o))
 	}
 	return dst

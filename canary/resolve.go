@@ -115,9 +115,15 @@ func (c *nameContext) add(text string, g gap) {
 			}
 			j += s2
 		}
-		tok := strings.TrimLeft(text[i:j], "'’")
-		first, _ := utf8.DecodeRuneInString(tok)
-		upper := unicode.IsUpper(first)
+		tok := text[i:j]
+		var upper bool
+		if c := tok[0]; c < utf8.RuneSelf && c != '\'' {
+			upper = c >= 'A' && c <= 'Z' // most words: no quote to trim, no rune to decode
+		} else {
+			tok = strings.TrimLeft(tok, "'’")
+			first, _ := utf8.DecodeRuneInString(tok)
+			upper = unicode.IsUpper(first)
+		}
 		if ascii {
 			// An apostrophe belongs to a name inside it (O'Brien), not at its edges.
 			if w := strings.TrimRight(tok, "'"); w != "" {
@@ -150,8 +156,19 @@ func (c *nameContext) indexWords() {
 func sameWord(a, b string) bool { return len(a) == len(b) && strings.EqualFold(a, b) }
 
 func isWordRune(r rune) bool {
-	return r == '\'' || r == '’' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+	if r < utf8.RuneSelf {
+		return nameByte[r]
+	}
+	return r == '’' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
+
+// nameByte marks the ASCII bytes of a word: letters, digits, apostrophes.
+var nameByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '\''
+	}
+	return t
+}()
 
 // gapOf classifies the separator rune r at text[i].
 func gapOf(text string, i int, r rune) gap {
@@ -184,7 +201,8 @@ func (c *nameContext) appendFind(dst []int, ws []string) []int {
 		return dst
 	}
 	for k := range c.words {
-		if c.phraseAt(k, ws) {
+		// Most words differ from the first in length: no call for them.
+		if len(c.words[k].w) == len(ws[0]) && c.phraseAt(k, ws) {
 			dst = append(dst, k)
 		}
 	}
@@ -216,17 +234,22 @@ func (c *nameContext) candidateNames(seeds []Seed) []candidateName {
 	words := c.nameWords[:0]
 	var partBuf [2*8 + 1]int
 	parts := partBuf[:0] // where each name part's words start
-	for _, s := range seeds {
-		for _, part := range [2]string{s.Name.Given, s.Name.Family} {
+	for i := range seeds {
+		for _, part := range [2]string{seeds[i].Name.Given, seeds[i].Name.Family} {
 			parts = append(parts, len(words))
 			if !norm.IsASCII(part) {
 				words = append(words, strings.Fields(norm.Name(part))...)
 				continue
 			}
-			for w := range strings.FieldsFuncSeq(part, func(r rune) bool {
-				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '\'')
-			}) {
-				if w = strings.Trim(w, "'"); w != "" {
+			for k := 0; k < len(part); {
+				for k < len(part) && !nameByte[part[k]] {
+					k++
+				}
+				w := k
+				for k < len(part) && nameByte[part[k]] {
+					k++
+				}
+				if w := strings.Trim(part[w:k], "'"); w != "" {
 					words = append(words, w)
 				}
 			}

@@ -1,10 +1,10 @@
 package watch
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha1"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -271,9 +271,15 @@ type alertScratch struct {
 	text     []byte // the excerpts, before they become one string
 	sender   []byte // the sender's key
 	name     []byte // what the alert ID hashes
+	attr     canary.Attributor
+	strings  textArena // the alert's text: excerpts and reasons
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(alertScratch) }}
+var scratchPool = sync.Pool{New: func() any {
+	b := new(alertScratch)
+	b.attr.Strings = b.strings.string
+	return b
+}}
 
 // maxPooledSeeds bounds the seeds an alertScratch keeps room for.
 const maxPooledSeeds = 64
@@ -320,7 +326,7 @@ func (w *Watcher) alertFor(b *alertScratch, ev *canary.Event, hits []canary.Hit)
 		LastSeen:    ev.At,
 		Count:       1,
 		Evidence:    b.excerpts(ev, hits),
-		Attribution: canary.Attribute(seeds, ev.At, w.cfg.Attribution),
+		Attribution: b.attr.Attribute(seeds, ev.At, w.cfg.Attribution),
 	}
 	if ev.ID != "" {
 		b.eventIDs = append(b.eventIDs[:0], ev.ID)
@@ -368,7 +374,9 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 		ids = append(ids, s.ID)
 	}
 	// The canonical strings sort as the bytes do: fixed-width lowercase hex.
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	if len(ids) > 1 {
+		slices.SortFunc(ids, compareIDs)
+	}
 	buf = append(buf, alertNamespace[:]...)
 	for i, id := range ids {
 		if i > 0 {
@@ -390,14 +398,29 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 	return u, buf
 }
 
-// appendUUID appends id's canonical string, as id.String() gives it.
+// compareIDs orders IDs as bytes.Compare orders their bytes, a word at a time.
+func compareIDs(a, b uuid.UUID) int {
+	if c := cmp.Compare(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])); c != 0 {
+		return c
+	}
+	return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
+}
+
+// appendUUID appends id's canonical string, as id.String() gives it,
+// written in place: the 36 bytes are made room for once.
 func appendUUID(dst []byte, id uuid.UUID) []byte {
 	const hexDigits = "0123456789abcdef"
-	for i, b := range id {
+	n := len(dst)
+	dst = slices.Grow(dst, 36)[:n+36]
+	b := dst[n : n+36]
+	j := 0
+	for i, c := range id {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
-			dst = append(dst, '-')
+			b[j] = '-'
+			j++
 		}
-		dst = append(dst, hexDigits[b>>4], hexDigits[b&0x0f])
+		b[j], b[j+1] = hexDigits[c>>4], hexDigits[c&0x0f]
+		j += 2
 	}
 	return dst
 }
@@ -511,7 +534,7 @@ func (b *alertScratch) excerpts(ev *canary.Event, hits []canary.Hit) []string {
 		b.text = append(b.text, "…"...)
 		ends[i] = len(b.text)
 	}
-	all := string(b.text)
+	all := b.strings.string(b.text)
 	out, start := b.evidence[:0], 0
 	for _, end := range ends[:len(hits)] {
 		out = append(out, all[start:end])

@@ -46,10 +46,11 @@ func AppendEmail(dst []byte, s string) ([]byte, string) {
 	if len(s) > 4*MaxEmailLen {
 		return dst, "too long"
 	}
-	if !utf8.ValidString(s) {
-		return dst, "not valid UTF-8"
-	}
-	if !IsASCII(s) {
+	ascii := IsASCII(s) // ASCII is valid UTF-8 and folds to itself
+	if !ascii {
+		if !utf8.ValidString(s) {
+			return dst, "not valid UTF-8"
+		}
 		s = FoldText(s)
 	}
 	at := strings.LastIndexByte(s, '@')
@@ -69,25 +70,26 @@ func AppendEmail(dst []byte, s string) ([]byte, string) {
 		return dst, "empty domain"
 	}
 	if strings.HasPrefix(local, `"`) && strings.HasSuffix(local, `"`) && len(local) > 1 {
-		local = local[1 : len(local)-1]
+		if local = local[1 : len(local)-1]; local == "" {
+			return dst, "empty local part" // `""@`, which folding can make of full-width quotes
+		}
 	}
+	// Copied, then lowered and checked in place: one append, not one a byte.
 	start := len(dst)
-	for i := 0; i < len(local); {
-		c := local[i]
+	dst = append(dst, local...)
+	for b, i := dst[start:], 0; i < len(b); {
+		c := b[i]
 		if c >= utf8.RuneSelf {
-			r, n := utf8.DecodeRuneInString(local[i:])
+			r, n := utf8.DecodeRune(b[i:])
 			if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r) {
 				return dst[:start], "invalid character in local part"
 			}
-			dst = append(dst, local[i:i+n]...)
 			i += n
 			continue
 		}
-		c = Lower(c)
-		if !localChar[c] {
+		if b[i] = localLower[c]; b[i] == 0 {
 			return dst[:start], "invalid character in local part"
 		}
-		dst = append(dst, c)
 		i++
 	}
 	if dst[start] == '.' || dst[len(dst)-1] == '.' {
@@ -96,7 +98,7 @@ func AppendEmail(dst []byte, s string) ([]byte, string) {
 	localEnd := len(dst)
 	dst = append(dst, '@')
 	var reason string
-	dst, reason = AppendDomain(dst, domain)
+	dst, reason = appendDomain(dst, domain, ascii)
 	if reason != "" {
 		return dst[:start], reason
 	}
@@ -138,8 +140,13 @@ func DomainAliases(d string) []string {
 // AppendDomain appends the lower-case IDNA ASCII form of domain, or reports why
 // it is not a domain.
 func AppendDomain(dst []byte, domain string) ([]byte, string) {
+	return appendDomain(dst, domain, false)
+}
+
+// appendDomain is AppendDomain for a domain known to be ASCII when ascii is set.
+func appendDomain(dst []byte, domain string, ascii bool) ([]byte, string) {
 	domain = strings.TrimSuffix(domain, ".")
-	if !IsASCII(domain) {
+	if !ascii && !IsASCII(domain) {
 		a, err := idna.Lookup.ToASCII(domain)
 		if err != nil {
 			return dst, "invalid international domain"
@@ -149,31 +156,32 @@ func AppendDomain(dst []byte, domain string) ([]byte, string) {
 	if len(domain) > 253 {
 		return dst, "domain too long"
 	}
+	// Copied, then lowered and checked in place, label by label.
 	start := len(dst)
-	labels, labelStart := 0, len(dst)
-	for i := 0; i <= len(domain); i++ {
-		if i == len(domain) || domain[i] == '.' {
-			label := dst[labelStart:]
+	dst = append(dst, domain...)
+	b := dst[start:]
+	labels, labelStart := 0, 0
+	for i := 0; ; i++ {
+		if i == len(b) || b[i] == '.' {
+			label := b[labelStart:i]
 			if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 				return dst[:start], "invalid domain label"
 			}
 			labels++
-			if i < len(domain) {
-				dst = append(dst, '.')
-				labelStart = len(dst)
+			if i == len(b) {
+				break
 			}
+			labelStart = i + 1
 			continue
 		}
-		c := Lower(domain[i])
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+		if b[i] = domainLower[b[i]]; b[i] == 0 {
 			return dst[:start], "invalid character in domain"
 		}
-		dst = append(dst, c)
 	}
 	if labels < 2 {
 		return dst[:start], "domain has no dot"
 	}
-	tld := dst[labelStart:]
+	tld := b[labelStart:]
 	if allDigits(tld) {
 		return dst[:start], "domain is an address literal"
 	}
@@ -183,6 +191,9 @@ func AppendDomain(dst []byte, domain string) ([]byte, string) {
 // unwrapAddress strips what surrounds an address in headers, links and prose:
 // `"Ann Lee" <ann@x.example>`, `mailto:ann@x.example?subject=hi`, `(ann@x.example).`.
 func unwrapAddress(s string) string {
+	if len(s) > 0 && bareEdge(s[0]) && bareEdge(s[len(s)-1]) && Lower(s[0]) != 'm' {
+		return s // a bare address, as headers mostly hold: nothing to strip
+	}
 	s = strings.TrimSpace(s)
 	if strings.HasSuffix(s, ">") {
 		if i := strings.LastIndexByte(s, '<'); i >= 0 {
@@ -204,6 +215,10 @@ func unwrapAddress(s string) string {
 	}
 	return s[lo:hi]
 }
+
+// bareEdge reports whether c, at an end of a string, leaves it as
+// unwrapAddress finds it: ASCII, not space, not what wraps an address.
+func bareEdge(c byte) bool { return c > ' ' && c < utf8.RuneSelf && !wrapByte[c] }
 
 // wrapByte marks what surrounds an address in prose and markup.
 var wrapByte = func() (t [256]bool) {
@@ -229,14 +244,16 @@ func Phone(s, region string) (string, string) {
 		return "", "not valid UTF-8"
 	}
 	region = strings.ToUpper(region)
+	// Only numbers read in a known region, or in none (""), are cached: a
+	// hit needs no check of its region.
+	key := phoneCacheKey{s, region}
+	if e164, ok := phoneCache.get(key); ok {
+		return e164, ""
+	}
 	if region == "" {
 		region = "ZZ" // libphonenumber's "unknown region": international forms only
 	} else if phonenumbers.GetCountryCodeForRegion(region) == 0 {
 		return "", fmt.Sprintf("unknown region %q", region)
-	}
-	key := phoneCacheKey{s, region}
-	if e164, ok := phoneCache.get(key); ok {
-		return e164, ""
 	}
 	n, err := phonenumbers.Parse(s, region)
 	if err != nil {
@@ -455,6 +472,28 @@ func EmailKeyParts(normalized string) iter.Seq[string] {
 	}
 }
 
+// localLower maps each ASCII byte to its lower case when that may stand in
+// an unquoted local part (localChar), and to 0 when not.
+var localLower = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		if l := Lower(byte(c)); localChar[l] {
+			t[c] = l
+		}
+	}
+	return t
+}()
+
+// domainLower maps each byte that may stand in a domain label to its lower
+// case, and every other byte to 0.
+var domainLower = func() (t [256]byte) {
+	for c := range t {
+		if l := Lower(byte(c)); l >= 'a' && l <= 'z' || l >= '0' && l <= '9' || l == '-' {
+			t[c] = l
+		}
+	}
+	return t
+}()
+
 // localChar marks the ASCII characters allowed in an unquoted local part (RFC 5322 atext and dot).
 var localChar = func() (t [256]bool) {
 	for c := 'a'; c <= 'z'; c++ {
@@ -484,7 +523,7 @@ func Lower(c byte) byte {
 
 // IsASCII reports whether s is ASCII.
 func IsASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); i++ { // small enough to inline: most values are short
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}

@@ -200,5 +200,6 @@
 // unique nor blinded-indexable. [Seed.RetiredAt] is new: Retire sets it and
 // leaves ExpiresAt, the planned end, alone ([Seed.EndedAt] is whichever comes
 // first, [Seed.RetiredBy] tells a hit on a retired seed, which
-// [Alert.RetiredSeeds] lists).
+// [Alert.RetiredSeeds] lists). [Attributor] is [Attribute] with its memory
+// reused from one alert to the next, for a caller that attributes many.
 package canary

@@ -531,3 +531,17 @@ func TestPostgresInitRequired(t *testing.T) {
 	assert.Equal(t, exitError, code, "a key that does not match")
 	assert.Contains(t, stderr, "does not match")
 }
+
+// scan -json prints each hit as one object whose keys are in the order of
+// their names, as they printed when a hit was encoded from a map: tools that
+// read the lines byte for byte see no change.
+func TestScanJSONLine(t *testing.T) {
+	h := jsonHit{Confidence: canary.Likely, Field: canary.FieldPhone, File: "dump.sql", Placement: "export/2026-11",
+		Seed: uuid.MustParse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), Value: "+14155550132", Where: "line 3 byte 17"}
+	var a, b bytes.Buffer
+	require.NoError(t, json.NewEncoder(&a).Encode(h))
+	require.NoError(t, json.NewEncoder(&b).Encode(map[string]any{"file": h.File, "seed": h.Seed, "placement": h.Placement,
+		"field": h.Field, "value": h.Value, "where": h.Where, "confidence": h.Confidence}))
+	assert.Equal(t, b.String(), a.String())
+	assert.Contains(t, a.String(), `"confidence":"likely"`, "the confidence in words")
+}

@@ -91,8 +91,8 @@ func scanFiles(ctx context.Context, store *sqlstore.Store, o scanOptions, names 
 			// Hits print on lines of their own, above the status line.
 			return prog.above(func() error {
 				if o.asJSON {
-					return enc.Encode(map[string]any{"file": name, "seed": h.Seed.ID, "placement": h.Seed.Placement,
-						"field": h.Field, "value": h.Value, "where": h.Evidence, "confidence": h.Confidence})
+					return enc.Encode(jsonHit{File: name, Seed: h.Seed.ID, Placement: h.Seed.Placement,
+						Field: h.Field, Value: h.Value, Where: h.Evidence, Confidence: h.Confidence})
 				}
 				_, err := fmt.Fprintf(stdout, "%s: %s %s %q (%s) seed %s of %s\n", name, h.Evidence, h.Field, h.Value, h.Confidence, h.Seed.ID, h.Seed.Placement)
 				return err
@@ -124,6 +124,18 @@ func scanFiles(ctx context.Context, store *sqlstore.Store, o scanOptions, names 
 		}
 	}
 	return nil
+}
+
+// jsonHit is a hit as -json prints it, one object a line. Its fields are in
+// the order of their names, as they printed when this was a map.
+type jsonHit struct {
+	Confidence canary.Confidence `json:"confidence"`
+	Field      canary.Field      `json:"field"`
+	File       string            `json:"file"`
+	Placement  string            `json:"placement"`
+	Seed       uuid.UUID         `json:"seed"`
+	Value      string            `json:"value"`
+	Where      string            `json:"where"`
 }
 
 // countingReader counts the bytes read through it, for progress too if set.

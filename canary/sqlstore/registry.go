@@ -143,6 +143,29 @@ var testHookChunkInserted func()
 // against every seed in the database, including those other processes added
 // since the last refresh.
 func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
+	return s.AddWithOptions(ctx, AddOptions{}, seeds...)
+}
+
+// AddOptions configures [Store.AddWithOptions]. The zero value adds as
+// [Store.Add] does.
+type AddOptions struct {
+	// Progress, if set, is told how many seeds of the batch have been
+	// written so far, for a progress display: an increasing count, the last
+	// call with len(seeds) once every row is written and before the commit.
+	// The rows it counts are inside the batch's transaction: if the Add
+	// fails, none of them is kept, whatever Progress was told. It is called
+	// on the goroutine that called AddWithOptions, with the store's write
+	// locks held, so it must return quickly and must not call the Store.
+	Progress func(done int)
+}
+
+// AddWithOptions is [Store.Add] with options: it is as atomic, the whole
+// batch or nothing, and reports its progress to opts.Progress.
+func (s *Store) AddWithOptions(ctx context.Context, opts AddOptions, seeds ...canary.Seed) error {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(int) {}
+	}
 	if err := s.usable(); err != nil {
 		return err
 	}
@@ -198,10 +221,14 @@ func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
 			if testHookChunkInserted != nil {
 				testHookChunkInserted()
 			}
+			if done := ci*sealChunk + len(c.rows); done < len(seeds) {
+				progress(done) // the last count waits for the flush
+			}
 		}
 		if err := ins.flush(); err != nil {
 			return err
 		}
+		progress(len(seeds))
 		var err error
 		shapeAdded, err = s.widenShapeLocked(ctx, tx, ks, chunks)
 		return err

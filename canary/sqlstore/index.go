@@ -24,12 +24,12 @@ import (
 // million seeds costs nothing after the commit.
 type index struct {
 	mu     sync.RWMutex
-	ks     *keySet         // the keys every MAC here was made with; Rotate swaps both
-	keys   macTable        // lookup key → first seq with it
-	more   map[mac][]int64 // further seqs sharing a key (phone numbers), in order added
-	ids    macTable        // ID → seq
-	filter *filter.Bloom   // tags of every key indexed, pending included
-	tags   []uint64        // the same tags, to rebuild the filter larger
+	ks     *keySet          // the keys every MAC here was made with; Rotate swaps both
+	keys   macTable         // lookup key → first seq with it
+	more   map[mac][]uint32 // further seqs sharing a key (phone numbers), in order added
+	ids    macTable         // ID → seq
+	filter *filter.Bloom    // tags of every key indexed, pending included
+	tags   []uint64         // the same tags, to rebuild the filter larger
 	// unfiltered: a row has no tags (written before there were filters), so
 	// the filter cannot rule anything out. Open fills them in.
 	unfiltered bool
@@ -50,7 +50,7 @@ type probe struct {
 }
 
 func newIndex(ks *keySet) *index {
-	x := &index{ks: ks, more: make(map[mac][]int64), filter: filter.NewBloom(0)}
+	x := &index{ks: ks, more: make(map[mac][]uint32), filter: filter.NewBloom(0)}
 	x.setProbeLocked()
 	return x
 }
@@ -167,44 +167,13 @@ func (x *index) insertLocked(seq int64, id mac, keys []mac, tags []uint64) {
 
 func (x *index) insertKeysLocked(seq int64, keys []mac) {
 	for _, k := range keys {
-		if _, fresh := x.keys.putNew(k, seq); !fresh {
-			x.more[k] = append(x.more[k], seq)
-		}
+		x.insertKeyLocked(seq, k)
 	}
 }
 
-// build fills an empty index, which no reader holds yet, with committed
-// entries in seq order: the keys on one goroutine, the IDs and the filter on
-// another, which halves loading a large store on two cores.
-func (x *index) build(entries []entry) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for _, e := range entries {
-			x.insertKeysLocked(e.seq, e.keys)
-		}
-	})
-	for _, e := range entries {
-		x.ids.put(e.id, e.seq)
-		if e.tags == nil {
-			x.unfiltered = true
-		}
-		x.tags = append(x.tags, e.tags...)
-	}
-	// A new filter, filled before mayHold can see it, so without atomics.
-	size := x.filter.Limit()
-	if len(x.tags) > size {
-		size = 2 * len(x.tags)
-	}
-	x.filter = filter.NewBloom(size)
-	for _, t := range x.tags {
-		x.filter.Add(t)
-	}
-	x.setProbeLocked()
-	wg.Wait()
-	if n := len(entries); n > 0 {
-		x.last, x.visible, x.count = entries[n-1].seq, entries[n-1].seq, x.count+n
+func (x *index) insertKeyLocked(seq int64, k mac) {
+	if _, fresh := x.keys.putNew(k, seq); !fresh {
+		x.more[k] = append(x.more[k], uint32(seq))
 	}
 }
 
@@ -223,7 +192,7 @@ func (x *index) abandonLocked(seq int64, r *sealedSeed) {
 		x.ids.delete(r.idMAC)
 	}
 	for _, k := range r.keys[:r.n] {
-		if more := x.more[k]; len(more) > 0 && more[len(more)-1] == seq {
+		if more := x.more[k]; len(more) > 0 && int64(more[len(more)-1]) == seq {
 			if len(more) == 1 {
 				delete(x.more, k)
 			} else {
@@ -272,10 +241,10 @@ func (x *index) seqsLocked(k mac, dst []int64) []int64 {
 	}
 	dst = append(dst, first)
 	for _, seq := range x.more[k] { // in seq order: pending ones come last
-		if seq > x.visible {
+		if int64(seq) > x.visible {
 			break
 		}
-		dst = append(dst, seq)
+		dst = append(dst, int64(seq))
 	}
 	return dst
 }

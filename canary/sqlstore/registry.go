@@ -190,6 +190,9 @@ func (s *Store) AddWithOptions(ctx context.Context, opts AddOptions, seeds ...ca
 			return err
 		}
 		base = s.idx.visibleSeq()
+		if base+int64(len(seeds)) > maxSeq {
+			return fmt.Errorf("sqlstore: %w: a registry holds at most %d seeds; it has %d, and the batch %d", canary.ErrInvalidInput, int64(maxSeq), base, len(seeds))
+		}
 		var ins rowWriter = &seedInserter{ctx: ctx, tx: tx, d: s.dialect}
 		if s.dialect.postgres {
 			ins = &seedCopier{ctx: ctx, conn: conn}

@@ -399,7 +399,7 @@ func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 		}
 		s.idx.growFor(int(n))
 	}
-	if err := s.loadPackedLocked(ctx, q, int(n)); err != nil {
+	if err := s.loadPackedLocked(ctx, q); err != nil {
 		return err
 	}
 	after = s.idx.visibleSeq()
@@ -439,6 +439,9 @@ func scanEntries(rows *sql.Rows, batches chan<- []entry) error {
 		)
 		if err := rows.Scan(&e.seq, &id, &key, &tag); err != nil {
 			return dbError("loading index", err)
+		}
+		if e.seq < 1 || e.seq > maxSeq {
+			return fmt.Errorf("%w: loading index: seed row %d is numbered beyond what the index holds", ErrCorrupt, e.seq)
 		}
 		if len(id) != len(mac{}) || len(key)%len(mac{}) != 0 || len(key) == 0 || tag != nil && len(tag) != len(key)/2 {
 			return fmt.Errorf("%w: loading index: seed row %d has malformed MACs", ErrCorrupt, e.seq)

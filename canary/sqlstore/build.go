@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-
-	"github.com/honeyseed/honeyseed/canary/internal/filter"
 )
 
 // builder fills an empty index, which no reader holds yet, from the packed
@@ -114,13 +112,7 @@ func (b *builder) finish(ok bool) {
 	if !ok {
 		return
 	}
-	if x.filter.Full() { // more keys than growFor guessed: rebuild it larger
-		x.filter = filter.NewBloom(2 * len(x.tags))
-		for _, t := range x.tags {
-			x.filter.Add(t)
-		}
-	}
-	x.setProbeLocked()
+	x.setProbeLocked() // a filter over-full (more keys than growFor guessed) is refitted by loadSeedsLocked
 	if b.count > 0 {
 		x.last, x.visible, x.count = b.last, b.last, x.count+b.count
 	}
@@ -155,15 +147,20 @@ func checkPacked(lo, hi int64, b []byte) error {
 // structure add checked.
 func (pb *packedBatch) eachPacked(fn func(seq int64, e []byte, nk int)) {
 	for _, sp := range pb.spans {
-		b := pb.b[sp.off:sp.end]
-		for seq := sp.lo; len(b) > 0; seq++ {
-			nk := int(b[len(mac{})])
-			size := len(mac{}) + 1 + nk*(len(mac{})+8)
-			if seq > sp.skip {
-				fn(seq, b[:size], nk)
-			}
-			b = b[size:]
+		walkPacked(sp.lo, sp.skip, pb.b[sp.off:sp.end], fn)
+	}
+}
+
+// walkPacked calls fn with every entry after skip of a packed row, from seq
+// lo, whose structure checkPacked accepted.
+func walkPacked(lo, skip int64, b []byte, fn func(seq int64, e []byte, nk int)) {
+	for seq := lo; len(b) > 0; seq++ {
+		nk := int(b[len(mac{})])
+		size := len(mac{}) + 1 + nk*(len(mac{})+8)
+		if seq > skip {
+			fn(seq, b[:size], nk)
 		}
+		b = b[size:]
 	}
 }
 
@@ -200,8 +197,8 @@ func (x *index) buildIDsLocked(pb *packedBatch) {
 	var (
 		ids  [warmBatch]mac
 		seqs [warmBatch]int64
+		tags = make([]uint64, 0, 3*warmBatch)
 		n    int
-		from = len(x.tags) // tags not yet in the filter
 	)
 	flush := func() {
 		x.ids.warm(ids[:n])
@@ -209,14 +206,13 @@ func (x *index) buildIDsLocked(pb *packedBatch) {
 			x.ids.put(ids[i], seqs[i])
 		}
 		n = 0
-		tags := x.tags[from:]
 		for _, t := range tags {
 			x.filter.Contains(t) // an atomic load of its block: warms it, as warm does
 		}
 		for _, t := range tags {
 			x.filter.Add(t)
 		}
-		from = len(x.tags)
+		tags = tags[:0]
 	}
 	pb.eachPacked(func(seq int64, e []byte, nk int) {
 		if n == warmBatch {
@@ -225,7 +221,7 @@ func (x *index) buildIDsLocked(pb *packedBatch) {
 		ids[n], seqs[n] = mac(e), seq
 		n++
 		for i := range nk {
-			x.tags = append(x.tags, binary.LittleEndian.Uint64(e[len(mac{})+1+nk*len(mac{})+8*i:]))
+			tags = append(tags, binary.LittleEndian.Uint64(e[len(mac{})+1+nk*len(mac{})+8*i:]))
 		}
 	})
 	flush()

@@ -28,8 +28,7 @@ type index struct {
 	keys   macTable         // lookup key → first seq with it
 	more   map[mac][]uint32 // further seqs sharing a key (phone numbers), in order added
 	ids    macTable         // ID → seq
-	filter *filter.Bloom    // tags of every key indexed, pending included
-	tags   []uint64         // the same tags, to rebuild the filter larger
+	filter *filter.Bloom    // tags of every key indexed, pending included; refitFilterLocked rebuilds it larger from the database
 	// unfiltered: a row has no tags (written before there were filters), so
 	// the filter cannot rule anything out. Open fills them in.
 	unfiltered bool
@@ -96,7 +95,6 @@ func (x *index) growFor(n int) {
 	x.ids = newMACTable(n)
 	x.keys = newMACTable(2 * n) // an email and a ticket each; phone numbers are mostly shared
 	x.filter = filter.NewBloom(3 * n)
-	x.tags = make([]uint64, 0, 3*n)
 	x.setProbeLocked()
 }
 
@@ -152,13 +150,6 @@ func (x *index) insertLocked(seq int64, id mac, keys []mac, tags []uint64) {
 	for _, t := range tags {
 		x.filter.AddShared(t) // mayHold may be probing it
 	}
-	x.tags = append(x.tags, tags...)
-	if x.filter.Full() {
-		x.filter = filter.NewBloom(2 * len(x.tags))
-		for _, t := range x.tags {
-			x.filter.Add(t)
-		}
-	}
 	x.setProbeLocked()
 	x.ids.put(id, seq)
 	x.insertKeysLocked(seq, keys)
@@ -175,6 +166,22 @@ func (x *index) insertKeyLocked(seq int64, k mac) {
 	if _, fresh := x.keys.putNew(k, seq); !fresh {
 		x.more[k] = append(x.more[k], uint32(seq))
 	}
+}
+
+// filterFull reports how many tags the filter holds, and whether that is
+// more than it was sized for.
+func (x *index) filterFull() (int, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.filter.Len(), x.filter.Full()
+}
+
+// setFilter swaps in f, which holds every tag indexed.
+func (x *index) setFilter(f *filter.Bloom) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.filter = f
+	x.setProbeLocked()
 }
 
 // commit makes the pending entries up to last visible.
@@ -275,7 +282,7 @@ func (x *index) replace(y *index) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.ks, x.keys, x.more, x.ids = y.ks, y.keys, y.more, y.ids
-	x.filter, x.tags, x.unfiltered = y.filter, y.tags, y.unfiltered
+	x.filter, x.unfiltered = y.filter, y.unfiltered
 	x.setProbeLocked()
 	x.last, x.visible, x.count = y.last, y.visible, y.count
 }

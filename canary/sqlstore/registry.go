@@ -242,6 +242,9 @@ func (s *Store) AddWithOptions(ctx context.Context, opts AddOptions, seeds ...ca
 	}
 	s.idx.commit(base + int64(len(seeds)))
 	s.commitShapeLocked(shapeAdded)
+	// The batch is in: a filter it over-filled admits more misses until
+	// refitted, and the next refresh tries again if this read fails.
+	s.refitFilterLocked(ctx, s.db)
 	return nil
 }
 

@@ -419,7 +419,10 @@ func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 	err = scanEntries(rows, batches)
 	close(batches)
 	<-published
-	return err
+	if err != nil {
+		return err
+	}
+	return s.refitFilterLocked(ctx, q)
 }
 
 // scanEntries reads seed rows into batches of entries.

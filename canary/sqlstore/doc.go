@@ -16,9 +16,11 @@
 // SipHash-2-4 of the same input under a 128-bit key derived from the secret
 // with HKDF. Open builds the filter from the tags column and the index from
 // the MAC columns without opening a single sealed seed; Add, and the refresh
-// that picks up other processes' seeds, extend both. Like the MACs, the tags
-// reveal nothing without the secret, and the filter, built from them and
-// kept in memory only, reveals no more.
+// that picks up other processes' seeds, extend both. Memory keeps no copy of
+// the tags: when the seeds added outgrow the filter, it is rebuilt twice as
+// large from the tags the database holds. Like the MACs, the tags reveal
+// nothing without the secret, and the filter, built from them and kept in
+// memory only, reveals no more.
 //
 // The [canary.Shape] (the seeds' email domains, the lengths and first six
 // digits of their phone numbers, the lengths and first four characters of
@@ -177,23 +179,30 @@
 // | ScanRegistry              | a 64 MiB SQL dump through a Matcher        | the same seeds in MemoryRegistry |
 // | DurableSMTPStorm          | 20 SMTP clients, alerts durable on SQLite  | the in-memory outbox         |
 //
-// Open reads a few hundred packed index rows (one per batch written) rather
-// than a million seed rows, opens no sealed seed, and fills flat tables and
-// the filter on two goroutines: on a shared two-core machine (load average
-// 7), a million seeds opened in 0.96 s (0.92 CPU-seconds) where the row-by-row
-// load took 7.0 s (3.9), into about 180 MB (the MAC
-// tables, 48 MB of IDs and 96 MB of keys, the 4.5 MB filter and its 24 MB of
-// tags). A Lookup that finds nothing costs one SipHash and one filter probe
+// Open reads the packed index rows (one per 512 seeds of a batch) rather
+// than the seed rows, opens no sealed seed, and fills flat tables and the
+// filter as it reads, the keys on one goroutine and the IDs and the filter on
+// another, holding no copy of the entries in between. A table slot is a MAC
+// and a 32-bit row number, 20 bytes, in tables sized four fifths full, and a
+// run of 32 inserts takes its cache misses at once rather than one after
+// another. Open's heap is about 86 bytes a seed, at 1M as at 10M: 25 for the
+// IDs, 50 for two keys, 4.5 for the filter, the rest the lists of seeds that
+// share a phone number. On the shared two-core machine (load average 4), with
+// the previous version in the same run: a million seeds opened in 1.18-1.46 s
+// (0.85-0.96 CPU-seconds; the previous 1.18-1.47 s, 1.20-1.41, at 191 bytes a
+// seed), ten million in 4.8 s (7.9 CPU-seconds, 1.5 GB peak resident; the
+// previous 14.1 s, 13.8, 160 bytes a seed and 4.5 GB), most of it the cache
+// misses of some 50M random inserts: HONEYSEED_BENCH_SEEDS=10000000 with
+// -benchtime 2x measures it.
+//
+// A Lookup that finds nothing costs one SipHash and one filter probe
 // and allocates nothing; one in two hundred misses pays for the HMAC as well.
 // A hit reads one row (tens of microseconds on SQLite, about 150 on
 // PostgreSQL) unless the seed is cached: 31 µs at 1M seeds over 20,000
 // lookups, where -benchtime 1x or 3x reports 86-282 µs, the cold first
 // lookup (statement prepared, index pages read) divided by a handful. The
 // store's Shape carries the same filter, so a scan asks it for every
-// candidate without the read lock or the Lookup. Open's heap is about 190
-// bytes a seed at 1M (0.55-0.74 s) and 160 at 10M (1.6 GB; 21 s, most of it
-// inserting 30M MACs into the tables, each a cache miss):
-// HONEYSEED_BENCH_SEEDS=10000000 with -benchtime 2x measures it. Add seals and writes 90–120 thousand
+// candidate without the read lock or the Lookup. Add seals and writes 90–120 thousand
 // seeds a second on SQLite and 105–120 thousand on PostgreSQL (binary COPY).
 //
 // # Durability of alerts

@@ -212,6 +212,25 @@ func (x *index) abandonLocked(seq int64, r *sealedSeed) {
 	x.last = min(x.last, seq-1)
 }
 
+// abandonAfterLocked removes every pending entry, those after seq, by
+// sweeping the tables: for a failed batch too large to have kept its rows.
+func (x *index) abandonAfterLocked(seq int64) {
+	x.ids.deleteAbove(seq)
+	x.keys.deleteAbove(seq)
+	for k, more := range x.more {
+		n := len(more)
+		for n > 0 && int64(more[n-1]) > seq { // in seq order: pending ones last
+			n--
+		}
+		if n == 0 {
+			delete(x.more, k)
+		} else {
+			x.more[k] = more[:n]
+		}
+	}
+	x.last = min(x.last, seq)
+}
+
 // unfilteredNow reports whether some row indexed has no tags.
 func (x *index) unfilteredNow() bool {
 	x.mu.RLock()

@@ -145,6 +145,23 @@ func (t *macTable) delete(k mac) {
 	t.n--
 }
 
+// deleteAbove removes every entry whose seq is above seq. A deletion shifts
+// later entries back, perhaps across the end of the slots into a part already
+// swept, so sweeps repeat until one finds nothing.
+func (t *macTable) deleteAbove(seq int64) {
+	for swept := true; swept; {
+		swept = false
+		for i := 0; i < len(t.slots); {
+			if s := t.slots[i]; s.seq != 0 && int64(s.seq) > seq {
+				t.delete(s.k) // and look at slot i again: another entry may have moved there
+				swept = true
+				continue
+			}
+			i++
+		}
+	}
+}
+
 // grow doubles the slots.
 func (t *macTable) grow() {
 	old := t.slots

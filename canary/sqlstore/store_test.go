@@ -428,6 +428,17 @@ func TestFailedAddLeavesIndexUnchanged(t *testing.T) {
 
 func upper(email string) string { return strings.ToUpper(email) }
 
+// A failed batch larger than keepRowsChunks keeps no rows to take it out of
+// the index by: it is swept out, leaving the index as it was.
+func TestFailedLargeAddIsSweptFromIndex(t *testing.T) {
+	keep := keepRowsChunks
+	keepRowsChunks = 1
+	t.Cleanup(func() { keepRowsChunks = keep })
+	TestFailedAddLeavesIndexUnchanged(t)
+	TestAddCanceledMidwayLeavesNothing(t)
+	TestAddProgress(t)
+}
+
 // Progress sees increasing counts ending at the batch's size; an Add that
 // fails after it was told some, or all, of the rows were written keeps none.
 func TestAddProgress(t *testing.T) {

@@ -93,8 +93,8 @@ func (x *index) growFor(n int) {
 		return
 	}
 	x.ids = newMACTable(n)
-	x.keys = newMACTable(2 * n) // an email and a ticket each; phone numbers are mostly shared
-	x.filter = filter.NewBloom(3 * n)
+	x.keys = newMACTable(2 * n)       // an email and a ticket each; phone numbers are mostly shared
+	x.filter = filter.NewBloom(4 * n) // three keys a seed at most, and room for a third more seeds
 	x.setProbeLocked()
 }
 
@@ -168,12 +168,12 @@ func (x *index) insertKeyLocked(seq int64, k mac) {
 	}
 }
 
-// filterFull reports how many tags the filter holds, and whether that is
-// more than it was sized for.
-func (x *index) filterFull() (int, bool) {
+// filterLoad reports how many tags the filter holds, and how many it was
+// sized for.
+func (x *index) filterLoad() (n, limit int) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.filter.Len(), x.filter.Full()
+	return x.filter.Len(), x.filter.Limit()
 }
 
 // setFilter swaps in f, which holds every tag indexed.

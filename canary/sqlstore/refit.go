@@ -9,22 +9,23 @@ import (
 	"github.com/honeyseed/honeyseed/canary/internal/filter"
 )
 
-// refitFilterLocked rebuilds the filter, twice the size of what it holds,
-// once more tags were added to it than it was sized for: an over-full filter
-// turns away fewer misses (it never turns away a key). The tags come from
-// the database, which keeps them in the packed index rows and the seed rows'
-// tags column, rather than from a copy in memory: that would cost 8 bytes a
-// key for a rebuild needed once each time the registry doubles.
+// refitFilterLocked rebuilds the filter, sized for twice what it will hold,
+// when more tags than it was sized for are in it or are about to be (more,
+// for a batch on its way): an over-full filter turns away fewer misses (it
+// never turns away a key). The tags come from the database, which keeps them
+// in the packed index rows and the seed rows' tags column, rather than from a
+// copy in memory: that would cost 8 bytes a key for a rebuild needed once
+// each time the registry doubles.
 //
 // The caller holds syncMu, with no batch pending, so no tag is indexed
 // meanwhile; rows q sees that the index has not picked up yet only make the
 // filter admit a little more.
-func (s *Store) refitFilterLocked(ctx context.Context, q querier) error {
-	n, full := s.idx.filterFull()
-	if !full {
+func (s *Store) refitFilterLocked(ctx context.Context, q querier, more int) error {
+	n, limit := s.idx.filterLoad()
+	if n+more <= limit {
 		return nil
 	}
-	f := filter.NewBloom(2 * n)
+	f := filter.NewBloom(2 * (n + more))
 	if err := s.eachTag(ctx, q, f.Add); err != nil {
 		return err
 	}

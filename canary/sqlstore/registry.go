@@ -204,6 +204,11 @@ func (s *Store) AddWithOptions(ctx context.Context, opts AddOptions, seeds ...ca
 			return err
 		}
 		base = s.idx.visibleSeq()
+		// Room in the filter for the batch's tags, at most three a seed, so
+		// that it stays as selective while the batch goes in.
+		if err := s.refitFilterLocked(ctx, tx, 3*len(seeds)); err != nil {
+			return err
+		}
 		if base+int64(len(seeds)) > maxSeq {
 			return fmt.Errorf("sqlstore: %w: a registry holds at most %d seeds; it has %d, and the batch %d", canary.ErrInvalidInput, int64(maxSeq), base, len(seeds))
 		}
@@ -264,9 +269,6 @@ func (s *Store) AddWithOptions(ctx context.Context, opts AddOptions, seeds ...ca
 	}
 	s.idx.commit(base + int64(len(seeds)))
 	s.commitShapeLocked(shapeAdded)
-	// The batch is in: a filter it over-filled admits more misses until
-	// refitted, and the next refresh tries again if this read fails.
-	s.refitFilterLocked(ctx, s.db)
 	return nil
 }
 

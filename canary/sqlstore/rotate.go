@@ -74,7 +74,8 @@ func (s *Store) Rotate(ctx context.Context, newSecret Secret) error {
 	}
 	s.idx.replace(fresh)
 	s.cache.clear()
-	s.refitFilterLocked(ctx, s.db) // as after Add: the rotation stands whatever this read does
+	// The rotation stands whatever this read does; the next refresh tries again.
+	s.refitFilterLocked(ctx, s.db, 0)
 	return nil
 }
 

@@ -422,7 +422,7 @@ func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 	if err != nil {
 		return err
 	}
-	return s.refitFilterLocked(ctx, q)
+	return s.refitFilterLocked(ctx, q, 0)
 }
 
 // scanEntries reads seed rows into batches of entries.

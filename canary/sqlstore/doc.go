@@ -185,15 +185,15 @@
 // another, holding no copy of the entries in between. A table slot is a MAC
 // and a 32-bit row number, 20 bytes, in tables sized four fifths full, and a
 // run of 32 inserts takes its cache misses at once rather than one after
-// another. Open's heap is about 86 bytes a seed, at 1M as at 10M: 25 for the
-// IDs, 50 for two keys, 4.5 for the filter, the rest the lists of seeds that
-// share a phone number. On the shared two-core machine (load average 4), with
-// the previous version in the same run: a million seeds opened in 1.18-1.46 s
-// (0.85-0.96 CPU-seconds; the previous 1.18-1.47 s, 1.20-1.41, at 191 bytes a
-// seed), ten million in 4.8 s (7.9 CPU-seconds, 1.5 GB peak resident; the
-// previous 14.1 s, 13.8, 160 bytes a seed and 4.5 GB), most of it the cache
-// misses of some 50M random inserts: HONEYSEED_BENCH_SEEDS=10000000 with
-// -benchtime 2x measures it.
+// another. Open's heap is about 87 bytes a seed, at 1M as at 10M: 25 for
+// the IDs, 50 for two keys, 6 for the filter, the rest the lists of seeds
+// that share a phone number. On the shared two-core machine (load average 5
+// to 8), with the previous version in the same run: a million seeds opened
+// in 1.13-1.37 s and 0.72-0.82 CPU-seconds (the previous 3.46-3.68 s and
+// 1.06-1.16, at 191 bytes a seed), ten million in 8.4 s, 7.4 CPU-seconds and
+// 1.5 GB peak resident (the previous 20.2 s, 14.7, 160 bytes a seed and
+// 4.5 GB), most of it the cache misses of some 50M random inserts:
+// HONEYSEED_BENCH_SEEDS=10000000 with -benchtime 2x measures it.
 //
 // A Lookup that finds nothing costs one SipHash and one filter probe
 // and allocates nothing; one in two hundred misses pays for the HMAC as well.

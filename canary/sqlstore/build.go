@@ -7,9 +7,10 @@ import (
 	"sync/atomic"
 )
 
-// builder fills an empty index, which no reader holds yet, from the packed
-// index rows as Open reads them: the keys on one goroutine, the IDs and the
-// filter on another, each reading the rows where they lie. Nothing of a row
+// builder fills an empty index from the packed index rows as they are read
+// (by Open, or by the first refresh of a store opened empty), holding its
+// lock throughout: the keys on one goroutine, the IDs and the filter on
+// another, each reading the rows where they lie. Nothing of a row
 // is kept but what the tables hold, so building needs the index's memory and
 // a few buffers of rows, not a copy of every entry, and it overlaps reading.
 type builder struct {

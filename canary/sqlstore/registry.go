@@ -204,13 +204,13 @@ func (s *Store) AddWithOptions(ctx context.Context, opts AddOptions, seeds ...ca
 			return err
 		}
 		base = s.idx.visibleSeq()
+		if base+int64(len(seeds)) > maxSeq {
+			return fmt.Errorf("sqlstore: %w: a registry holds at most %d seeds; it has %d, and the batch %d", canary.ErrInvalidInput, int64(maxSeq), base, len(seeds))
+		}
 		// Room in the filter for the batch's tags, at most three a seed, so
 		// that it stays as selective while the batch goes in.
 		if err := s.refitFilterLocked(ctx, tx, 3*len(seeds)); err != nil {
 			return err
-		}
-		if base+int64(len(seeds)) > maxSeq {
-			return fmt.Errorf("sqlstore: %w: a registry holds at most %d seeds; it has %d, and the batch %d", canary.ErrInvalidInput, int64(maxSeq), base, len(seeds))
 		}
 		var ins rowWriter = &seedInserter{ctx: ctx, tx: tx, d: s.dialect}
 		if s.dialect.postgres {

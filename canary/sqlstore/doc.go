@@ -54,6 +54,10 @@
 //	err = store.Add(ctx, seeds...)
 //	matcher, err := canary.NewMatcher(store)
 //
+// [Store.AddWithOptions] is Add with a Progress callback, told how many seeds
+// of a large batch are written so far; the batch still commits whole or not
+// at all.
+//
 // For PostgreSQL set Driver to "pgx" and DSN to a connection URL; a
 // search_path parameter in the URL selects the schema. The tables are named
 // honeyseed_*. Keep the registry out of the database it watches: blinding

@@ -98,6 +98,15 @@ func (x *index) growFor(n int) {
 	x.setProbeLocked()
 }
 
+// roomFor grows the tables at once for n more seeds (an ID, and two keys as
+// in growFor), rather than doubling as a large batch fills them.
+func (x *index) roomFor(n int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.ids.reserve(x.ids.len() + n)
+	x.keys.reserve(x.keys.len() + 2*n)
+}
+
 // entry is one seed row as the index sees it.
 type entry struct {
 	seq  int64

@@ -34,8 +34,10 @@ const maxSeq = math.MaxUint32
 // newMACTable returns a table sized for n entries, four fifths full with
 // them. It grows past nine tenths.
 func newMACTable(n int) macTable {
-	return macTable{slots: make([]macSlot, max(16, n+n/4+1))}
+	return macTable{slots: make([]macSlot, tableSize(n))}
 }
+
+func tableSize(n int) int { return max(16, n+n/4+1) }
 
 func (t *macTable) home(k mac) int {
 	hi, _ := bits.Mul64(binary.LittleEndian.Uint64(k[:8]), uint64(len(t.slots)))
@@ -164,8 +166,21 @@ func (t *macTable) deleteAbove(seq int64) {
 
 // grow doubles the slots.
 func (t *macTable) grow() {
+	t.rehash(max(16, 2*len(t.slots)))
+}
+
+// reserve makes room for n entries in all, four fifths full with them, if
+// they would make the table grow: a large batch then rehashes it once rather
+// than at every doubling.
+func (t *macTable) reserve(n int) {
+	if n*10 > len(t.slots)*9 {
+		t.rehash(tableSize(n))
+	}
+}
+
+func (t *macTable) rehash(slots int) {
 	old := t.slots
-	*t = macTable{slots: make([]macSlot, max(16, 2*len(old)))}
+	*t = macTable{slots: make([]macSlot, slots), sink: t.sink}
 	for _, s := range old {
 		if s.seq != 0 {
 			t.put(s.k, int64(s.seq))

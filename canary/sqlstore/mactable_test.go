@@ -70,3 +70,30 @@ func TestMACTableDeleteAbove(t *testing.T) {
 		}
 	}
 }
+
+// reserve makes room for its entries at once: filling the table up to them
+// grows it no more, and what it held is still there.
+func TestMACTableReserve(t *testing.T) {
+	tab := newMACTable(0)
+	keys := make([]mac, 5000)
+	for i := range keys {
+		rand.Read(keys[i][:])
+	}
+	for i, k := range keys[:100] {
+		tab.put(k, int64(i+1))
+	}
+	tab.reserve(len(keys))
+	size := len(tab.slots)
+	assert.Equal(t, tableSize(len(keys)), size)
+	for i, k := range keys[100:] {
+		tab.put(k, int64(i+101))
+	}
+	assert.Equal(t, size, len(tab.slots), "no growth up to the reserved count")
+	for i, k := range keys {
+		seq, ok := tab.get(k)
+		require.True(t, ok)
+		assert.Equal(t, int64(i+1), seq)
+	}
+	tab.reserve(10)
+	assert.Equal(t, size, len(tab.slots), "a table with room is left alone")
+}

@@ -212,6 +212,7 @@ func (s *Store) AddWithOptions(ctx context.Context, opts AddOptions, seeds ...ca
 		if err := s.refitFilterLocked(ctx, tx, 3*len(seeds)); err != nil {
 			return err
 		}
+		s.idx.roomFor(len(seeds))
 		var ins rowWriter = &seedInserter{ctx: ctx, tx: tx, d: s.dialect}
 		if s.dialect.postgres {
 			ins = &seedCopier{ctx: ctx, conn: conn}

@@ -121,8 +121,8 @@
 //	ScanCLI SQL INSERTs, 1M seeds   scan 557-579 MB/s 3.4 cpu-ns/B   grep -F -f   16 MB/s   64 cpu-ns/B
 //	ScanCLI CSV export, 1M seeds    scan 517-537 MB/s 3.6 cpu-ns/B   grep -F -f   15-16 MB/s 64-67 cpu-ns/B
 //	                                cli at 1M: 109-148 MB/s (opening a million seeds, about 1.5 CPU-s, included)
-//	Open, 1M seeds (sqlite)         1.13-1.37 s, 0.72-0.82 CPU-s, 88 heap bytes a seed   before this round 3.46-3.68 s, 1.06-1.16 CPU-s, 191 (same run, load 8)
-//	Open, 10M seeds (sqlite)        8.4 s, 7.4 CPU-s, 87 heap bytes a seed, 1.5 GB RSS    before this round 20.2 s, 14.7 CPU-s, 160, 4.5 GB (same run, load 6-8)
+//	Open, 1M seeds (sqlite)         0.27-0.40 s, 0.50-0.53 CPU-s, 88 heap bytes a seed   before this round 0.41-0.43 s, 0.74-0.78 CPU-s, 191 (same run, load 1-2)
+//	Open, 10M seeds (sqlite)        6.6 s, 9.6 CPU-s, 87 heap bytes a seed, 1.5 GB RSS    before this round 11.6 s, 18.2 CPU-s, 160, 4.6 GB (same run, load 2)
 //	Watcher, email hit, 1M seeds    1.65-1.67 µs, 3 allocs   Matcher.MatchFunc alone 0.52-0.61 µs, Match 0.83-0.86 µs
 //	Watcher, SMS hit, 1M seeds      2.72-2.89 µs, 3 allocs   MatchFunc alone 1.40-1.43 µs; libphonenumber Parse 8.2 µs
 //	Watcher, SMS miss               0.27-0.28 µs             MatchFunc alone 0.25-0.32 µs

@@ -191,12 +191,13 @@
 // run of 32 inserts takes its cache misses at once rather than one after
 // another. Open's heap is about 87 bytes a seed, at 1M as at 10M: 25 for
 // the IDs, 50 for two keys, 6 for the filter, the rest the lists of seeds
-// that share a phone number. On the shared two-core machine (load average 5
-// to 8), with the previous version in the same run: a million seeds opened
-// in 1.13-1.37 s and 0.72-0.82 CPU-seconds (the previous 3.46-3.68 s and
-// 1.06-1.16, at 191 bytes a seed), ten million in 8.4 s, 7.4 CPU-seconds and
-// 1.5 GB peak resident (the previous 20.2 s, 14.7, 160 bytes a seed and
-// 4.5 GB), most of it the cache misses of some 50M random inserts:
+// that share a phone number. On the shared two-core machine (load average
+// 1-2), with the previous version in the same run: a million seeds opened in
+// 0.27-0.40 s and 0.50-0.53 CPU-seconds (the previous 0.41-0.43 s and
+// 0.74-0.78, at 191 bytes a seed), ten million in 6.6 s, 9.6 CPU-seconds and
+// 1.5 GB peak resident (the previous 11.6 s, 18.2, 160 bytes a seed and
+// 4.6 GB; runs at load 4-8 gave 4.8-8.4 s against 14.1-20.2), most of it
+// the cache misses of some 50M random inserts:
 // HONEYSEED_BENCH_SEEDS=10000000 with -benchtime 2x measures it.
 //
 // A Lookup that finds nothing costs one SipHash and one filter probe

@@ -209,6 +209,11 @@
 // store's Shape carries the same filter, so a scan asks it for every
 // candidate without the read lock or the Lookup. Add seals and writes 90–120 thousand
 // seeds a second on SQLite and 105–120 thousand on PostgreSQL (binary COPY).
+// It seals at most four chunks of 512 a core ahead of its inserts, keeps no
+// sealed row it has written past its first 64 chunks, and grows the index
+// once for the batch: the benchmark that makes the ten-million-seed fixture,
+// the seeds themselves in memory, peaked at 9.7 GB resident (2m39s) where it
+// had peaked at 19.1 GB (3m10s).
 //
 // # Durability of alerts
 //

@@ -92,61 +92,61 @@
 //
 // A registry the matcher knows the shape of lets it drop, before any
 // normalization, the candidates no seed could be: addresses on domains no
-// seed uses (or of a length none has), digit runs whose first six digits
-// after "+" start no registered number and ticket-shaped runs whose first
-// four characters start no ticket (prefix tables kept in memory beside the
-// secret, one read each, no hash), and numbers, tickets and addresses its
-// keyed filter has never seen ([MemoryRegistry]'s Bloom filter of 16 bits a
-// key; package sqlstore's filter of tags keyed by its secret, probed from
-// the Shape without a lock or an HMAC). Digits are found eight bytes at a
-// time, and each run is read once from its first digit. A Watcher hit is
-// built from the Matcher's own scratch hits ([Matcher.MatchFunc]) in pooled
-// memory. The benchmarks run the real paths, each with its reference in the
-// same run; cpu-ns/B and cpu-ns/op are the process's CPU time (grep's
-// included), steadier than wall time on a shared machine:
+// seed uses (or of a length none has; the domain is read before the local
+// part), digit runs whose digits so far end in no registered number's last
+// six (a suffix table, asked once a run, whatever the number's writing),
+// windows whose first six digits after "+" start no registered number and
+// ticket-shaped runs whose first four characters start no ticket (prefix
+// tables; all kept in memory beside the secret, one read each, no hash), and
+// numbers, tickets and addresses its keyed filter has never seen
+// ([MemoryRegistry]'s Bloom filter of 16 bits a key; package sqlstore's
+// filter of tags keyed by its secret, probed from the Shape without a lock or
+// an HMAC). Digits are found eight bytes at a time; a run that is one short
+// group (an id, an amount, a ticket's digits) costs no call, and the groups
+// of a run already read are not visited. A Watcher hit is built from the
+// Matcher's own scratch hits ([Matcher.MatchFunc]) in the scratch's
+// [Attributor] and an append-only arena: it allocates nothing of its own.
+// The benchmarks run the real paths, each with its reference in the same
+// run; cpu-ns/B and cpu-ns/op are the process's CPU time (grep's included),
+// steadier than wall time on a shared machine:
 //
 //	go test ./canary/cmd/honeyseed -run '^$' -bench ScanCLI -benchtime 3x  # 'honeyseed scan' on a sealed SQLite registry; grep -F -f
+//	go test ./canary/internal/find -run '^$' -bench FindAll -cpu 1       # the engine alone on one core
 //	go test -run X -bench BenchmarkScanDump -benchtime 2x ./canary/       # Matcher.Scan on a MemoryRegistry; grep -F -f
 //	go test -run X -bench BenchmarkWatcher1M -benchtime 100000x ./canary/watch/  # Watcher without the alert write; the Matcher alone
 //	go test ./canary/inbound -run '^$' -bench DurableSMTPStorm -benchtime 5x     # 20 SMTP clients; two writes a repeat; the in-memory outbox
 //	HONEYSEED_BENCH_SEEDS=1000000 go test ./canary/sqlstore -run '^$' -bench Open/sqlite -benchtime 3x
 //
-// Measured on the 2-core machine on 2026-12-02 with nothing else running,
-// -count 2 (128 MiB dumps with a seed row in every 200; "scan" is the
-// command's scan on an open registry, "cli" the whole command, opening it
-// included; grep gets every registered address):
+// Measured on the 2-core machine on 2026-12-02, -count 2 (128 MiB dumps with
+// a seed row in every 200; "scan" is the command's scan on an open registry,
+// "cli" the whole command, opening it included; grep gets every registered
+// address). "before" is the code before this round (commit 1f1fddc), built
+// and run beside it at the same time:
 //
-//	ScanCLI SQL INSERTs, 40 seeds   scan 594-613 MB/s 3.2 cpu-ns/B   grep -F -f 1500-1513 MB/s 0.68 cpu-ns/B
-//	ScanCLI CSV export, 40 seeds    scan 574-586 MB/s 3.3 cpu-ns/B   grep -F -f 1034-1055 MB/s 0.98 cpu-ns/B
-//	ScanCLI SQL INSERTs, 1M seeds   scan 557-579 MB/s 3.4 cpu-ns/B   grep -F -f   16 MB/s   64 cpu-ns/B
-//	ScanCLI CSV export, 1M seeds    scan 517-537 MB/s 3.6 cpu-ns/B   grep -F -f   15-16 MB/s 64-67 cpu-ns/B
-//	                                cli at 1M: 109-148 MB/s (opening a million seeds, about 1.5 CPU-s, included)
-//	Open, 1M seeds (sqlite)         0.67-0.68 s, 191 heap bytes a seed
-//	Durable SMTP storm, SQLite      3335-3362 msgs/s         the same store in two writes a repeat 2634-2847, in-memory 10295-10491
+//	ScanCLI SQL INSERTs, 40 seeds   scan 652-703 MB/s 2.6-2.7 cpu-ns/B   before 385-476 MB/s 4.0-4.3; grep -F -f 1509-1642 MB/s 0.61-0.68
+//	ScanCLI CSV export, 40 seeds    scan 441-632 MB/s 3.0-4.2 cpu-ns/B   before 393-478 MB/s 4.0-4.5; grep -F -f 1007-1051 MB/s 0.97-1.01
+//	ScanCLI SQL INSERTs, 1M seeds   scan 582 MB/s 3.2 cpu-ns/B (load 3)  grep -F -f 16 MB/s 64 cpu-ns/B (earlier, quiet)
+//	FindAll SQL, one core           1.83-1.96 cpu-ns/B                   before 3.0-4.0
+//	FindAll CSV, one core           2.15-2.50 cpu-ns/B                   before 3.2-4.3
+//	Open, 1M seeds (sqlite)         0.27-0.40 s, 0.50-0.53 CPU-s, 88 heap bytes a seed   before 0.41-0.43 s, 0.74-0.78 CPU-s, 191 (load 1-2)
+//	Open, 10M seeds (sqlite)        6.6 s, 9.6 CPU-s, 87 heap bytes a seed, 1.5 GB RSS    before 11.6 s, 18.2 CPU-s, 160, 4.6 GB (load 2)
+//	Durable SMTP storm, SQLite      3335-3362 msgs/s         the same store in two writes a repeat 2634-2847, in-memory 10295-10491 (earlier, quiet)
 //
-// The Watcher's hit path was measured later the same day with the machine
-// shared (load average 5 to 7 on the 2 cores), so each binary ran at the
-// same time as the code before the change, built from commit 1f1fddc, which
-// is its reference; cpu-ns/op, the median of 3 in each of two runs (5 for
-// the miss):
+// The Watcher's hit path was measured with the machine shared (load average
+// 5 to 7), cpu-ns/op, the median of 3 in each of two runs (5 for the miss):
 //
 //	Watcher, email hit, 1M seeds    1.47-1.54 µs, 0 allocs   before 1.86-2.07 µs, 3 allocs; MatchFunc alone 0.55-0.63 µs (before 0.77-0.89), Match 0.90-0.92 µs (before 0.99-1.14)
 //	Watcher, SMS hit, 1M seeds      3.03-3.18 µs, 0 allocs   before 3.70 µs, 3 allocs; MatchFunc alone 1.76-2.22 µs (before 2.02-2.42); libphonenumber Parse 10.0-14.0 µs
-//	Watcher, SMS miss               0.31 µs (min 0.30)       before 0.40 µs (min 0.30): a path this change left alone; MatchFunc alone 0.29 µs (before 0.35, min 0.30)
-//
-// A hit allocates nothing of its own: the attribution is built in the
-// scratch's [Attributor], the alert's text comes from an append-only arena,
-// and an event's address is looked up only at a domain the registry holds.
+//	Watcher, SMS miss               0.31 µs (min 0.30)       before 0.40 µs (min 0.30); MatchFunc alone 0.29 µs (before 0.35, min 0.30)
 //
 // The goals not yet met: a scan at 1 GB/s and never slower than
-// grep -F -f with few seeds (3.2 CPU-ns a byte against grep's 0.7: digit runs
-// read as possible numbers, about three a row, take most of it), and a
-// Watcher email hit under 500 ns or an SMS hit under 2 µs. Of an email hit's
-// Watcher share, the SHA-1 alert ID is about a third (two blocks of input
-// whose bytes are fixed), the attribution a quarter, the excerpts and the
-// sender's key the rest; an SMS hit names four candidates, so its ID hashes
-// four blocks, and resolving the shared number by the names and reading the
-// formatted To take most of the Matcher's share.
+// grep -F -f with few seeds (2.6 CPU-ns a byte against grep's 0.6 with two workers on the 2 cores, which share one core's execution units: a worker alone reads 1.8; dates, amounts and the phone-shaped parts of a row cost a visit each), and a Watcher email hit under 500 ns
+// or an SMS hit under 2 µs. Of an email hit's Watcher share, the SHA-1 alert
+// ID is about a third (two blocks of input whose bytes are fixed), the
+// attribution a quarter, the excerpts and the sender's key the rest; an SMS
+// hit names four candidates, so its ID hashes four blocks, and resolving the
+// shared number by the names and reading the formatted To take most of the
+// Matcher's share.
 //
 // # Threat model
 //

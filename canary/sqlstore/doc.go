@@ -16,9 +16,11 @@
 // SipHash-2-4 of the same input under a 128-bit key derived from the secret
 // with HKDF. Open builds the filter from the tags column and the index from
 // the MAC columns without opening a single sealed seed; Add, and the refresh
-// that picks up other processes' seeds, extend both. Like the MACs, the tags
-// reveal nothing without the secret, and the filter, built from them and
-// kept in memory only, reveals no more.
+// that picks up other processes' seeds, extend both. Memory keeps no copy of
+// the tags: when the seeds added outgrow the filter, it is rebuilt twice as
+// large from the tags the database holds. Like the MACs, the tags reveal
+// nothing without the secret, and the filter, built from them and kept in
+// memory only, reveals no more.
 //
 // The [canary.Shape] (the seeds' email domains, the lengths and first and
 // last six digits of their phone numbers, the lengths and first four
@@ -51,6 +53,10 @@
 //	defer store.Close()
 //	err = store.Add(ctx, seeds...)
 //	matcher, err := canary.NewMatcher(store)
+//
+// [Store.AddWithOptions] is Add with a Progress callback, told how many seeds
+// of a large batch are written so far; the batch still commits whole or not
+// at all.
 //
 // For PostgreSQL set Driver to "pgx" and DSN to a connection URL; a
 // search_path parameter in the URL selects the schema. The tables are named
@@ -177,24 +183,37 @@
 // | ScanRegistry              | a 64 MiB SQL dump through a Matcher        | the same seeds in MemoryRegistry |
 // | DurableSMTPStorm          | 20 SMTP clients, alerts durable on SQLite  | the in-memory outbox         |
 //
-// Open reads a few hundred packed index rows (one per batch written) rather
-// than a million seed rows, opens no sealed seed, and fills flat tables and
-// the filter on two goroutines: on a shared two-core machine (load average
-// 7), a million seeds opened in 0.96 s (0.92 CPU-seconds) where the row-by-row
-// load took 7.0 s (3.9), into about 180 MB (the MAC
-// tables, 48 MB of IDs and 96 MB of keys, the 4.5 MB filter and its 24 MB of
-// tags). A Lookup that finds nothing costs one SipHash and one filter probe
+// Open reads the packed index rows (one per 512 seeds of a batch) rather
+// than the seed rows, opens no sealed seed, and fills flat tables and the
+// filter as it reads, the keys on one goroutine and the IDs and the filter on
+// another, holding no copy of the entries in between. A table slot is a MAC
+// and a 32-bit row number, 20 bytes, in tables sized four fifths full, and a
+// run of 32 inserts takes its cache misses at once rather than one after
+// another. Open's heap is about 87 bytes a seed, at 1M as at 10M: 25 for
+// the IDs, 50 for two keys, 6 for the filter, the rest the lists of seeds
+// that share a phone number. On the shared two-core machine (load average
+// 1-2), with the previous version in the same run: a million seeds opened in
+// 0.27-0.40 s and 0.50-0.53 CPU-seconds (the previous 0.41-0.43 s and
+// 0.74-0.78, at 191 bytes a seed), ten million in 6.6 s, 9.6 CPU-seconds and
+// 1.5 GB peak resident (the previous 11.6 s, 18.2, 160 bytes a seed and
+// 4.6 GB; runs at load 4-8 gave 4.8-8.4 s against 14.1-20.2), most of it
+// the cache misses of some 50M random inserts:
+// HONEYSEED_BENCH_SEEDS=10000000 with -benchtime 2x measures it.
+//
+// A Lookup that finds nothing costs one SipHash and one filter probe
 // and allocates nothing; one in two hundred misses pays for the HMAC as well.
 // A hit reads one row (tens of microseconds on SQLite, about 150 on
 // PostgreSQL) unless the seed is cached: 31 µs at 1M seeds over 20,000
 // lookups, where -benchtime 1x or 3x reports 86-282 µs, the cold first
 // lookup (statement prepared, index pages read) divided by a handful. The
 // store's Shape carries the same filter, so a scan asks it for every
-// candidate without the read lock or the Lookup. Open's heap is about 190
-// bytes a seed at 1M (0.55-0.74 s) and 160 at 10M (1.6 GB; 21 s, most of it
-// inserting 30M MACs into the tables, each a cache miss):
-// HONEYSEED_BENCH_SEEDS=10000000 with -benchtime 2x measures it. Add seals and writes 90–120 thousand
+// candidate without the read lock or the Lookup. Add seals and writes 90–120 thousand
 // seeds a second on SQLite and 105–120 thousand on PostgreSQL (binary COPY).
+// It seals at most four chunks of 512 a core ahead of its inserts, keeps no
+// sealed row it has written past its first 64 chunks, and grows the index
+// once for the batch: the benchmark that makes the ten-million-seed fixture,
+// the seeds themselves in memory, peaked at 9.7 GB resident (2m39s) where it
+// had peaked at 19.1 GB (3m10s).
 //
 // # Durability of alerts
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/honeyseed/honeyseed/canary"
 	"github.com/honeyseed/honeyseed/canary/canarytest"
 	"github.com/honeyseed/honeyseed/canary/internal/find"
+	"github.com/honeyseed/honeyseed/canary/internal/norm"
 )
 
 // The store's Shape admits what MemoryRegistry's does for the same seeds, in
@@ -210,4 +211,58 @@ func TestShapeProbeAllocs(t *testing.T) {
 		sh.MayHold(find.Field(canary.FieldEmail), email)
 	})
 	assert.Zero(t, allocs)
+}
+
+// A store whose filter another process's seeds over-fill rebuilds it from
+// the database at its refresh: from the packed index rows, and from the seed
+// rows after a gap in them (rows an older version wrote). Every key still
+// passes, and misses are turned away as before.
+func TestFilterRefitsFromDatabase(t *testing.T) {
+	ctx := context.Background()
+	forEngine(t, func(t *testing.T, e engine) {
+		opts := e.fresh(t)
+		a, b := open(t, opts), open(t, opts)
+		var seeds []canary.Seed
+		for i := range 9000 {
+			seeds = append(seeds, benchSeed(i))
+		}
+		require.NoError(t, a.Add(ctx, seeds[:100]...))
+		prev := a.idx.filter.Limit()
+		for _, step := range []struct {
+			upTo int
+			gap  string // made in the packed index rows before a refreshes
+			why  string
+		}{
+			{3000, "", "tags from the packed index rows"},
+			{9000, `DELETE FROM honeyseed_index WHERE lo > 3100`, "and from the seed rows after a gap"},
+		} {
+			require.NoError(t, b.Add(ctx, seeds[a.Len():step.upTo]...))
+			if step.gap != "" {
+				_, err := a.db.Exec(step.gap)
+				require.NoError(t, err)
+			}
+			require.NoError(t, a.Refresh(ctx))
+			require.Equal(t, step.upTo, a.Len())
+			n, limit := a.idx.filterLoad()
+			assert.LessOrEqual(t, n, limit, "%s: not over-full", step.why)
+			assert.Greater(t, limit, prev, "%s: rebuilt larger", step.why)
+			assert.GreaterOrEqual(t, n, 3*step.upTo, "%s: every tag", step.why)
+			prev = limit
+			for _, sd := range seeds[:step.upTo] {
+				keys, _, _ := norm.SeedKeys(sd.Email, sd.Phone, sd.Ticket)
+				for _, k := range keys {
+					tag, _ := a.idx.ks.tag(canary.Field(k.Field), k.Value)
+					require.True(t, a.idx.filter.Contains(tag), "%s: seed %s's %s", step.why, sd.ID, k.Field)
+				}
+			}
+			admitted := 0
+			for i := range 10_000 {
+				tag, _ := a.idx.ks.tag(canary.FieldEmail, fmt.Sprintf("nobody%d@mail.example", i))
+				if a.idx.filter.Contains(tag) {
+					admitted++
+				}
+			}
+			assert.Less(t, admitted, 200, "%s: under 2%% of misses pass", step.why)
+		}
+	})
 }

@@ -24,12 +24,11 @@ import (
 // million seeds costs nothing after the commit.
 type index struct {
 	mu     sync.RWMutex
-	ks     *keySet         // the keys every MAC here was made with; Rotate swaps both
-	keys   macTable        // lookup key → first seq with it
-	more   map[mac][]int64 // further seqs sharing a key (phone numbers), in order added
-	ids    macTable        // ID → seq
-	filter *filter.Bloom   // tags of every key indexed, pending included
-	tags   []uint64        // the same tags, to rebuild the filter larger
+	ks     *keySet          // the keys every MAC here was made with; Rotate swaps both
+	keys   macTable         // lookup key → first seq with it
+	more   map[mac][]uint32 // further seqs sharing a key (phone numbers), in order added
+	ids    macTable         // ID → seq
+	filter *filter.Bloom    // tags of every key indexed, pending included; refitFilterLocked rebuilds it larger from the database
 	// unfiltered: a row has no tags (written before there were filters), so
 	// the filter cannot rule anything out. Open fills them in.
 	unfiltered bool
@@ -50,7 +49,7 @@ type probe struct {
 }
 
 func newIndex(ks *keySet) *index {
-	x := &index{ks: ks, more: make(map[mac][]int64), filter: filter.NewBloom(0)}
+	x := &index{ks: ks, more: make(map[mac][]uint32), filter: filter.NewBloom(0)}
 	x.setProbeLocked()
 	return x
 }
@@ -94,10 +93,18 @@ func (x *index) growFor(n int) {
 		return
 	}
 	x.ids = newMACTable(n)
-	x.keys = newMACTable(2 * n) // an email and a ticket each; phone numbers are mostly shared
-	x.filter = filter.NewBloom(3 * n)
-	x.tags = make([]uint64, 0, 3*n)
+	x.keys = newMACTable(2 * n)       // an email and a ticket each; phone numbers are mostly shared
+	x.filter = filter.NewBloom(4 * n) // three keys a seed at most, and room for a third more seeds
 	x.setProbeLocked()
+}
+
+// roomFor grows the tables at once for n more seeds (an ID, and two keys as
+// in growFor), rather than doubling as a large batch fills them.
+func (x *index) roomFor(n int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.ids.reserve(x.ids.len() + n)
+	x.keys.reserve(x.keys.len() + 2*n)
 }
 
 // entry is one seed row as the index sees it.
@@ -152,13 +159,6 @@ func (x *index) insertLocked(seq int64, id mac, keys []mac, tags []uint64) {
 	for _, t := range tags {
 		x.filter.AddShared(t) // mayHold may be probing it
 	}
-	x.tags = append(x.tags, tags...)
-	if x.filter.Full() {
-		x.filter = filter.NewBloom(2 * len(x.tags))
-		for _, t := range x.tags {
-			x.filter.Add(t)
-		}
-	}
 	x.setProbeLocked()
 	x.ids.put(id, seq)
 	x.insertKeysLocked(seq, keys)
@@ -167,45 +167,30 @@ func (x *index) insertLocked(seq int64, id mac, keys []mac, tags []uint64) {
 
 func (x *index) insertKeysLocked(seq int64, keys []mac) {
 	for _, k := range keys {
-		if _, fresh := x.keys.putNew(k, seq); !fresh {
-			x.more[k] = append(x.more[k], seq)
-		}
+		x.insertKeyLocked(seq, k)
 	}
 }
 
-// build fills an empty index, which no reader holds yet, with committed
-// entries in seq order: the keys on one goroutine, the IDs and the filter on
-// another, which halves loading a large store on two cores.
-func (x *index) build(entries []entry) {
+func (x *index) insertKeyLocked(seq int64, k mac) {
+	if _, fresh := x.keys.putNew(k, seq); !fresh {
+		x.more[k] = append(x.more[k], uint32(seq))
+	}
+}
+
+// filterLoad reports how many tags the filter holds, and how many it was
+// sized for.
+func (x *index) filterLoad() (n, limit int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.filter.Len(), x.filter.Limit()
+}
+
+// setFilter swaps in f, which holds every tag indexed.
+func (x *index) setFilter(f *filter.Bloom) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for _, e := range entries {
-			x.insertKeysLocked(e.seq, e.keys)
-		}
-	})
-	for _, e := range entries {
-		x.ids.put(e.id, e.seq)
-		if e.tags == nil {
-			x.unfiltered = true
-		}
-		x.tags = append(x.tags, e.tags...)
-	}
-	// A new filter, filled before mayHold can see it, so without atomics.
-	size := x.filter.Limit()
-	if len(x.tags) > size {
-		size = 2 * len(x.tags)
-	}
-	x.filter = filter.NewBloom(size)
-	for _, t := range x.tags {
-		x.filter.Add(t)
-	}
+	x.filter = f
 	x.setProbeLocked()
-	wg.Wait()
-	if n := len(entries); n > 0 {
-		x.last, x.visible, x.count = entries[n-1].seq, entries[n-1].seq, x.count+n
-	}
 }
 
 // commit makes the pending entries up to last visible.
@@ -223,7 +208,7 @@ func (x *index) abandonLocked(seq int64, r *sealedSeed) {
 		x.ids.delete(r.idMAC)
 	}
 	for _, k := range r.keys[:r.n] {
-		if more := x.more[k]; len(more) > 0 && more[len(more)-1] == seq {
+		if more := x.more[k]; len(more) > 0 && int64(more[len(more)-1]) == seq {
 			if len(more) == 1 {
 				delete(x.more, k)
 			} else {
@@ -234,6 +219,25 @@ func (x *index) abandonLocked(seq int64, r *sealedSeed) {
 		}
 	}
 	x.last = min(x.last, seq-1)
+}
+
+// abandonAfterLocked removes every pending entry, those after seq, by
+// sweeping the tables: for a failed batch too large to have kept its rows.
+func (x *index) abandonAfterLocked(seq int64) {
+	x.ids.deleteAbove(seq)
+	x.keys.deleteAbove(seq)
+	for k, more := range x.more {
+		n := len(more)
+		for n > 0 && int64(more[n-1]) > seq { // in seq order: pending ones last
+			n--
+		}
+		if n == 0 {
+			delete(x.more, k)
+		} else {
+			x.more[k] = more[:n]
+		}
+	}
+	x.last = min(x.last, seq)
 }
 
 // unfilteredNow reports whether some row indexed has no tags.
@@ -272,10 +276,10 @@ func (x *index) seqsLocked(k mac, dst []int64) []int64 {
 	}
 	dst = append(dst, first)
 	for _, seq := range x.more[k] { // in seq order: pending ones come last
-		if seq > x.visible {
+		if int64(seq) > x.visible {
 			break
 		}
-		dst = append(dst, seq)
+		dst = append(dst, int64(seq))
 	}
 	return dst
 }
@@ -306,7 +310,7 @@ func (x *index) replace(y *index) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.ks, x.keys, x.more, x.ids = y.ks, y.keys, y.more, y.ids
-	x.filter, x.tags, x.unfiltered = y.filter, y.tags, y.unfiltered
+	x.filter, x.unfiltered = y.filter, y.unfiltered
 	x.setProbeLocked()
 	x.last, x.visible, x.count = y.last, y.visible, y.count
 }

@@ -28,7 +28,7 @@ func packEntries(b []byte, entries []entry) []byte {
 // after after. The entries share two allocations, for keys and for tags.
 func unpackEntries(lo, hi, after int64, b []byte) ([]entry, error) {
 	n := hi - lo + 1
-	if n <= 0 || n > int64(len(b)) {
+	if lo < 1 || hi > maxSeq || n <= 0 || n > int64(len(b)) {
 		return nil, fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
 	}
 	out := make([]entry, 0, n)
@@ -89,19 +89,24 @@ func (s *Store) writePacked(ctx context.Context, tx *sql.Tx, op string, entries 
 // loadPackedLocked publishes the packed index rows that cover the seqs after
 // the last one indexed, in order, and stops at the first gap: the rows after
 // it (written by an older version) are read one by one.
-func (s *Store) loadPackedLocked(ctx context.Context, q querier, expect int) error {
+func (s *Store) loadPackedLocked(ctx context.Context, q querier) error {
 	after := s.idx.visibleSeq()
 	rows, err := q.QueryContext(ctx, s.dialect.q(`SELECT lo, hi, packed FROM honeyseed_index WHERE hi > ? ORDER BY lo`), after)
 	if err != nil {
 		return dbError("loading index", err)
 	}
 	defer rows.Close()
-	// An empty index (Open) is built in one go, from every packed row.
-	first := after == 0
-	var all []entry
-	if first {
-		all = make([]entry, 0, expect)
+	// An empty index (Open) is built as the rows are read.
+	var b *builder
+	if after == 0 {
+		b = s.idx.startBuild()
 	}
+	ok := false
+	defer func() {
+		if b != nil {
+			b.finish(ok)
+		}
+	}()
 	for rows.Next() {
 		var (
 			lo, hi int64
@@ -113,22 +118,22 @@ func (s *Store) loadPackedLocked(ctx context.Context, q querier, expect int) err
 		if lo > after+1 {
 			break // a gap
 		}
-		entries, err := unpackEntries(lo, hi, after, packed)
-		if err != nil {
-			return err
-		}
-		if first {
-			all = append(all, entries...)
+		if b != nil {
+			if err := b.add(lo, hi, after, packed); err != nil {
+				return err
+			}
 		} else {
+			entries, err := unpackEntries(lo, hi, after, packed)
+			if err != nil {
+				return err
+			}
 			s.idx.publish(entries)
 		}
-		after = hi
+		after = max(after, hi)
 	}
 	if err := rows.Err(); err != nil {
 		return dbError("loading index", err)
 	}
-	if first {
-		s.idx.build(all)
-	}
+	ok = true
 	return nil
 }

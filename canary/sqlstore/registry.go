@@ -98,22 +98,35 @@ type sealedChunk struct {
 	done chan struct{}
 }
 
+// sealAhead is how many chunks per core sealing may run ahead of the
+// inserts: enough to keep every core busy, few enough that a batch of ten
+// million seeds is never sealed whole in memory.
+const sealAhead = 4
+
 // sealAll validates and seals seeds on every core, chunk by chunk, so that the
-// caller can insert the first chunks while later ones are sealed. wait returns
-// once no worker reads seeds any more.
-func (ks *keySet) sealAll(ctx context.Context, seeds []canary.Seed) (chunks []*sealedChunk, wait func()) {
+// caller can insert the first chunks while later ones are sealed. The caller
+// receives from ahead once it has inserted a chunk: sealing stays that many
+// chunks ahead. wait returns once no worker reads seeds any more; cancel ctx
+// first.
+func (ks *keySet) sealAll(ctx context.Context, seeds []canary.Seed) (chunks []*sealedChunk, ahead <-chan struct{}, wait func()) {
 	chunks = make([]*sealedChunk, (len(seeds)+sealChunk-1)/sealChunk)
 	for i := range chunks {
 		chunks[i] = &sealedChunk{done: make(chan struct{})}
 	}
 	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
+		next   atomic.Int64
+		wg     sync.WaitGroup
+		tokens = make(chan struct{}, sealAhead*runtime.GOMAXPROCS(0))
 	)
 	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
 		wg.Go(func() {
 			var buf []byte
 			for {
+				select {
+				case tokens <- struct{}{}:
+				case <-ctx.Done(): // the inserter stopped waiting
+					return
+				}
 				i := int(next.Add(1) - 1)
 				if i >= len(chunks) {
 					return
@@ -131,7 +144,7 @@ func (ks *keySet) sealAll(ctx context.Context, seeds []canary.Seed) (chunks []*s
 			}
 		})
 	}
-	return chunks, wg.Wait
+	return chunks, tokens, wg.Wait
 }
 
 // testHookChunkInserted, when set by a test, runs after each chunk of Add's
@@ -143,6 +156,29 @@ var testHookChunkInserted func()
 // against every seed in the database, including those other processes added
 // since the last refresh.
 func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
+	return s.AddWithOptions(ctx, AddOptions{}, seeds...)
+}
+
+// AddOptions configures [Store.AddWithOptions]. The zero value adds as
+// [Store.Add] does.
+type AddOptions struct {
+	// Progress, if set, is told how many seeds of the batch have been
+	// written so far, for a progress display: an increasing count, the last
+	// call with len(seeds) once every row is written and before the commit.
+	// The rows it counts are inside the batch's transaction: if the Add
+	// fails, none of them is kept, whatever Progress was told. It is called
+	// on the goroutine that called AddWithOptions, with the store's write
+	// locks held, so it must return quickly and must not call the Store.
+	Progress func(done int)
+}
+
+// AddWithOptions is [Store.Add] with options: it is as atomic, the whole
+// batch or nothing, and reports its progress to opts.Progress.
+func (s *Store) AddWithOptions(ctx context.Context, opts AddOptions, seeds ...canary.Seed) error {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(int) {}
+	}
 	if err := s.usable(); err != nil {
 		return err
 	}
@@ -153,7 +189,7 @@ func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
 	defer s.regMu.Unlock()
 	ks := s.idx.keySet() // under regMu: Rotate cannot swap it mid-batch
 	ctx, cancel := context.WithCancel(ctx)
-	chunks, wait := ks.sealAll(ctx, seeds)
+	chunks, ahead, wait := ks.sealAll(ctx, seeds)
 	defer wait()
 	defer cancel() // runs first: remaining chunks stop early on error
 
@@ -162,11 +198,21 @@ func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
 	var base int64 // the seq before the batch's first
 	reserved := 0  // seeds of the batch pending in the index
 	var shapeAdded []norm.Key
+	rowsKept := true // every reserved chunk still has its rows, for abandon
 	err := s.write(ctx, "adding seeds", lockSeeds, func(tx *sql.Tx, conn *sql.Conn) error {
 		if err := s.catchUpLocked(ctx, tx); err != nil {
 			return err
 		}
 		base = s.idx.visibleSeq()
+		if base+int64(len(seeds)) > maxSeq {
+			return fmt.Errorf("sqlstore: %w: a registry holds at most %d seeds; it has %d, and the batch %d", canary.ErrInvalidInput, int64(maxSeq), base, len(seeds))
+		}
+		// Room in the filter for the batch's tags, at most three a seed, so
+		// that it stays as selective while the batch goes in.
+		if err := s.refitFilterLocked(ctx, tx, 3*len(seeds)); err != nil {
+			return err
+		}
+		s.idx.roomFor(len(seeds))
 		var ins rowWriter = &seedInserter{ctx: ctx, tx: tx, d: s.dialect}
 		if s.dialect.postgres {
 			ins = &seedCopier{ctx: ctx, conn: conn}
@@ -195,19 +241,31 @@ func (s *Store) Add(ctx context.Context, seeds ...canary.Seed) error {
 			if err := s.writePacked(ctx, tx, "adding seeds", sealedEntries(base+int64(ci*sealChunk)+1, c.rows)); err != nil {
 				return err
 			}
+			shapeAdded = s.shapeAddedLocked(shapeAdded, c.rows)
+			if ci >= keepRowsChunks {
+				// A large batch keeps no rows it has written, so that its
+				// memory stays that of the chunks in flight; abandon then
+				// sweeps the index instead.
+				c.rows, rowsKept = nil, false
+			}
+			<-ahead
 			if testHookChunkInserted != nil {
 				testHookChunkInserted()
+			}
+			if done := (ci + 1) * sealChunk; done < len(seeds) {
+				progress(done) // the last count waits for the flush
 			}
 		}
 		if err := ins.flush(); err != nil {
 			return err
 		}
+		progress(len(seeds))
 		var err error
-		shapeAdded, err = s.widenShapeLocked(ctx, tx, ks, chunks)
+		shapeAdded, err = s.widenShapeLocked(ctx, tx, ks, shapeAdded)
 		return err
 	})
 	if err != nil {
-		s.abandon(chunks, base, reserved)
+		s.abandon(chunks, base, reserved, rowsKept)
 		return err
 	}
 	s.idx.commit(base + int64(len(seeds)))
@@ -250,10 +308,21 @@ func (s *Store) reserve(ctx context.Context, tx *sql.Tx, rows []sealedSeed, afte
 	return j, fmt.Errorf("sqlstore: %w: seed %s has the %s of seed %s", canary.ErrDuplicate, r.id, what, s.describeSeq(ctx, tx, clash))
 }
 
-// abandon removes a failed batch's pending entries from the index.
-func (s *Store) abandon(chunks []*sealedChunk, base int64, reserved int) {
+// keepRowsChunks is how many chunks of a batch keep their sealed rows once
+// written, so that a failed batch of up to that many is taken out of the
+// index row by row; a larger one is swept out of it, which costs about what
+// writing that many rows did.
+var keepRowsChunks = 64
+
+// abandon removes a failed batch's pending entries from the index: from
+// their rows, if the chunks kept them, else by sweeping the index.
+func (s *Store) abandon(chunks []*sealedChunk, base int64, reserved int, rowsKept bool) {
 	s.idx.mu.Lock()
 	defer s.idx.mu.Unlock()
+	if !rowsKept {
+		s.idx.abandonAfterLocked(base)
+		return
+	}
 	for i := reserved - 1; i >= 0; i-- {
 		s.idx.abandonLocked(base+int64(i)+1, &chunks[i/sealChunk].rows[i%sealChunk])
 	}

@@ -35,6 +35,7 @@ func (s *Store) Rotate(ctx context.Context, newSecret Secret) error {
 	defer s.syncMu.Unlock()
 	old := s.idx.keySet()
 	fresh := newIndex(nks)
+	fresh.growFor(s.idx.len())
 	// Meta first: outbox writers take its key-check row before the alert
 	// tables, and the same order keeps the two from deadlocking.
 	lock := []string{"honeyseed_meta", "honeyseed_seeds", "honeyseed_alerts", "honeyseed_deliveries"}
@@ -73,6 +74,8 @@ func (s *Store) Rotate(ctx context.Context, newSecret Secret) error {
 	}
 	s.idx.replace(fresh)
 	s.cache.clear()
+	// The rotation stands whatever this read does; the next refresh tries again.
+	s.refitFilterLocked(ctx, s.db, 0)
 	return nil
 }
 

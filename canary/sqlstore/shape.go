@@ -94,21 +94,11 @@ func (s *Store) Shape() *find.Shape { return s.shape.Load() }
 var _ find.Shaper = (*Store)(nil)
 
 // widenShapeLocked writes the shape row in tx when the stand-ins of Add's
-// chunks add to it, and publishes the wider Shape at once (admitting more
-// than the registry holds is allowed; less is not). It returns what they
-// added, for commitShapeLocked once the transaction has committed. The
-// caller holds syncMu.
-func (s *Store) widenShapeLocked(ctx context.Context, tx *sql.Tx, ks *keySet, chunks []*sealedChunk) ([]norm.Key, error) {
-	var added []norm.Key
-	for _, c := range chunks {
-		for i := range c.rows {
-			for _, k := range c.rows[i].shape[:c.rows[i].n] {
-				if !s.shapeKeys[k] && !slices.Contains(added, k) {
-					added = append(added, k)
-				}
-			}
-		}
-	}
+// chunks add to it (added, from shapeAddedLocked), and publishes the wider
+// Shape at once (admitting more than the registry holds is allowed; less is
+// not). It returns what they added, for commitShapeLocked once the
+// transaction has committed. The caller holds syncMu.
+func (s *Store) widenShapeLocked(ctx context.Context, tx *sql.Tx, ks *keySet, added []norm.Key) ([]norm.Key, error) {
 	if len(added) == 0 {
 		return nil, nil
 	}
@@ -118,6 +108,19 @@ func (s *Store) widenShapeLocked(ctx context.Context, tx *sql.Tx, ks *keySet, ch
 	}
 	s.widenShape(added)
 	return added, nil
+}
+
+// shapeAddedLocked appends to added what rows add to the shape row that
+// neither it nor added holds yet.
+func (s *Store) shapeAddedLocked(added []norm.Key, rows []sealedSeed) []norm.Key {
+	for i := range rows {
+		for _, k := range rows[i].shape[:rows[i].n] {
+			if !s.shapeKeys[k] && !slices.Contains(added, k) {
+				added = append(added, k)
+			}
+		}
+	}
+	return added
 }
 
 // widenShape publishes the Shape admitting added too, with the index's

@@ -399,7 +399,7 @@ func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 		}
 		s.idx.growFor(int(n))
 	}
-	if err := s.loadPackedLocked(ctx, q, int(n)); err != nil {
+	if err := s.loadPackedLocked(ctx, q); err != nil {
 		return err
 	}
 	after = s.idx.visibleSeq()
@@ -419,7 +419,10 @@ func (s *Store) loadSeedsLocked(ctx context.Context, q querier) error {
 	err = scanEntries(rows, batches)
 	close(batches)
 	<-published
-	return err
+	if err != nil {
+		return err
+	}
+	return s.refitFilterLocked(ctx, q, 0)
 }
 
 // scanEntries reads seed rows into batches of entries.
@@ -439,6 +442,9 @@ func scanEntries(rows *sql.Rows, batches chan<- []entry) error {
 		)
 		if err := rows.Scan(&e.seq, &id, &key, &tag); err != nil {
 			return dbError("loading index", err)
+		}
+		if e.seq < 1 || e.seq > maxSeq {
+			return fmt.Errorf("%w: loading index: seed row %d is numbered beyond what the index holds", ErrCorrupt, e.seq)
 		}
 		if len(id) != len(mac{}) || len(key)%len(mac{}) != 0 || len(key) == 0 || tag != nil && len(tag) != len(key)/2 {
 			return fmt.Errorf("%w: loading index: seed row %d has malformed MACs", ErrCorrupt, e.seq)

@@ -428,6 +428,67 @@ func TestFailedAddLeavesIndexUnchanged(t *testing.T) {
 
 func upper(email string) string { return strings.ToUpper(email) }
 
+// A failed batch larger than keepRowsChunks keeps no rows to take it out of
+// the index by: it is swept out, leaving the index as it was.
+func TestFailedLargeAddIsSweptFromIndex(t *testing.T) {
+	keep := keepRowsChunks
+	keepRowsChunks = 1
+	t.Cleanup(func() { keepRowsChunks = keep })
+	TestFailedAddLeavesIndexUnchanged(t)
+	TestAddCanceledMidwayLeavesNothing(t)
+	TestAddProgress(t)
+}
+
+// Progress sees increasing counts ending at the batch's size; an Add that
+// fails after it was told some, or all, of the rows were written keeps none.
+func TestAddProgress(t *testing.T) {
+	forEngine(t, func(t *testing.T, e engine) {
+		s := open(t, e.fresh(t))
+		first := canarytest.Seed(0, "crm/eu")
+		require.NoError(t, s.Add(context.Background(), first))
+		var seeds []canary.Seed
+		for i := 1; i <= 3*sealChunk+7; i++ {
+			seeds = append(seeds, canarytest.Seed(i, "crm/eu"))
+		}
+		assertNothingKept := func(why string) {
+			t.Helper()
+			var rows int
+			require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM honeyseed_seeds`).Scan(&rows))
+			assert.Equal(t, 1, rows, why)
+			assert.Equal(t, 1, s.Len(), why)
+			got, err := s.Lookup(context.Background(), canary.FieldEmail, mustEmail(t, seeds[0].Email))
+			require.NoError(t, err)
+			assert.Empty(t, got, why)
+		}
+
+		spoiled := slices.Clone(seeds)
+		spoiled[len(spoiled)-1].Email = first.Email
+		var told []int
+		err := s.AddWithOptions(context.Background(), AddOptions{Progress: func(n int) { told = append(told, n) }}, spoiled...)
+		assert.ErrorIs(t, err, canary.ErrDuplicate)
+		assert.Equal(t, []int{sealChunk, 2 * sealChunk, 3 * sealChunk}, told, "the chunks before the duplicate")
+		assertNothingKept("a duplicate in the last chunk")
+
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		told = nil
+		err = s.AddWithOptions(ctx, AddOptions{Progress: func(n int) {
+			if told = append(told, n); n == len(seeds) {
+				cancel() // every row written, none committed
+			}
+		}}, seeds...)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, len(seeds), told[len(told)-1])
+		assertNothingKept("canceled before the commit")
+
+		told = nil
+		require.NoError(t, s.AddWithOptions(context.Background(), AddOptions{Progress: func(n int) { told = append(told, n) }}, seeds...))
+		assert.Equal(t, []int{sealChunk, 2 * sealChunk, 3 * sealChunk, len(seeds)}, told)
+		assert.Equal(t, 1+len(seeds), s.Len())
+		require.NoError(t, s.AddWithOptions(context.Background(), AddOptions{}, canarytest.Seed(10_000, "crm/eu")), "no Progress: as Add")
+	})
+}
+
 func TestLookupMissDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items, which allocates")

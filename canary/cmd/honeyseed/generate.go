@@ -146,15 +146,25 @@ func generateAndRegister(ctx context.Context, store *sqlstore.Store, cfg canary.
 		return nil, err
 	}
 	// Register before planting: a seed in a host must always be one the
-	// matcher knows. The batch is one transaction, all or nothing, so its
-	// line can tell only how long it has run.
-	prog := startProgress(stderr, fmt.Sprintf("honeyseed: registering %d seeds", len(seeds)), "", 0)
-	err = store.Add(ctx, seeds...)
-	prog.finish()
-	if err != nil {
+	// matcher knows.
+	if err := register(ctx, store, seeds, stderr); err != nil {
 		return nil, err
 	}
 	return seeds, nil
+}
+
+// register adds seeds to store in one transaction, all or nothing, with a
+// progress line on stderr if it is a terminal: the seeds written of the
+// batch, which are committed together at the end.
+func register(ctx context.Context, store *sqlstore.Store, seeds []canary.Seed, stderr io.Writer) error {
+	prog := startProgress(stderr, "honeyseed: registering", "seeds", int64(len(seeds)))
+	defer prog.finish()
+	return addCounted(ctx, store, seeds, prog)
+}
+
+// addCounted adds seeds to store, counting in prog the seeds written.
+func addCounted(ctx context.Context, store *sqlstore.Store, seeds []canary.Seed, prog *progress) error {
+	return store.AddWithOptions(ctx, sqlstore.AddOptions{Progress: func(done int) { prog.set(int64(done)) }}, seeds...)
 }
 
 // generateSeeds makes the seeds without registering them, unique against

@@ -157,7 +157,7 @@ func plantCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &plant.AuditError{Report: report}
 	}
 	// Register before planting: a seed in a host must always be one the matcher knows.
-	if err := store.Add(ctx, seeds...); err != nil {
+	if err := register(ctx, store, seeds, stderr); err != nil {
 		return err
 	}
 	if err := plant.Insert(ctx, host, m, seeds); err != nil {
@@ -313,7 +313,7 @@ func csvRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	// Register before writing: a seed in an import file must always be one
 	// the matcher knows.
-	if err := store.Add(ctx, seeds...); err != nil {
+	if err := register(ctx, store, seeds, stderr); err != nil {
 		return err
 	}
 	if err := plant.WriteCSV(stdout, f, seeds, opts); err != nil {

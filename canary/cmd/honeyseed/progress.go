@@ -62,6 +62,14 @@ func (p *progress) add(n int64) {
 	}
 }
 
+// set records that n are done in all, for work that reports its count
+// whole rather than in steps.
+func (p *progress) set(n int64) {
+	if p != nil {
+		p.done.Store(n)
+	}
+}
+
 // above runs print, which writes output of its own (to the same terminal,
 // perhaps), on a cleared line; the next redraw puts the status back below.
 func (p *progress) above(print func() error) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/honeyseed/honeyseed/canary"
+	"github.com/honeyseed/honeyseed/canary/sqlstore"
 )
 
 func TestProgressLine(t *testing.T) {
@@ -85,4 +86,31 @@ func TestDrawSeedsInParts(t *testing.T) {
 	cancel()
 	_, err = drawSeeds(ctx, gen, "export/2026-11", genPart+1, nil)
 	assert.ErrorIs(t, err, context.Canceled, "a large batch stops between parts when cancelled")
+}
+
+// Registering a batch counts its seeds as they are written, up to the
+// whole batch; a batch that fails is neither kept nor counted whole.
+func TestAddCounted(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlstore.Open(ctx, sqlstore.Options{Path: t.TempDir() + "/registry.db", KeyFile: t.TempDir() + "/registry.key", RefreshInterval: -1})
+	require.NoError(t, err)
+	defer store.Close()
+	gen, err := canary.NewGenerator(canary.DemoConfig())
+	require.NoError(t, err)
+	seeds, err := gen.Generate("export/2026-11", 2000)
+	require.NoError(t, err)
+
+	spoiled := append([]canary.Seed(nil), seeds...)
+	spoiled[len(spoiled)-1].ID = spoiled[0].ID
+	p := &progress{unit: "seeds", total: int64(len(seeds))}
+	assert.ErrorIs(t, addCounted(ctx, store, spoiled, p), canary.ErrDuplicate)
+	assert.Less(t, p.done.Load(), int64(len(seeds)), "a failed batch is not counted whole")
+	assert.Zero(t, store.Len())
+
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	p = &progress{label: "registering", unit: "seeds", total: int64(len(seeds)), start: start,
+		clock: func() time.Time { return start.Add(time.Second) }}
+	require.NoError(t, addCounted(ctx, store, seeds, p))
+	assert.Equal(t, "registering: 2000 seeds of 2000 seeds (100%), 2000 seeds/s", p.line())
+	assert.Equal(t, len(seeds), store.Len())
 }

@@ -123,9 +123,11 @@
 // address). "before" is the code before this round (commit 1f1fddc), built
 // and run beside it at the same time:
 //
-//	ScanCLI SQL INSERTs, 40 seeds   scan 652-703 MB/s 2.6-2.7 cpu-ns/B   before 385-476 MB/s 4.0-4.3; grep -F -f 1509-1642 MB/s 0.61-0.68
-//	ScanCLI CSV export, 40 seeds    scan 441-632 MB/s 3.0-4.2 cpu-ns/B   before 393-478 MB/s 4.0-4.5; grep -F -f 1007-1051 MB/s 0.97-1.01
-//	ScanCLI SQL INSERTs, 1M seeds   scan 582 MB/s 3.2 cpu-ns/B (load 3)  grep -F -f 16 MB/s 64 cpu-ns/B (earlier, quiet)
+//	ScanCLI SQL INSERTs, 40 seeds   scan 838-930 MB/s 2.1-2.4 cpu-ns/B, cli 845-865   before 385-511 MB/s 3.8-4.5; grep -F -f 1680-1736 MB/s 0.58-0.62
+//	ScanCLI CSV export, 40 seeds    scan 708-717 MB/s 2.7-2.8 cpu-ns/B, cli 681-713   before 323-478 MB/s 4.0-6.0; grep -F -f 1084-1117 MB/s 0.92
+//	ScanCLI SQL INSERTs, 1M seeds   scan 732-845 MB/s 2.3-2.5 cpu-ns/B                grep -F -f 27-30 MB/s 33-37 cpu-ns/B
+//	ScanCLI CSV export, 1M seeds    scan 426-475 MB/s 4.1-4.6 cpu-ns/B                grep -F -f 25-26 MB/s 39 cpu-ns/B
+//	                                cli at 1M: 198-369 MB/s (opening a million seeds included); a hit at 1M reads and opens its row (about 13 µs), and the CSV dump has a seed row every 27 KB
 //	FindAll SQL, one core           1.83-1.96 cpu-ns/B                   before 3.0-4.0
 //	FindAll CSV, one core           2.15-2.50 cpu-ns/B                   before 3.2-4.3
 //	Open, 1M seeds (sqlite)         0.27-0.40 s, 0.50-0.53 CPU-s, 88 heap bytes a seed   before 0.41-0.43 s, 0.74-0.78 CPU-s, 191 (load 1-2)
@@ -140,7 +142,9 @@
 //	Watcher, SMS miss               0.31 µs (min 0.30)       before 0.40 µs (min 0.30); MatchFunc alone 0.29 µs (before 0.35, min 0.30)
 //
 // The goals not yet met: a scan at 1 GB/s and never slower than
-// grep -F -f with few seeds (2.6 CPU-ns a byte against grep's 0.6 with two workers on the 2 cores, which share one core's execution units: a worker alone reads 1.8; dates, amounts and the phone-shaped parts of a row cost a visit each), and a Watcher email hit under 500 ns
+// grep -F -f with few seeds (2.1-2.8 CPU-ns a byte against grep's 0.6-0.9: a
+// worker reads 1.8-2.5 alone, and dates, amounts and the phone-shaped parts
+// of a row cost a visit each), and a Watcher email hit under 500 ns
 // or an SMS hit under 2 µs. Of an email hit's Watcher share, the SHA-1 alert
 // ID is about a third (two blocks of input whose bytes are fixed), the
 // attribution a quarter, the excerpts and the sender's key the rest; an SMS

@@ -103,80 +103,59 @@ func assertFindsEveryNumber(t *testing.T, r *rand.Rand, s *Store, seeds []canary
 // reads them as known that far, refines the row from the seeds, and then
 // holds the Shape a new store would, and finds every number.
 func TestOpenRefinesCoarseShape(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	opts := freshSQLite(t)
-	a := open(t, opts)
-	seeds := addRandomNumbers(t, r, a, 50)
-	fine := unprobed(a.Shape())
-	var coarse []norm.Key
-	for _, sd := range seeds {
-		keys, _, _ := norm.SeedKeys(sd.Email, sd.Phone, sd.Ticket)
-		for _, k := range keys {
-			switch k.Field {
-			case norm.FieldPhone:
-				k.Value = k.Value[:3] + strings.Repeat("0", len(k.Value)-3)
-			case norm.FieldTicket:
-				k.Value = k.Value[:1] + strings.Repeat("0", len(k.Value)-1)
-			default:
-				k = shapeKey(k)
-			}
-			coarse = append(coarse, k)
+	testOpenRefinesShape(t, freshSQLite(t), func(k norm.Key) norm.Key {
+		switch k.Field {
+		case norm.FieldPhone:
+			k.Value = k.Value[:3] + strings.Repeat("0", len(k.Value)-3)
+		case norm.FieldTicket:
+			k.Value = k.Value[:1] + strings.Repeat("0", len(k.Value)-1)
+		default:
+			k = shapeKey(k)
 		}
-	}
-	slices.SortFunc(coarse, func(x, y norm.Key) int { return strings.Compare(x.Value, y.Value) })
-	coarse = slices.Compact(coarse)
-	writeShapeV1(t, a, coarse)
-	require.NoError(t, a.Close())
-
-	b := open(t, opts)
-	assert.False(t, b.coarseShape, "refined at Open")
-	assert.Equal(t, fine, unprobed(b.Shape()), "the Shape of a store that never held coarse stand-ins")
-	assertFindsEveryNumber(t, r, b, seeds)
-	require.NoError(t, b.Close())
-	c := open(t, opts)
-	assert.Equal(t, fine, unprobed(c.Shape()), "the refined row, read back")
-}
-
-// writeShapeV1 replaces s's shape row with one of encoding 1 holding keys.
-func writeShapeV1(t *testing.T, s *Store, keys []norm.Key) {
-	t.Helper()
-	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
-	require.NoError(t, err)
-	require.NoError(t, s.writeShapeRow(ctx, tx, s.idx.keySet(), encodeShape(shapeEncodingV1, keys)))
-	require.NoError(t, tx.Commit())
+		return k
+	})
 }
 
 // A store written before the stand-ins kept the last digits of a number
 // (encoding 1: '*' from the seventh digit on) admits every last digit until
 // Open rewrites its row, which then gives the Shape a new store has.
 func TestOpenRefinesShapeWithoutLastDigits(t *testing.T) {
-	forEngine(t, func(t *testing.T, e engine) { testOpenRefinesShapeWithoutLastDigits(t, e.fresh(t)) })
+	forEngine(t, func(t *testing.T, e engine) {
+		testOpenRefinesShape(t, e.fresh(t), func(k norm.Key) norm.Key {
+			if k.Field == norm.FieldPhone {
+				return norm.Key{Field: k.Field, Value: padStandIn(k.Value, 7)}
+			}
+			return shapeKey(k)
+		})
+	})
 }
 
-func testOpenRefinesShapeWithoutLastDigits(t *testing.T, opts Options) {
-	r := rand.New(rand.NewPCG(3, 4))
+// testOpenRefinesShape gives a store a shape row of encoding 1 made of the
+// stand-ins old makes of its seeds' keys, and checks that Open rewrites it
+// into the Shape a new store has, which finds every number, and is read back.
+func testOpenRefinesShape(t *testing.T, opts Options, old func(norm.Key) norm.Key) {
+	r := rand.New(rand.NewPCG(1, 2))
 	a := open(t, opts)
 	seeds := addRandomNumbers(t, r, a, 50)
 	fine := unprobed(a.Shape())
-	var old []norm.Key
+	var stand []norm.Key
 	for _, sd := range seeds {
 		keys, _, _ := norm.SeedKeys(sd.Email, sd.Phone, sd.Ticket)
 		for _, k := range keys {
-			if k.Field == norm.FieldPhone {
-				k.Value = padStandIn(k.Value, 7)
-			} else {
-				k = shapeKey(k)
-			}
-			old = append(old, k)
+			stand = append(stand, old(k))
 		}
 	}
-	writeShapeV1(t, a, slices.Compact(old))
+	slices.SortFunc(stand, func(x, y norm.Key) int { return strings.Compare(x.Value, y.Value) })
+	ctx := context.Background()
+	tx, err := a.db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	require.NoError(t, a.writeShapeRow(ctx, tx, a.idx.keySet(), encodeShape(shapeEncodingV1, slices.Compact(stand))))
+	require.NoError(t, tx.Commit())
 	require.NoError(t, a.Close())
 
 	b := open(t, opts)
 	assert.False(t, b.coarseShape, "refined at Open")
-	assert.Equal(t, fine, unprobed(b.Shape()), "the Shape of a store that always kept last digits")
+	assert.Equal(t, fine, unprobed(b.Shape()), "the Shape of a store that always had this version's stand-ins")
 	assertFindsEveryNumber(t, r, b, seeds)
 	require.NoError(t, b.Close())
 	c := open(t, opts)

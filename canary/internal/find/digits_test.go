@@ -41,7 +41,6 @@ func (f *Finder) findDigitsBytewise(text []byte, lo, hi int) {
 func TestFindDigitsWordwise(t *testing.T) {
 	const alphabet = "0123456789012345678901234567890123456789 -.()/+TMSR#x\n'@ab"
 	rng := rand.New(rand.NewPCG(1, 2))
-	regions := []Region{{Code: "US", CC: "1", Trunk: "1"}, {Code: "GB", CC: "44", Trunk: "0"}}
 	fixed := []string{
 		"(702) 555-0128, TM-10424187 on 2024-03-04 05:06:07",
 		"+44 7700 900123 +1 415 555 0132 0115550100199",
@@ -61,14 +60,22 @@ func TestFindDigitsWordwise(t *testing.T) {
 		if hi < lo {
 			hi = lo
 		}
-		for _, sh := range []*Shape{nil, wideShape} {
-			var a, b recorder
-			fa := Finder{Regions: regions, Shape: sh, Report: &a}
-			fb := Finder{Regions: regions, Shape: sh, Report: &b}
-			fa.findDigits(text, lo, hi)
-			fb.findDigitsBytewise(text, lo, hi)
-			assert.Equal(t, b.got, a.got, "%q [%d:%d] shape %v", text, lo, hi, sh != nil)
-		}
+		assertWordwise(t, text, lo, hi)
+	}
+}
+
+// assertWordwise checks that the word-wise loop reports what the byte loop
+// does in text[lo:hi], with no Shape and with wideShape.
+func assertWordwise(t *testing.T, text []byte, lo, hi int) {
+	t.Helper()
+	regions := []Region{{Code: "US", CC: "1", Trunk: "1"}, {Code: "GB", CC: "44", Trunk: "0"}}
+	for _, sh := range []*Shape{nil, wideShape} {
+		var a, b recorder
+		fa := Finder{Regions: regions, Shape: sh, Report: &a}
+		fb := Finder{Regions: regions, Shape: sh, Report: &b}
+		fa.findDigits(text, lo, hi)
+		fb.findDigitsBytewise(text, lo, hi)
+		assert.Equal(t, b.got, a.got, "%q [%d:%d] shape %v", text, lo, hi, sh != nil)
 	}
 }
 
@@ -91,15 +98,7 @@ func FuzzFindDigitsWordwise(f *testing.F) {
 		if lo < 0 || hi > len(text) || lo > hi {
 			return
 		}
-		regions := []Region{{Code: "US", CC: "1", Trunk: "1"}, {Code: "GB", CC: "44", Trunk: "0"}}
-		for _, sh := range []*Shape{nil, wideShape} {
-			var a, b recorder
-			fa := Finder{Regions: regions, Shape: sh, Report: &a}
-			fb := Finder{Regions: regions, Shape: sh, Report: &b}
-			fa.findDigits(text, lo, hi)
-			fb.findDigitsBytewise(text, lo, hi)
-			assert.Equal(t, b.got, a.got)
-		}
+		assertWordwise(t, text, lo, hi)
 	})
 }
 

@@ -38,6 +38,9 @@
 // by its first Open with this version, which opens every seed once; one whose
 // shape row predates the last digits (schema 5 and before) has that row
 // rewritten from its seeds by its first Open, which opens every seed once too.
+// Upgrade every process that shares a registry at once: an older one still
+// running fails its next refresh (ErrCorrupt, "shape") once a newer one has
+// rewritten the row, and an older binary refuses to open it (ErrSchemaTooNew).
 //
 // # Starting
 //

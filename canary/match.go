@@ -210,9 +210,6 @@ func (f *finder) reset(ctx context.Context) {
 // Candidate implements find.Reporter: it looks the candidate up and records
 // a hit if a seed has it.
 func (f *finder) Candidate(field find.Field, normalized, raw []byte, pos int, conf find.Confidence) bool {
-	if field == find.Field(FieldEmail) && !f.mayHoldDomain(normalized) {
-		return false
-	}
 	seeds := f.lookup(Field(field), normalized)
 	if len(seeds) == 0 {
 		return false
@@ -223,19 +220,6 @@ func (f *finder) Candidate(field find.Field, normalized, raw []byte, pos int, co
 	}
 	f.add(Field(field), raw, pos, seeds, c)
 	return true
-}
-
-// mayHoldDomain reports whether the registry's Shape admits the domain of
-// the normalized address: an event's sender is seldom at a seed's domain,
-// and a map read costs less than a registry miss. The Finder checks it
-// before normalizing in a dump (PrecheckDomains); an event's few addresses
-// are checked here, once normalized, so a hit's domain is not normalized twice.
-func (f *finder) mayHoldDomain(normalized []byte) bool {
-	sh := f.fnd.Shape
-	if sh == nil || f.fnd.PrecheckDomains {
-		return true
-	}
-	return sh.EmailDomains[string(normalized[bytes.LastIndexByte(normalized, '@')+1:])]
 }
 
 // emailConfidence compares the address seen, normalized, with the seed's.
@@ -266,7 +250,6 @@ func (f *finder) scan(label, s string, withOffset bool) {
 	}
 	f.label, f.offset, f.base, f.view = label, withOffset, 0, true
 	text := bytesOf(s)
-	f.fnd.PrecheckDomains = false // an event has few addresses
 	f.fnd.FindAll(text, 0, len(text))
 }
 

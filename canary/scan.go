@@ -179,7 +179,6 @@ func (m *Matcher) scanJob(ctx context.Context, j *scanJob) {
 	defer m.putFinder(f)
 	f.reset(ctx)
 	f.label, f.offset, f.base, f.view = "", false, 0, false
-	f.fnd.PrecheckDomains = true // most addresses in a dump are on domains no seed uses
 	f.fnd.FindAll(j.buf, j.lo, j.hi)
 	if f.err != nil {
 		j.err = f.err

@@ -61,11 +61,7 @@ type Reporter interface {
 type Finder struct {
 	Regions []Region // the first is the default: its national numbers need no trunk prefix
 	Shape   *Shape   // what the registry holds; nil: no filtering
-	// PrecheckDomains checks an address's domain against Shape before
-	// normalizing the whole address: a saving in a dump, where most addresses
-	// are on domains no seed uses; a cost in an event, which has few.
-	PrecheckDomains bool
-	Report          Reporter
+	Report  Reporter
 
 	norm, key []byte
 }
@@ -144,7 +140,11 @@ func (f *Finder) emailAt(text []byte, at, after int) {
 	for end > after && (text[end-1] == '.' || text[end-1] == '-') {
 		end--
 	}
-	if end == after || !f.mayBeDomain(text[after:end]) {
+	if end == after {
+		return
+	}
+	ok, checked := f.mayBeDomain(text[after:end])
+	if !ok {
 		return
 	}
 	start := at
@@ -157,33 +157,37 @@ func (f *Finder) emailAt(text []byte, at, after int) {
 	if start == at {
 		return
 	}
-	f.matchEmail(text[start:end], start, stringOf(text[start:end]))
+	f.matchEmail(text[start:end], start, stringOf(text[start:end]), checked)
 }
 
 // mayBeDomain reports whether an address on domain, as written, may be
-// registered: it asks the Shape before normalizing the whole address when
-// PrecheckDomains is set.
-func (f *Finder) mayBeDomain(domain []byte) bool {
-	if f.Shape == nil || !f.PrecheckDomains || !norm.IsASCII(stringOf(domain)) {
-		return true
+// registered, asking the Shape before the whole address is normalized: most
+// addresses of a dump, and the senders of most events, are on domains no
+// seed uses. checked is false where it could not tell (no Shape, or a domain
+// not in ASCII, whose normalized length differs), for matchEmail to ask once
+// the address is normalized.
+func (f *Finder) mayBeDomain(domain []byte) (ok, checked bool) {
+	if f.Shape == nil || !norm.IsASCII(stringOf(domain)) {
+		return true, false
 	}
 	// Normalizing an ASCII domain keeps its length (emailAt trimmed the dot
 	// a name may end with), and most differ in it.
 	if !f.Shape.admitsDomainLen(len(domain)) {
-		return false
+		return false, true
 	}
 	var reason string
 	f.key, reason = norm.AppendDomain(f.key[:0], stringOf(domain))
-	return reason == "" && f.Shape.EmailDomains[string(f.key)]
+	return reason == "" && f.Shape.EmailDomains[string(f.key)], true
 }
 
 // matchEmail normalizes addr, the address written as raw, and reports it.
-func (f *Finder) matchEmail(raw []byte, pos int, addr string) {
+// checked says whether its domain was asked of the Shape already.
+func (f *Finder) matchEmail(raw []byte, pos int, addr string, checked bool) {
 	var reason string
 	if f.norm, reason = norm.AppendEmail(f.norm[:0], addr); reason != "" {
 		return
 	}
-	if f.Shape != nil && !f.Shape.MayHold(norm.FieldEmail, f.norm) {
+	if sh := f.Shape; sh != nil && (!checked && !sh.EmailDomains[stringOf(f.norm[bytes.LastIndexByte(f.norm, '@')+1:])] || !sh.MayHold(norm.FieldEmail, f.norm)) {
 		return
 	}
 	f.Report.Candidate(norm.FieldEmail, f.norm, raw, pos, Exact)
@@ -207,7 +211,7 @@ func (f *Finder) encodedEmailAt(text []byte, at int) {
 	if err != nil {
 		return
 	}
-	f.matchEmail(text[start:end], start, decoded)
+	f.matchEmail(text[start:end], start, decoded, false)
 }
 
 // findDigits visits each run of digits in text[lo:hi]: the seed of a phone

@@ -241,35 +241,15 @@ func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, at
 func appendWindowReason(b []byte, s *Suspect, empty bool) []byte {
 	if empty {
 		b = append(b, "cannot be the source: a seed was planted ("...)
-		b = appendRFC3339(b, s.After)
+		b = s.After.UTC().AppendFormat(b, time.RFC3339)
 		b = append(b, ") after the first contact or expiry ("...)
-		b = appendRFC3339(b, s.Before)
+		b = s.Before.UTC().AppendFormat(b, time.RFC3339)
 		return append(b, ')')
 	}
 	b = append(b, "the data left after "...)
-	b = appendRFC3339(b, s.After)
+	b = s.After.UTC().AppendFormat(b, time.RFC3339)
 	b = append(b, " (the latest planting) and before "...)
-	return appendRFC3339(b, s.Before)
-}
-
-// appendRFC3339 appends t.UTC().AppendFormat(b, time.RFC3339) without the
-// layout's interpretation, for the years of four digits; it falls back to
-// AppendFormat for the rest. Every alert formats two such times.
-func appendRFC3339(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	y, mo, d := t.Date()
-	if y < 0 || y > 9999 {
-		return t.AppendFormat(b, time.RFC3339)
-	}
-	h, mi, sec := t.Clock()
-	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
-	b = two(two(b, y/100), y%100)
-	b = two(append(b, '-'), int(mo))
-	b = two(append(b, '-'), d)
-	b = two(append(b, 'T'), h)
-	b = two(append(b, ':'), mi)
-	b = two(append(b, ':'), sec)
-	return append(b, 'Z')
+	return s.Before.UTC().AppendFormat(b, time.RFC3339)
 }
 
 // maxReasons bounds the reasons Attribute gives a suspect: what it held,

@@ -1,8 +1,6 @@
 package sqlstore
 
 import (
-	"encoding/binary"
-	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -119,49 +117,11 @@ func (b *builder) finish(ok bool) {
 	}
 }
 
-// checkPacked checks that packed holds the entries of seqs lo..hi as
-// packEntries writes them, and that the index can number them.
-func checkPacked(lo, hi int64, b []byte) error {
-	n := hi - lo + 1
-	if lo < 1 || hi > maxSeq || n <= 0 || n > int64(len(b)) {
-		return fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
-	}
-	for range n {
-		if len(b) < len(mac{})+1 {
-			return fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
-		}
-		nk := int(b[len(mac{})])
-		size := len(mac{}) + 1 + nk*(len(mac{})+8)
-		if nk == 0 || nk > 3 || len(b) < size {
-			return fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
-		}
-		b = b[size:]
-	}
-	if len(b) != 0 {
-		return fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
-	}
-	return nil
-}
-
-// eachPacked calls fn with every entry of pb's spans that is not skipped:
-// its seq, and its packed form (ID MAC, key count, key MACs, tags), whose
-// structure add checked.
-func (pb *packedBatch) eachPacked(fn func(seq int64, e []byte, nk int)) {
+// eachPacked calls fn with every entry of pb's spans that is not skipped,
+// whose structure add checked.
+func (pb *packedBatch) eachPacked(fn func(seq int64, e packedEntry)) {
 	for _, sp := range pb.spans {
 		walkPacked(sp.lo, sp.skip, pb.b[sp.off:sp.end], fn)
-	}
-}
-
-// walkPacked calls fn with every entry after skip of a packed row, from seq
-// lo, whose structure checkPacked accepted.
-func walkPacked(lo, skip int64, b []byte, fn func(seq int64, e []byte, nk int)) {
-	for seq := lo; len(b) > 0; seq++ {
-		nk := int(b[len(mac{})])
-		size := len(mac{}) + 1 + nk*(len(mac{})+8)
-		if seq > skip {
-			fn(seq, b[:size], nk)
-		}
-		b = b[size:]
 	}
 }
 
@@ -180,12 +140,12 @@ func (x *index) buildKeysLocked(pb *packedBatch) {
 		}
 		n = 0
 	}
-	pb.eachPacked(func(seq int64, e []byte, nk int) {
-		for i := range nk {
+	pb.eachPacked(func(seq int64, e packedEntry) {
+		for i := range e.keyCount() {
 			if n == warmBatch {
 				flush()
 			}
-			keys[n], seqs[n] = mac(e[len(mac{})+1+i*len(mac{}):]), seq
+			keys[n], seqs[n] = e.key(i), seq
 			n++
 		}
 	})
@@ -215,14 +175,14 @@ func (x *index) buildIDsLocked(pb *packedBatch) {
 		}
 		tags = tags[:0]
 	}
-	pb.eachPacked(func(seq int64, e []byte, nk int) {
+	pb.eachPacked(func(seq int64, e packedEntry) {
 		if n == warmBatch {
 			flush()
 		}
-		ids[n], seqs[n] = mac(e), seq
+		ids[n], seqs[n] = e.id(), seq
 		n++
-		for i := range nk {
-			tags = append(tags, binary.LittleEndian.Uint64(e[len(mac{})+1+nk*len(mac{})+8*i:]))
+		for i := range e.keyCount() {
+			tags = append(tags, e.tag(i))
 		}
 	})
 	flush()

@@ -27,41 +27,71 @@ func packEntries(b []byte, entries []entry) []byte {
 // unpackEntries reverses packEntries for the seqs lo..hi, keeping those
 // after after. The entries share two allocations, for keys and for tags.
 func unpackEntries(lo, hi, after int64, b []byte) ([]entry, error) {
-	n := hi - lo + 1
-	if lo < 1 || hi > maxSeq || n <= 0 || n > int64(len(b)) {
-		return nil, fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
+	if err := checkPacked(lo, hi, b); err != nil {
+		return nil, err
 	}
+	n := max(0, hi-max(lo, after+1)+1)
 	out := make([]entry, 0, n)
 	keys := make([]mac, 0, 3*n)
 	tags := make([]uint64, 0, 3*n)
-	for seq := lo; seq <= hi; seq++ {
-		if len(b) < len(mac{})+1 {
-			return nil, fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
-		}
-		e := entry{seq: seq, id: mac(b)}
-		nk := int(b[len(mac{})])
-		b = b[len(mac{})+1:]
-		if nk == 0 || nk > 3 || len(b) < nk*(len(mac{})+8) {
-			return nil, fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
-		}
+	walkPacked(lo, after, b, func(seq int64, e packedEntry) {
 		k0, t0 := len(keys), len(tags)
-		for range nk {
-			keys = append(keys, mac(b))
-			b = b[len(mac{}):]
+		for i := range e.keyCount() {
+			keys, tags = append(keys, e.key(i)), append(tags, e.tag(i))
 		}
-		for range nk {
-			tags = append(tags, binary.LittleEndian.Uint64(b))
-			b = b[8:]
+		out = append(out, entry{seq: seq, id: e.id(), keys: keys[k0:len(keys):len(keys)], tags: tags[t0:len(tags):len(tags)]})
+	})
+	return out, nil
+}
+
+// packedEntry is one entry as packEntries writes it: ID MAC, key count, key
+// MACs, tags.
+type packedEntry []byte
+
+func (e packedEntry) id() mac       { return mac(e) }
+func (e packedEntry) keyCount() int { return int(e[len(mac{})]) }
+func (e packedEntry) key(i int) mac { return mac(e[len(mac{})+1+i*len(mac{}):]) }
+func (e packedEntry) tag(i int) uint64 {
+	return binary.LittleEndian.Uint64(e[len(mac{})+1+e.keyCount()*len(mac{})+8*i:])
+}
+
+// packedSize is the size of a packed entry of nk keys.
+func packedSize(nk int) int { return len(mac{}) + 1 + nk*(len(mac{})+8) }
+
+// checkPacked checks that packed holds the entries of seqs lo..hi as
+// packEntries writes them, and that the index can number them.
+func checkPacked(lo, hi int64, b []byte) error {
+	n := hi - lo + 1
+	if lo < 1 || hi > maxSeq || n <= 0 || n > int64(len(b)) {
+		return fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
+	}
+	for range n {
+		if len(b) < len(mac{})+1 {
+			return fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
 		}
-		e.keys, e.tags = keys[k0:len(keys):len(keys)], tags[t0:len(tags):len(tags)]
-		if seq > after {
-			out = append(out, e)
+		nk := packedEntry(b).keyCount()
+		size := packedSize(nk)
+		if nk == 0 || nk > 3 || len(b) < size {
+			return fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
 		}
+		b = b[size:]
 	}
 	if len(b) != 0 {
-		return nil, fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
+		return fmt.Errorf("%w: index rows %d to %d are malformed", ErrCorrupt, lo, hi)
 	}
-	return out, nil
+	return nil
+}
+
+// walkPacked calls fn with every entry after skip of a packed row, from seq
+// lo, whose structure checkPacked accepted.
+func walkPacked(lo, skip int64, b []byte, fn func(seq int64, e packedEntry)) {
+	for seq := lo; len(b) > 0; seq++ {
+		size := packedSize(packedEntry(b).keyCount())
+		if seq > skip {
+			fn(seq, packedEntry(b[:size]))
+		}
+		b = b[size:]
+	}
 }
 
 // sealedEntries returns the index entries of sealed rows whose first seq is lo.

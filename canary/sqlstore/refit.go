@@ -57,9 +57,9 @@ func (s *Store) eachTag(ctx context.Context, q querier, fn func(uint64)) error {
 		if err := checkPacked(lo, hi, packed); err != nil {
 			return err
 		}
-		walkPacked(lo, after, packed, func(_ int64, e []byte, nk int) {
-			for i := range nk {
-				fn(binary.LittleEndian.Uint64(e[len(mac{})+1+nk*len(mac{})+8*i:]))
+		walkPacked(lo, after, packed, func(_ int64, e packedEntry) {
+			for i := range e.keyCount() {
+				fn(e.tag(i))
 			}
 		})
 		after = max(after, hi)

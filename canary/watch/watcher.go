@@ -1,10 +1,10 @@
 package watch
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha1"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -374,9 +374,7 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 		ids = append(ids, s.ID)
 	}
 	// The canonical strings sort as the bytes do: fixed-width lowercase hex.
-	if len(ids) > 1 {
-		slices.SortFunc(ids, compareIDs)
-	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
 	buf = append(buf, alertNamespace[:]...)
 	for i, id := range ids {
 		if i > 0 {
@@ -396,14 +394,6 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 	u[6] = u[6]&0x0f | 0x50 // version 5
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
 	return u, buf
-}
-
-// compareIDs orders IDs as bytes.Compare orders their bytes, a word at a time.
-func compareIDs(a, b uuid.UUID) int {
-	if c := cmp.Compare(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])); c != 0 {
-		return c
-	}
-	return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
 }
 
 // appendUUID appends id's canonical string, as id.String() gives it,

@@ -219,7 +219,6 @@ func (f *Finder) encodedEmailAt(text []byte, at int) {
 // stands before it. Eight bytes are classified at a time, and only the first
 // digit of each run is visited: in a dump, digits stand a few bytes apart.
 func (f *Finder) findDigits(text []byte, lo, hi int) {
-	const high = 0x8080808080808080
 	runEnd := 0 // phone runs already read
 	sh := f.Shape
 	tickets := sh == nil || sh.TicketLens != 0
@@ -249,7 +248,7 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 			// Most runs of a dump are one short group (an id, an amount, a
 			// time's part, a ticket's digits): such a run holds no number,
 			// and without a ticket before it costs no call.
-			g := bits.TrailingZeros64(^(m>>(8*p))&high) >> 3
+			g := bits.TrailingZeros64(^(m>>(8*p))&highBits) >> 3
 			if g == 8-p { // the group goes on past the word
 				g = groupLen(text, k)
 			}
@@ -277,7 +276,7 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 	for ; i < hi; i++ {
 		d := isDigit(text[i])
 		if d && !prev {
-			runEnd = f.digitRun(text, i, runEnd, tickets, phones)
+			runEnd = f.digitRun(text, i, runEnd, tickets && (anyTicket || ticketMayStart(text, i)), phones)
 		}
 		prev = d
 	}
@@ -291,11 +290,11 @@ func ticketMayStart(text []byte, i int) bool {
 	return i > 0 && (alpha[text[i-1]] || ticketSep[text[i-1]] && i > 1 && ticketLead[text[i-2]])
 }
 
-// digitRun reads the tickets and phone numbers from the digit run that starts
-// at text[i], the numbers unless an earlier run's reading reached past i. It
-// returns where phone runs read so far end.
+// digitRun reads the tickets (if tickets) and phone numbers (if phones) from
+// the digit run that starts at text[i], the numbers unless an earlier run's
+// reading reached past i. It returns where phone runs read so far end.
 func (f *Finder) digitRun(text []byte, i, runEnd int, tickets, phones bool) int {
-	if tickets && (f.Shape == nil || f.Shape.ticketDigitFirst || ticketMayStart(text, i)) {
+	if tickets {
 		f.ticketAt(text, i)
 	}
 	if phones && i >= runEnd {
@@ -544,6 +543,9 @@ func nextGroup(text []byte, e int) int {
 // hasDigit reports whether any byte of x is an ASCII digit.
 func hasDigit(x uint64) bool { return digitMask(x) != 0 }
 
+// highBits is the high bit of each byte of a word, as digitMask sets them.
+const highBits = 0x8080808080808080
+
 // digitMask sets the high bit of each byte of x that is an ASCII digit,
 // without a branch per byte (the "has between" bit trick: no byte borrows
 // from or carries into its neighbour, so it is exact for all 256 values in
@@ -551,11 +553,10 @@ func hasDigit(x uint64) bool { return digitMask(x) != 0 }
 func digitMask(x uint64) uint64 {
 	const (
 		ones = 0x0101010101010101
-		high = 0x8080808080808080
 		low7 = 0x7f7f7f7f7f7f7f7f
 	)
 	t := x & low7
-	return (ones*(127+'9'+1) - t) &^ x & (t + ones*(127-'0'+1)) & high
+	return (ones*(127+'9'+1) - t) &^ x & (t + ones*(127-'0'+1)) & highBits
 }
 
 // runDigits counts the digits of the phone-shaped run from text[i], as phoneAt
@@ -587,11 +588,10 @@ func (f *Finder) runDigits(text []byte, i, minDigits int) (end, digits int, mayb
 
 // groupLen returns how many digits stand from text[i] on, eight at a time.
 func groupLen(text []byte, i int) int {
-	const high = 0x8080808080808080
 	n := i
 	for ; n+8 <= len(text); n += 8 {
-		if m := digitMask(binary.LittleEndian.Uint64(text[n:])); m != high {
-			return n - i + bits.TrailingZeros64(^m&high)>>3
+		if m := digitMask(binary.LittleEndian.Uint64(text[n:])); m != highBits {
+			return n - i + bits.TrailingZeros64(^m&highBits)>>3
 		}
 	}
 	for n < len(text) && isDigit(text[n]) {

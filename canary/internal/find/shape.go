@@ -240,14 +240,8 @@ func phoneSuffixOf(k string) (int, bool) {
 	if len(k)-1 < minSuffixNumber {
 		return 0, false
 	}
-	v := 0
-	for _, c := range []byte(k[len(k)-PhoneSuffixDigits:]) {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int(c-'0')
-	}
-	return v, true
+	lo, hi := prefixRange(k[len(k)-PhoneSuffixDigits:], PhoneSuffixDigits, 10, digitValue)
+	return lo, hi == lo+1 // a range wider than one: a digit not known
 }
 
 // admitsPhoneSuffix reports whether a number ending in the PhoneSuffixDigits

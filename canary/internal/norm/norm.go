@@ -191,8 +191,10 @@ func appendDomain(dst []byte, domain string, ascii bool) ([]byte, string) {
 // unwrapAddress strips what surrounds an address in headers, links and prose:
 // `"Ann Lee" <ann@x.example>`, `mailto:ann@x.example?subject=hi`, `(ann@x.example).`.
 func unwrapAddress(s string) string {
+	// A bare address, as headers mostly hold, has nothing to strip; one that
+	// starts with 'm' may be a "mailto:" link.
 	if len(s) > 0 && bareEdge(s[0]) && bareEdge(s[len(s)-1]) && Lower(s[0]) != 'm' {
-		return s // a bare address, as headers mostly hold: nothing to strip
+		return s
 	}
 	s = strings.TrimSpace(s)
 	if strings.HasSuffix(s, ">") {

@@ -64,6 +64,7 @@ type Finder struct {
 	Report  Reporter
 
 	norm, key []byte
+	masks     []uint64 // findDigits' byte classes
 }
 
 var (
@@ -216,8 +217,10 @@ func (f *Finder) encodedEmailAt(text []byte, at int) {
 
 // findDigits visits each run of digits in text[lo:hi]: the seed of a phone
 // number and of a ticket reference. A digit at lo starts a run whatever
-// stands before it. Eight bytes are classified at a time, and only the first
-// digit of each run is visited: in a dump, digits stand a few bytes apart.
+// stands before it. Text is read as masks of byte classes, 64 bytes a word
+// (classify), and only the first digit of each run is visited: in a dump,
+// digits stand a few bytes apart, and most runs are asked nothing but bit
+// operations.
 func (f *Finder) findDigits(text []byte, lo, hi int) {
 	runEnd := 0 // phone runs already read
 	sh := f.Shape
@@ -225,8 +228,8 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 	phones := sh == nil || sh.PhoneLens != 0
 	// A later group of a phone-shaped run already read has only a digit or
 	// a separator before it, so no ticket that starts with a letter starts
-	// there either: unless some ticket starts with a digit, the loop goes on
-	// from the run's end.
+	// there either: unless some ticket starts with a digit, the loop skips
+	// the run's later groups.
 	anyTicket := tickets && (sh == nil || sh.ticketDigitFirst)
 	minPhone := math.MaxInt // without numbers, every run is too short for one
 	if phones {
@@ -235,51 +238,81 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 			minPhone = max(minPhone, sh.PhoneMinDigits)
 		}
 	}
-	var before uint64 // 0x80 when the byte before the word is a digit of the same visit
-	i := lo
-	for ; i+8 <= hi; i += 8 {
-		m := digitMask(binary.LittleEndian.Uint64(text[i:]))
-		starts := m &^ (m<<8 | before)
-		before = m >> 56
-		for starts != 0 {
-			p := bits.TrailingZeros64(starts) >> 3
-			k := i + p
-			starts &= starts - 1
-			// Most runs of a dump are one short group (an id, an amount, a
-			// time's part, a ticket's digits): such a run holds no number,
-			// and without a ticket before it costs no call.
-			g := bits.TrailingZeros64(^(m>>(8*p))&highBits) >> 3
-			if g == 8-p { // the group goes on past the word
-				g = groupLen(text, k)
+	// What stands before the word, as the masks' top bits would say it:
+	// nothing before lo counts as a digit, and ticketMayStart reads the two
+	// bytes before a run whatever they are.
+	var prevDigit, prevAlpha, prevSep, prevLead uint64 // prevLead: bit 1 the byte before, bit 0 the one before that
+	leadOf := func(i int) uint64 { return b2u(i >= 0 && classOf(text[i])&(classAlpha|classTicketSep) != 0) }
+	if lo > 0 {
+		c := classOf(text[lo-1])
+		prevAlpha, prevSep = b2u(c&classAlpha != 0), b2u(c&classTicketSep != 0)
+		prevLead = leadOf(lo-1)<<1 | leadOf(lo-2)
+	}
+	const blockWords = 64
+	if cap(f.masks) < (blockWords+1)*maskKinds {
+		f.masks = make([]uint64, (blockWords+1)*maskKinds)
+	}
+	masks := f.masks[:(blockWords+1)*maskKinds]
+	for base := lo; base < hi; base += blockWords * wordBytes {
+		words := min(blockWords, (hi-base+wordBytes-1)/wordBytes)
+		classifyWords(text, base, words, masks)
+		for w := range words {
+			wb := base + w*wordBytes
+			d, s, a, t := masks[w*maskKinds], masks[w*maskKinds+1], masks[w*maskKinds+2], masks[w*maskKinds+3]
+			lead := a | t
+			starts := d &^ (d<<1 | prevDigit)
+			// ticketMayStart of every byte: a letter before it, or a
+			// separator before it with a letter or separator before that.
+			mayTicket := a<<1 | prevAlpha | (t<<1|prevSep)&(lead<<2|prevLead)
+			prevDigit, prevAlpha, prevSep, prevLead = d>>63, a>>63, t>>63, lead>>62
+			if hi-wb < wordBytes {
+				starts &= 1<<(hi-wb) - 1
 			}
-			short := g < minPhone && (k+g == len(text) || !phoneSep[text[k+g]])
-			ticket := tickets && (anyTicket || ticketMayStart(text, k))
-			if (short || k < runEnd) && !ticket {
-				continue
+			if !anyTicket && runEnd > wb {
+				starts &^= belowBits(runEnd - wb) // the later groups of a run read
 			}
-			if runEnd = f.digitRun(text, k, runEnd, ticket, phones && !short); runEnd > k && !anyTicket {
-				if runEnd > i+8 {
-					// The run read goes past this word: go on from its
-					// end, as if from a new word there.
-					i = runEnd - 8
-					before = 0
-					if isDigit(text[runEnd-1]) {
-						before = 0x80
-					}
-					break
+			for starts != 0 {
+				p := bits.TrailingZeros64(starts)
+				starts &= starts - 1
+				k := wb + p
+				// Most runs of a dump are one short group (an id, an
+				// amount, a time's part, a ticket's digits): such a run
+				// holds no number, and without a ticket before it costs
+				// no call.
+				g := bits.TrailingZeros64(^(d >> p))
+				var sepAfter bool
+				if p+g < wordBytes {
+					sepAfter = s>>(p+g)&1 != 0
+				} else { // the group goes on past the word
+					g = groupLen(text, k)
+					sepAfter = k+g < len(text) && phoneSep[text[k+g]]
 				}
-				starts &^= 1<<(8*(runEnd-i)) - 1 // the run's later groups
+				short := g < minPhone && !sepAfter
+				ticket := tickets && (anyTicket || mayTicket>>p&1 != 0)
+				if (short || k < runEnd) && !ticket {
+					continue
+				}
+				if runEnd = f.digitRun(text, k, runEnd, ticket, phones && !short); runEnd > k && !anyTicket {
+					starts &^= belowBits(runEnd - wb)
+				}
 			}
 		}
 	}
-	prev := before != 0
-	for ; i < hi; i++ {
-		d := isDigit(text[i])
-		if d && !prev {
-			runEnd = f.digitRun(text, i, runEnd, tickets && (anyTicket || ticketMayStart(text, i)), phones)
-		}
-		prev = d
+}
+
+// belowBits returns a mask of the n low bits, all of them from 64 on.
+func belowBits(n int) uint64 {
+	if n >= 64 {
+		return math.MaxUint64
 	}
+	return 1<<n - 1
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // ticketMayStart reports whether a ticket that starts with a letter may have

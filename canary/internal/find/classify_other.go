@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package find
+
+// classify writes the masks of src's whole words into dst.
+func classify(src []byte, dst []uint64) { classifyGeneric(src, dst) }

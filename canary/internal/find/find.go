@@ -64,7 +64,9 @@ type Finder struct {
 	Report  Reporter
 
 	norm, key []byte
-	masks     []uint64 // findDigits' byte classes
+	// findDigits' byte classes: maskWords words of them from text[maskBase].
+	masks               []uint64
+	maskBase, maskWords int
 }
 
 var (
@@ -253,9 +255,13 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 		f.masks = make([]uint64, (blockWords+1)*maskKinds)
 	}
 	masks := f.masks[:(blockWords+1)*maskKinds]
+	defer func() { f.maskWords = 0 }()
 	for base := lo; base < hi; base += blockWords * wordBytes {
 		words := min(blockWords, (hi-base+wordBytes-1)/wordBytes)
-		classifyWords(text, base, words, masks)
+		// A word of look-ahead, for runDigits to read a run that starts
+		// in the block's last word.
+		classifyWords(text, base, words+1, masks)
+		f.maskBase, f.maskWords = base, words+1
 		for w := range words {
 			wb := base + w*wordBytes
 			d, s, a, t := masks[w*maskKinds], masks[w*maskKinds+1], masks[w*maskKinds+2], masks[w*maskKinds+3]
@@ -596,8 +602,46 @@ func digitMask(x uint64) uint64 {
 // reads it, and says where it ends and whether any window of it may be a
 // registered number: one of at least minDigits digits whose last digits are a
 // registered number's (Shape.admitsPhoneSuffix). Every window ends at a
-// group's end, and its last digits are the run's last before that end.
+// group's end, and its last digits are the run's last before that end. The
+// run is read from findDigits' masks where they hold it.
 func (f *Finder) runDigits(text []byte, i, minDigits int) (end, digits int, maybe bool) {
+	rel := i - f.maskBase
+	if rel < 0 || rel >= (f.maskWords-1)*wordBytes {
+		return f.runDigitsBytewise(text, i, minDigits)
+	}
+	// The 64 bytes from i, as digit and separator masks.
+	w, p := rel/wordBytes*maskKinds, uint(rel%wordBytes)
+	d, s := f.masks[w]>>p, f.masks[w+1]>>p
+	if p > 0 {
+		d |= f.masks[w+maskKinds] << (64 - p)
+		s |= f.masks[w+maskKinds+1] << (64 - p)
+	}
+	// The run ends at the first byte that is neither a digit nor a
+	// separator, or at a third separator in a row.
+	q := bits.TrailingZeros64(^(d | s) | s&(s<<1)&(s<<2))
+	if q == 64 {
+		return f.runDigitsBytewise(text, i, minDigits)
+	}
+	d &= 1<<q - 1
+	digits = bits.OnesCount64(d)
+	sh := f.Shape
+	maybe = sh == nil
+	if maybe || digits < minDigits {
+		return i + q, digits, maybe
+	}
+	// The windows that may be numbers end at the group ends with
+	// minDigits digits or more up to them.
+	for ends := d &^ (d >> 1); ends != 0; ends &= ends - 1 {
+		e := bits.TrailingZeros64(ends) + 1
+		if bits.OnesCount64(d&(1<<e-1)) >= minDigits && sh.admitsPhoneSuffix(lastDigits(text[i:i+e])) {
+			return i + q, digits, true
+		}
+	}
+	return i + q, digits, false
+}
+
+// runDigitsBytewise is runDigits read from the text itself.
+func (f *Finder) runDigitsBytewise(text []byte, i, minDigits int) (end, digits int, maybe bool) {
 	sh := f.Shape
 	maybe = sh == nil
 	for end = i; ; {

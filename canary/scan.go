@@ -114,10 +114,7 @@ type scanJob struct {
 	err    error
 }
 
-var (
-	scanBufs = sync.Pool{New: func() any { b := make([]byte, 0, scanCore+2*scanContext); return &b }}
-	readBufs = sync.Pool{New: func() any { b := make([]byte, scanCore); return &b }}
-)
+var scanBufs = sync.Pool{New: func() any { b := make([]byte, 0, scanCore+2*scanContext); return &b }}
 
 func (j *scanJob) release() {
 	b := j.buf[:0]
@@ -125,23 +122,24 @@ func (j *scanJob) release() {
 	j.buf = nil
 }
 
-// readChunks cuts r into jobs. A job is sent once the bytes after its core are
-// read, so its right context is complete.
+// readChunks cuts r into jobs. Each core is read into its job's buffer in
+// place, after the last scanContext bytes of the core before it; a job is sent
+// once the next core is read, with that core's first bytes copied after its
+// own, so its right context is complete. Only the contexts are copied.
 func (m *Matcher) readChunks(ctx context.Context, r io.Reader, jobs chan<- *scanJob, workers int) error {
-	// Read buffers are pooled too: many scans are of small texts, where two
-	// fresh MiB a call would cost more than the search.
-	cp, np := readBufs.Get().(*[]byte), readBufs.Get().(*[]byte)
-	defer readBufs.Put(cp)
-	defer readBufs.Put(np)
-	cur, next := (*cp)[:scanCore], (*np)[:scanCore]
-	var tail []byte // last scanContext bytes before cur
-	n, err := io.ReadFull(r, cur)
+	buf := scanBufs.Get().(*[]byte)
+	lo := 0 // where the core starts in *buf
+	n, err := io.ReadFull(r, (*buf)[:scanCore])
 	var offset int64
 	for seq := 0; n > 0; seq++ {
-		cur = cur[:n]
+		core := (*buf)[lo : lo+n]
+		tail := core[len(core)-min(len(core), scanContext):]
+		var next *[]byte
 		var m2 int
 		if err == nil {
-			m2, err = io.ReadFull(r, next[:cap(next)])
+			next = scanBufs.Get().(*[]byte)
+			*next = append((*next)[:0], tail...)
+			m2, err = io.ReadFull(r, (*next)[len(tail):len(tail)+scanCore])
 		}
 		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 			err = nil
@@ -149,21 +147,28 @@ func (m *Matcher) readChunks(ctx context.Context, r io.Reader, jobs chan<- *scan
 				err = io.EOF
 			}
 		}
-		nextPart := next[:m2]
-		bp := scanBufs.Get().(*[]byte)
-		buf := append((*bp)[:0], tail...)
-		buf = append(buf, cur...)
-		buf = append(buf, nextPart[:min(len(nextPart), scanContext)]...)
-		j := &scanJob{seq: seq, offset: offset, buf: buf, lo: len(tail), hi: len(tail) + len(cur)}
+		var right []byte
+		if next != nil {
+			right = (*next)[len(tail) : len(tail)+min(m2, scanContext)]
+		}
+		j := &scanJob{seq: seq, offset: offset, buf: append((*buf)[:lo+n], right...), lo: lo, hi: lo + n}
 		select {
 		case jobs <- j:
 		case <-ctx.Done():
+			if next != nil {
+				scanBufs.Put(next)
+			}
 			return nil
 		}
-		offset += int64(len(cur))
-		tail = append(tail[:0], cur[max(0, len(cur)-scanContext):]...)
-		cur, next = next, cur[:cap(cur)]
-		n = m2
+		offset += int64(n)
+		if next == nil {
+			break
+		}
+		if m2 == 0 {
+			scanBufs.Put(next)
+			break
+		}
+		buf, lo, n = next, len(tail), m2
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("canary: scan: reading: %w", err)
 		}

@@ -293,12 +293,20 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 					g = groupLen(text, k)
 					sepAfter = k+g < len(text) && phoneSep[text[k+g]]
 				}
-				short := g < minPhone && !sepAfter
-				ticket := tickets && (anyTicket || mayTicket>>p&1 != 0)
-				if (short || k < runEnd) && !ticket {
-					continue
+				phone := phones && k >= runEnd && (g >= minPhone || sepAfter)
+				if phone {
+					// A run with too few digits for a number, or whose
+					// digits end no registered number, is read from the
+					// masks, with no call: what phoneAt would find of it.
+					if end, _, maybe, ok := f.maskedRun(text, k, w, p, minPhone); ok && !maybe {
+						runEnd, phone = end, false
+					}
 				}
-				if runEnd = f.digitRun(text, k, runEnd, ticket, phones && !short); runEnd > k && !anyTicket {
+				ticket := tickets && (anyTicket || mayTicket>>p&1 != 0)
+				if phone || ticket {
+					runEnd = f.digitRun(text, k, runEnd, ticket, phone)
+				}
+				if runEnd > k && !anyTicket {
 					starts &^= belowBits(runEnd - wb)
 				}
 			}
@@ -605,12 +613,19 @@ func digitMask(x uint64) uint64 {
 // group's end, and its last digits are the run's last before that end. The
 // run is read from findDigits' masks where they hold it.
 func (f *Finder) runDigits(text []byte, i, minDigits int) (end, digits int, maybe bool) {
-	rel := i - f.maskBase
-	if rel < 0 || rel >= (f.maskWords-1)*wordBytes {
-		return f.runDigitsBytewise(text, i, minDigits)
+	if rel := i - f.maskBase; rel >= 0 && rel < (f.maskWords-1)*wordBytes {
+		if end, digits, maybe, ok := f.maskedRun(text, i, rel/wordBytes, rel%wordBytes, minDigits); ok {
+			return end, digits, maybe
+		}
 	}
+	return f.runDigitsBytewise(text, i, minDigits)
+}
+
+// maskedRun is runDigits read from the masks of word w, whose bit p is
+// text[i], and of the word after it; ok is false for a run longer than those.
+func (f *Finder) maskedRun(text []byte, i, w, p, minDigits int) (end, digits int, maybe, ok bool) {
 	// The 64 bytes from i, as digit and separator masks.
-	w, p := rel/wordBytes*maskKinds, uint(rel%wordBytes)
+	w *= maskKinds
 	d, s := f.masks[w]>>p, f.masks[w+1]>>p
 	if p > 0 {
 		d |= f.masks[w+maskKinds] << (64 - p)
@@ -620,24 +635,23 @@ func (f *Finder) runDigits(text []byte, i, minDigits int) (end, digits int, mayb
 	// separator, or at a third separator in a row.
 	q := bits.TrailingZeros64(^(d | s) | s&(s<<1)&(s<<2))
 	if q == 64 {
-		return f.runDigitsBytewise(text, i, minDigits)
+		return 0, 0, false, false
 	}
 	d &= 1<<q - 1
 	digits = bits.OnesCount64(d)
 	sh := f.Shape
-	maybe = sh == nil
-	if maybe || digits < minDigits {
-		return i + q, digits, maybe
+	if sh == nil || digits < minDigits {
+		return i + q, digits, sh == nil, true
 	}
 	// The windows that may be numbers end at the group ends with
 	// minDigits digits or more up to them.
 	for ends := d &^ (d >> 1); ends != 0; ends &= ends - 1 {
 		e := bits.TrailingZeros64(ends) + 1
 		if bits.OnesCount64(d&(1<<e-1)) >= minDigits && sh.admitsPhoneSuffix(lastDigits(text[i:i+e])) {
-			return i + q, digits, true
+			return i + q, digits, true, true
 		}
 	}
-	return i + q, digits, false
+	return i + q, digits, false, true
 }
 
 // runDigitsBytewise is runDigits read from the text itself.

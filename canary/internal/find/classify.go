@@ -75,7 +75,7 @@ func classifyWords(text []byte, base, n int, dst []uint64) {
 	if whole < n {
 		var pad [wordBytes]byte
 		copy(pad[:], text[base+whole*wordBytes:])
-		classifyGeneric(pad[:], dst[whole*maskKinds:(whole+1)*maskKinds])
+		classify(pad[:], dst[whole*maskKinds:(whole+1)*maskKinds])
 		clear(dst[(whole+1)*maskKinds : n*maskKinds])
 	}
 }

@@ -2,5 +2,7 @@
 
 package find
 
+const useAVX2 = false
+
 // classify writes the masks of src's whole words into dst.
 func classify(src []byte, dst []uint64) { classifyGeneric(src, dst) }

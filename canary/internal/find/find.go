@@ -219,27 +219,47 @@ func (f *Finder) encodedEmailAt(text []byte, at int) {
 
 // findDigits visits each run of digits in text[lo:hi]: the seed of a phone
 // number and of a ticket reference. A digit at lo starts a run whatever
-// stands before it. Text is read as masks of byte classes, 64 bytes a word
-// (classify), and only the first digit of each run is visited: in a dump,
-// digits stand a few bytes apart, and most runs are asked nothing but bit
-// operations.
+// stands before it. Only the first digit of each run is visited: in a dump,
+// digits stand a few bytes apart.
 func (f *Finder) findDigits(text []byte, lo, hi int) {
-	runEnd := 0 // phone runs already read
+	if useAVX2 && hi-lo >= maskedMinLen {
+		f.findDigitsMasked(text, lo, hi)
+		return
+	}
+	f.findDigitsWords(text, lo, hi)
+}
+
+// maskedMinLen is the shortest text read as masks: an event's few lines cost
+// less to read eight bytes at a time than to classify.
+var maskedMinLen = 256
+
+// digitSettings says which runs the digit loops read: tickets (if any is
+// registered), phone numbers (likewise) and of at least minPhone digits, and
+// whether some ticket may start with a digit (anyTicket). Otherwise a later
+// group of a phone-shaped run already read, which has only a digit or a
+// separator before it, starts no ticket either, and the loops skip it.
+func (f *Finder) digitSettings() (tickets, phones, anyTicket bool, minPhone int) {
 	sh := f.Shape
-	tickets := sh == nil || sh.TicketLens != 0
-	phones := sh == nil || sh.PhoneLens != 0
-	// A later group of a phone-shaped run already read has only a digit or
-	// a separator before it, so no ticket that starts with a letter starts
-	// there either: unless some ticket starts with a digit, the loop skips
-	// the run's later groups.
-	anyTicket := tickets && (sh == nil || sh.ticketDigitFirst)
-	minPhone := math.MaxInt // without numbers, every run is too short for one
+	tickets = sh == nil || sh.TicketLens != 0
+	phones = sh == nil || sh.PhoneLens != 0
+	anyTicket = tickets && (sh == nil || sh.ticketDigitFirst)
+	minPhone = math.MaxInt // without numbers, every run is too short for one
 	if phones {
 		minPhone = minRunDigits
 		if sh != nil {
 			minPhone = max(minPhone, sh.PhoneMinDigits)
 		}
 	}
+	return tickets, phones, anyTicket, minPhone
+}
+
+// findDigitsMasked is findDigits on text read as masks of byte classes, 64
+// bytes a word (classify): finding runs, measuring groups, asking what
+// stands beside them and reading a run whose digits end no registered
+// number are bit operations, with no load and no call.
+func (f *Finder) findDigitsMasked(text []byte, lo, hi int) {
+	runEnd := 0 // phone runs already read
+	tickets, phones, anyTicket, minPhone := f.digitSettings()
 	// What stands before the word, as the masks' top bits would say it:
 	// nothing before lo counts as a digit, and ticketMayStart reads the two
 	// bytes before a run whatever they are.
@@ -311,6 +331,58 @@ func (f *Finder) findDigits(text []byte, lo, hi int) {
 				}
 			}
 		}
+	}
+}
+
+// findDigitsWords is findDigits eight bytes at a time, for short texts and
+// CPUs without the vector classifier.
+func (f *Finder) findDigitsWords(text []byte, lo, hi int) {
+	runEnd := 0 // phone runs already read
+	tickets, phones, anyTicket, minPhone := f.digitSettings()
+	var before uint64 // 0x80 when the byte before the word is a digit of the same visit
+	i := lo
+	for ; i+8 <= hi; i += 8 {
+		m := digitMask(binary.LittleEndian.Uint64(text[i:]))
+		starts := m &^ (m<<8 | before)
+		before = m >> 56
+		for starts != 0 {
+			p := bits.TrailingZeros64(starts) >> 3
+			k := i + p
+			starts &= starts - 1
+			// Most runs of a dump are one short group (an id, an amount, a
+			// time's part, a ticket's digits): such a run holds no number,
+			// and without a ticket before it costs no call.
+			g := bits.TrailingZeros64(^(m>>(8*p))&highBits) >> 3
+			if g == 8-p { // the group goes on past the word
+				g = groupLen(text, k)
+			}
+			short := g < minPhone && (k+g == len(text) || !phoneSep[text[k+g]])
+			ticket := tickets && (anyTicket || ticketMayStart(text, k))
+			if (short || k < runEnd) && !ticket {
+				continue
+			}
+			if runEnd = f.digitRun(text, k, runEnd, ticket, phones && !short); runEnd > k && !anyTicket {
+				if runEnd > i+8 {
+					// The run read goes past this word: go on from its
+					// end, as if from a new word there.
+					i = runEnd - 8
+					before = 0
+					if isDigit(text[runEnd-1]) {
+						before = 0x80
+					}
+					break
+				}
+				starts &^= 1<<(8*(runEnd-i)) - 1 // the run's later groups
+			}
+		}
+	}
+	prev := before != 0
+	for ; i < hi; i++ {
+		d := isDigit(text[i])
+		if d && !prev {
+			runEnd = f.digitRun(text, i, runEnd, tickets && (anyTicket || ticketMayStart(text, i)), phones)
+		}
+		prev = d
 	}
 }
 

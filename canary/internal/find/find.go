@@ -264,11 +264,13 @@ func (f *Finder) findDigitsMasked(text []byte, lo, hi int) {
 	// nothing before lo counts as a digit, and ticketMayStart reads the two
 	// bytes before a run whatever they are.
 	var prevDigit, prevAlpha, prevSep, prevLead uint64 // prevLead: bit 1 the byte before, bit 0 the one before that
-	leadOf := func(i int) uint64 { return b2u(i >= 0 && classOf(text[i])&(classAlpha|classTicketSep) != 0) }
 	if lo > 0 {
 		c := classOf(text[lo-1])
 		prevAlpha, prevSep = b2u(c&classAlpha != 0), b2u(c&classTicketSep != 0)
-		prevLead = leadOf(lo-1)<<1 | leadOf(lo-2)
+		prevLead = (prevAlpha | prevSep) << 1
+		if lo > 1 && classOf(text[lo-2])&(classAlpha|classTicketSep) != 0 {
+			prevLead |= 1
+		}
 	}
 	const blockWords = 64
 	if cap(f.masks) < (blockWords+1)*maskKinds {

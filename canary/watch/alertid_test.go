@@ -52,3 +52,15 @@ func alertIDOf(seeds []canary.Seed, ch canary.Channel, sender string, window int
 	id, _ := alertID(nil, seeds, ch, []byte(sender), window)
 	return id
 }
+
+// TestAppendUUID checks the in-place hex against uuid's own String, after
+// other bytes, on random IDs and on all-zero and all-ones ones.
+func TestAppendUUID(t *testing.T) {
+	ids := []uuid.UUID{{}, uuid.Max}
+	for range 1000 {
+		ids = append(ids, uuid.New())
+	}
+	for _, id := range ids {
+		assert.Equal(t, "x"+id.String(), string(appendUUID([]byte("x"), id)))
+	}
+}

@@ -246,13 +246,17 @@ func (w *Watcher) raise(ctx context.Context, ev *canary.Event, hits []canary.Hit
 	if err != nil {
 		return fmt.Errorf("watch: recording alert: %w", err)
 	}
-	w.trailMu.Lock()
-	if r.held && w.cfg.Updates.trails() {
-		w.trailing[a.ID] = heldFold{revision: r.revision, at: w.cfg.Now(), sinks: sinks}
-	} else if r.updated {
-		delete(w.trailing, a.ID)
+	// Most hits are new alerts, neither held nor updated: they leave the
+	// trailing map alone and need not take its lock.
+	if hold := r.held && w.cfg.Updates.trails(); hold || r.updated {
+		w.trailMu.Lock()
+		if hold {
+			w.trailing[a.ID] = heldFold{revision: r.revision, at: w.cfg.Now(), sinks: sinks}
+		} else {
+			delete(w.trailing, a.ID)
+		}
+		w.trailMu.Unlock()
 	}
-	w.trailMu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -397,20 +401,19 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 }
 
 // appendUUID appends id's canonical string, as id.String() gives it,
-// written in place: the 36 bytes are made room for once.
+// written in place: the 36 bytes are made room for once, and each byte's
+// two digits go to a fixed place, with no test for a dash between bytes.
 func appendUUID(dst []byte, id uuid.UUID) []byte {
 	const hexDigits = "0123456789abcdef"
+	// Where byte i's digits start in the 36: groups of 4, 2, 2, 2 and 6 bytes.
+	pos := [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
 	n := len(dst)
 	dst = slices.Grow(dst, 36)[:n+36]
-	b := dst[n : n+36]
-	j := 0
+	b := (*[36]byte)(dst[n:])
+	b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
 	for i, c := range id {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b[j] = '-'
-			j++
-		}
-		b[j], b[j+1] = hexDigits[c>>4], hexDigits[c&0x0f]
-		j += 2
+		p := pos[i]
+		b[p], b[p+1] = hexDigits[c>>4], hexDigits[c&0x0f]
 	}
 	return dst
 }

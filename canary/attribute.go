@@ -109,8 +109,8 @@ func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, at
 	distinct := 0
 	firstTime := func(i int) bool {
 		if len(tripped) <= 8 {
-			for _, t := range tripped[:i] {
-				if t.ID == tripped[i].ID {
+			for j := range i { // by index: a Seed is large
+				if tripped[j].ID == tripped[i].ID {
 					return false
 				}
 			}

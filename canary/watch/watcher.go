@@ -305,12 +305,15 @@ func (b *alertScratch) release() {
 func (w *Watcher) alertFor(b *alertScratch, ev *canary.Event, hits []canary.Hit) canary.Alert {
 	// An event touches one seed or a handful: a slice beats a map.
 	seeds := b.seeds[:0]
-	for _, h := range hits {
+	// Read in place by index: a Seed is a few hundred bytes, copied only
+	// into the alert.
+	for i := range hits {
+		h := &hits[i]
 		if len(h.Candidates) == 0 {
-			seeds = appendSeed(seeds, h.Seed)
+			seeds = appendSeed(seeds, &h.Seed)
 		}
-		for _, s := range h.Candidates {
-			seeds = appendSeed(seeds, s)
+		for j := range h.Candidates {
+			seeds = appendSeed(seeds, &h.Candidates[j])
 		}
 	}
 	b.seeds = seeds
@@ -345,20 +348,20 @@ func (w *Watcher) alertFor(b *alertScratch, ev *canary.Event, hits []canary.Hit)
 }
 
 // appendSeed appends s to seeds unless a seed with its ID is there.
-func appendSeed(seeds []canary.Seed, s canary.Seed) []canary.Seed {
+func appendSeed(seeds []canary.Seed, s *canary.Seed) []canary.Seed {
 	for i := range seeds {
 		if seeds[i].ID == s.ID {
 			return seeds
 		}
 	}
-	return append(seeds, s)
+	return append(seeds, *s)
 }
 
 // retiredBy appends to dst the seeds that had been retired at t.
 func retiredBy(dst []uuid.UUID, seeds []canary.Seed, t time.Time) []uuid.UUID {
-	for _, s := range seeds {
-		if s.RetiredBy(t) {
-			dst = append(dst, s.ID)
+	for i := range seeds {
+		if seeds[i].RetiredBy(t) {
+			dst = append(dst, seeds[i].ID)
 		}
 	}
 	return dst
@@ -374,8 +377,8 @@ var alertNamespace = uuid.MustParse("2b0f5c1e-8a7d-5e4b-9c3a-6f1d2e7a9b40")
 // uuid.NewSHA1 would build it with a string per ID and a hasher per call.
 func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, window int64) (uuid.UUID, []byte) {
 	ids := make([]uuid.UUID, 0, 4)
-	for _, s := range seeds {
-		ids = append(ids, s.ID)
+	for i := range seeds {
+		ids = append(ids, seeds[i].ID)
 	}
 	// The canonical strings sort as the bytes do: fixed-width lowercase hex.
 	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -404,20 +405,21 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 }
 
 // appendUUID appends id's canonical string, as id.String() gives it,
-// written in place: the 36 bytes are made room for once, and each byte's
-// two digits go to a fixed place, with no test for a dash between bytes.
+// written in place: the 36 bytes are made room for once and each group is
+// hex-encoded whole, with no test for a dash between bytes.
 func appendUUID(dst []byte, id uuid.UUID) []byte {
-	const hexDigits = "0123456789abcdef"
-	// Where byte i's digits start in the 36: groups of 4, 2, 2, 2 and 6 bytes.
-	pos := [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
 	n := len(dst)
 	dst = slices.Grow(dst, 36)[:n+36]
 	b := (*[36]byte)(dst[n:])
-	b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
-	for i, c := range id {
-		p := pos[i]
-		b[p], b[p+1] = hexDigits[c>>4], hexDigits[c&0x0f]
-	}
+	hex.Encode(b[0:8], id[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], id[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], id[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], id[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:36], id[10:16])
 	return dst
 }
 

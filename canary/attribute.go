@@ -241,42 +241,15 @@ func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, at
 func appendWindowReason(b []byte, s *Suspect, empty bool) []byte {
 	if empty {
 		b = append(b, "cannot be the source: a seed was planted ("...)
-		b = appendRFC3339(b, s.After)
+		b = s.After.UTC().AppendFormat(b, time.RFC3339)
 		b = append(b, ") after the first contact or expiry ("...)
-		b = appendRFC3339(b, s.Before)
+		b = s.Before.UTC().AppendFormat(b, time.RFC3339)
 		return append(b, ')')
 	}
 	b = append(b, "the data left after "...)
-	b = appendRFC3339(b, s.After)
+	b = s.After.UTC().AppendFormat(b, time.RFC3339)
 	b = append(b, " (the latest planting) and before "...)
-	return appendRFC3339(b, s.Before)
-}
-
-// appendRFC3339 appends t in UTC as t.UTC().AppendFormat(b, time.RFC3339)
-// does, writing the digits itself for years 0 to 9999: every alert's
-// window reason holds two times, and time's general formatter costs
-// several times this.
-func appendRFC3339(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		return t.AppendFormat(b, time.RFC3339)
-	}
-	hour, minute, sec := t.Clock()
-	two := func(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
-	b = two(b, year/100)
-	b = two(b, year%100)
-	b = append(b, '-')
-	b = two(b, int(month))
-	b = append(b, '-')
-	b = two(b, day)
-	b = append(b, 'T')
-	b = two(b, hour)
-	b = append(b, ':')
-	b = two(b, minute)
-	b = append(b, ':')
-	b = two(b, sec)
-	return append(b, 'Z')
+	return s.Before.UTC().AppendFormat(b, time.RFC3339)
 }
 
 // maxReasons bounds the reasons Attribute gives a suspect: what it held,

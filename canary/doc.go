@@ -101,9 +101,17 @@
 // numbers, tickets and addresses its keyed filter has never seen
 // ([MemoryRegistry]'s Bloom filter of 16 bits a key; package sqlstore's
 // filter of tags keyed by its secret, probed from the Shape without a lock or
-// an HMAC). Digits are found eight bytes at a time; a run that is one short
-// group (an id, an amount, a ticket's digits) costs no call, and the groups
-// of a run already read are not visited. A Watcher hit is built from the
+// an HMAC). On CPUs with AVX2, a text of 256 bytes or more is first
+// classed 64 bytes a word into masks (digit, phone separator, letter, ticket
+// separator; a nibble-table shuffle, about 18 GB/s), and the digit runs are
+// found, measured and turned away from those masks: a run that is one short
+// group (an id, an amount, a ticket's digits) costs no call, one whose
+// digits end no registered number's last six costs a few bit operations, and
+// the groups of a run already read are not visited. Short texts (an event's
+// lines) and other CPUs read eight bytes at a time; both loops are checked
+// against a byte-at-a-time reference. A scan reads its input in cores of 256
+// KiB straight into the job buffer (only the contexts either side are
+// copied), so a core stays in cache from the read to the last pass over it. A Watcher hit is built from the
 // Matcher's own scratch hits ([Matcher.MatchFunc]) in the scratch's
 // [Attributor] and an append-only arena: it allocates nothing of its own.
 // The benchmarks run the real paths, each with its reference in the same
@@ -117,42 +125,41 @@
 //	go test ./canary/inbound -run '^$' -bench DurableSMTPStorm -benchtime 5x     # 20 SMTP clients; two writes a repeat; the in-memory outbox
 //	HONEYSEED_BENCH_SEEDS=1000000 go test ./canary/sqlstore -run '^$' -bench Open/sqlite -benchtime 3x
 //
-// Measured on the 2-core machine on 2026-12-02, -count 2 (128 MiB dumps with
-// a seed row in every 200; "scan" is the command's scan on an open registry,
-// "cli" the whole command, opening it included; grep gets every registered
-// address). "before" is the code before this round (commit 1f1fddc), built
-// and run beside it at the same time:
+// Measured on the 2-core machine on 2026-12-02, with nothing else running,
+// -count 2 (128 MiB dumps with a seed row in every 200; "scan" is the
+// command's scan on an open registry, "cli" the whole command, opening it
+// included; grep gets every registered address). "earlier" is the figure of
+// the round before (commit 535f63b: the eight-byte digit loop, 1 MiB cores),
+// measured beside it on the same machine:
 //
-//	ScanCLI SQL INSERTs, 40 seeds   scan 838-930 MB/s 2.1-2.4 cpu-ns/B, cli 845-865   before 385-511 MB/s 3.8-4.5; grep -F -f 1680-1736 MB/s 0.58-0.62
-//	ScanCLI CSV export, 40 seeds    scan 708-717 MB/s 2.7-2.8 cpu-ns/B, cli 681-713   before 323-478 MB/s 4.0-6.0; grep -F -f 1084-1117 MB/s 0.92
-//	ScanCLI SQL INSERTs, 1M seeds   scan 732-845 MB/s 2.3-2.5 cpu-ns/B                grep -F -f 27-30 MB/s 33-37 cpu-ns/B
-//	ScanCLI CSV export, 1M seeds    scan 426-475 MB/s 4.1-4.6 cpu-ns/B                grep -F -f 25-26 MB/s 39 cpu-ns/B
-//	                                cli at 1M: 198-369 MB/s (opening a million seeds included); a hit at 1M reads and opens its row (about 13 µs), and the CSV dump has a seed row every 27 KB
-//	FindAll SQL, one core           1.83-1.96 cpu-ns/B                   before 3.0-4.0
-//	FindAll CSV, one core           2.15-2.50 cpu-ns/B                   before 3.2-4.3
-//	Open, 1M seeds (sqlite)         0.27-0.40 s, 0.50-0.53 CPU-s, 88 heap bytes a seed   before 0.41-0.43 s, 0.74-0.78 CPU-s, 191 (load 1-2)
-//	Open, 10M seeds (sqlite)        6.6 s, 9.6 CPU-s, 87 heap bytes a seed, 1.5 GB RSS    before 11.6 s, 18.2 CPU-s, 160, 4.6 GB (load 2)
-//	Durable SMTP storm, SQLite      4799-5303 msgs/s         the same store in two writes a repeat 3391-3695, in-memory 11847-11900
+//	ScanCLI SQL INSERTs, 40 seeds   scan 1119 MB/s 1.69-1.73 cpu-ns/B, cli 1071-1142   earlier 937 MB/s 2.08; grep -F -f 1472-1481 MB/s 0.69-0.70
+//	ScanCLI CSV export, 40 seeds    scan 933-976 MB/s 1.98-2.09 cpu-ns/B, cli 870-943  earlier 777 MB/s; grep -F -f 954-960 MB/s 1.06-1.07
+//	ScanCLI SQL INSERTs, 1M seeds   scan 474 MB/s 2.08 cpu-ns/B, cli 86 (load 1)      grep -F -f 13 MB/s 75 cpu-ns/B
+//	ScanCLI CSV export, 1M seeds    scan 743 MB/s 2.57 cpu-ns/B, cli 198 (load 1)     grep -F -f 13 MB/s 73 cpu-ns/B
+//	FindAll SQL, one core           1.27-1.33 cpu-ns/B                   earlier 1.74-2.19
+//	FindAll CSV, one core           1.53 cpu-ns/B                        earlier 1.90-3.05
+//	Open, 1M seeds (sqlite)         0.27-0.40 s, 0.50-0.53 CPU-s, 88 heap bytes a seed (unchanged this round)
+//	Open, 10M seeds (sqlite)        6.6 s, 9.6 CPU-s, 87 heap bytes a seed, 1.5 GB RSS (unchanged this round)
+//	Durable SMTP storm, SQLite      2659-2990 msgs/s         the same store in two writes a repeat 2276-2366, in-memory 10189-10564
 //
-// The Watcher's hit path varies from run to run by a third even on a quiet
-// machine (the 1M-seed heap is large), so it was run six times beside the
-// code before it (-benchtime 200000x -count 2, three rounds, load about 1);
-// cpu-ns/op, the range and the median:
+// The Watcher's hit path (-benchtime 200000x -count 3; cpu-ns/op):
 //
-//	Watcher, email hit, 1M seeds    1.63-2.17 µs, median 1.75, 0 allocs   before 1.93-2.93 µs, median 2.27, 3 allocs; MatchFunc alone 0.54-1.06 µs (before 0.87-1.24)
-//	Watcher, SMS hit, 1M seeds      2.69-3.73 µs, median 3.0, 0 allocs    before 3.36-4.61 µs, median 3.76, 3 allocs; MatchFunc alone 1.16-1.99 µs (before 1.57-2.25); libphonenumber Parse 12.3-12.8 µs
-//	Watcher, SMS miss               0.17-0.33 µs                          before 0.34-0.55 µs
+//	Watcher, email hit, 1M seeds    1.50-1.54 µs, 0 allocs   Match alone 0.85-0.90 µs; MatchFunc alone 0.48-0.51 µs
+//	Watcher, SMS hit, 1M seeds      2.42-2.51 µs, 0 allocs   Match alone 2.27-2.29 µs; MatchFunc alone 1.20-1.25 µs; libphonenumber Parse 8.7-10.3 µs
+//	Watcher, SMS miss               0.16-0.18 µs
 //
-// The goals not yet met: a scan at 1 GB/s and never slower than
-// grep -F -f with few seeds (2.1-2.8 CPU-ns a byte against grep's 0.6-0.9: a
-// worker reads 1.8-2.5 alone, and dates, amounts and the phone-shaped parts
-// of a row cost a visit each), and a Watcher email hit under 500 ns
-// or an SMS hit under 2 µs. Of an email hit's Watcher share, the SHA-1 alert
-// ID is about a third (two blocks of input whose bytes are fixed), the
-// attribution a quarter, the excerpts and the sender's key the rest; an SMS
-// hit names four candidates, so its ID hashes four blocks, and resolving the
-// shared number by the names and reading the formatted To take most of the
-// Matcher's share.
+// The goals not yet met: a scan of SQL INSERTs never slower than
+// grep -F -f with few seeds (CSV is level with it; SQL needs about 1.2 CPU-ns
+// a byte on two cores and takes 1.7: the digit loop's visits to every run's
+// first digit, the reading of each phone-shaped run (two dates a row) and
+// the ticket and phone lookups share it about evenly), and a Watcher email
+// hit under 500 ns or an SMS hit under 2 µs. MatchFunc alone takes about 480
+// ns of an email hit; of the Watcher's own share, the SHA-1 alert ID is about
+// a quarter (two blocks of input whose bytes are fixed), the attribution
+// (its window's two times among it) another, the excerpts, the arena copy
+// and the sender's key the rest; an SMS hit names four candidates, so its ID
+// hashes four blocks, and resolving the shared number by the names and
+// reading the formatted To take most of the Matcher's share.
 //
 // # Threat model
 //

@@ -128,9 +128,11 @@
 // Measured on the 2-core machine on 2026-12-02, with nothing else running,
 // -count 2 (128 MiB dumps with a seed row in every 200; "scan" is the
 // command's scan on an open registry, "cli" the whole command, opening it
-// included; grep gets every registered address). "earlier" is the figure of
-// the round before (commit 535f63b: the eight-byte digit loop, 1 MiB cores),
-// measured beside it on the same machine:
+// included; grep gets every registered address). "earlier" is the round
+// before (commit 535f63b: the eight-byte digit loop, 1 MiB cores), from runs
+// that alternated its binaries with these on this machine the day before.
+// The machine is a shared VM: a run may take up to 1.7 times as long as the
+// one before it, so read the lower figures and compare within a line:
 //
 //	ScanCLI SQL INSERTs, 40 seeds   scan 1119 MB/s 1.69-1.73 cpu-ns/B, cli 1071-1142   earlier 937 MB/s 2.08; grep -F -f 1472-1481 MB/s 0.69-0.70
 //	ScanCLI CSV export, 40 seeds    scan 933-976 MB/s 1.98-2.09 cpu-ns/B, cli 870-943  earlier 777 MB/s; grep -F -f 954-960 MB/s 1.06-1.07

@@ -136,8 +136,8 @@
 //
 //	ScanCLI SQL INSERTs, 40 seeds   scan 1119 MB/s 1.69-1.73 cpu-ns/B, cli 1071-1142   earlier 937 MB/s 2.08; grep -F -f 1472-1481 MB/s 0.69-0.70
 //	ScanCLI CSV export, 40 seeds    scan 933-976 MB/s 1.98-2.09 cpu-ns/B, cli 870-943  earlier 777 MB/s; grep -F -f 954-960 MB/s 1.06-1.07
-//	ScanCLI SQL INSERTs, 1M seeds   scan 474 MB/s 2.08 cpu-ns/B, cli 86 (load 1)      grep -F -f 13 MB/s 75 cpu-ns/B
-//	ScanCLI CSV export, 1M seeds    scan 743 MB/s 2.57 cpu-ns/B, cli 198 (load 1)     grep -F -f 13 MB/s 73 cpu-ns/B
+//	ScanCLI SQL INSERTs, 1M seeds   scan 474 MB/s 2.08 cpu-ns/B, cli 86 (once, load 1) grep -F -f 13 MB/s 75 cpu-ns/B
+//	ScanCLI CSV export, 1M seeds    scan 743 MB/s 2.57 cpu-ns/B, cli 198 (once, load 1) grep -F -f 13 MB/s 73 cpu-ns/B
 //	FindAll SQL, one core           1.27-1.33 cpu-ns/B                   earlier 1.74-2.19
 //	FindAll CSV, one core           1.53 cpu-ns/B                        earlier 1.90-3.05
 //	Open, 1M seeds (sqlite)         0.27-0.40 s, 0.50-0.53 CPU-s, 88 heap bytes a seed (unchanged this round)

@@ -100,8 +100,8 @@
 // tables; all kept in memory beside the secret, one read each, no hash), and
 // numbers, tickets and addresses its keyed filter has never seen
 // ([MemoryRegistry]'s Bloom filter of 16 bits a key; package sqlstore's
-// filter of tags keyed by its secret, probed from the Shape without a lock or
-// an HMAC). On CPUs with AVX2, a text of 256 bytes or more is first
+// filter of tags keyed by its secret, probed from the Shape without a lock
+// or an HMAC). On CPUs with AVX2, a text of 256 bytes or more is first
 // classed 64 bytes a word into masks (digit, phone separator, letter, ticket
 // separator; a nibble-table shuffle, about 18 GB/s), and the digit runs are
 // found, measured and turned away from those masks: a run that is one short
@@ -111,12 +111,13 @@
 // lines) and other CPUs read eight bytes at a time; both loops are checked
 // against a byte-at-a-time reference. A scan reads its input in cores of 256
 // KiB straight into the job buffer (only the contexts either side are
-// copied), so a core stays in cache from the read to the last pass over it. A Watcher hit is built from the
-// Matcher's own scratch hits ([Matcher.MatchFunc]) in the scratch's
-// [Attributor] and an append-only arena: it allocates nothing of its own.
-// The benchmarks run the real paths, each with its reference in the same
-// run; cpu-ns/B and cpu-ns/op are the process's CPU time (grep's included),
-// steadier than wall time on a shared machine:
+// copied), so a core stays in cache from the read to the last pass over it.
+// A Watcher hit is built from the Matcher's own scratch hits
+// ([Matcher.MatchFunc]) in the scratch's [Attributor] and an append-only
+// arena: it allocates nothing of its own. The benchmarks run the real paths,
+// each with its reference in the same run; cpu-ns/B and cpu-ns/op are the
+// process's CPU time (grep's included), steadier than wall time on a shared
+// machine:
 //
 //	go test ./canary/cmd/honeyseed -run '^$' -bench ScanCLI -benchtime 3x  # 'honeyseed scan' on a sealed SQLite registry; grep -F -f
 //	go test ./canary/internal/find -run '^$' -bench FindAll -cpu 1       # the engine alone on one core

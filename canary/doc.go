@@ -141,8 +141,8 @@
 //	ScanCLI CSV export, 1M seeds    scan 743 MB/s 2.57 cpu-ns/B, cli 198 (once, load 1) grep -F -f 13 MB/s 73 cpu-ns/B
 //	FindAll SQL, one core           1.27-1.33 cpu-ns/B                   earlier 1.74-2.19
 //	FindAll CSV, one core           1.53 cpu-ns/B                        earlier 1.90-3.05
-//	Open, 1M seeds (sqlite)         0.27-0.40 s, 0.50-0.53 CPU-s, 88 heap bytes a seed (unchanged this round)
-//	Open, 10M seeds (sqlite)        6.6 s, 9.6 CPU-s, 87 heap bytes a seed, 1.5 GB RSS (unchanged this round)
+//	Open, 1M seeds (sqlite)         0.40-0.41 s, 1.06-1.10 CPU-s, 88 heap bytes a seed   earlier 0.27-0.40 s, 0.50-0.53 CPU-s (its code did not change)
+//	Open, 10M seeds (sqlite)        6.6 s, 9.6 CPU-s, 87 heap bytes a seed, 1.5 GB RSS (an earlier round's run)
 //	Durable SMTP storm, SQLite      2659-2990 msgs/s         the same store in two writes a repeat 2276-2366, in-memory 10189-10564
 //
 // The Watcher's hit path (-benchtime 200000x -count 3; cpu-ns/op):

@@ -332,8 +332,8 @@ func (f *finder) lookup(field Field, value []byte) []Seed {
 // subject and body, read as one text of at most maxEventField bytes.
 func (f *finder) resolve(ev Event) {
 	read := false
-	for i, h := range f.hits {
-		if h.Confidence != Ambiguous || h.Field != FieldPhone {
+	for i := range f.hits {
+		if h := &f.hits[i]; h.Confidence != Ambiguous || h.Field != FieldPhone {
 			continue
 		}
 		if !read {
@@ -342,6 +342,6 @@ func (f *finder) resolve(ev Event) {
 			f.names.reset(subject, body)
 			read = true
 		}
-		f.hits[i] = resolveShared(h, &f.names)
+		resolveShared(&f.hits[i], &f.names)
 	}
 }

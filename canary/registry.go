@@ -8,6 +8,7 @@ import (
 	"iter"
 	"maps"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -263,17 +264,19 @@ func unpackTime(n int64) time.Time {
 // seedLocked rebuilds the Seed of ordinal o, its own copy of Fields
 // included; the caller holds mu.
 func (r *MemoryRegistry) seedLocked(o uint32) Seed {
-	s := r.sharedSeedLocked(o)
+	var s Seed
+	r.sharedSeedLocked(&s, o)
 	s.Fields = maps.Clone(s.Fields)
 	return s
 }
 
 // sharedSeedLocked is seedLocked with the record's own Fields map, which
 // is never written after Add: for the Matcher's scratch hits, which are
-// read and copied, never changed (Matcher.MatchFunc).
-func (r *MemoryRegistry) sharedSeedLocked(o uint32) Seed {
+// read and copied, never changed (Matcher.MatchFunc). It writes into s: a
+// Seed is a few hundred bytes, built where it is kept.
+func (r *MemoryRegistry) sharedSeedLocked(s *Seed, o uint32) {
 	rec := r.recs.at(o)
-	return Seed{
+	*s = Seed{
 		ID:        rec.id,
 		Placement: r.placements[rec.placement],
 		Name:      Name{Given: r.text.String(o, textGiven), Family: r.text.String(o, textFamily)},
@@ -416,30 +419,32 @@ func (r *MemoryRegistry) Lookup(ctx context.Context, f Field, value string) ([]S
 // records' own Fields maps (sharedSeedLocked), and the caller must not write them.
 func (r *MemoryRegistry) appendLookup(dst []Seed, f Field, value string, shared bool) []Seed {
 	var buf [128]byte
-	seed := func(o uint32) Seed {
-		s := r.sharedSeedLocked(o)
+	seed := func(dst []Seed, o uint32) []Seed {
+		dst = slices.Grow(dst, 1)[:len(dst)+1]
+		s := &dst[len(dst)-1]
+		r.sharedSeedLocked(s, o)
 		if !shared {
 			s.Fields = maps.Clone(s.Fields)
 		}
-		return s
+		return dst
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if f == FieldPhone {
 		for o, ok := r.phone[value]; ok && o != none; o = r.next[o] {
-			dst = append(dst, seed(o))
+			dst = seed(dst, o)
 		}
 		return dst
 	}
 	if f == FieldEmail {
 		key := norm.AppendEmailKey(buf[:0], value)
 		if o, ok := r.find(f, key, value); ok {
-			dst = append(dst, seed(o))
+			dst = seed(dst, o)
 		}
 		return dst
 	}
 	if o, ok := r.find(f, append(buf[:0], value...), ""); ok {
-		dst = append(dst, seed(o))
+		dst = seed(dst, o)
 	}
 	return dst
 }

@@ -95,24 +95,30 @@ func (c *nameContext) reset(texts ...string) {
 func (c *nameContext) add(text string, g gap) {
 	for i := 0; i < len(text); {
 		r, size := rune(text[i]), 1
+		word := r < utf8.RuneSelf && nameByte[r] // most text: no call
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(text[i:])
+			word = isWordRune(r)
 		}
-		if !isWordRune(r) {
+		if !word {
 			g = max(g, gapOf(text, i, r))
 			i += size
 			continue
 		}
 		j, ascii := i+size, r < utf8.RuneSelf
 		for j < len(text) {
-			r2, s2 := rune(text[j]), 1
-			if r2 >= utf8.RuneSelf {
-				r2, s2 = utf8.DecodeRuneInString(text[j:])
-				ascii = false
+			if c := text[j]; c < utf8.RuneSelf {
+				if !nameByte[c] {
+					break
+				}
+				j++
+				continue
 			}
+			r2, s2 := utf8.DecodeRuneInString(text[j:])
 			if !isWordRune(r2) {
 				break
 			}
+			ascii = false
 			j += s2
 		}
 		tok := text[i:j]
@@ -232,36 +238,52 @@ type candidateName struct {
 // memory, reused by every shared number of one context.
 func (c *nameContext) candidateNames(seeds []Seed) []candidateName {
 	words := c.nameWords[:0]
-	var partBuf [2*8 + 1]int
-	parts := partBuf[:0] // where each name part's words start
-	for i := range seeds {
-		for _, part := range [2]string{seeds[i].Name.Given, seeds[i].Name.Family} {
-			parts = append(parts, len(words))
-			if !norm.IsASCII(part) {
-				words = append(words, strings.Fields(norm.Name(part))...)
-				continue
-			}
-			for k := 0; k < len(part); {
-				for k < len(part) && !nameByte[part[k]] {
-					k++
-				}
-				w := k
-				for k < len(part) && nameByte[part[k]] {
-					k++
-				}
-				if w := strings.Trim(part[w:k], "'"); w != "" {
-					words = append(words, w)
-				}
-			}
-		}
-	}
-	parts = append(parts, len(words))
 	out := c.names[:0]
 	for i := range seeds {
-		out = append(out, candidateName{words[parts[2*i]:parts[2*i+1]], words[parts[2*i+1]:parts[2*i+2]]})
+		n := &seeds[i].Name
+		g := len(words)
+		words = appendNameWords(words, n.Given)
+		f := len(words)
+		words = appendNameWords(words, n.Family)
+		// For now only the lengths count: words may yet move as it grows.
+		out = append(out, candidateName{words[g:f:f], words[f:len(words):len(words)]})
+	}
+	// Now that words is whole, every name views its final array.
+	k := 0
+	for i := range out {
+		g, f := len(out[i].given), len(out[i].family)
+		out[i] = candidateName{words[k : k+g : k+g], words[k+g : k+g+f : k+g+f]}
+		k += g + f
 	}
 	c.nameWords, c.names = words, out
 	return out
+}
+
+// appendNameWords appends the words of one part of a name, as NormalizeName
+// would split it; ASCII words stay views of part.
+func appendNameWords(words []string, part string) []string {
+	if !norm.IsASCII(part) {
+		return append(words, strings.Fields(norm.Name(part))...)
+	}
+	for k := 0; k < len(part); {
+		for k < len(part) && !nameByte[part[k]] {
+			k++
+		}
+		w := k
+		for k < len(part) && nameByte[part[k]] {
+			k++
+		}
+		switch {
+		case k == w: // the end of part
+		case part[w] == '\'' || part[k-1] == '\'':
+			if t := strings.Trim(part[w:k], "'"); t != "" {
+				words = append(words, t)
+			}
+		default:
+			words = append(words, part[w:k])
+		}
+	}
+	return words
 }
 
 func sameWords(a, b []string) bool {
@@ -359,8 +381,9 @@ func knownFamily(w string) bool {
 
 // resolveShared resolves an Ambiguous phone hit by the names in c: to the one
 // candidate the evidence names alone, or else Ambiguous with the candidates
-// ordered best evidence first (registry order among equals).
-func resolveShared(h Hit, c *nameContext) Hit {
+// ordered best evidence first (registry order among equals). It works on h
+// in place: a Hit, with its Seed, is a few hundred bytes.
+func resolveShared(h *Hit, c *nameContext) {
 	cands := c.candidateNames(h.Candidates)
 	var scoreBuf [16]int
 	var blockedBuf [16]bool
@@ -399,12 +422,11 @@ func resolveShared(h Hit, c *nameContext) Hit {
 	}
 	if winner >= 0 {
 		h.Seed, h.Candidates, h.Confidence = h.Candidates[winner], nil, Likely
-		return h
+		return
 	}
 	// Best evidence first, in place: the hit owns its candidates.
 	sortByScore(h.Candidates, scores)
 	h.Seed = h.Candidates[0]
-	return h
 }
 
 // sortByScore orders seeds by descending score, stably: an insertion sort,

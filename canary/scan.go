@@ -204,7 +204,7 @@ func (m *Matcher) scanJob(ctx context.Context, j *scanJob) {
 	for _, k := range order {
 		h, pos := f.hits[k], f.pos[k]
 		if h.Confidence == Ambiguous && h.Field == FieldPhone {
-			h = resolveByLine(h, j.buf, pos)
+			resolveByLine(&h, j.buf, pos)
 		}
 		if at := max(j.lo, pos); at > counted {
 			line += bytes.Count(j.buf[counted:at], []byte{'\n'})
@@ -217,7 +217,7 @@ func (m *Matcher) scanJob(ctx context.Context, j *scanJob) {
 }
 
 // resolveByLine resolves a shared number by the names on its line.
-func resolveByLine(h Hit, buf []byte, pos int) Hit {
+func resolveByLine(h *Hit, buf []byte, pos int) {
 	start := max(0, pos-scanContext)
 	if i := bytes.LastIndexByte(buf[start:pos], '\n'); i >= 0 {
 		start += i + 1
@@ -226,5 +226,5 @@ func resolveByLine(h Hit, buf []byte, pos int) Hit {
 	if i := bytes.IndexByte(buf[pos:end], '\n'); i >= 0 {
 		end = pos + i
 	}
-	return resolveShared(h, newNameContext(string(buf[start:end])))
+	resolveShared(h, newNameContext(string(buf[start:end])))
 }

@@ -5,7 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha1"
-	"encoding/hex"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -405,22 +405,34 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 }
 
 // appendUUID appends id's canonical string, as id.String() gives it,
-// written in place: the 36 bytes are made room for once and each group is
-// hex-encoded whole, with no test for a dash between bytes.
+// written in place: the 36 bytes are made room for once, and each four
+// bytes of id become eight hex digits at once (hex8), with no table.
 func appendUUID(dst []byte, id uuid.UUID) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 36)[:n+36]
 	b := (*[36]byte)(dst[n:])
-	hex.Encode(b[0:8], id[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], id[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], id[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], id[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:36], id[10:16])
+	be := binary.BigEndian
+	be.PutUint64(b[0:8], hex8(be.Uint32(id[0:4])))
+	h := hex8(be.Uint32(id[4:8]))
+	be.PutUint32(b[9:13], uint32(h>>32))
+	be.PutUint32(b[14:18], uint32(h))
+	h = hex8(be.Uint32(id[8:12]))
+	be.PutUint32(b[19:23], uint32(h>>32))
+	be.PutUint32(b[24:28], uint32(h))
+	be.PutUint64(b[28:36], hex8(be.Uint32(id[12:16])))
+	b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
 	return dst
+}
+
+// hex8 is the lowercase hex of x, most significant digit in the top byte.
+func hex8(x uint32) uint64 {
+	v := uint64(x)
+	v = (v | v<<16) & 0x0000ffff0000ffff // a byte in each 16-bit lane
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	d := (v>>4)&0x000f000f000f000f<<8 | v&0x000f000f000f000f // a nibble a byte, high first
+	// '0'+d, and 'a'-'0'-10 more where d > 9: d+6 carries into bit 4 there.
+	letter := (d + 0x0606060606060606) >> 4 & 0x0101010101010101
+	return d + 0x3030303030303030 + letter*('a'-'0'-10)
 }
 
 // appendSenderKey appends the sender from in a form that ignores formatting.

@@ -42,6 +42,23 @@ func TestAlertIDUnchanged(t *testing.T) {
 	} {
 		assert.Equal(t, alertIDAsBefore(tc.seeds, tc.ch, tc.sender, tc.window), alertIDOf(tc.seeds, tc.ch, tc.sender, tc.window), tc.name)
 	}
+	// Many seeds, and IDs that differ only in their last bytes or their first.
+	var many []canary.Seed
+	for i := range 40 {
+		id := uuid.New()
+		switch i % 3 {
+		case 0:
+			id = a.ID
+			id[15] = byte(255 - i)
+		case 1:
+			id = b.ID
+			id[0] = byte(i)
+		}
+		many = append(many, canary.Seed{ID: id})
+	}
+	for n := range len(many) {
+		assert.Equal(t, alertIDAsBefore(many[:n], canary.ChannelSMS, "+1", 7), alertIDOf(many[:n], canary.ChannelSMS, "+1", 7), "%d seeds", n)
+	}
 	// Sorting works on a copy: the alert lists seeds in the order seen.
 	seeds := []canary.Seed{a, c, b}
 	alertIDOf(seeds, canary.ChannelSMS, "", 0)

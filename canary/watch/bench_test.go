@@ -57,9 +57,12 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkWatcher1M takes events through Watcher.HandleEvent against 1M
-// registered seeds, without the final alert write, with the Matcher alone
-// (Match, and MatchFunc as the watcher calls it) on the same events and
-// libphonenumber's parse of the same number in the same run as references:
+// registered seeds, without the final alert write: an email, a formatted
+// SMS to a number four seeds share (the names in its body must choose
+// among them), one to a number a seed holds alone, and an SMS that misses.
+// The Matcher alone (Match, and MatchFunc as the watcher calls it) on the
+// same events and libphonenumber's parse of the same number run in the
+// same run as references:
 //
 //	go test -run X -bench BenchmarkWatcher1M ./canary/watch/
 //
@@ -76,6 +79,13 @@ func BenchmarkWatcher1M(b *testing.B) {
 			}
 			batch = batch[:0]
 		}
+	}
+	// One more seed holds a number of its own: the common hit, with no
+	// other candidate to resolve by name.
+	u := benchSeed(n)
+	u.Phone = "+13035550142" // odd area codes are free of the others' numbers
+	if err := reg.Add(context.Background(), u); err != nil {
+		b.Fatal(err)
 	}
 	m, err := canary.NewMatcher(reg)
 	if err != nil {
@@ -97,6 +107,8 @@ func BenchmarkWatcher1M(b *testing.B) {
 			Source: "smtp", ID: "<20261201100000.4242@refund-desk.example>"}},
 		{"sms-formatted", canary.Event{Channel: canary.ChannelSMS, From: "+447700900001", To: formatted, Body: "Hello " + p.Name.Given + ", call us back", At: at,
 			Source: "twilio", ID: "SM0123456789abcdef0123456789abcdef"}},
+		{"sms-formatted-unique", canary.Event{Channel: canary.ChannelSMS, From: "+447700900001", To: "(303) 555-0142", Body: "Hello " + u.Name.Given + ", call us back", At: at,
+			Source: "twilio", ID: "SM0123456789abcdef0123456789abcdee"}},
 		{"miss-sms", canary.Event{Channel: canary.ChannelSMS, From: "+447700900001", To: "+44 7700 900555", Body: "Your parcel is waiting", At: at}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

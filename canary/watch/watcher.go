@@ -382,7 +382,15 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 		ids = append(ids, seeds[i].ID)
 	}
 	// The canonical strings sort as the bytes do: fixed-width lowercase hex.
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	// Most alerts have a seed or a few: an insertion sort, two words an ID.
+	if len(ids) > 16 {
+		slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	}
+	for i := 1; i < len(ids); i++ {
+		for j := i; j > 0 && uuidLess(&ids[j], &ids[j-1]); j-- {
+			ids[j], ids[j-1] = ids[j-1], ids[j]
+		}
+	}
 	buf = append(buf, alertNamespace[:]...)
 	for i, id := range ids {
 		if i > 0 {
@@ -402,6 +410,15 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 	u[6] = u[6]&0x0f | 0x50 // version 5
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
 	return u, buf
+}
+
+// uuidLess orders UUIDs as bytes.Compare orders their bytes.
+func uuidLess(a, b *uuid.UUID) bool {
+	be := binary.BigEndian
+	if x, y := be.Uint64(a[:8]), be.Uint64(b[:8]); x != y {
+		return x < y
+	}
+	return be.Uint64(a[8:]) < be.Uint64(b[8:])
 }
 
 // appendUUID appends id's canonical string, as id.String() gives it,

@@ -228,9 +228,18 @@ func (c *nameContext) phraseAt(k int, ws []string) bool {
 	return true
 }
 
-// candidateName is one candidate's name in NormalizeName form, as words.
+// candidateName is one candidate's name in NormalizeName form: its given
+// names are the words [given, family) of its context's nameWords, its
+// family names [family, end). Offsets, not slices: a name is written per
+// candidate and holds no pointer.
 type candidateName struct {
-	given, family []string
+	given, family, end int32
+}
+
+// parts returns n's given and family names as words.
+func (c *nameContext) parts(n candidateName) (given, family []string) {
+	w := c.nameWords
+	return w[n.given:n.family:n.family], w[n.family:n.end:n.end]
 }
 
 // candidateNames splits the candidates' names into words as NormalizeName
@@ -245,15 +254,7 @@ func (c *nameContext) candidateNames(seeds []Seed) []candidateName {
 		words = appendNameWords(words, n.Given)
 		f := len(words)
 		words = appendNameWords(words, n.Family)
-		// For now only the lengths count: words may yet move as it grows.
-		out = append(out, candidateName{words[g:f:f], words[f:len(words):len(words)]})
-	}
-	// Now that words is whole, every name views its final array.
-	k := 0
-	for i := range out {
-		g, f := len(out[i].given), len(out[i].family)
-		out[i] = candidateName{words[k : k+g : k+g], words[k+g : k+g+f : k+g+f]}
-		k += g + f
+		out = append(out, candidateName{int32(g), int32(f), int32(len(words))})
 	}
 	c.nameWords, c.names = words, out
 	return out
@@ -262,18 +263,19 @@ func (c *nameContext) candidateNames(seeds []Seed) []candidateName {
 // appendNameWords appends the words of one part of a name, as NormalizeName
 // would split it; ASCII words stay views of part.
 func appendNameWords(words []string, part string) []string {
-	if !norm.IsASCII(part) {
-		return append(words, strings.Fields(norm.Name(part))...)
-	}
+	start := len(words)
 	for k := 0; k < len(part); {
-		for k < len(part) && !nameByte[part[k]] {
+		for k < len(part) && nameClass[part[k]] == classSep {
 			k++
 		}
 		w := k
-		for k < len(part) && nameByte[part[k]] {
+		for k < len(part) && nameClass[part[k]] == classWord {
 			k++
 		}
 		switch {
+		case k < len(part) && nameClass[part[k]] == classOther:
+			// Not ASCII: NormalizeName's own split, for the whole part.
+			return append(words[:start], strings.Fields(norm.Name(part))...)
 		case k == w: // the end of part
 		case part[w] == '\'' || part[k-1] == '\'':
 			if t := strings.Trim(part[w:k], "'"); t != "" {
@@ -286,15 +288,38 @@ func appendNameWords(words []string, part string) []string {
 	return words
 }
 
+// Byte classes of a name: word bytes (nameByte), ASCII separators, and
+// the bytes of other runes.
+const (
+	classSep = iota
+	classWord
+	classOther
+)
+
+var nameClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = classOther
+		case nameByte[c]:
+			t[c] = classWord
+		}
+	}
+	return t
+}()
+
 func sameWords(a, b []string) bool {
 	return slices.EqualFunc(a, b, sameWord)
 }
 
 // sharedPart reports whether a candidate other than self has ws as its
 // given or family name.
-func sharedPart(cands []candidateName, self int, ws []string) bool {
+func (c *nameContext) sharedPart(cands []candidateName, self int, ws []string) bool {
 	for j, o := range cands {
-		if j != self && (sameWords(o.given, ws) || sameWords(o.family, ws)) {
+		if j == self {
+			continue
+		}
+		if given, family := c.parts(o); sameWords(given, ws) || sameWords(family, ws) {
 			return true
 		}
 	}
@@ -304,25 +329,25 @@ func sharedPart(cands []candidateName, self int, ws []string) bool {
 // evidence scores what c says for a candidate named n, and reports whether
 // another person's full name stands beside the names found.
 func (c *nameContext) evidence(cands []candidateName, self int) (score int, blocked bool) {
-	n := cands[self]
+	given, family := c.parts(cands[self])
 	var givenBuf, familyBuf [8]int
-	givenAt, familyAt := c.appendFind(givenBuf[:0], n.given), c.appendFind(familyBuf[:0], n.family)
-	gl, fl := len(n.given), len(n.family)
+	givenAt, familyAt := c.appendFind(givenBuf[:0], given), c.appendFind(familyBuf[:0], family)
+	gl, fl := len(given), len(family)
 	for _, g := range givenAt {
 		if fl == 0 {
 			break // a seed with one name has no full name to find
 		}
 		after := g + gl
-		if c.joined(after) && c.phraseAt(after, n.family) || // Mary Yee
-			c.isInitial(after) && c.joined(after) && c.joined(after+1) && c.phraseAt(after+1, n.family) || // Mary J. Yee
-			g >= fl && c.joined(g) && c.phraseAt(g-fl, n.family) { // Yee, Mary
+		if c.joined(after) && c.phraseAt(after, family) || // Mary Yee
+			c.isInitial(after) && c.joined(after) && c.joined(after+1) && c.phraseAt(after+1, family) || // Mary J. Yee
+			g >= fl && c.joined(g) && c.phraseAt(g-fl, family) { // Yee, Mary
 			return evFullName, false
 		}
 	}
 	switch {
 	case len(givenAt) > 0 && len(familyAt) > 0:
 		score = evBothNames
-	case len(givenAt) > 0 && !sharedPart(cands, self, n.given) || len(familyAt) > 0 && !sharedPart(cands, self, n.family):
+	case len(givenAt) > 0 && !c.sharedPart(cands, self, given) || len(familyAt) > 0 && !c.sharedPart(cands, self, family):
 		score = evOwnName
 	case len(givenAt) > 0 || len(familyAt) > 0:
 		score = evSharedName
@@ -331,11 +356,11 @@ func (c *nameContext) evidence(cands []candidateName, self int) (score int, bloc
 	}
 	for _, g := range givenAt {
 		// "Mary Johnson", "Johnson, Mary": a stranger's family name beside the given name.
-		blocked = blocked || c.strangerAt(g+len(n.given), gapList, knownFamily) || c.strangerBefore(g, gapList, knownFamily)
+		blocked = blocked || c.strangerAt(g+len(given), gapList, knownFamily) || c.strangerBefore(g, gapList, knownFamily)
 	}
 	for _, f := range familyAt {
 		// "Mary Yee" for the seed Deborah Yee, "Yee, Mary".
-		blocked = blocked || c.strangerBefore(f, gapList, knownGiven) || c.strangerAt(f+len(n.family), gapList, knownGiven)
+		blocked = blocked || c.strangerBefore(f, gapList, knownGiven) || c.strangerAt(f+len(family), gapList, knownGiven)
 	}
 	return score, blocked
 }

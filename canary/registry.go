@@ -276,13 +276,14 @@ func (r *MemoryRegistry) seedLocked(o uint32) Seed {
 // Seed is a few hundred bytes, built where it is kept.
 func (r *MemoryRegistry) sharedSeedLocked(s *Seed, o uint32) {
 	rec := r.recs.at(o)
+	text := r.text.All(o)
 	*s = Seed{
 		ID:        rec.id,
 		Placement: r.placements[rec.placement],
-		Name:      Name{Given: r.text.String(o, textGiven), Family: r.text.String(o, textFamily)},
-		Email:     r.text.String(o, textEmail),
-		Phone:     r.text.String(o, textPhone),
-		Ticket:    r.text.String(o, textTicket),
+		Name:      Name{Given: text[textGiven], Family: text[textFamily]},
+		Email:     text[textEmail],
+		Phone:     text[textPhone],
+		Ticket:    text[textTicket],
 		Fields:    rec.fields,
 		CreatedAt: unpackTime(rec.created),
 		PlantedAt: unpackTime(rec.planted),

@@ -304,20 +304,27 @@ func (b *alertScratch) release() {
 // alertFor builds the alert for ev in b, with an ID that repeats within a
 // group window so that repeats, across processes too, merge into one alert.
 func (w *Watcher) alertFor(b *alertScratch, ev *canary.Event, hits []canary.Hit) canary.Alert {
-	// An event touches one seed or a handful: a slice beats a map.
-	seeds := b.seeds[:0]
-	// Read in place by index: a Seed is a few hundred bytes, copied only
-	// into the alert.
-	for i := range hits {
-		h := &hits[i]
-		if len(h.Candidates) == 0 {
-			seeds = appendSeed(seeds, &h.Seed)
+	var seeds []canary.Seed
+	if len(hits) == 1 && distinct(hits[0].Candidates) {
+		// A shared number's candidates are the alert's seeds: lent with
+		// the hits, and copied, like them, by the Outbox.
+		seeds = hits[0].Candidates
+	} else {
+		// An event touches one seed or a handful: a slice beats a map.
+		// Read in place by index: a Seed is a few hundred bytes, copied
+		// only into the alert.
+		seeds = b.seeds[:0]
+		for i := range hits {
+			h := &hits[i]
+			if len(h.Candidates) == 0 {
+				seeds = appendSeed(seeds, &h.Seed)
+			}
+			for j := range h.Candidates {
+				seeds = appendSeed(seeds, &h.Candidates[j])
+			}
 		}
-		for j := range h.Candidates {
-			seeds = appendSeed(seeds, &h.Candidates[j])
-		}
+		b.seeds = seeds
 	}
-	b.seeds = seeds
 	b.sender = w.appendSenderKey(b.sender[:0], ev.From)
 	var id uuid.UUID
 	id, b.name = alertID(b.name[:0], seeds, ev.Channel, b.sender, ev.At.UTC().Truncate(w.cfg.GroupWindow).Unix())
@@ -356,6 +363,22 @@ func appendSeed(seeds []canary.Seed, s *canary.Seed) []canary.Seed {
 		}
 	}
 	return append(seeds, *s)
+}
+
+// distinct reports whether seeds holds from two to 16 seeds, no ID twice:
+// more are left to appendSeed, which also copies them.
+func distinct(seeds []canary.Seed) bool {
+	if len(seeds) < 2 || len(seeds) > 16 {
+		return false
+	}
+	for i := range seeds {
+		for j := range i {
+			if seeds[j].ID == seeds[i].ID {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // retiredBy appends to dst the seeds that had been retired at t.

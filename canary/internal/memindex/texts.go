@@ -75,3 +75,18 @@ func (t *Texts) String(o uint32, k int) string {
 	}
 	return unsafe.String(&t.arenas[o/Chunk][off], n)
 }
+
+// All returns the strings of ordinal o, as String would one by one: for
+// a reader that wants a whole record, one lookup of its place.
+func (t *Texts) All(o uint32) (out [TextFields]string) {
+	ref := &t.refs[o/Chunk][o%Chunk]
+	arena := t.arenas[o/Chunk]
+	off := int(ref.off)
+	for k, n := range ref.lens {
+		if n > 0 {
+			out[k] = unsafe.String(&arena[off], int(n))
+		}
+		off += int(n)
+	}
+	return out
+}

@@ -35,6 +35,9 @@ func TestTextsStayValid(t *testing.T) {
 				wrong++
 			}
 		}
+		if tx.All(uint32(o)) != w {
+			wrong++
+		}
 		if held[o] != w[2] {
 			moved++
 		}

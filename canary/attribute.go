@@ -71,6 +71,81 @@ func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, at
 	if len(tripped) == 0 {
 		return nil
 	}
+	if opts.Holders == nil && len(tripped) <= len(attribution{}.seeds) && onePlacement(tripped) {
+		return attributeOne(tripped, firstContact, min(max(opts.Guess, 0), 1), at)
+	}
+	return attributeAny(tripped, firstContact, opts, at)
+}
+
+// onePlacement reports whether every seed has one and the same placement.
+func onePlacement(seeds []Seed) bool {
+	p := seeds[0].Placement
+	for i := 1; i < len(seeds); i++ {
+		if seeds[i].Placement != p {
+			return false
+		}
+	}
+	return p != ""
+}
+
+// attributeOne is attributeAny for the common alert: a few seeds, all of
+// one placement, each held by it alone. Its one suspect is built in place,
+// with no search of suspects and no sort; TestAttributeOneAsAny checks it
+// against the general path.
+func attributeOne(tripped []Seed, firstContact time.Time, guess float64, at *Attributor) []Suspect {
+	var block *attribution
+	if at != nil {
+		block = &at.block
+	} else {
+		block = new(attribution)
+	}
+	out := block.suspects[:1]
+	s := &out[0]
+	*s = Suspect{Placement: tripped[0].Placement, Before: firstContact, Seeds: block.seeds[:0], Reasons: block.reasons[:0]}
+	innocence, explained := 1.0, 0.0
+	for i := range tripped {
+		t := &tripped[i]
+		if slices.Contains(s.Seeds, t.ID) {
+			continue
+		}
+		s.Seeds = append(s.Seeds, t.ID)
+		innocence *= 1 - (1 - guess) // as attributeAny's, which divides by one holder
+		explained++
+		if t.PlantedAt.After(s.After) {
+			s.After = t.PlantedAt
+		}
+		if end := t.EndedAt(); !end.IsZero() && (s.Before.IsZero() || end.Before(s.Before)) {
+			s.Before = end
+		}
+	}
+	s.Score = (1 - innocence) * explained
+	s.Reasons = append(s.Reasons, heldReason(len(s.Seeds), len(s.Seeds)))
+	empty := !s.Before.IsZero() && !s.After.Before(s.Before)
+	if empty {
+		s.Score = 0
+	}
+	if empty || !s.After.IsZero() {
+		s.Reasons = append(s.Reasons, windowReason(s, empty, at))
+	}
+	if s.Score > 0 {
+		s.Score /= s.Score // normalized, as attributeAny's: to 1
+	}
+	return out
+}
+
+// windowReason is appendWindowReason's text, made by at's Strings when set.
+func windowReason(s *Suspect, empty bool, at *Attributor) string {
+	if at != nil && at.Strings != nil {
+		// at.text is at's own: its bytes can go to Strings, a stack buffer's cannot.
+		at.text = appendWindowReason(at.text[:0], s, empty)
+		return at.Strings(at.text)
+	}
+	var buf [160]byte
+	return string(appendWindowReason(buf[:0], s, empty))
+}
+
+// attributeAny is attribute for any seeds and options.
+func attributeAny(tripped []Seed, firstContact time.Time, opts AttributeOptions, at *Attributor) []Suspect {
 	var block *attribution
 	if at != nil {
 		block = &at.block
@@ -207,14 +282,7 @@ func attribute(tripped []Seed, firstContact time.Time, opts AttributeOptions, at
 			s.Score = 0
 		}
 		if empty || !s.After.IsZero() {
-			if at != nil && at.Strings != nil {
-				// at.text is at's own: its bytes can go to Strings, a stack buffer's cannot.
-				at.text = appendWindowReason(at.text[:0], &s, empty)
-				s.Reasons = append(s.Reasons, at.Strings(at.text))
-			} else {
-				var buf [160]byte
-				s.Reasons = append(s.Reasons, string(appendWindowReason(buf[:0], &s, empty)))
-			}
+			s.Reasons = append(s.Reasons, windowReason(&s, empty, at))
 		}
 		total += s.Score
 		out = append(out, s)

@@ -718,11 +718,22 @@ func (f *Finder) maskedRun(text []byte, i, w, p, minDigits int) (end, digits int
 		return i + q, digits, sh == nil, true
 	}
 	// The windows that may be numbers end at the group ends with
-	// minDigits digits or more up to them.
-	for ends := d &^ (d >> 1); ends != 0; ends &= ends - 1 {
-		e := bits.TrailingZeros64(ends) + 1
-		if bits.OnesCount64(d&(1<<e-1)) >= minDigits && sh.admitsPhoneSuffix(lastDigits(text[i:i+e])) {
+	// minDigits digits or more up to them. They are asked from the last
+	// group's end down, dropping a group each time: most runs of a dump
+	// that are long enough (dates with their times, numbers) have one such
+	// end, and no end is counted that cannot be one.
+	for x := d; ; {
+		e := 64 - bits.LeadingZeros64(x) // past the last group's end
+		if sh.admitsPhoneSuffix(lastDigits(text[i : i+e])) {
 			return i + q, digits, true, true
+		}
+		gaps := ^x & (1<<e - 1)
+		if gaps == 0 {
+			break // one group left: the run's first
+		}
+		x &= 1<<(63-bits.LeadingZeros64(gaps)) - 1 // the groups before the last
+		if bits.OnesCount64(x) < minDigits {
+			break
 		}
 	}
 	return i + q, digits, false, true

@@ -78,7 +78,7 @@ func TestFindDigitsWordwise(t *testing.T) {
 func assertWordwise(t *testing.T, text []byte, lo, hi int) {
 	t.Helper()
 	regions := []Region{{Code: "US", CC: "1", Trunk: "1"}, {Code: "GB", CC: "44", Trunk: "0"}}
-	for _, sh := range []*Shape{nil, wideShape} {
+	for _, sh := range []*Shape{nil, wideShape, seedShape} {
 		var want recorder
 		(&Finder{Regions: regions, Shape: sh, Report: &want}).findDigitsBytewise(text, lo, hi)
 		for name, loop := range map[string]func(*Finder, []byte, int, int){"words": (*Finder).findDigitsWords, "masked": (*Finder).findDigitsMasked} {
@@ -98,6 +98,46 @@ var wideShape = (*Shape)(nil).With([]norm.Key{
 	{Field: norm.FieldPhone, Value: "+1**********"}, {Field: norm.FieldPhone, Value: "+44**********"},
 	{Field: norm.FieldTicket, Value: "T*********"}, {Field: norm.FieldTicket, Value: "M*******"},
 })
+
+// seedShape is the Shape of a few registered numbers and tickets, whose
+// suffix, prefix and length gates all turn candidates away, as a real
+// registry's do.
+var seedShape = func() *Shape {
+	var sh *Shape
+	for _, v := range [][2]string{{"+14155550132", "TM-10424187"}, {"+12025550101", "TM-10000040"}, {"+447700900123", "SR 4410"}} {
+		keys, _, _ := norm.SeedKeys("a@b.example", v[0], v[1])
+		sh = sh.With(keys)
+	}
+	return sh
+}()
+
+// The masked loop reports what the byte loop does on texts made of a dump's
+// tokens: registered numbers and tickets in their formats, near misses,
+// dates, ids and amounts, glued or spaced at random, so that runs cross
+// words and blocks and every gate is asked both ways.
+func TestFindDigitsMaskedDumpTokens(t *testing.T) {
+	tokens := []string{
+		"(415) 555-0132", "415-555-0132", "+1 415 555 0132", "4155550132", "+447700900123", "07700 900123",
+		"(202) 555-0101", "202.555.0101", "(721) 555-0113", "599-555-0138", "+19375550173", "415 555 0133",
+		"TM-10424187", "TM-54366577", "TM 10000040", "SR 4410", "sr-4410", "tm10424187",
+		"TM - 10424187", "TM -- 10424187", "SR#_:4410", "Ticket TM-10000040X", "5TM-10424187",
+		"2025-10-12 15:27:43", "2026-12-02", "100000", "0", "7", "12.50", "24/7",
+		"INSERT INTO `customers` VALUES (", "','", "',", ",'", "');\n", " ", "-", ".", "(", ")", "/", "x", "a", "M", "T",
+		"12345678901234567890", "0115550100199",
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := range 400 {
+		var text []byte
+		for len(text) < 300+rng.IntN(5000) {
+			text = append(text, tokens[rng.IntN(len(tokens))]...)
+		}
+		lo, hi := rng.IntN(len(text)/4+1), len(text)-rng.IntN(len(text)/4+1)
+		if n%4 == 0 {
+			lo, hi = 0, len(text)
+		}
+		assertWordwise(t, text, lo, hi)
+	}
+}
 
 // FuzzFindDigitsWordwise: for any text and bounds, the word-wise loop reports
 // what the byte loop does.
@@ -189,4 +229,27 @@ func FuzzSuffixGate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text []byte) {
 		eachDigitLoop(func() { assert.Equal(t, findHits(text, false), findHits(text, true)) })
 	})
+}
+
+// lastDigitsMasked reads from a run's digit mask what lastDigits reads from
+// its bytes, for runs of every shape the masks hold.
+func TestLastDigitsMasked(t *testing.T) {
+	const alphabet = "0123456789 -.()/\t"
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		run := make([]byte, 1+rng.IntN(64))
+		var d uint64
+		n := 0
+		for k := range run {
+			run[k] = alphabet[rng.IntN(len(alphabet))]
+			if isDigit(run[k]) {
+				d |= 1 << k
+				n++
+			}
+		}
+		if n < PhoneSuffixDigits {
+			continue
+		}
+		assert.Equal(t, lastDigits(run), lastDigitsMasked(run, d), "%q", run)
+	}
 }

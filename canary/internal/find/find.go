@@ -77,6 +77,7 @@ var (
 	phoneSep   [256]bool // what may stand between the digit groups of a number
 	alnum      [256]bool
 	alpha      [256]bool // an ASCII letter
+	base36Of   [256]byte // base36 of a letter or digit, as a table: ticketFrom reads one a character
 )
 
 func init() {
@@ -90,6 +91,9 @@ func init() {
 		ticketSep[c] = b == '-' || b == '_' || b == '#' || b == '/' || b == '.' || b == ':' || b == ' '
 		ticketLead[c] = ticketSep[c] || isAlnum && !isDigit(b)
 		phoneSep[c] = b == ' ' || b == '-' || b == '.' || b == '(' || b == ')' || b == '/' || b == '\t'
+		if isAlnum {
+			base36Of[c] = byte(base36(b))
+		}
 	}
 	// '/', '=', '?', '&' and '%' border addresses in URLs more often than they
 	// belong to one; local parts that use them are not generated.
@@ -137,7 +141,9 @@ func (f *Finder) findEmails(text []byte, lo, hi int) {
 // those cost no scan of their local part.
 func (f *Finder) emailAt(text []byte, at, after int) {
 	end := after
+	var high byte // any byte's high bit: a domain not in ASCII
 	for end < len(text) && end-after < maxDomainScan && domainByte[text[end]] {
+		high |= text[end]
 		end++
 	}
 	for end > after && (text[end-1] == '.' || text[end-1] == '-') {
@@ -146,7 +152,7 @@ func (f *Finder) emailAt(text []byte, at, after int) {
 	if end == after {
 		return
 	}
-	ok, checked := f.mayBeDomain(text[after:end])
+	ok, checked := f.mayBeDomain(text[after:end], high < 0x80)
 	if !ok {
 		return
 	}
@@ -168,9 +174,10 @@ func (f *Finder) emailAt(text []byte, at, after int) {
 // addresses of a dump, and the senders of most events, are on domains no
 // seed uses. checked is false where it could not tell (no Shape, or a domain
 // not in ASCII, whose normalized length differs), for matchEmail to ask once
-// the address is normalized.
-func (f *Finder) mayBeDomain(domain []byte) (ok, checked bool) {
-	if f.Shape == nil || !norm.IsASCII(stringOf(domain)) {
+// the address is normalized. ascii says whether domain is ASCII, as the
+// caller's scan for its end saw.
+func (f *Finder) mayBeDomain(domain []byte, ascii bool) (ok, checked bool) {
+	if f.Shape == nil || !ascii {
 		return true, false
 	}
 	// Normalizing an ASCII domain keeps its length (emailAt trimmed the dot
@@ -292,44 +299,77 @@ func (f *Finder) findDigitsMasked(text []byte, lo, hi int) {
 			// ticketMayStart of every byte: a letter before it, or a
 			// separator before it with a letter or separator before that.
 			mayTicket := a<<1 | prevAlpha | (t<<1|prevSep)&(lead<<2|prevLead)
+			continued := prevDigit != 0 // the word's first group began in the word before
 			prevDigit, prevAlpha, prevSep, prevLead = d>>63, a>>63, t>>63, lead>>62
-			if hi-wb < wordBytes {
-				starts &= 1<<(hi-wb) - 1
+			// The groups are visited by their last digit, and only those
+			// that may start a number or a ticket: most groups of a dump
+			// (an id, an amount, a time's part) are short, stand before
+			// no separator and have no letter before them, and cost no
+			// visit. A group that goes on past the word is always
+			// visited (bit 63), here if it starts here.
+			ends := d &^ (d >> 1)
+			visit := ends & (1 << 63)
+			if phones {
+				// Seven digits or more (minPhone's least): bit i of
+				// long is set when bytes i-6..i are all digits.
+				long := d & (d << 1)
+				long &= long << 2
+				long &= long << 3
+				visit |= ends & (s>>1 | long)
+			}
+			switch {
+			case anyTicket:
+				visit = ends
+			case tickets:
+				// A group's start plus its digits carries to the byte
+				// after its end.
+				ts := starts & mayTicket
+				visit |= (d + ts) &^ d >> 1
 			}
 			if !anyTicket && runEnd > wb {
-				starts &^= belowBits(runEnd - wb) // the later groups of a run read
+				visit &^= belowBits(runEnd - wb) // the later groups of a run read
 			}
-			for starts != 0 {
-				p := bits.TrailingZeros64(starts)
-				starts &= starts - 1
+			for visit != 0 {
+				e := bits.TrailingZeros64(visit)
+				visit &= visit - 1
+				// The group starts after the last byte before e that
+				// is no digit.
+				p := 0
+				if gaps := ^d & (1<<e - 1); gaps != 0 {
+					p = 64 - bits.LeadingZeros64(gaps)
+				} else if continued {
+					continue // visited in the word before, where it starts
+				}
 				k := wb + p
-				// Most runs of a dump are one short group (an id, an
-				// amount, a time's part, a ticket's digits): such a run
-				// holds no number, and without a ticket before it costs
-				// no call.
-				g := bits.TrailingZeros64(^(d >> p))
+				if k >= hi {
+					break
+				}
+				g := e + 1 - p
 				var sepAfter bool
-				if p+g < wordBytes {
-					sepAfter = s>>(p+g)&1 != 0
-				} else { // the group goes on past the word
+				if e < wordBytes-1 {
+					sepAfter = s>>(e+1)&1 != 0
+				} else { // the group may go on past the word
 					g = groupLen(text, k)
 					sepAfter = k+g < len(text) && phoneSep[text[k+g]]
 				}
 				phone := phones && k >= runEnd && (g >= minPhone || sepAfter)
+				ticket := tickets && (anyTicket || mayTicket>>p&1 != 0)
+				if ticket && !f.ticketAtMasked(text, k, p, a, t, d) {
+					f.ticketAt(text, k)
+				}
 				if phone {
 					// A run with too few digits for a number, or whose
 					// digits end no registered number, is read from the
 					// masks, with no call: what phoneAt would find of it.
-					if end, _, maybe, ok := f.maskedRun(text, k, w, p, minPhone); ok && !maybe {
-						runEnd, phone = end, false
+					// One that may hold a number is read no second time.
+					if end, digits, maybe, ok := f.maskedRun(text, k, w, p, minPhone); !ok {
+						runEnd = f.phoneAt(text, k)
+					} else if runEnd = end; maybe {
+						runEnd = f.phoneRun(text, k, end, digits, minPhone)
 					}
 				}
-				ticket := tickets && (anyTicket || mayTicket>>p&1 != 0)
-				if phone || ticket {
-					runEnd = f.digitRun(text, k, runEnd, ticket, phone)
-				}
 				if runEnd > k && !anyTicket {
-					starts &^= belowBits(runEnd - wb)
+					visit &^= belowBits(runEnd - wb)
 				}
 			}
 		}
@@ -469,6 +509,49 @@ func (f *Finder) ticketAt(text []byte, i int) {
 	}
 }
 
+// ticketAtMasked is ticketAt for the digit at text[k], bit p of a word whose
+// letter, ticket separator and digit masks are a, t and d: the separators
+// and letters before the digit, and where words start among them, are read
+// from the masks. It reports false, having done nothing, where they would
+// have to be read from the word before; ticketAt reads those.
+func (f *Finder) ticketAtMasked(text []byte, k, p int, a, t, d uint64) bool {
+	below := uint64(1)<<p - 1
+	sh := f.Shape
+	if sh != nil && !sh.ticketDigitFirst {
+		// A letter must stand before the digit, across a few separators
+		// at most.
+		notSep := ^t & below
+		if notSep == 0 {
+			return false
+		}
+		j := 63 - bits.LeadingZeros64(notSep) // the last byte before k that is no separator
+		if p-1-j > maxTicketSeps || a>>j&1 == 0 {
+			return true
+		}
+	}
+	notLead := ^(a | t) & below
+	if notLead == 0 {
+		return false
+	}
+	// The letters and separators just before the digit, as ticketAt's
+	// left scan reads them.
+	start := max(64-bits.LeadingZeros64(notLead), p-maxTicketReach)
+	alnum := a | d
+	// A ticket starts at a word's first letter or digit: start-1 is in
+	// the word (notLead has a bit below start).
+	words := alnum &^ (alnum << 1) & (below<<1 | 1) &^ (uint64(1)<<start - 1)
+	for ; words != 0; words &= words - 1 {
+		q := k - p + bits.TrailingZeros64(words)
+		if sh != nil && !sh.TicketFirst[upper(text[q])] {
+			continue
+		}
+		if f.ticketFrom(text, q, k) {
+			break
+		}
+	}
+	return true
+}
+
 // ticketFrom looks up each ticket-shaped token that starts at text[p] and
 // reaches the digit at text[i], up to each word's end. It reports a hit.
 func (f *Finder) ticketFrom(text []byte, p, i int) bool {
@@ -489,7 +572,7 @@ func (f *Finder) ticketFrom(text []byte, p, i int) bool {
 		if n <= TicketPrefixChars && f.Shape != nil {
 			// Every longer token from p shares these first characters, and
 			// a ticket has at least TicketPrefixChars (norm.AppendTicket).
-			if prefix = prefix*36 + base36(c); n == TicketPrefixChars && !f.Shape.admitsTicketPrefix(prefix) {
+			if prefix = prefix*36 + int(base36Of[c]); n == TicketPrefixChars && !f.Shape.admitsTicketPrefix(prefix) {
 				return false
 			}
 		}
@@ -549,6 +632,12 @@ func (f *Finder) phoneAt(text []byte, i int) int {
 		// hold a registered number, or end in no registered number's digits.
 		return end
 	}
+	return f.phoneRun(text, i, end, digits, minDigits)
+}
+
+// phoneRun is phoneAt on a run runDigits has read: it ends at end and holds
+// digits digits.
+func (f *Finder) phoneRun(text []byte, i, end, digits, minDigits int) int {
 	lead, plus := phoneLead(text, i)
 	glued := i > 0 && alnum[text[i-1]]
 	for a := i; ; {
@@ -718,11 +807,22 @@ func (f *Finder) maskedRun(text []byte, i, w, p, minDigits int) (end, digits int
 		return i + q, digits, sh == nil, true
 	}
 	// The windows that may be numbers end at the group ends with
-	// minDigits digits or more up to them.
-	for ends := d &^ (d >> 1); ends != 0; ends &= ends - 1 {
-		e := bits.TrailingZeros64(ends) + 1
-		if bits.OnesCount64(d&(1<<e-1)) >= minDigits && sh.admitsPhoneSuffix(lastDigits(text[i:i+e])) {
+	// minDigits digits or more up to them. They are asked from the last
+	// group's end down, dropping a group each time: most runs of a dump
+	// that are long enough (dates with their times, numbers) have one such
+	// end, and no end is counted that cannot be one.
+	for x := d; ; {
+		e := 64 - bits.LeadingZeros64(x) // past the last group's end
+		if sh.admitsPhoneSuffix(lastDigitsMasked(text[i:i+e], x)) {
 			return i + q, digits, true, true
+		}
+		gaps := ^x & (1<<e - 1)
+		if gaps == 0 {
+			break // one group left: the run's first
+		}
+		x &= 1<<(63-bits.LeadingZeros64(gaps)) - 1 // the groups before the last
+		if bits.OnesCount64(x) < minDigits {
+			break
 		}
 	}
 	return i + q, digits, false, true
@@ -777,6 +877,28 @@ func lastDigits(run []byte) int {
 		}
 	}
 	return v
+}
+
+// lastDigitsMasked is lastDigits of run, whose digits are the bits of d
+// (of which at least PhoneSuffixDigits are below len(run)), read from the
+// top bits of d: no byte of the run but its last digits is loaded.
+func lastDigitsMasked(run []byte, d uint64) int {
+	// Written out, digit by digit: as a loop it was inlined into
+	// maskedRun, whose other values pushed its counters to the stack.
+	const _ = uint(PhoneSuffixDigits-6) + uint(6-PhoneSuffixDigits) // six digits, read below
+	p0 := bits.Len64(d) - 1
+	d &^= 1 << uint(p0)
+	p1 := bits.Len64(d) - 1
+	d &^= 1 << uint(p1)
+	p2 := bits.Len64(d) - 1
+	d &^= 1 << uint(p2)
+	p3 := bits.Len64(d) - 1
+	d &^= 1 << uint(p3)
+	p4 := bits.Len64(d) - 1
+	d &^= 1 << uint(p4)
+	p5 := bits.Len64(d) - 1
+	return int(run[p0]-'0') + 10*int(run[p1]-'0') + 100*int(run[p2]-'0') +
+		1000*int(run[p3]-'0') + 10000*int(run[p4]-'0') + 100000*int(run[p5]-'0')
 }
 
 // phoneDigits looks up the E.164 readings of a window's digits d, and reports

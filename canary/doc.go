@@ -145,12 +145,13 @@
 //	Open, 10M seeds (sqlite)        6.6 s, 9.6 CPU-s, 87 heap bytes a seed, 1.5 GB RSS (an earlier round's run)
 //	Durable SMTP storm, SQLite      2659-2990 msgs/s         the same store in two writes a repeat 2276-2366, in-memory 10189-10564 (an earlier round's run)
 //
-// The Watcher's hit path (-benchtime 300000x, three runs; cpu-ns/op):
+// The Watcher's hit path (-benchtime 400000x -count 3 on a quiet machine;
+// wall ns/op, then cpu-ns/op; "earlier" alternated with these, loaded):
 //
-//	Watcher, email hit, 1M seeds              1.39-1.70 µs, 0 allocs   MatchFunc alone 0.40-0.65 µs   earlier 1.45-1.63 µs
-//	Watcher, SMS to a shared number           2.12-2.14 µs, 0 allocs   MatchFunc alone 1.04-1.19 µs   earlier 2.45-2.57 µs
-//	Watcher, SMS to a number of one seed's    1.27-1.51 µs, 0 allocs   MatchFunc alone 0.32-0.48 µs
-//	Watcher, SMS miss                         0.17-0.33 µs                                           libphonenumber's Parse of the number 11.5-12.8 µs
+//	Watcher, email hit, 1M seeds              1.30-1.33 µs (cpu 1.32-1.38), 0 allocs   MatchFunc alone 0.39-0.41 µs   earlier 1.45-1.63 µs
+//	Watcher, SMS to a shared number           2.01-2.13 µs (cpu 2.07-2.20), 0 allocs   MatchFunc alone 0.95-1.01 µs   earlier 2.45-2.57 µs
+//	Watcher, SMS to a number of one seed's    1.14-1.15 µs (cpu 1.16-1.17), 0 allocs   MatchFunc alone 0.30-0.35 µs
+//	Watcher, SMS miss                         0.15-0.22 µs                             libphonenumber's Parse of the number 10.5-10.7 µs
 //
 // The goals not yet met: a scan of SQL INSERTs never slower than
 // grep -F -f with few seeds (CSV is ahead of it; SQL is at 0.9 of grep's
@@ -160,12 +161,13 @@
 // strangers' 555-01xx numbers, which share the seeds' suffixes); 1 GB/s with
 // a million seeds (each candidate then passes the shape and asks the keyed
 // filter); and a Watcher email hit under 500 ns or an SMS hit to a shared
-// number under 2 µs. MatchFunc alone takes about 450 ns of an email hit; of
-// the Watcher's own share, the SHA-1 alert ID (input fixed by the ID rule)
-// is about a quarter, the attribution (its window's two times among it)
-// another, the excerpts, the arena copy and the sender's key the rest. An
-// SMS to a number four seeds share hashes four IDs and resolves the number
-// by the names in the text; one to a seed's own number takes 1.3-1.5 µs.
+// number under 2 µs (at the edge: one run gave 1.94-1.96). MatchFunc alone
+// takes about 400 ns of an email hit; of the Watcher's own share, the SHA-1
+// alert ID (input fixed by the ID rule) is about a quarter, the attribution
+// (its window's two times among it) another, the excerpts, the arena copy
+// and the sender's key the rest. An SMS to a number four seeds share hashes
+// four IDs and resolves the number by the names in the text; one to a seed's
+// own number takes 1.15 µs.
 //
 // # Threat model
 //

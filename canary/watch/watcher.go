@@ -408,10 +408,11 @@ func alertID(buf []byte, seeds []canary.Seed, ch canary.Channel, sender []byte, 
 	// Most alerts have a seed or a few: an insertion sort, two words an ID.
 	if len(ids) > 16 {
 		slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
-	}
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && uuidLess(&ids[j], &ids[j-1]); j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
+	} else {
+		for i := 1; i < len(ids); i++ {
+			for j := i; j > 0 && uuidLess(&ids[j], &ids[j-1]); j-- {
+				ids[j], ids[j-1] = ids[j-1], ids[j]
+			}
 		}
 	}
 	buf = append(buf, alertNamespace[:]...)

@@ -141,9 +141,9 @@
 //	ScanCLI CSV export, 1M seeds    scan 878 MB/s 2.15 cpu-ns/B, cli 195     grep -F -f 13 MB/s 76 cpu-ns/B (once)
 //	FindAll SQL, one core           min 1.17, median 1.21 cpu-ns/B      earlier 1.28, 1.34
 //	FindAll CSV, one core           min 1.36, median 1.42 cpu-ns/B      earlier 1.54, 1.64
-//	Open, 1M seeds (sqlite)         0.40-0.41 s, 1.06-1.10 CPU-s, 88 heap bytes a seed (an earlier round's run; its code did not change)
+//	Open, 1M seeds (sqlite)         0.38 s, 1.04-1.07 CPU-s, 88 heap bytes a seed
 //	Open, 10M seeds (sqlite)        6.6 s, 9.6 CPU-s, 87 heap bytes a seed, 1.5 GB RSS (an earlier round's run)
-//	Durable SMTP storm, SQLite      2659-2990 msgs/s         the same store in two writes a repeat 2276-2366, in-memory 10189-10564 (an earlier round's run)
+//	Durable SMTP storm, SQLite      2651-2826 msgs/s         the same store in two writes a repeat 1920-2108, in-memory 8980-9199
 //
 // The Watcher's hit path (-benchtime 400000x -count 3 on a quiet machine;
 // wall ns/op, then cpu-ns/op; "earlier" alternated with these, loaded):

@@ -364,7 +364,7 @@ func (f *Finder) findDigitsMasked(text []byte, lo, hi int) {
 					// One that may hold a number is read no second time.
 					if end, digits, maybe, ok := f.maskedRun(text, k, w, p, minPhone); !ok {
 						runEnd = f.phoneAt(text, k)
-					} else if runEnd = end; maybe {
+					} else if runEnd = end; maybe && f.runMayRead(text, k, w, p, end, minPhone) {
 						runEnd = f.phoneRun(text, k, end, digits, minPhone)
 					}
 				}
@@ -828,6 +828,50 @@ func (f *Finder) maskedRun(text []byte, i, w, p, minDigits int) (end, digits int
 	return i + q, digits, false, true
 }
 
+// runMayRead reports whether a window of the run maskedRun read from
+// text[k] (bit p of word w) to end may be a registered number, asking
+// mayRead of the first digits from each group that starts one: most runs
+// that end like an owned number (other customers' numbers in the same
+// exchange) start like none, and are turned away before phoneRun reads
+// their windows. The digits are read by the run's digit mask.
+func (f *Finder) runMayRead(text []byte, k, w, p, end, minDigits int) bool {
+	if f.Shape == nil || f.Shape.phonePrefix == nil {
+		return true
+	}
+	w *= maskKinds
+	d := f.masks[w] >> p
+	if p > 0 {
+		d |= f.masks[w+maskKinds] << (64 - p)
+	}
+	d &= belowBits(end - k)
+	_, plus := phoneLead(text, k)
+	var buf [mayReadDigits]byte
+	var l leading
+	for starts := d &^ (d << 1); starts != 0; starts &= starts - 1 {
+		s := bits.TrailingZeros64(starts)
+		rest := d >> s
+		if bits.OnesCount64(rest) < minDigits {
+			return false // too few digits left for a number
+		}
+		n := 0
+		for ; rest != 0 && n < len(buf); rest &= rest - 1 {
+			c := text[k+s+bits.TrailingZeros64(rest)]
+			buf[n] = c
+			l.v[n+1] = l.v[n]*10 + int(c-'0')
+			n++
+		}
+		l.d, l.n = buf[:n], n
+		mark := noPlus
+		if s == 0 {
+			mark = plus
+		}
+		if f.mayRead(&l, mark) {
+			return true
+		}
+	}
+	return false
+}
+
 // runDigitsBytewise is runDigits read from the text itself.
 func (f *Finder) runDigitsBytewise(text []byte, i, minDigits int) (end, digits int, maybe bool) {
 	sh := f.Shape
@@ -926,6 +970,104 @@ func (f *Finder) phoneDigits(raw []byte, pos int, plus plusMark, d []byte) bool 
 	}
 	return f.tryNational(raw, pos, d) || f.tryInternational(raw, pos, d, Likely)
 }
+
+// mayRead reports whether a window whose digits start with l.d may be a
+// registered number: whether any reading phoneDigits would try of it has a
+// registered number's first PhonePrefixDigits digits. l.d is the first
+// mayReadDigits digits from a group, or all there are: every window from
+// that group starts with them, no reading needs more of them for its
+// prefix, and a reading left with fewer digits than a prefix is too short
+// to be tried (minRunDigits). So one answer serves every window from the
+// group. It is phoneDigits' readings with no lookup and no key built.
+func (f *Finder) mayRead(l *leading, plus plusMark) bool {
+	sh := f.Shape
+	if sh == nil || sh.phonePrefix == nil {
+		return true
+	}
+	d := l.d
+	if plus == tightPlus {
+		return sh.mayReadInternational(l, 0)
+	}
+	if len(d) >= 3 && d[0] == '0' && (d[1] == '0' && sh.mayReadInternational(l, 2) ||
+		d[1] == '1' && d[2] == '1' && f.Regions[0].CC == "1" && sh.mayReadInternational(l, 3)) {
+		return true
+	}
+	for k, r := range f.Regions {
+		t := 0
+		if r.Trunk != "" && len(d) >= len(r.Trunk) && string(d[:len(r.Trunk)]) == r.Trunk {
+			t = len(r.Trunk)
+		} else if k > 0 {
+			continue
+		}
+		if v, ok := l.national(r.CC, t); ok && sh.phonePrefix.has(v) {
+			return true
+		}
+	}
+	return sh.mayReadInternational(l, 0)
+}
+
+// mayReadInternational is mayRead for tryInternational's readings of the
+// digits of l from o on.
+func (sh *Shape) mayReadInternational(l *leading, o int) bool {
+	if o >= l.n || l.d[o] == '0' {
+		return false
+	}
+	if v, ok := l.prefix(o, -1); ok && sh.phonePrefix.has(v) {
+		return true
+	}
+	for cc := 1; cc <= 3 && o+cc < l.n; cc++ {
+		if l.d[o+cc] == '0' {
+			if v, ok := l.prefix(o, cc); ok && sh.phonePrefix.has(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// leading is the first digits of a window, with the value of each of their
+// beginnings, so that mayRead reads any reading's prefix with arithmetic.
+type leading struct {
+	d []byte
+	n int
+	v [mayReadDigits + 1]int // v[j]: d[:j] as a number
+}
+
+// prefix returns the first PhonePrefixDigits digits from d[o], with d[o+skip]
+// dropped (none when skip < 0), as a number, and false if there are fewer.
+func (l *leading) prefix(o, skip int) (int, bool) {
+	const k = PhonePrefixDigits
+	if skip < 0 {
+		if l.n-o < k {
+			return 0, false
+		}
+		return l.v[o+k] - l.v[o]*pow10[k], true
+	}
+	if l.n-o-1 < k {
+		return 0, false
+	}
+	return (l.v[o+skip]-l.v[o]*pow10[skip])*pow10[k-skip] + l.v[o+k+1]%pow10[k-skip], true
+}
+
+// national returns the first PhonePrefixDigits digits of "+" cc d[t:].
+func (l *leading) national(cc string, t int) (int, bool) {
+	const k = PhonePrefixDigits
+	c := 0
+	for i := range len(cc) {
+		c = c*10 + int(cc[i]-'0')
+	}
+	m := k - len(cc)
+	if m < 0 || l.n-t < m {
+		return 0, false
+	}
+	return c*pow10[m] + l.v[t+m] - l.v[t]*pow10[m], true
+}
+
+var pow10 = [...]int{1, 10, 100, 1000, 10_000, 100_000, 1_000_000}
+
+// mayReadDigits is as many digits as mayRead reads: a number's prefix after
+// "011", with a trunk "0" dropped from it.
+const mayReadDigits = 10
 
 // tryNational looks up d as a national number of the default region, or of
 // another region when written with its trunk prefix.

@@ -813,7 +813,7 @@ func (f *Finder) maskedRun(text []byte, i, w, p, minDigits int) (end, digits int
 	// end, and no end is counted that cannot be one.
 	for x := d; ; {
 		e := 64 - bits.LeadingZeros64(x) // past the last group's end
-		if sh.admitsPhoneSuffix(lastDigitsMasked(text[i:i+e], x)) {
+		if sh.admitsSuffixMasked(text[i:i+e], x) {
 			return i + q, digits, true, true
 		}
 		gaps := ^x & (1<<e - 1)
@@ -923,26 +923,34 @@ func lastDigits(run []byte) int {
 	return v
 }
 
-// lastDigitsMasked is lastDigits of run, whose digits are the bits of d
-// (of which at least PhoneSuffixDigits are below len(run)), read from the
-// top bits of d: no byte of the run but its last digits is loaded.
-func lastDigitsMasked(run []byte, d uint64) int {
+// admitsSuffixMasked is admitsPhoneSuffix of lastDigits(run), whose digits
+// are the bits of d (of which at least PhoneSuffixDigits are below
+// len(run)), read from the top bits of d: no byte of the run but its last
+// digits is loaded, and the first three of them alone when the table of
+// ends rules them out.
+func (sh *Shape) admitsSuffixMasked(run []byte, d uint64) bool {
+	if sh.anySuffix || sh.phoneSuffix == nil {
+		return true
+	}
 	// Written out, digit by digit: as a loop it was inlined into
 	// maskedRun, whose other values pushed its counters to the stack.
-	const _ = uint(PhoneSuffixDigits-6) + uint(6-PhoneSuffixDigits) // six digits, read below
+	const _ = uint(PhoneSuffixDigits-6) + uint(6-PhoneSuffixDigits) + uint(phoneEndDigits-3) + uint(3-phoneEndDigits)
 	p0 := bits.Len64(d) - 1
 	d &^= 1 << uint(p0)
 	p1 := bits.Len64(d) - 1
 	d &^= 1 << uint(p1)
 	p2 := bits.Len64(d) - 1
 	d &^= 1 << uint(p2)
+	end := int(run[p0]-'0') + 10*int(run[p1]-'0') + 100*int(run[p2]-'0')
+	if !sh.phoneEnds.has(end) {
+		return false
+	}
 	p3 := bits.Len64(d) - 1
 	d &^= 1 << uint(p3)
 	p4 := bits.Len64(d) - 1
 	d &^= 1 << uint(p4)
 	p5 := bits.Len64(d) - 1
-	return int(run[p0]-'0') + 10*int(run[p1]-'0') + 100*int(run[p2]-'0') +
-		1000*int(run[p3]-'0') + 10000*int(run[p4]-'0') + 100000*int(run[p5]-'0')
+	return sh.phoneSuffix.has(end + 1000*int(run[p3]-'0') + 10000*int(run[p4]-'0') + 100000*int(run[p5]-'0'))
 }
 
 // phoneDigits looks up the E.164 readings of a window's digits d, and reports

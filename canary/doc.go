@@ -151,7 +151,7 @@
 // asked of a 1,000-bit table before its last six are read. Counted with
 // callgrind on FindAll's 16 MiB dumps (instructions, repeatable on a shared
 // machine; wall times not yet measured again): SQL at 40 seeds 600M -> 555M
-// (-7%), CSV at 40 seeds 692M -> 676M before the second change alone, SQL
+// (-7%), CSV at 40 seeds 692M -> 676M from the second change alone, SQL
 // at 1M seeds 708M -> 629M (-11%).
 //
 // The Watcher's hit path (-benchtime 400000x -count 3 on a quiet machine;

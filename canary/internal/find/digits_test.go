@@ -278,3 +278,89 @@ func TestAdmitsSuffixMasked(t *testing.T) {
 	assert.Greater(t, admitted, len(runs)/5)
 	assert.Less(t, admitted, len(runs)*4/5)
 }
+
+// callRecorder counts the candidates a Finder reports, and finds none.
+type callRecorder struct{ n int }
+
+func (r *callRecorder) Candidate(Field, []byte, []byte, int, Confidence) bool {
+	r.n++
+	return false
+}
+
+// newLeading is d's leading as runMayRead builds it.
+func newLeading(d []byte) leading {
+	l := leading{d: d[:min(len(d), mayReadDigits)]}
+	for j := range l.d {
+		l.v[j+1] = l.v[j]*10 + int(d[j]-'0')
+	}
+	return l
+}
+
+// mayRead says no only to windows none of whose readings phoneDigits would
+// look up: for digit strings made from registered numbers in every way a
+// reading takes them apart (country code, trunk prefix, "00" and "011",
+// a trunk "0" after the country code), mutated and cut, and at random,
+// a window from its start that phoneDigits reports is one mayRead admits.
+func TestMayReadKeepsEveryReading(t *testing.T) {
+	numbers := append([]string{"+33612345678", "+4915123456789", "+3519123456", "+12125550100"}, suffixNumbers...)
+	var keys []norm.Key
+	for _, n := range numbers {
+		keys = append(keys, norm.Key{Field: norm.FieldPhone, Value: n})
+	}
+	r := &callRecorder{}
+	f := Finder{Regions: []Region{{Code: "US", CC: "1", Trunk: "1"}, {Code: "GB", CC: "44", Trunk: "0"}, {Code: "FR", CC: "33", Trunk: "0"}},
+		Shape: (*Shape)(nil).With(keys), Report: r}
+	rng := rand.New(rand.NewPCG(7, 8))
+	var admitted, refused int
+	for range 200_000 {
+		var d []byte
+		if rng.IntN(4) == 0 {
+			for range 7 + rng.IntN(10) {
+				d = append(d, byte('0'+rng.IntN(10)))
+			}
+		} else {
+			n := numbers[rng.IntN(len(numbers))][1:]
+			cc := 1 + rng.IntN(3)
+			switch rng.IntN(6) {
+			case 0:
+				d = []byte(n)
+			case 1:
+				d = []byte("00" + n)
+			case 2:
+				d = []byte("011" + n)
+			case 3:
+				d = []byte(n[cc:])
+			case 4:
+				d = []byte([]string{"0", "1"}[rng.IntN(2)] + n[cc:])
+			default:
+				d = []byte(n[:cc] + "0" + n[cc:])
+			}
+			for range rng.IntN(3) {
+				d[rng.IntN(len(d))] = byte('0' + rng.IntN(10))
+			}
+			for range rng.IntN(4) {
+				d = append(d, byte('0'+rng.IntN(10)))
+			}
+		}
+		d = d[:min(len(d), maxRunDigits+1)]
+		for _, plus := range []plusMark{noPlus, tightPlus, loosePlus} {
+			l := newLeading(d)
+			may := f.mayRead(&l, plus)
+			if may {
+				admitted++
+			} else {
+				refused++
+			}
+			for w := minRunDigits; w <= len(d); w++ {
+				r.n = 0
+				f.phoneDigits(d[:w], 0, plus, d[:w])
+				if r.n > 0 && !assert.True(t, may, "%s, plus %d: its first %d digits are looked up", d, plus, w) {
+					return
+				}
+			}
+		}
+	}
+	// Both answers are given: the check is no constant.
+	assert.Greater(t, refused, admitted/10)
+	assert.Greater(t, admitted, refused/10)
+}

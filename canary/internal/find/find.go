@@ -860,7 +860,7 @@ func (f *Finder) runMayRead(text []byte, k, w, p, end, minDigits int) bool {
 			l.v[n+1] = l.v[n]*10 + int(c-'0')
 			n++
 		}
-		l.d, l.n = buf[:n], n
+		l.d = buf[:n]
 		mark := noPlus
 		if s == 0 {
 			mark = plus
@@ -988,11 +988,7 @@ func (f *Finder) phoneDigits(raw []byte, pos int, plus plusMark, d []byte) bool 
 // to be tried (minRunDigits). So one answer serves every window from the
 // group. It is phoneDigits' readings with no lookup and no key built.
 func (f *Finder) mayRead(l *leading, plus plusMark) bool {
-	sh := f.Shape
-	if sh == nil || sh.phonePrefix == nil {
-		return true
-	}
-	d := l.d
+	sh, d := f.Shape, l.d // runMayRead has seen the Shape's prefix table
 	if plus == tightPlus {
 		return sh.mayReadInternational(l, 0)
 	}
@@ -1017,13 +1013,13 @@ func (f *Finder) mayRead(l *leading, plus plusMark) bool {
 // mayReadInternational is mayRead for tryInternational's readings of the
 // digits of l from o on.
 func (sh *Shape) mayReadInternational(l *leading, o int) bool {
-	if o >= l.n || l.d[o] == '0' {
+	if o >= len(l.d) || l.d[o] == '0' {
 		return false
 	}
 	if v, ok := l.prefix(o, -1); ok && sh.phonePrefix.has(v) {
 		return true
 	}
-	for cc := 1; cc <= 3 && o+cc < l.n; cc++ {
+	for cc := 1; cc <= 3 && o+cc < len(l.d); cc++ {
 		if l.d[o+cc] == '0' {
 			if v, ok := l.prefix(o, cc); ok && sh.phonePrefix.has(v) {
 				return true
@@ -1036,8 +1032,7 @@ func (sh *Shape) mayReadInternational(l *leading, o int) bool {
 // leading is the first digits of a window, with the value of each of their
 // beginnings, so that mayRead reads any reading's prefix with arithmetic.
 type leading struct {
-	d []byte
-	n int
+	d []byte                 // at most mayReadDigits
 	v [mayReadDigits + 1]int // v[j]: d[:j] as a number
 }
 
@@ -1046,12 +1041,12 @@ type leading struct {
 func (l *leading) prefix(o, skip int) (int, bool) {
 	const k = PhonePrefixDigits
 	if skip < 0 {
-		if l.n-o < k {
+		if len(l.d)-o < k {
 			return 0, false
 		}
 		return l.v[o+k] - l.v[o]*pow10[k], true
 	}
-	if l.n-o-1 < k {
+	if len(l.d)-o-1 < k {
 		return 0, false
 	}
 	return (l.v[o+skip]-l.v[o]*pow10[skip])*pow10[k-skip] + l.v[o+k+1]%pow10[k-skip], true
@@ -1065,7 +1060,7 @@ func (l *leading) national(cc string, t int) (int, bool) {
 		c = c*10 + int(cc[i]-'0')
 	}
 	m := k - len(cc)
-	if m < 0 || l.n-t < m {
+	if m < 0 || len(l.d)-t < m {
 		return 0, false
 	}
 	return c*pow10[m] + l.v[t+m] - l.v[t]*pow10[m], true

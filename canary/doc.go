@@ -150,9 +150,15 @@
 // mask) skips the reading of its windows, and a run's last three digits are
 // asked of a 1,000-bit table before its last six are read. Counted with
 // callgrind on FindAll's 16 MiB dumps (instructions, repeatable on a shared
-// machine; wall times not yet measured again): SQL at 40 seeds 600M -> 555M
-// (-7%), CSV at 40 seeds 692M -> 676M from the second change alone, SQL
-// at 1M seeds 708M -> 629M (-11%).
+// machine): SQL at 40 seeds 600M -> 555M (-7%), CSV at 40 seeds 692M ->
+// 676M from the second change alone, SQL at 1M seeds 708M -> 629M (-11%).
+// ScanCLI after them, two runs of -benchtime 5x on 2026-12-03 (scan; grep
+// -F -f in the same run):
+//
+//	ScanCLI SQL INSERTs, 40 seeds   scan 1252-1416 MB/s 1.38-1.54 cpu-ns/B   grep -F -f 1789 MB/s 0.57
+//	ScanCLI CSV export, 40 seeds    scan 995-1158 MB/s 1.68-1.95 cpu-ns/B    grep -F -f 1085 MB/s 0.93
+//	ScanCLI SQL INSERTs, 1M seeds   scan 1027-1272 MB/s 1.48-1.84 cpu-ns/B   grep -F -f 29 MB/s 34 cpu-ns/B
+//	ScanCLI CSV export, 1M seeds    scan 956-978 MB/s 1.99-2.04 cpu-ns/B     grep -F -f 28 MB/s 36 cpu-ns/B
 //
 // The Watcher's hit path (-benchtime 400000x -count 3 on a quiet machine;
 // wall ns/op, then cpu-ns/op; "earlier" alternated with these, loaded):
@@ -163,13 +169,13 @@
 //	Watcher, SMS miss                         0.15-0.22 µs                             libphonenumber's Parse of the number 10.5-10.7 µs
 //
 // The goals not yet met: a scan of SQL INSERTs never slower than
-// grep -F -f with few seeds (CSV is ahead of it; SQL is at 0.9 of grep's
-// speed at best: about 0.2 CPU-ns a byte is the read from the page cache,
+// grep -F -f with few seeds (CSV is ahead of it; SQL is at 0.8 to 0.9 of
+// grep's speed: about 0.2 CPU-ns a byte is the read from the page cache,
 // which mapping the file does not save on this VM, and the rest the visits
 // to phone-shaped runs, their last six digits, and the lookups of the
 // strangers' 555-01xx numbers, which share the seeds' suffixes); 1 GB/s with
-// a million seeds (each candidate then passes the shape and asks the keyed
-// filter); and a Watcher email hit under 500 ns or an SMS hit to a shared
+// a million seeds on every dump (SQL reaches it, CSV is at 0.96-0.98: each
+// candidate then passes the shape and asks the keyed filter); and a Watcher email hit under 500 ns or an SMS hit to a shared
 // number under 2 µs (at the edge: one run gave 1.94-1.96). MatchFunc alone
 // takes about 400 ns of an email hit; of the Watcher's own share, the SHA-1
 // alert ID (input fixed by the ID rule) is about a quarter, the attribution
